@@ -1,0 +1,51 @@
+// What the API (and the CLI behind it) can ask of the scheduler. Everything
+// that changes state goes through here: each call may come from any thread,
+// is carried out on the event loop, and returns once the change is durable.
+// Reads do not come here: they go to the StoreClient directly.
+#pragma once
+
+#include "core/result.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace weft::daemon {
+
+struct WorkflowApplied {
+  std::string name;
+  int64_t version = 0;
+  bool created = false;  // false: an identical document was stored already
+};
+
+struct RunRequest {
+  std::string workflow;                     // a stored workflow's name, or
+  std::optional<nlohmann::json> document;   // an ad-hoc workflow document
+  nlohmann::json params = nlohmann::json::object();
+  bool start = true;
+  std::string idempotency_key;  // a second request with the same key returns the first run
+};
+
+struct RunCreated {
+  std::string id;
+  std::string status;
+  bool created = false;  // false: an earlier run with the same idempotency key
+};
+
+class Commands {
+ public:
+  virtual ~Commands() = default;
+
+  // Validates completely, then stores a new version (or finds the identical one).
+  // expected_name: the {name} of PUT /workflows/{name}; must match the document's.
+  virtual Result<WorkflowApplied> apply_workflow(const nlohmann::json& document,
+                                                 const std::optional<std::string>& expected_name) = 0;
+  virtual Status delete_workflow(const std::string& name) = 0;
+  virtual Result<RunCreated> create_run(const RunRequest& request) = 0;
+  virtual Status start_run(const std::string& run_id) = 0;
+  virtual Status cancel_run(const std::string& run_id) = 0;
+  virtual Status retry_run(const std::string& run_id) = 0;
+};
+
+}  // namespace weft::daemon

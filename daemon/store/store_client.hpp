@@ -1,0 +1,57 @@
+// The daemon's handle on the storage plugin: C++ calls in, the plugin's C ABI
+// out. Thread-safe as the ABI is: reads from any thread, write() from one
+// thread at a time (the scheduler's StoreWriter).
+#pragma once
+
+#include <weft/sdk/records.hpp>
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace weft::daemon {
+
+using sdk::RunFilter;
+using sdk::RunRecord;
+using sdk::TaskRecord;
+using sdk::TokenRecord;
+using sdk::WorkflowRecord;
+using sdk::WriteBatch;
+
+// The store failed (I/O, locked, corrupt): the API answers 503.
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// A write collided with an existing record (same workflow version, other digest).
+struct StoreConflict : StoreError {
+  using StoreError::StoreError;
+};
+
+class LoadedLibrary;
+
+class StoreClient {
+ public:
+  // store is the object the plugin's open() returned; the client closes it.
+  StoreClient(std::shared_ptr<const LoadedLibrary> library, const weft_store_vtable* vtable, void* store);
+  ~StoreClient();
+  StoreClient(const StoreClient&) = delete;
+  StoreClient& operator=(const StoreClient&) = delete;
+
+  int schema_version() const;
+  void write(const WriteBatch& batch);
+  std::optional<WorkflowRecord> get_workflow(std::string_view name, int64_t version = 0) const;
+  std::vector<WorkflowRecord> list_workflows() const;
+  std::optional<RunRecord> get_run(std::string_view id) const;
+  std::vector<RunRecord> list_runs(const RunFilter& filter) const;
+  std::vector<TaskRecord> list_tasks(std::string_view run_id) const;
+  std::vector<TokenRecord> list_tokens() const;
+
+ private:
+  std::shared_ptr<const LoadedLibrary> library_;  // first: outlives the calls below
+  const weft_store_vtable* vtable_;
+  void* store_;
+};
+
+}  // namespace weft::daemon

@@ -1,0 +1,133 @@
+// The C++ layer of the weft SDK: what every plugin kind shares.
+//
+// Header-only and compiled into the plugin, so none of these C++ types cross
+// the ABI: they are turned into weft_* C structs at the boundary by the thunks
+// in node_type.hpp, executor.hpp and store.hpp.
+#pragma once
+
+#include <weft/abi/weft_abi.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace weft::sdk {
+
+inline std::string_view view(weft_str s) { return s.len ? std::string_view(s.ptr, s.len) : std::string_view(); }
+inline weft_str str(std::string_view s) { return weft_str{s.data(), s.size()}; }
+
+// Throw these from plugin code; the thunks turn them into the matching status.
+struct NotFound : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct Conflict : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+inline void set_error(weft_error* err, std::string_view message) noexcept {
+  if (err == nullptr) return;
+  const size_t n = std::min(message.size(), sizeof(err->message) - 1);
+  std::memcpy(err->message, message.data(), n);
+  err->message[n] = '\0';
+}
+
+// Runs body and turns any exception into a status plus error text, so that
+// nothing thrown inside a plugin ever unwinds into the host.
+template <class Body>
+weft_status guard(weft_error* err, Body&& body) noexcept {
+  try {
+    body();
+    return WEFT_OK;
+  } catch (const NotFound& e) {
+    set_error(err, e.what());
+    return WEFT_NOT_FOUND;
+  } catch (const Conflict& e) {
+    set_error(err, e.what());
+    return WEFT_CONFLICT;
+  } catch (const std::exception& e) {
+    set_error(err, e.what());
+  } catch (...) {
+    set_error(err, "unknown exception");
+  }
+  return WEFT_ERROR;
+}
+
+inline void write_to(const weft_sink* sink, std::string_view data) {
+  sink->write(sink->caller_ptr, data.data(), data.size());
+}
+
+// The daemon's services as the plugin sees them. Cheap to copy; valid for as
+// long as the plugin object it was handed to.
+class Host {
+ public:
+  explicit Host(const weft_host_api* api) : api_(api) {}
+
+  void log(weft_log_level level, std::string_view message) const { api_->log(api_->host_ptr, level, str(message)); }
+  void debug(std::string_view message) const { log(WEFT_LOG_DEBUG, message); }
+  void info(std::string_view message) const { log(WEFT_LOG_INFO, message); }
+  void warn(std::string_view message) const { log(WEFT_LOG_WARN, message); }
+  void error(std::string_view message) const { log(WEFT_LOG_ERROR, message); }
+
+  void task_started(std::string_view task_key, std::string_view external_id) const {
+    weft_task_event e{};
+    e.struct_size = sizeof e;
+    e.kind = WEFT_TASK_STARTED;
+    e.task_key = str(task_key);
+    e.external_id = str(external_id);
+    api_->task_event(api_->host_ptr, &e);
+  }
+  // exit_code is 128+N for a task killed by signal N. output_json empty means
+  // the task produced no output; error empty means none to report.
+  void task_finished(std::string_view task_key, int exit_code, std::string_view output_json,
+                     std::string_view error = {}) const {
+    weft_task_event e{};
+    e.struct_size = sizeof e;
+    e.kind = WEFT_TASK_FINISHED;
+    e.task_key = str(task_key);
+    e.exit_code = exit_code;
+    e.output_json = str(output_json);
+    e.error = str(error);
+    api_->task_event(api_->host_ptr, &e);
+  }
+  void task_lost(std::string_view task_key, std::string_view error) const {
+    weft_task_event e{};
+    e.struct_size = sizeof e;
+    e.kind = WEFT_TASK_LOST;
+    e.task_key = str(task_key);
+    e.error = str(error);
+    api_->task_event(api_->host_ptr, &e);
+  }
+
+  // Calls (object->*Method)(fd) once on the daemon's event loop when fd is
+  // readable. object must outlive the watch.
+  template <class T, void (T::*Method)(int)>
+  void watch_fd(int fd, T* object) const {
+    const weft_status s = api_->watch_fd(
+        api_->host_ptr, fd, [](void* p, int ready_fd) { (static_cast<T*>(p)->*Method)(ready_fd); }, object);
+    if (s != WEFT_OK) throw std::runtime_error("the host refused to watch fd " + std::to_string(fd));
+  }
+
+  const weft_host_api* api() const { return api_; }
+
+ private:
+  const weft_host_api* api_;
+};
+
+}  // namespace weft::sdk
+
+// Defines the plugin's entry point. Each factory argument comes from
+// weft::sdk::node_type<T>(), executor<T>() or store<T>(). Use once per plugin.
+//   WEFT_PLUGIN("command", "1.0.0", weft::sdk::node_type<CommandNode>("command"))
+#define WEFT_PLUGIN(NAME, VERSION, ...)                                                              \
+  extern "C" __attribute__((visibility("default"))) const weft_plugin_descriptor* weft_plugin_entry( \
+      void) {                                                                                         \
+    static const weft_factory factories[] = {__VA_ARGS__};                                           \
+    static const weft_plugin_descriptor descriptor = {                                               \
+        sizeof(weft_plugin_descriptor), WEFT_ABI_MAJOR, WEFT_ABI_MINOR, NAME, VERSION, nullptr,      \
+        factories, sizeof(factories) / sizeof(factories[0])};                                        \
+    return &descriptor;                                                                              \
+  }

@@ -1,0 +1,99 @@
+// Base class and thunks for storage backends. See weft_store_vtable in
+// weft_abi.h for the threading rules: reads from any thread at once, write
+// from one thread at a time.
+#pragma once
+
+#include <weft/sdk/records.hpp>
+
+namespace weft::sdk {
+
+// Derive from this and give the class a constructor (const Host&, const nlohmann::json& config)
+// that opens the store, creating it and running migrations as needed.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual int schema_version() const = 0;
+  // All or nothing. Throw Conflict for a workflow version stored with another digest.
+  virtual void write(const WriteBatch& batch) = 0;
+  // version 0: the latest that is not deleted.
+  virtual std::optional<WorkflowRecord> get_workflow(std::string_view name, int64_t version) = 0;
+  virtual std::vector<WorkflowRecord> list_workflows() = 0;
+  virtual std::optional<RunRecord> get_run(std::string_view id) = 0;
+  virtual std::vector<RunRecord> list_runs(const RunFilter& filter) = 0;
+  virtual std::vector<TaskRecord> list_tasks(std::string_view run_id) = 0;
+  virtual std::vector<TokenRecord> list_tokens() = 0;
+};
+
+namespace detail {
+
+template <class Record, class Visitor>
+void visit_all(const std::vector<Record>& records, Visitor visit, void* caller_ptr) {
+  for (const auto& r : records) {
+    const auto abi = to_abi(r);
+    if (visit(caller_ptr, &abi) != 0) return;
+  }
+}
+
+template <class Record, class Visitor>
+void visit_one(const std::optional<Record>& record, Visitor visit, void* caller_ptr, std::string_view what) {
+  if (!record) throw NotFound(std::string(what) + " not found");
+  const auto abi = to_abi(*record);
+  visit(caller_ptr, &abi);
+}
+
+template <class T>
+struct StoreThunks {
+  static Store* self(void* s) { return static_cast<Store*>(s); }
+  static weft_status open(const weft_host_api* host, weft_str config, void** out, weft_error* err) noexcept {
+    return guard(err, [&] {
+      const auto cfg = config.len ? nlohmann::json::parse(view(config)) : nlohmann::json::object();
+      *out = static_cast<Store*>(new T(Host(host), cfg));
+    });
+  }
+  static void close(void* s) noexcept { delete self(s); }
+  static int32_t schema_version(void* s) noexcept {
+    try {
+      return self(s)->schema_version();
+    } catch (...) {
+      return -1;
+    }
+  }
+  static weft_status write(void* s, const weft_write_batch* batch, weft_error* err) noexcept {
+    return guard(err, [&] { self(s)->write(from_abi(*batch)); });
+  }
+  static weft_status get_workflow(void* s, weft_str name, int64_t version, weft_workflow_visitor visit,
+                                  void* caller_ptr, weft_error* err) noexcept {
+    return guard(err, [&] { visit_one(self(s)->get_workflow(view(name), version), visit, caller_ptr, "workflow"); });
+  }
+  static weft_status list_workflows(void* s, weft_workflow_visitor visit, void* caller_ptr, weft_error* err) noexcept {
+    return guard(err, [&] { visit_all(self(s)->list_workflows(), visit, caller_ptr); });
+  }
+  static weft_status get_run(void* s, weft_str id, weft_run_visitor visit, void* caller_ptr, weft_error* err) noexcept {
+    return guard(err, [&] { visit_one(self(s)->get_run(view(id)), visit, caller_ptr, "run"); });
+  }
+  static weft_status list_runs(void* s, const weft_run_filter* filter, weft_run_visitor visit, void* caller_ptr,
+                               weft_error* err) noexcept {
+    return guard(err, [&] { visit_all(self(s)->list_runs(from_abi(*filter)), visit, caller_ptr); });
+  }
+  static weft_status list_tasks(void* s, weft_str run_id, weft_task_visitor visit, void* caller_ptr,
+                                weft_error* err) noexcept {
+    return guard(err, [&] { visit_all(self(s)->list_tasks(view(run_id)), visit, caller_ptr); });
+  }
+  static weft_status list_tokens(void* s, weft_token_visitor visit, void* caller_ptr, weft_error* err) noexcept {
+    return guard(err, [&] { visit_all(self(s)->list_tokens(), visit, caller_ptr); });
+  }
+  static constexpr weft_store_vtable vtable = {sizeof(weft_store_vtable), open,     close,    schema_version,
+                                               write,  get_workflow,      list_workflows, get_run, list_runs,
+                                               list_tasks, list_tokens};
+};
+
+}  // namespace detail
+
+template <class T>
+constexpr weft_factory store(const char* type_name, const char* schema_json = nullptr) {
+  return weft_factory{sizeof(weft_factory), WEFT_KIND_STORAGE, type_name, schema_json,
+                      &detail::StoreThunks<T>::vtable};
+}
+
+}  // namespace weft::sdk
