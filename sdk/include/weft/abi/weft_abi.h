@@ -115,7 +115,9 @@ typedef struct weft_host_api {
   /* Any thread. Asks the host's event loop to call on_readable(plugin_ptr, fd)
    * once when fd becomes readable. The plugin keeps owning fd and must not
    * close it while a watch is pending. This lets an executor wait for child
-   * processes, sockets or timers without threads of its own. */
+   * processes, sockets or timers without threads of its own. The host drops
+   * (without calling) the watches still pending when it destroys the object
+   * that asked for them. */
   weft_status (*watch_fd)(void *host_ptr, int fd, weft_fd_callback on_readable, void *plugin_ptr);
 } weft_host_api;
 
@@ -291,10 +293,14 @@ typedef struct weft_store_vtable {
   /* The schema version the open store is at. */
   int32_t (*schema_version)(void *store);
   weft_status (*write)(void *store, const weft_write_batch *batch, weft_error *err);
-  /* version 0: the latest version that is not deleted. */
+  /* version 0: the latest version, deleted or not (the caller checks
+   * deleted); an explicit version is returned even if deleted, since runs
+   * refer to it. */
   weft_status (*get_workflow)(void *store, weft_str name, int64_t version,
                               weft_workflow_visitor visit, void *caller_ptr, weft_error *err);
-  /* The latest version of every workflow that is not deleted, by name. */
+  /* The latest version of every workflow whose latest version is not
+   * deleted, by name. Deleting a workflow is writing its latest version with
+   * deleted = 1; applying it again adds a new version. */
   weft_status (*list_workflows)(void *store, weft_workflow_visitor visit, void *caller_ptr,
                                 weft_error *err);
   weft_status (*get_run)(void *store, weft_str run_id, weft_run_visitor visit, void *caller_ptr,

@@ -22,13 +22,13 @@ class Executor {
   // Take a task back after a daemon restart, by the external id it reported.
   // The default cannot, and says so.
   virtual void recover(const nlohmann::json& spec, std::string_view /*external_id*/) {
-    host().task_lost(spec.at("task_key").get<std::string>(),
-                                 "this executor cannot recover tasks after a restart");
+    host().task_lost(spec.at("task_key").get<std::string>(), "this executor cannot recover tasks after a restart");
   }
+
+  const Host& host() const { return host_; }
 
  protected:
   explicit Executor(const Host& host) : host_(host) {}
-  const Host& host() const { return host_; }
 
  private:
   Host host_;

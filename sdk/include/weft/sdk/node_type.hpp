@@ -26,11 +26,12 @@ class NodeType {
   virtual nlohmann::json plan(const nlohmann::json& request) = 0;
 
   // Event loop thread, after a {"task":...} plan ran. The default: exit code 0
-  // succeeds with the task's output, anything else fails saying what happened.
+  // with no error from the executor succeeds with the task's output; anything
+  // else fails saying what happened (the executor's words first).
   virtual nlohmann::json finish(const nlohmann::json& result) {
     const int exit_code = result.value("exit_code", -1);
-    if (exit_code == 0) return {{"output", result.value("output", nlohmann::json())}};
     std::string error = result.value("error", std::string());
+    if (exit_code == 0 && error.empty()) return {{"output", result.value("output", nlohmann::json())}};
     if (error.empty()) error = describe_exit(exit_code);
     return {{"error", error}};
   }

@@ -103,17 +103,35 @@ class Host {
   }
 
   // Calls (object->*Method)(fd) once on the daemon's event loop when fd is
-  // readable. object must outlive the watch.
+  // readable. object must outlive the watch and have a public host() (an
+  // exception escaping Method is logged through it).
   template <class T, void (T::*Method)(int)>
   void watch_fd(int fd, T* object) const {
     const weft_status s = api_->watch_fd(
-        api_->host_ptr, fd, [](void* p, int ready_fd) { (static_cast<T*>(p)->*Method)(ready_fd); }, object);
+        api_->host_ptr, fd,
+        [](void* p, int ready_fd) noexcept {
+          auto* self = static_cast<T*>(p);
+          try {
+            (self->*Method)(ready_fd);
+          } catch (const std::exception& e) {
+            self_log(self, e.what());
+          } catch (...) {
+            self_log(self, "unknown exception");
+          }
+        },
+        object);
     if (s != WEFT_OK) throw std::runtime_error("the host refused to watch fd " + std::to_string(fd));
   }
 
   const weft_host_api* api() const { return api_; }
 
  private:
+  // An exception must not unwind into the host's C frames from a callback.
+  template <class T>
+  static void self_log(T* object, std::string_view what) {
+    object->host().error(std::string("an fd callback threw: ") + std::string(what));
+  }
+
   const weft_host_api* api_;
 };
 

@@ -16,7 +16,7 @@ class Store {
   virtual int schema_version() const = 0;
   // All or nothing. Throw Conflict for a workflow version stored with another digest.
   virtual void write(const WriteBatch& batch) = 0;
-  // version 0: the latest that is not deleted.
+  // version 0: the latest, deleted or not; see weft_store_vtable.
   virtual std::optional<WorkflowRecord> get_workflow(std::string_view name, int64_t version) = 0;
   virtual std::vector<WorkflowRecord> list_workflows() = 0;
   virtual std::optional<RunRecord> get_run(std::string_view id) = 0;

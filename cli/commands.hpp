@@ -1,0 +1,61 @@
+// The commands of weft. Each returns its exit code, or throws UsageError (2),
+// CommandError or ApiError (1), which run_cli() reports.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "api_client.hpp"
+#include "arguments.hpp"
+
+namespace weft::cli {
+
+struct Console {
+  std::ostream& out;
+  std::ostream& err;
+  bool terminal = false;  // out is a terminal: progress may redraw in place
+};
+
+struct CommandContext {
+  const Invocation& invocation;
+  ApiClient& api;
+  Console& console;
+
+  bool json_output() const { return invocation.output == OutputFormat::json; }
+  const std::string& argument(std::size_t index) const { return invocation.arguments.at(index); }
+  void print_json(const nlohmann::json& value) const { console.out << value.dump(2) << '\n'; }
+};
+
+// Runs invocation.command.
+int run_command(CommandContext& context);
+
+// Workflows and plugins (commands_workflows.cpp).
+int apply_command(CommandContext& context);
+int validate_command(CommandContext& context);
+int workflows_command(CommandContext& context);
+int plugins_command(CommandContext& context);
+
+// Runs (commands_runs.cpp).
+int run_workflow_command(CommandContext& context);
+int exec_command(CommandContext& context);
+int runs_command(CommandContext& context);
+int status_command(CommandContext& context);
+int cancel_command(CommandContext& context);
+int retry_command(CommandContext& context);
+int dev_command(CommandContext& context);
+int logs_command(CommandContext& context);
+
+// Queues and tokens (commands_admin.cpp).
+int push_command(CommandContext& context);
+int token_command(CommandContext& context);
+
+// Polls the run until it ends, showing progress; 0 when it succeeded, else 1
+// after listing its failed tasks (run_waiter.cpp).
+int wait_for_run(CommandContext& context, const std::string& run_id);
+
+// "/api/v1/runs/<id>", the id percent-encoded.
+std::string run_path(const std::string& run_id);
+
+}  // namespace weft::cli

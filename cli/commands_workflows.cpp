@@ -1,0 +1,54 @@
+#include "commands.hpp"
+#include "documents.hpp"
+#include "views.hpp"
+
+namespace weft::cli {
+namespace {
+
+// Lists: -o json prints the API's answer, text a table.
+int print_list(CommandContext& context, const std::string& target, void (*print)(std::ostream&, const nlohmann::json&)) {
+  const ApiResponse response = context.api.get(target);
+  if (context.json_output()) {
+    context.print_json(response.body);
+  } else {
+    print(context.console.out, response.body);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int apply_command(CommandContext& context) {
+  const nlohmann::json document = read_json_file(*context.invocation.value("--file"));
+  const ApiResponse response = context.api.post("/api/v1/workflows", document);
+  if (context.json_output()) {
+    context.print_json(response.body);
+    return 0;
+  }
+  const bool created = response.status == 201;
+  context.console.out << "workflow " << response.body.value("name", "?") << " version "
+                      << response.body.value("version", nlohmann::json()).dump()
+                      << (created ? " stored" : " unchanged (identical document)") << '\n';
+  return 0;
+}
+
+int validate_command(CommandContext& context) {
+  const std::string& file = context.argument(0);
+  const ApiResponse response = context.api.post("/api/v1/workflows/validate", read_json_file(file));
+  const bool valid = response.body.value("valid", false);
+  if (context.json_output()) {
+    context.print_json(response.body);
+  } else if (valid) {
+    context.console.out << file << ": valid\n";
+  } else {
+    context.console.err << file << ": invalid\n";
+    print_api_problems(context.console.err, response.body.value("errors", nlohmann::json::array()));
+  }
+  return valid ? 0 : 1;
+}
+
+int workflows_command(CommandContext& context) { return print_list(context, "/api/v1/workflows", print_workflows); }
+
+int plugins_command(CommandContext& context) { return print_list(context, "/api/v1/plugins", print_plugins); }
+
+}  // namespace weft::cli

@@ -1,0 +1,145 @@
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <Poco/Net/ServerSocket.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cli_test_support.hpp"
+#include "fake_weftd.hpp"
+
+namespace weft::cli {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using testing::FakeWeftd;
+using testing::run_weft;
+
+class Commands : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("WEFT_TOKEN", "secret", 1);
+    dir_ = std::filesystem::temp_directory_path() / ("weft-commands-test-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    unsetenv("WEFT_TOKEN");
+    std::filesystem::remove_all(dir_);
+  }
+
+  testing::CliOutcome weft(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--server", fake_.url()});
+    return run_weft(args);
+  }
+
+  std::string write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return (dir_ / name).string();
+  }
+
+  FakeWeftd fake_;
+  std::filesystem::path dir_;
+};
+
+const json kRunning = {{"id", "r1"}, {"status", "running"}, {"tasks", {{"running", 1}, {"succeeded", 1}}}};
+
+TEST_F(Commands, TheTokenIsSentAsBearer) {
+  fake_.answer("GET /api/v1/plugins", 200, {{"items", json::array()}});
+  EXPECT_EQ(weft({"plugins"}).exit_code, 0);
+  EXPECT_EQ(fake_.requests().at(0).authorization, "Bearer secret");
+}
+
+TEST_F(Commands, AnApiErrorPrintsItsMessageAndDetailsAndExits1) {
+  fake_.answer("POST /api/v1/workflows", 400,
+               {{"error",
+                 {{"code", "invalid_workflow"},
+                  {"message", "workflow 'daily' is invalid"},
+                  {"details", {{{"path", "/nodes/2/depends_on/0"}, {"message", "unknown node 'lst'"}}}}}}});
+  const auto outcome = weft({"apply", "-f", write("w.json", R"({"name": "daily"})")});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err, "weft: workflow 'daily' is invalid\n  /nodes/2/depends_on/0: unknown node 'lst'\n");
+}
+
+TEST_F(Commands, AnUnreachableServerIsNamedAndExits1) {
+  std::string closed_port;
+  {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    closed_port = std::to_string(socket.address().port());
+  }
+  const auto outcome = run_weft({"--server", "http://127.0.0.1:" + closed_port, "workflows"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_THAT(outcome.err, StartsWith("weft: cannot reach weftd at http://127.0.0.1:" + closed_port + ": "));
+}
+
+TEST_F(Commands, AMalformedDocumentNamesFileLineAndColumn) {
+  const std::string file = write("bad.json", "{\n  \"name\": \n}");
+  const auto outcome = weft({"apply", "-f", file});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_THAT(outcome.err, StartsWith("weft: " + file + ": parse error at line 3, column 1"));
+  EXPECT_TRUE(fake_.requests().empty());
+}
+
+TEST_F(Commands, RunSendsParamsAndStarts) {
+  fake_.answer("POST /api/v1/workflows/daily/runs", 201, {{"id", "r1"}, {"status", "queued"}});
+  const auto outcome = weft({"run", "daily", "-p", "n=3", "-p", "date=2026-01-01"});
+  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_EQ(outcome.out, "run r1 queued\n");
+  EXPECT_EQ(fake_.requests().at(0).body, json({{"params", {{"n", 3}, {"date", "2026-01-01"}}}, {"start", true}}));
+}
+
+TEST_F(Commands, ExecSendsTheDocumentAndParams) {
+  fake_.answer("POST /api/v1/runs", 201, {{"id", "r2"}, {"status", "queued"}});
+  EXPECT_EQ(weft({"exec", write("w.json", R"({"name": "adhoc"})"), "-p", "x=true"}).exit_code, 0);
+  EXPECT_EQ(fake_.requests().at(0).body, json({{"workflow", {{"name", "adhoc"}}}, {"params", {{"x", true}}}}));
+}
+
+TEST_F(Commands, WaitFollowsTheRunAndExits0WhenItSucceeds) {
+  fake_.answer("POST /api/v1/workflows/daily/runs", 201, {{"id", "r1"}, {"status", "queued"}});
+  fake_.answer("GET /api/v1/runs/r1", 200, kRunning);
+  fake_.answer("GET /api/v1/runs/r1", 200, {{"id", "r1"}, {"status", "succeeded"}, {"tasks", {{"succeeded", 2}}}});
+  const auto outcome = weft({"run", "daily", "--wait"});
+  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_EQ(outcome.out, "tasks 1/2\ntasks 2/2\nrun r1 succeeded\n");
+}
+
+TEST_F(Commands, WaitExits1AndListsTheFailedTasksWhenTheRunFails) {
+  fake_.answer("POST /api/v1/workflows/daily/runs", 201, {{"id", "r1"}, {"status", "queued"}});
+  fake_.answer("GET /api/v1/runs/r1", 200, {{"id", "r1"}, {"status", "failed"}, {"tasks", {{"failed", 1}}}});
+  fake_.answer("GET /api/v1/runs/r1/tasks", 200,
+               {{"items", {{{"id", "t1"}, {"node", "fetch"}, {"status", "failed"}, {"attempt", 1},
+                            {"exit_code", 7}, {"error", "exit code 7"}}}}});
+  const auto outcome = weft({"run", "daily", "--wait"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_THAT(outcome.out, HasSubstr("run r1 failed\n"));
+  EXPECT_EQ(outcome.err, "  task t1 (fetch) failed after attempt 1, exit code 7: exit code 7\n");
+}
+
+TEST_F(Commands, JsonOutputIsTheApisJson) {
+  const json page = {{"items", {{{"id", "r1"}, {"status", "failed"}}}}, {"next_cursor", nullptr}};
+  fake_.answer("GET /api/v1/runs?workflow=daily&status=failed", 200, page);
+  const auto outcome = weft({"runs", "--workflow", "daily", "--status", "failed", "-o", "json"});
+  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_EQ(json::parse(outcome.out), page);
+}
+
+TEST_F(Commands, InvalidWorkflowValidationListsProblemsAndExits1) {
+  fake_.answer("POST /api/v1/workflows/validate", 200,
+               {{"valid", false}, {"errors", {{{"path", "/nodes/0/type"}, {"message", "unknown type 'cmd'"}}}}});
+  const std::string file = write("w.json", "{}");
+  const auto outcome = weft({"validate", file});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err, file + ": invalid\n  /nodes/0/type: unknown type 'cmd'\n");
+}
+
+TEST_F(Commands, CancelPostsToTheRun) {
+  fake_.answer("POST /api/v1/runs/r1/cancel", 202, json::object());
+  EXPECT_EQ(weft({"cancel", "r1"}).out, "run r1: cancel requested\n");
+}
+
+}  // namespace
+}  // namespace weft::cli

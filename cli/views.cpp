@@ -1,0 +1,98 @@
+#include "views.hpp"
+
+#include "table.hpp"
+
+namespace weft::cli {
+namespace {
+
+// object[key] when it is a string, else "".
+std::string string_of(const nlohmann::json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key) || !object[key].is_string()) return "";
+  return object[key].get<std::string>();
+}
+
+std::string task_label(const nlohmann::json& task) {
+  const bool has_index = task.is_object() && task.contains("index") && task["index"].is_number();
+  return cell(task, "node") + (has_index ? "[" + task["index"].dump() + "]" : "");
+}
+
+std::string workflow_label(const nlohmann::json& run) {
+  return cell(run, "workflow") + (run.contains("version") ? " v" + cell(run, "version") : "");
+}
+
+}  // namespace
+
+const nlohmann::json& items_of(const nlohmann::json& list) {
+  static const nlohmann::json empty = nlohmann::json::array();
+  if (list.is_object() && list.contains("items") && list["items"].is_array()) return list["items"];
+  return list.is_array() ? list : empty;
+}
+
+void print_runs(std::ostream& out, const nlohmann::json& page) {
+  Table table({"ID", "WORKFLOW", "STATUS", "CREATED", "FINISHED"});
+  for (const auto& run : items_of(page)) {
+    table.add_row({cell(run, "id"), workflow_label(run), cell(run, "status"), cell(run, "created_at"),
+                   cell(run, "finished_at")});
+  }
+  table.print(out);
+  if (!string_of(page, "next_cursor").empty()) {
+    out << "(more: --cursor " << page["next_cursor"].get<std::string>() << ")\n";
+  }
+}
+
+void print_workflows(std::ostream& out, const nlohmann::json& list) {
+  Table table({"NAME", "VERSION", "CREATED", "DESCRIPTION"});
+  for (const auto& workflow : items_of(list)) {
+    table.add_row({cell(workflow, "name"), cell(workflow, "version"), cell(workflow, "created_at"),
+                   cell(workflow, "description")});
+  }
+  table.print(out);
+}
+
+void print_plugins(std::ostream& out, const nlohmann::json& list) {
+  Table table({"NAME", "KIND", "VERSION", "ABI", "STATUS", "PROVIDES / ERROR"});
+  for (const auto& plugin : items_of(list)) {
+    const bool rejected = string_of(plugin, "status") == "rejected";
+    table.add_row({cell(plugin, "name"), cell(plugin, "kind"), cell(plugin, "version"), cell(plugin, "abi"),
+                   cell(plugin, "status"), rejected ? cell(plugin, "error") : cell(plugin, "provides")});
+  }
+  table.print(out);
+}
+
+void print_run(std::ostream& out, const nlohmann::json& run, const nlohmann::json& tasks) {
+  Table summary;
+  summary.add_row({"run", cell(run, "id")});
+  summary.add_row({"workflow", workflow_label(run)});
+  summary.add_row({"status", cell(run, "status")});
+  summary.add_row({"params", cell(run, "params")});
+  summary.add_row({"created", cell(run, "created_at")});
+  summary.add_row({"started", cell(run, "started_at")});
+  summary.add_row({"finished", cell(run, "finished_at")});
+  summary.print(out);
+  out << '\n';
+  Table table({"TASK", "NODE", "STATUS", "ATTEMPT", "EXIT", "EXECUTOR", "STARTED", "FINISHED", "ERROR"});
+  for (const auto& task : items_of(tasks)) {
+    table.add_row({cell(task, "id"), task_label(task), cell(task, "status"), cell(task, "attempt"),
+                   cell(task, "exit_code"), cell(task, "executor"), cell(task, "started_at"),
+                   cell(task, "finished_at"), cell(task, "error")});
+  }
+  table.print(out);
+}
+
+void print_failed_tasks(std::ostream& out, const nlohmann::json& tasks) {
+  for (const auto& task : items_of(tasks)) {
+    if (string_of(task, "status") != "failed") continue;
+    out << "  task " << cell(task, "id") << " (" << task_label(task) << ") failed after attempt "
+        << cell(task, "attempt") << ", exit code " << cell(task, "exit_code") << ": " << cell(task, "error") << '\n';
+  }
+}
+
+void print_api_problems(std::ostream& out, const nlohmann::json& details) {
+  if (!details.is_array()) return;
+  for (const auto& detail : details) {
+    const std::string path = string_of(detail, "path");
+    out << "  " << (path.empty() ? "(document)" : path) << ": " << cell(detail, "message") << '\n';
+  }
+}
+
+}  // namespace weft::cli

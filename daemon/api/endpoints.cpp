@@ -1,0 +1,208 @@
+#include "api/endpoints.hpp"
+
+#include "api/api_error.hpp"
+#include "api/query.hpp"
+#include "api/representation.hpp"
+#include "api/request_body.hpp"
+#include "api/task_logs.hpp"
+#include "api/workflow_check.hpp"
+
+namespace weft::daemon {
+
+namespace {
+
+constexpr int64_t kDefaultPageSize = 50;
+constexpr int64_t kMaxPageSize = 1000;
+
+// Fills what a run request body may say; the workflow comes from elsewhere.
+RunRequest run_request(const nlohmann::json& body) {
+  RunRequest request;
+  request.params = object_field(body, "params", nlohmann::json::object());
+  request.start = bool_field(body, "start", true);
+  request.idempotency_key = string_field(body, "idempotency_key", "");
+  return request;
+}
+
+ApiReply accepted(const std::string& run_id) { return json_reply(202, {{"id", run_id}}); }
+
+}  // namespace
+
+Endpoints::Endpoints(EndpointContext context) : context_(std::move(context)) {}
+
+void Endpoints::add_to(Router& router) {
+  const auto add = [&](const char* method, const char* pattern, std::optional<Role> role,
+                       ApiReply (Endpoints::*endpoint)(const ApiRequest&)) {
+    router.add(method, pattern, role, [this, endpoint](const ApiRequest& request) { return (this->*endpoint)(request); });
+  };
+  add("GET", "/healthz", std::nullopt, &Endpoints::healthz);
+  add("GET", "/readyz", std::nullopt, &Endpoints::readyz);
+  add("GET", "/api/v1/plugins", Role::viewer, &Endpoints::list_plugins);
+  add("POST", "/api/v1/workflows", Role::admin, &Endpoints::post_workflow);
+  add("GET", "/api/v1/workflows", Role::viewer, &Endpoints::list_workflows);
+  add("POST", "/api/v1/workflows/validate", Role::viewer, &Endpoints::validate_workflow);
+  add("PUT", "/api/v1/workflows/{name}", Role::admin, &Endpoints::put_workflow);
+  add("GET", "/api/v1/workflows/{name}", Role::viewer, &Endpoints::get_workflow);
+  add("DELETE", "/api/v1/workflows/{name}", Role::admin, &Endpoints::delete_workflow);
+  add("POST", "/api/v1/workflows/{name}/runs", Role::operator_, &Endpoints::create_run);
+  // An ad-hoc document runs commands of its author's choosing, as applying a workflow does.
+  add("POST", "/api/v1/runs", Role::admin, &Endpoints::create_adhoc_run);
+  add("GET", "/api/v1/runs", Role::viewer, &Endpoints::list_runs);
+  add("GET", "/api/v1/runs/{id}", Role::viewer, &Endpoints::get_run);
+  add("POST", "/api/v1/runs/{id}/start", Role::operator_, &Endpoints::start_run);
+  add("POST", "/api/v1/runs/{id}/cancel", Role::operator_, &Endpoints::cancel_run);
+  add("POST", "/api/v1/runs/{id}/retry", Role::operator_, &Endpoints::retry_run);
+  add("GET", "/api/v1/runs/{id}/tasks", Role::viewer, &Endpoints::list_tasks);
+  add("GET", "/api/v1/runs/{id}/results", Role::viewer, &Endpoints::get_results);
+  add("GET", "/api/v1/runs/{id}/tasks/{task}/logs", Role::viewer, &Endpoints::get_logs);
+}
+
+ApiReply Endpoints::healthz(const ApiRequest&) { return json_reply(200, {{"status", "ok"}}); }
+
+ApiReply Endpoints::readyz(const ApiRequest&) {
+  if (!context_.is_ready()) raise(ErrorCode::unavailable, "weftd is not ready: the store or the plugins are not up yet");
+  return json_reply(200, {{"status", "ready"}});
+}
+
+ApiReply Endpoints::list_plugins(const ApiRequest&) {
+  auto items = nlohmann::json::array();
+  for (const auto& plugin : context_.list_plugins()) items.push_back(plugin_json(plugin));
+  return json_reply(200, {{"items", std::move(items)}});
+}
+
+ApiReply Endpoints::post_workflow(const ApiRequest& request) { return apply(request, std::nullopt); }
+
+ApiReply Endpoints::put_workflow(const ApiRequest& request) { return apply(request, request.captures.at(0)); }
+
+ApiReply Endpoints::apply(const ApiRequest& request, const std::optional<std::string>& expected_name) {
+  const auto document = parse_object_body(request.body);
+  const auto applied = value_or_raise(context_.commands.apply_workflow(document, expected_name));
+  return json_reply(applied.created ? 201 : 200, {{"name", applied.name}, {"version", applied.version}});
+}
+
+ApiReply Endpoints::validate_workflow(const ApiRequest& request) {
+  const auto problems = workflow_problems(parse_object_body(request.body), context_.catalog);
+  auto errors = nlohmann::json::array();
+  for (const auto& problem : problems) errors.push_back({{"path", problem.path}, {"message", problem.message}});
+  return json_reply(200, {{"valid", problems.empty()}, {"errors", std::move(errors)}});
+}
+
+ApiReply Endpoints::list_workflows(const ApiRequest&) {
+  auto items = nlohmann::json::array();
+  for (const auto& workflow : context_.store.list_workflows()) items.push_back(workflow_summary_json(workflow));
+  return json_reply(200, {{"items", std::move(items)}});
+}
+
+ApiReply Endpoints::get_workflow(const ApiRequest& request) {
+  const auto& name = request.captures.at(0);
+  const int64_t version = integer_parameter(request.query, "version", 0, 1, INT64_MAX);
+  const auto workflow = context_.store.get_workflow(name, version);
+  if (!workflow && version > 0) {
+    raise(ErrorCode::not_found, "workflow '" + name + "' has no version " + std::to_string(version));
+  }
+  if (!workflow || (version == 0 && workflow->deleted)) raise(ErrorCode::not_found, "workflow '" + name + "' not found");
+  return json_reply(200, workflow_json(*workflow));
+}
+
+ApiReply Endpoints::delete_workflow(const ApiRequest& request) {
+  const auto& name = request.captures.at(0);
+  value_or_raise(context_.commands.delete_workflow(name));
+  return json_reply(200, {{"name", name}, {"deleted", true}});
+}
+
+ApiReply Endpoints::create_run(const ApiRequest& request) {
+  const auto body = parse_object_body(request.body, true);
+  reject_unknown_fields(body, {"params", "start", "idempotency_key"});
+  auto run = run_request(body);
+  run.workflow = request.captures.at(0);
+  return run_created(run);
+}
+
+ApiReply Endpoints::create_adhoc_run(const ApiRequest& request) {
+  const auto body = parse_object_body(request.body);
+  reject_unknown_fields(body, {"workflow", "params", "start", "idempotency_key"});
+  if (!body.contains("workflow")) {
+    raise(ErrorCode::invalid_request, "an ad-hoc run needs its workflow document in 'workflow'",
+          {{"/workflow", "missing"}});
+  }
+  auto run = run_request(body);
+  run.document = object_field(body, "workflow", nullptr);
+  return run_created(run);
+}
+
+ApiReply Endpoints::run_created(const RunRequest& run_request) {
+  const auto created = value_or_raise(context_.commands.create_run(run_request));
+  return json_reply(created.created ? 201 : 200, {{"id", created.id}, {"status", created.status}});
+}
+
+ApiReply Endpoints::start_run(const ApiRequest& request) {
+  value_or_raise(context_.commands.start_run(request.captures.at(0)));
+  return accepted(request.captures.at(0));
+}
+
+ApiReply Endpoints::cancel_run(const ApiRequest& request) {
+  value_or_raise(context_.commands.cancel_run(request.captures.at(0)));
+  return accepted(request.captures.at(0));
+}
+
+ApiReply Endpoints::retry_run(const ApiRequest& request) {
+  value_or_raise(context_.commands.retry_run(request.captures.at(0)));
+  return accepted(request.captures.at(0));
+}
+
+// Newest first. One run more than the page is asked for, to know whether
+// another page follows; next_cursor is then the id of the page's last run.
+ApiReply Endpoints::list_runs(const ApiRequest& request) {
+  RunFilter filter;
+  const auto limit = integer_parameter(request.query, "limit", kDefaultPageSize, 1, kMaxPageSize);
+  filter.limit = static_cast<int32_t>(limit + 1);
+  filter.workflow = text_parameter(request.query, "workflow");
+  filter.status = choice_parameter(request.query, "status", "",
+                                   {"created", "queued", "running", "succeeded", "failed", "cancelled"});
+  filter.before_id = text_parameter(request.query, "cursor");
+  auto runs = context_.store.list_runs(filter);
+  const bool more = runs.size() > static_cast<size_t>(limit);
+  if (more) runs.resize(static_cast<size_t>(limit));
+  auto items = nlohmann::json::array();
+  for (const auto& run : runs) items.push_back(run_json(run));
+  const auto next_cursor = more ? nlohmann::json(runs.back().id) : nlohmann::json(nullptr);
+  return json_reply(200, {{"items", std::move(items)}, {"next_cursor", next_cursor}});
+}
+
+RunRecord Endpoints::existing_run(const std::string& id) const {
+  auto run = context_.store.get_run(id);
+  if (!run) raise(ErrorCode::not_found, "run '" + id + "' not found");
+  return std::move(*run);
+}
+
+ApiReply Endpoints::get_run(const ApiRequest& request) {
+  const auto run = existing_run(request.captures.at(0));
+  return json_reply(200, run_detail_json(run, context_.store.list_tasks(run.id)));
+}
+
+ApiReply Endpoints::list_tasks(const ApiRequest& request) {
+  const auto run = existing_run(request.captures.at(0));
+  auto items = nlohmann::json::array();
+  for (const auto& task : context_.store.list_tasks(run.id)) items.push_back(task_json(task));
+  return json_reply(200, {{"items", std::move(items)}});
+}
+
+ApiReply Endpoints::get_results(const ApiRequest& request) {
+  const auto run = existing_run(request.captures.at(0));
+  return json_reply(200, results_json(run, context_.store.list_tasks(run.id)));
+}
+
+ApiReply Endpoints::get_logs(const ApiRequest& request) {
+  const auto& task_text = request.captures.at(1);
+  const auto task = parse_task_id(task_text);
+  if (!task) {
+    raise(ErrorCode::invalid_request, "task '" + task_text + "' is not a task id: use <node> or <node>[<index>]");
+  }
+  LogRequest log;
+  log.run_id = request.captures.at(0);
+  log.task = *task;
+  log.stderr_stream = choice_parameter(request.query, "stream", "stdout", {"stdout", "stderr"}) == "stderr";
+  log.follow = flag_parameter(request.query, "follow");
+  return task_log_reply(context_.store, context_.state_dir, log, context_.stopping);
+}
+
+}  // namespace weft::daemon

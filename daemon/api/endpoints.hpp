@@ -1,0 +1,70 @@
+// The endpoints of API.md: each turns an ApiRequest into an ApiReply, reading
+// from the store and changing state only through Commands. They run on the
+// HTTP server's threads, several at once, and keep no state of their own.
+#pragma once
+
+#include "api/exchange.hpp"
+#include "api/router.hpp"
+#include "plugin_host/plugin_info.hpp"
+#include "scheduler/commands.hpp"
+#include "store/store_client.hpp"
+#include "workflow/node_catalog.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace weft::daemon {
+
+using PluginLister = std::function<std::vector<PluginInfo>()>;
+using ReadinessCheck = std::function<bool()>;
+
+// Everything the endpoints use; all of it outlives them.
+struct EndpointContext {
+  Commands& commands;
+  const StoreClient& store;
+  const NodeCatalog& catalog;
+  PluginLister list_plugins;
+  ReadinessCheck is_ready;
+  std::filesystem::path state_dir;
+  const std::atomic<bool>& stopping;  // set when the server stops: long replies end early
+};
+
+class Endpoints {
+ public:
+  explicit Endpoints(EndpointContext context);
+
+  // Adds every endpoint, with the role it requires, to router.
+  void add_to(Router& router);
+
+ private:
+  ApiReply healthz(const ApiRequest& request);
+  ApiReply readyz(const ApiRequest& request);
+  ApiReply list_plugins(const ApiRequest& request);
+  ApiReply post_workflow(const ApiRequest& request);
+  ApiReply put_workflow(const ApiRequest& request);
+  ApiReply validate_workflow(const ApiRequest& request);
+  ApiReply list_workflows(const ApiRequest& request);
+  ApiReply get_workflow(const ApiRequest& request);
+  ApiReply delete_workflow(const ApiRequest& request);
+  ApiReply create_run(const ApiRequest& request);
+  ApiReply create_adhoc_run(const ApiRequest& request);
+  ApiReply start_run(const ApiRequest& request);
+  ApiReply list_runs(const ApiRequest& request);
+  ApiReply get_run(const ApiRequest& request);
+  ApiReply list_tasks(const ApiRequest& request);
+  ApiReply get_results(const ApiRequest& request);
+  ApiReply get_logs(const ApiRequest& request);
+  ApiReply cancel_run(const ApiRequest& request);
+  ApiReply retry_run(const ApiRequest& request);
+
+  ApiReply apply(const ApiRequest& request, const std::optional<std::string>& expected_name);
+  ApiReply run_created(const RunRequest& run_request);
+  RunRecord existing_run(const std::string& id) const;
+
+  EndpointContext context_;
+};
+
+}  // namespace weft::daemon

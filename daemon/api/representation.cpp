@@ -1,0 +1,149 @@
+#include "api/representation.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+#include <map>
+
+namespace weft::daemon {
+
+namespace {
+
+nlohmann::json text_or_null(const std::string& text) {
+  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
+// Outputs of one node, from its rows in the store (ordered by index).
+nlohmann::json node_outputs(const nlohmann::json& node, const std::vector<TaskRecord>& tasks) {
+  const std::string id = node.value("id", "");
+  if (!node.contains("for_each")) {
+    for (const auto& task : tasks) {
+      if (task.node == id && task.index < 0) return stored_json(task.output_json);
+    }
+    return nullptr;
+  }
+  std::map<int64_t, nlohmann::json> by_index;
+  for (const auto& task : tasks) {
+    if (task.node == id && task.index >= 0) by_index[task.index] = stored_json(task.output_json);
+  }
+  auto outputs = nlohmann::json::array();
+  for (auto& [index, output] : by_index) outputs.push_back(std::move(output));
+  return outputs;
+}
+
+}  // namespace
+
+nlohmann::json timestamp(int64_t ms_since_epoch) {
+  if (ms_since_epoch == 0) return nullptr;
+  const std::time_t seconds = static_cast<std::time_t>(ms_since_epoch / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  const size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms_since_epoch % 1000));
+  return std::string(text, n) + millis;
+}
+
+nlohmann::json stored_json(const std::string& text) {
+  if (text.empty()) return nullptr;
+  auto value = nlohmann::json::parse(text, nullptr, false);
+  return value.is_discarded() ? nlohmann::json(text) : value;
+}
+
+std::string format_task_id(const TaskId& id) {
+  if (id.index < 0) return id.node;
+  return id.node + "[" + std::to_string(id.index) + "]";
+}
+
+std::string format_task_id(const TaskRecord& task) { return format_task_id(TaskId{task.node, task.index}); }
+
+std::optional<TaskId> parse_task_id(std::string_view text) {
+  const auto open = text.find('[');
+  if (open == std::string_view::npos) {
+    if (text.empty() || text.find(']') != std::string_view::npos) return std::nullopt;
+    return TaskId{std::string(text), -1};
+  }
+  if (open == 0 || !text.ends_with(']')) return std::nullopt;
+  const std::string_view digits = text.substr(open + 1, text.size() - open - 2);
+  int64_t index = -1;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || index < 0) return std::nullopt;
+  return TaskId{std::string(text.substr(0, open)), index};
+}
+
+nlohmann::json plugin_json(const PluginInfo& plugin) {
+  nlohmann::json json = {{"name", plugin.name},       {"kind", plugin.kind}, {"version", plugin.version},
+                         {"abi", plugin.abi},         {"path", plugin.path},
+                         {"status", plugin.loaded ? "loaded" : "rejected"}, {"provides", plugin.provides}};
+  if (!plugin.error.empty()) json["error"] = plugin.error;
+  return json;
+}
+
+nlohmann::json workflow_summary_json(const WorkflowRecord& workflow) {
+  const auto document = stored_json(workflow.document_json);
+  const auto description = document.is_object() ? document.value("description", nlohmann::json()) : nullptr;
+  return {{"name", workflow.name},
+          {"version", workflow.version},
+          {"description", description},
+          {"created_at", timestamp(workflow.created_at)}};
+}
+
+nlohmann::json workflow_json(const WorkflowRecord& workflow) {
+  return {{"name", workflow.name},
+          {"version", workflow.version},
+          {"digest", workflow.digest},
+          {"created_at", timestamp(workflow.created_at)},
+          {"deleted", workflow.deleted},
+          {"document", stored_json(workflow.document_json)}};
+}
+
+nlohmann::json run_json(const RunRecord& run) {
+  const auto params = stored_json(run.params_json);
+  return {{"id", run.id},
+          {"workflow", run.workflow},
+          {"version", run.version > 0 ? nlohmann::json(run.version) : nlohmann::json(nullptr)},
+          {"status", run.status},
+          {"params", params.is_null() ? nlohmann::json::object() : params},
+          {"error", text_or_null(run.error)},
+          {"created_at", timestamp(run.created_at)},
+          {"started_at", timestamp(run.started_at)},
+          {"finished_at", timestamp(run.finished_at)}};
+}
+
+nlohmann::json run_detail_json(const RunRecord& run, const std::vector<TaskRecord>& tasks) {
+  auto counts = nlohmann::json::object();
+  for (const auto& task : tasks) counts[task.status] = counts.value(task.status, 0) + 1;
+  auto json = run_json(run);
+  json["tasks"] = std::move(counts);
+  return json;
+}
+
+nlohmann::json task_json(const TaskRecord& task) {
+  return {{"id", format_task_id(task)},
+          {"node", task.node},
+          {"index", task.index >= 0 ? nlohmann::json(task.index) : nlohmann::json(nullptr)},
+          {"status", task.status},
+          {"attempt", task.attempt},
+          {"exit_code", task.exit_code ? nlohmann::json(*task.exit_code) : nlohmann::json(nullptr)},
+          {"executor", text_or_null(task.executor)},
+          {"external_id", text_or_null(task.external_id)},
+          {"started_at", timestamp(task.started_at)},
+          {"finished_at", timestamp(task.finished_at)},
+          {"error", text_or_null(task.error)}};
+}
+
+nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>& tasks) {
+  // The run's own copy of its document says which nodes have for_each: a
+  // for_each node that has no elements yet still answers with [].
+  const auto document = nlohmann::json::parse(run.document_json);
+  auto outputs = nlohmann::json::object();
+  for (const auto& node : document.value("nodes", nlohmann::json::array())) {
+    if (node.is_object() && node.value("id", nlohmann::json()).is_string()) {
+      outputs[node["id"].get<std::string>()] = node_outputs(node, tasks);
+    }
+  }
+  return {{"status", run.status}, {"outputs", std::move(outputs)}};
+}
+
+}  // namespace weft::daemon

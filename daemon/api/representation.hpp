@@ -1,0 +1,44 @@
+// The JSON shapes of API.md, made from the store's records.
+#pragma once
+
+#include "plugin_host/plugin_info.hpp"
+#include "store/store_client.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weft::daemon {
+
+// ms since the epoch as RFC 3339 UTC with milliseconds; 0 ("not yet") is null.
+nlohmann::json timestamp(int64_t ms_since_epoch);
+
+// JSON text kept in the store as a value; empty text is null.
+nlohmann::json stored_json(const std::string& text);
+
+// A task as the API names it: "<node>", or "<node>[<index>]" for element
+// <index> of a for_each node. index -1 is a node's own row.
+struct TaskId {
+  std::string node;
+  int64_t index = -1;
+};
+std::string format_task_id(const TaskId& id);
+std::string format_task_id(const TaskRecord& task);
+std::optional<TaskId> parse_task_id(std::string_view text);
+
+nlohmann::json plugin_json(const PluginInfo& plugin);
+nlohmann::json workflow_summary_json(const WorkflowRecord& workflow);
+nlohmann::json workflow_json(const WorkflowRecord& workflow);
+nlohmann::json run_json(const RunRecord& run);
+// run_json plus "tasks": {status: count}.
+nlohmann::json run_detail_json(const RunRecord& run, const std::vector<TaskRecord>& tasks);
+nlohmann::json task_json(const TaskRecord& task);
+// {"status","outputs":{node: output, for_each node: [outputs in index order]}},
+// for every node of the run's document.
+nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>& tasks);
+
+}  // namespace weft::daemon

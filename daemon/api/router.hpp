@@ -1,0 +1,44 @@
+// Finds the endpoint of a method and path. Patterns are paths whose "{…}"
+// segments match any one segment, captured in order.
+#pragma once
+
+#include "api/exchange.hpp"
+#include "auth/role.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weft::daemon {
+
+using Endpoint = std::function<ApiReply(const ApiRequest&)>;
+
+struct Route {
+  std::string method;
+  std::vector<std::string> pattern;  // segments; "{…}" captures
+  std::optional<Role> required_role; // nullopt: served without a token
+  Endpoint endpoint;
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;
+  std::vector<std::string> captures;
+};
+
+class Router {
+ public:
+  // Register before serving; lookups then run from any thread.
+  void add(std::string method, std::string_view pattern, std::optional<Role> required_role, Endpoint endpoint);
+
+  // Throws ApiError: 404 not_found when no pattern matches the path, 405
+  // method_not_allowed with an Allow header when patterns match the path but
+  // not for this method.
+  RouteMatch find(std::string_view method, const std::vector<std::string>& segments) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace weft::daemon

@@ -1,0 +1,22 @@
+// What a token may do. Roles are ordered: each one may do everything the one
+// before it may (API.md "Auth").
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace weft::daemon {
+
+enum class Role {
+  viewer,     // reads
+  operator_,  // plus runs (create, start, cancel, retry)
+  admin       // plus workflows and tokens
+};
+
+std::optional<Role> parse_role(std::string_view name);
+const char* to_string(Role role);
+
+// Whether a token holding `held` may do what requires `needed`.
+inline bool permits(Role held, Role needed) { return held >= needed; }
+
+}  // namespace weft::daemon

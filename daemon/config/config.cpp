@@ -1,0 +1,165 @@
+#include "config/config.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+#include "config/config_reader.hpp"
+
+namespace weft::daemon {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, spdlog::level::level_enum>, 5> kLogLevels{{
+    {"trace", spdlog::level::trace},
+    {"debug", spdlog::level::debug},
+    {"info", spdlog::level::info},
+    {"warn", spdlog::level::warn},
+    {"error", spdlog::level::err},
+}};
+
+bool is_host_and_port(const std::string& address) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  const std::string port = address.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  return std::stoi(port) <= 65535;
+}
+
+void read_listen(ConfigReader& reader, Config& config) {
+  reader.read("listen", config.listen);
+  if (!is_host_and_port(config.listen)) {
+    reader.report("listen", "must be HOST:PORT, e.g. 127.0.0.1:8080, not '" + config.listen + "'");
+  }
+}
+
+void read_paths(ConfigReader& reader, Config& config) {
+  std::string state_dir = config.state_dir.string();
+  reader.read("state_dir", state_dir);
+  config.state_dir = state_dir;
+
+  std::vector<std::string> plugin_dirs{default_plugin_dir().string()};
+  reader.read("plugin_dirs", plugin_dirs);
+  config.plugin_dirs.assign(plugin_dirs.begin(), plugin_dirs.end());
+}
+
+// Everything but "plugin" belongs to the storage plugin, which validates it.
+void read_storage(ConfigReader& reader, Config& config) {
+  ConfigReader storage = reader.object("storage");
+  storage.read("plugin", config.storage.plugin);
+  if (const nlohmann::json* section = reader.take("storage"); section && section->is_object()) {
+    config.storage.settings = *section;
+    config.storage.settings.erase("plugin");
+  }
+  if (config.storage.plugin == "sqlite" && !config.storage.settings.contains("path")) {
+    config.storage.settings["path"] = (config.state_dir / "weft.db").string();
+  }
+}
+
+void read_executors(ConfigReader& reader, Config& config) {
+  ConfigReader executors = reader.object("executors");
+  const nlohmann::json* section = reader.take("executors");
+  if (!section || !section->is_object()) return;
+  for (const auto& [name, settings] : section->items()) {
+    executors.take(name);
+    if (!settings.is_object()) executors.report(name, "must be an object: the config of executor '" + name + "'");
+  }
+  config.executors = *section;
+}
+
+void read_limits(ConfigReader& reader, Config& config) {
+  ConfigReader limits = reader.object("limits");
+  limits.read("max_running_tasks", config.limits.max_running_tasks, 1);
+  limits.read("max_body_bytes", config.limits.max_body_bytes, std::size_t{1024});
+  limits.reject_unknown_keys();
+}
+
+void read_log(ConfigReader& reader, Config& config) {
+  ConfigReader log = reader.object("log");
+  std::string level;
+  log.read("level", level);
+  log.reject_unknown_keys();
+  if (level.empty()) return;
+  for (const auto& [name, value] : kLogLevels) {
+    if (name == level) {
+      config.log.level = value;
+      return;
+    }
+  }
+  log.report("level", "must be one of trace, debug, info, warn, error, not '" + level + "'");
+}
+
+void read_sections(ConfigReader& reader, Config& config) {
+  ConfigReader auth = reader.object("auth");
+  auth.read("enabled", config.auth.enabled);
+  auth.reject_unknown_keys();
+
+  ConfigReader api = reader.object("api");
+  api.read("threads", config.api.threads, 1);
+  api.reject_unknown_keys();
+
+  long long grace_s = config.shutdown_grace.count();
+  reader.read("shutdown_grace_s", grace_s, 0LL);
+  config.shutdown_grace = std::chrono::seconds(grace_s);
+}
+
+Failure invalid_config(const std::string& where, std::vector<Problem> problems) {
+  return fail(ErrorCode::invalid_request, "invalid configuration" + where, std::move(problems));
+}
+
+// nlohmann's text starts with "[json.exception.parse_error.101] "; the rest names line and column.
+std::string parse_error_text(const nlohmann::json::parse_error& error) {
+  std::string text = error.what();
+  const auto end_of_tag = text.find("] ");
+  return end_of_tag == std::string::npos ? text : text.substr(end_of_tag + 2);
+}
+
+}  // namespace
+
+std::filesystem::path default_plugin_dir() {
+  std::error_code error;
+  const std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", error);
+  return (executable.parent_path() / ".." / "lib" / "weft" / "plugins").lexically_normal();
+}
+
+Result<Config> parse_config(const nlohmann::json& document) {
+  if (!document.is_object()) return invalid_config("", {{"", "must be a JSON object"}});
+  std::vector<Problem> problems;
+  ConfigReader reader(document, "", problems);
+  Config config;
+  read_listen(reader, config);
+  read_paths(reader, config);
+  reader.read("required_plugins", config.required_plugins);
+  read_storage(reader, config);
+  read_executors(reader, config);
+  read_limits(reader, config);
+  read_log(reader, config);
+  read_sections(reader, config);
+  reader.reject_unknown_keys();
+  if (!problems.empty()) return invalid_config("", std::move(problems));
+  return config;
+}
+
+Result<Config> load_config(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) {
+    return fail(ErrorCode::invalid_request,
+                "cannot read configuration file " + file.string() + ": " + std::strerror(errno));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& error) {
+    return invalid_config(" in " + file.string(), {{"", parse_error_text(error)}});
+  }
+  Result<Config> config = parse_config(document);
+  if (!config) return invalid_config(" in " + file.string(), config.failure().details);
+  return config;
+}
+
+}  // namespace weft::daemon

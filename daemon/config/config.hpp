@@ -1,0 +1,70 @@
+// weftd's configuration (etc/weftd.json): every setting with its default, so
+// that an empty file `{}` gives a daemon that works on one host.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/common.h>
+
+#include "core/result.hpp"
+
+namespace weft::daemon {
+
+struct StorageConfig {
+  std::string plugin = "sqlite";
+  // Every key of "storage" except "plugin", handed to the storage plugin as its
+  // config. For sqlite, "path" defaults to <state_dir>/weft.db.
+  nlohmann::json settings = nlohmann::json::object();
+};
+
+struct LimitsConfig {
+  int max_running_tasks = 256;               // across all runs of this daemon
+  std::size_t max_body_bytes = 1024 * 1024;  // largest accepted API request body
+};
+
+struct AuthConfig {
+  bool enabled = true;
+};
+
+struct LogConfig {
+  spdlog::level::level_enum level = spdlog::level::info;
+};
+
+struct ApiConfig {
+  int threads = 4;  // Poco HTTP server worker threads
+};
+
+// Mirrors the JSON document key by key.
+struct Config {
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT, as Poco::Net::SocketAddress takes it
+  std::filesystem::path state_dir = "/var/lib/weft";
+  std::vector<std::filesystem::path> plugin_dirs;  // default: {default_plugin_dir()}
+  std::vector<std::string> required_plugins;        // a refusal of one of these stops startup
+  StorageConfig storage;
+  nlohmann::json executors = nlohmann::json::object();  // executor name -> its config object
+  LimitsConfig limits;
+  AuthConfig auth;
+  LogConfig log;
+  ApiConfig api;
+  std::chrono::seconds shutdown_grace{30};  // "shutdown_grace_s"
+};
+
+// Reads and validates a config file. A file that cannot be read, is not JSON
+// (the problem names line and column) or holds unknown keys, wrong types or
+// out-of-range values gives an invalid_request Failure listing every problem
+// at its JSON pointer.
+Result<Config> load_config(const std::filesystem::path& file);
+
+// Validates an already parsed document; same rules as load_config.
+Result<Config> parse_config(const nlohmann::json& document);
+
+// <directory of the running executable>/../lib/weft/plugins, normalised: the
+// plugin directory both in the build tree (bin/) and in an installed prefix.
+std::filesystem::path default_plugin_dir();
+
+}  // namespace weft::daemon

@@ -1,0 +1,196 @@
+// weftd: the weft daemon. Wires the parts together and runs the event loop on
+// the main thread; see ARCHITECTURE.md for the design.
+#include "api/api_server.hpp"
+#include "auth/admin_token.hpp"
+#include "config/config.hpp"
+#include "plugin_host/plugin_host.hpp"
+#include "scheduler/run_scheduler.hpp"
+#include "system/systemd_notify.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <sys/stat.h>
+
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+namespace {
+
+using namespace weft::daemon;
+
+constexpr const char* usage =
+    "usage: weftd [--config FILE] [--check-config] [--version]\n"
+    "  --config FILE   the configuration (default /etc/weft/weftd.json)\n"
+    "  --check-config  check the configuration, name every problem, and exit\n"
+    "  --version       print the version and exit\n";
+
+struct Options {
+  std::string config = "/etc/weft/weftd.json";
+  bool check_config = false;
+};
+
+// nullopt: the process should exit with *exit_code.
+std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) {
+      options.config = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      options.config = std::string(arg.substr(9));
+    } else if (arg == "--check-config") {
+      options.check_config = true;
+    } else if (arg == "--version") {
+      std::cout << "weftd " << WEFT_VERSION << " (plugin ABI " << WEFT_ABI_MAJOR << "." << WEFT_ABI_MINOR << ")\n";
+      *exit_code = 0;
+      return std::nullopt;
+    } else if (arg == "--help" || arg == "-h") {
+      std::cout << usage;
+      *exit_code = 0;
+      return std::nullopt;
+    } else {
+      std::cerr << "weftd: unknown argument '" << arg << "'\n" << usage;
+      *exit_code = 2;
+      return std::nullopt;
+    }
+  }
+  return options;
+}
+
+void print_failure(const std::string& config_path, const Failure& failure) {
+  std::cerr << "weftd: " << config_path << ": " << failure.message << "\n";
+  for (const auto& p : failure.details) std::cerr << "  " << (p.path.empty() ? "/" : p.path) << ": " << p.message << "\n";
+}
+
+bool make_state_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    spdlog::critical("cannot create the state directory {}: {}", dir.string(), ec.message());
+    return false;
+  }
+  ::chmod(dir.c_str(), 0750);
+  return true;
+}
+
+// Pings systemd's watchdog from the event loop, so a stuck loop is restarted.
+void keep_watchdog_fed(boost::asio::steady_timer& timer, std::chrono::microseconds interval) {
+  notify_systemd("WATCHDOG=1");
+  timer.expires_after(interval / 2);
+  timer.async_wait([&timer, interval](const boost::system::error_code& ec) {
+    if (!ec) keep_watchdog_fed(timer, interval);
+  });
+}
+
+int serve(const Config& config) {
+  if (!make_state_dir(config.state_dir)) return 1;
+  boost::asio::io_context io;
+  HostServices services(io);
+  PluginHost plugins(services);
+  PluginHostSettings plugin_settings{config.plugin_dirs, config.executors, config.required_plugins};
+  if (const Status loaded = plugins.load(plugin_settings); !loaded) {
+    spdlog::critical("{}", loaded.failure().message);
+    return 1;
+  }
+  auto opened = plugins.open_store(config.storage.plugin, config.storage.settings);
+  if (!opened) {
+    spdlog::critical("{}", opened.failure().message);
+    return 1;
+  }
+  StoreClient& store = *opened.value();
+  try {
+    if (config.auth.enabled) ensure_admin_token(store, config.state_dir);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot set up the admin token: {}", e.what());
+    return 1;
+  }
+
+  RunScheduler scheduler(io, plugins, store, {config.state_dir, config.limits.max_running_tasks});
+  services.set_task_event_sink([&scheduler](TaskEvent event) { scheduler.post_task_event(std::move(event)); });
+  try {
+    scheduler.recover();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot read the unfinished runs back from the store: {}", e.what());
+    return 1;
+  }
+
+  ApiSettings api_settings{config.listen, config.limits.max_body_bytes, config.auth.enabled, config.state_dir,
+                           config.api.threads};
+  ApiServer api(
+      scheduler, store, plugins, [&plugins] { return plugins.plugins(); },
+      [&scheduler] { return scheduler.store_healthy(); }, api_settings);
+  try {
+    api.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot serve the API on {}: {}", config.listen, e.what());
+    return 1;
+  }
+  spdlog::info("weftd {} serving on {} (state in {})", WEFT_VERSION, config.listen, config.state_dir.string());
+
+  // Shutdown: the API stops first (on its own thread: requests under way may
+  // wait for the loop), then the scheduler drains, then the loop ends.
+  std::thread stopper;
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (signal == SIGHUP) {
+          spdlog::warn("SIGHUP: reloading the configuration and plugins is not supported yet; restart weftd");
+          signals.async_wait(on_signal);
+          return;
+        }
+        if (stopper.joinable()) return;
+        spdlog::info("{}: stopping", strsignal(signal));
+        notify_systemd("STOPPING=1");
+        stopper = std::thread([&] {
+          api.stop();
+          boost::asio::post(io, [&] {
+            scheduler.drain(config.shutdown_grace, [&io] { io.stop(); });
+          });
+        });
+      };
+  signals.async_wait(on_signal);
+
+  boost::asio::steady_timer watchdog(io);
+  if (const auto interval = watchdog_ping_interval()) keep_watchdog_fed(watchdog, *interval);
+  notify_systemd("READY=1");
+
+  // Handlers catch what they expect; this is the last line against a bug
+  // taking the whole daemon down with every run in it.
+  for (;;) {
+    try {
+      io.run();
+      break;
+    } catch (const std::exception& e) {
+      spdlog::critical("unexpected error in the event loop (a bug; please report it): {}", e.what());
+    }
+  }
+  if (stopper.joinable()) stopper.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int exit_code = 0;
+  const auto options = parse_options(argc, argv, &exit_code);
+  if (!options) return exit_code;
+  auto config = load_config(options->config);
+  if (!config) {
+    print_failure(options->config, config.failure());
+    return 1;
+  }
+  if (options->check_config) {
+    std::cout << options->config << ": ok\n";
+    return 0;
+  }
+  spdlog::set_level(config->log.level);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  return serve(*config);
+}

@@ -1,0 +1,68 @@
+// The daemon's side of weft_host_api: what a plugin may ask of the daemon.
+//
+// One PluginContext per plugin object (node type, executor, store), so that
+// log lines carry the plugin's name. Task events are copied and handed to the
+// sink the scheduler installs; watch_fd waits on the daemon's io_context.
+#pragma once
+
+#include <weft/abi/weft_abi.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace weft::daemon {
+
+// A weft_task_event, owned.
+struct TaskEvent {
+  weft_task_event_kind kind = WEFT_TASK_FINISHED;
+  std::string task_key;
+  std::string external_id;
+  int32_t exit_code = 0;
+  std::string output_json;
+  std::string error;
+};
+
+class HostServices {
+ public:
+  // Called on any thread, once per event; must be cheap and thread-safe
+  // (the scheduler posts the event into its loop).
+  using TaskEventSink = std::function<void(TaskEvent)>;
+
+  explicit HostServices(boost::asio::io_context& io) : io_(io) {}
+
+  // Set once, before any executor starts a task.
+  void set_task_event_sink(TaskEventSink sink) { sink_ = std::move(sink); }
+  void deliver(TaskEvent event) const;
+  boost::asio::io_context& io() { return io_; }
+
+ private:
+  boost::asio::io_context& io_;
+  TaskEventSink sink_;
+};
+
+// The weft_host_api handed to one plugin object. Must stay at a fixed address
+// for as long as that object lives (the plugin keeps the pointer).
+class PluginContext {
+ public:
+  PluginContext(HostServices& services, std::string plugin_name);
+  PluginContext(const PluginContext&) = delete;
+  PluginContext& operator=(const PluginContext&) = delete;
+
+  const weft_host_api* api() const { return &api_; }
+  const std::string& plugin_name() const { return plugin_name_; }
+
+ private:
+  static void log(void* host_ptr, weft_log_level level, weft_str message);
+  static void task_event(void* host_ptr, const weft_task_event* event);
+  static weft_status watch_fd(void* host_ptr, int fd, weft_fd_callback on_readable, void* plugin_ptr);
+
+  HostServices& services_;
+  std::string plugin_name_;
+  weft_host_api api_{};
+};
+
+}  // namespace weft::daemon

@@ -1,0 +1,71 @@
+// Finds, checks and loads plugins, and serves the node types, executors and
+// storage backends they provide.
+//
+// Loading a file (open -> ABI check -> factories check -> init -> create
+// instances -> register) either completes or rolls back whole: a refused
+// plugin leaves nothing registered, is logged with the reason, and is listed
+// with status "rejected". The first plugin to provide a type name keeps it.
+//
+// Threading: load() runs before the daemon serves; afterwards the registry is
+// read-only and may be read from any thread.
+#pragma once
+
+#include "core/result.hpp"
+#include "plugin_host/host_services.hpp"
+#include "plugin_host/plugin_handles.hpp"
+#include "plugin_host/plugin_info.hpp"
+#include "store/store_client.hpp"
+#include "workflow/node_catalog.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace weft::daemon {
+
+struct PluginHostSettings {
+  std::vector<std::filesystem::path> plugin_dirs;
+  nlohmann::json executor_configs = nlohmann::json::object();  // executor name -> its config
+  std::vector<std::string> required_plugins;                   // a refusal of these is fatal
+};
+
+class PluginHost final : public NodeCatalog {
+ public:
+  explicit PluginHost(HostServices& services);
+  ~PluginHost() override;
+
+  // Scans the directories and loads every *.so* in them, in name order.
+  // Fails only if a required plugin was refused or is missing.
+  Status load(const PluginHostSettings& settings);
+
+  std::vector<PluginInfo> plugins() const { return infos_; }
+  NodeTypeHandle* node_type(std::string_view type_name) const;
+  ExecutorHandle* executor(std::string_view name) const;
+  // Opens a store of the storage type `type_name` with its plugin's config.
+  Result<std::unique_ptr<StoreClient>> open_store(std::string_view type_name, const nlohmann::json& config);
+
+  std::optional<std::vector<Problem>> validate_params(std::string_view node_type,
+                                                      const nlohmann::json& params) const override;
+  bool has_executor(std::string_view executor) const override;
+
+ private:
+  struct StorageFactory {
+    std::shared_ptr<const LoadedLibrary> library;
+    const weft_store_vtable* vtable;
+  };
+  class Loading;
+
+  void load_file(const std::filesystem::path& path, const PluginHostSettings& settings);
+
+  HostServices& services_;
+  std::vector<PluginInfo> infos_;
+  std::map<std::string, std::unique_ptr<NodeTypeHandle>, std::less<>> node_types_;
+  std::map<std::string, std::unique_ptr<ExecutorHandle>, std::less<>> executors_;
+  std::map<std::string, StorageFactory, std::less<>> storage_;
+  std::vector<std::unique_ptr<PluginContext>> store_contexts_;
+};
+
+}  // namespace weft::daemon

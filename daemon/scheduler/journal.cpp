@@ -1,0 +1,83 @@
+#include "scheduler/journal.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace weft::daemon {
+
+Journal::Journal(boost::asio::io_context& io, StoreWriter& writer) : io_(io), writer_(writer), retry_timer_(io) {}
+
+void Journal::mark(Journaled& thing) {
+  if (!thing.marked) {
+    thing.marked = true;
+    marked_.push_back(&thing);
+  }
+  schedule_flush();
+}
+
+void Journal::after_durable(std::function<void()> action) {
+  if (marked_.empty() && in_flight_ == nullptr) {
+    boost::asio::post(io_, std::move(action));
+  } else if (marked_.empty()) {
+    in_flight_actions_.push_back(std::move(action));  // everything marked so far is in that batch
+  } else {
+    pending_actions_.push_back(std::move(action));
+  }
+}
+
+void Journal::write(WriteBatch records, std::function<void(const std::string& error)> done) {
+  // Its own transaction, so that a conflict fails this write alone; the
+  // writer keeps submission order, so it lands after every batch before it.
+  writer_.submit(std::make_shared<const WriteBatch>(std::move(records)), std::move(done));
+}
+
+void Journal::schedule_flush() {
+  // Posted, not immediate: every change made by the handlers already queued
+  // joins this batch.
+  if (flush_scheduled_ || in_flight_ != nullptr) return;
+  flush_scheduled_ = true;
+  boost::asio::post(io_, [this] { flush(); });
+}
+
+void Journal::flush() {
+  flush_scheduled_ = false;
+  if (in_flight_ != nullptr || stopped_ || (marked_.empty() && pending_actions_.empty())) return;
+  auto batch = std::make_shared<WriteBatch>();
+  for (Journaled* thing : marked_) {
+    thing->marked = false;
+    thing->append_to(*batch);
+  }
+  marked_.clear();
+  in_flight_ = batch;
+  in_flight_actions_ = std::move(pending_actions_);
+  pending_actions_.clear();
+  writer_.submit(in_flight_, [this](const std::string& error) { on_written(error); });
+}
+
+void Journal::on_written(const std::string& error) {
+  if (!error.empty()) {
+    if (healthy_) spdlog::error("cannot store state changes, retrying every second: {}", error);
+    healthy_ = false;
+    if (stopped_) return;
+    retry_timer_.expires_after(std::chrono::seconds(1));
+    retry_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      writer_.submit(in_flight_, [this](const std::string& e) { on_written(e); });
+    });
+    return;
+  }
+  if (!healthy_) spdlog::info("storing state changes works again");
+  healthy_ = true;
+  in_flight_.reset();
+  auto actions = std::move(in_flight_actions_);
+  in_flight_actions_.clear();
+  for (auto& action : actions) action();
+  if (!marked_.empty() || !pending_actions_.empty()) flush();
+}
+
+void Journal::stop() {
+  stopped_ = true;
+  retry_timer_.cancel();
+}
+
+}  // namespace weft::daemon

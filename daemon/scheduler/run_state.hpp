@@ -1,0 +1,119 @@
+// The scheduler's in-memory picture of the runs it drives. Owned by the event
+// loop; nothing here is touched from another thread.
+//
+// Every node has one row (index -1). A node without for_each is one task: its
+// row. A for_each node's row tracks the node as a whole and it has one more
+// row per element (index 0..n-1), created when the node is expanded.
+#pragma once
+
+#include "scheduler/journal.hpp"
+#include "workflow/value_path.hpp"
+#include "workflow/workflow.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weft::daemon {
+
+enum class TaskStatus { pending, ready, dispatched, running, retrying, succeeded, failed, skipped, cancelled, upstream_failed };
+enum class RunStatus { created, queued, running, succeeded, failed, cancelled };
+
+const char* to_string(TaskStatus status);
+const char* to_string(RunStatus status);
+std::optional<TaskStatus> parse_task_status(std::string_view text);
+std::optional<RunStatus> parse_run_status(std::string_view text);
+bool is_final(TaskStatus status);
+bool is_final(RunStatus status);
+
+int64_t now_ms();
+
+struct RunState;
+struct NodeState;
+
+struct TaskState final : Journaled {
+  RunState* run = nullptr;
+  NodeState* node = nullptr;
+  int64_t index = -1;
+  TaskStatus status = TaskStatus::pending;
+  int32_t attempt = 0;
+  int32_t lost_count = 0;  // attempts lost to a weftd restart or an executor
+  std::optional<int32_t> exit_code;
+  std::string executor;
+  std::string external_id;
+  std::string error;
+  nlohmann::json output;     // valid once succeeded
+  std::string output_text;   // output as stored
+  int64_t ready_at = 0;
+  int64_t started_at = 0;
+  int64_t finished_at = 0;
+  nlohmann::json item;       // the for_each element
+  nlohmann::json params;     // rendered params of the current attempt
+  bool holds_slot = false;  // counted against the node's, run's and daemon's limits
+  bool timed_out = false;
+  bool cancel_requested = false;
+  std::unique_ptr<boost::asio::steady_timer> timer;  // backoff or timeout
+
+  // "<run>/<node>/<index>/<attempt>": names this attempt to plugins, so a late
+  // event of an earlier attempt cannot be taken for the current one.
+  std::string key() const;
+  void append_to(WriteBatch& batch) const override;
+};
+
+struct NodeState {
+  const NodeSpec* spec = nullptr;
+  size_t position = 0;       // in the workflow's nodes
+  TaskState row;             // the node's own row (index -1)
+  std::vector<std::unique_ptr<TaskState>> elements;  // for_each only
+  int unmet = 0;             // dependencies not final yet
+  int deps_succeeded = 0;    // dependencies that succeeded
+  bool dep_failed = false;   // a dependency failed, was cancelled or upstream_failed
+  int running = 0;           // tasks dispatched or running
+  size_t elements_final = 0;
+  std::deque<TaskState*> ready;
+  bool queued = false;       // in its run's nodes_with_ready
+  nlohmann::json outputs;    // for_each: the elements' outputs, built when the node succeeds
+
+  bool is_for_each() const;
+  bool expanded() const { return !elements.empty() || (is_for_each() && row.status != TaskStatus::pending); }
+};
+
+struct RunState final : Journaled, Scope {
+  std::string id;
+  std::shared_ptr<const Workflow> workflow;
+  int64_t version = 0;
+  RunStatus status = RunStatus::created;
+  nlohmann::json params;
+  std::string params_text;
+  std::string document_text;
+  std::string idempotency_key;
+  std::string error;
+  int64_t created_at = 0;
+  int64_t started_at = 0;
+  int64_t finished_at = 0;
+  std::vector<NodeState> nodes;
+  size_t nodes_final = 0;
+  int running = 0;           // tasks dispatched or running
+  std::deque<NodeState*> nodes_with_ready;
+  bool queued = false;       // in the scheduler's runs_with_ready
+  bool cancelling = false;
+
+  RunState(std::string run_id, std::shared_ptr<const Workflow> wf, int64_t workflow_version);
+  NodeState* node(std::string_view id);
+
+  void append_to(WriteBatch& batch) const override;
+  const nlohmann::json* root(std::string_view name) const override;
+  const nlohmann::json* node_output(std::string_view id) const override;
+  const nlohmann::json* node_outputs(std::string_view id) const override;
+
+ private:
+  nlohmann::json run_value_;
+  nlohmann::json workflow_value_;
+};
+
+}  // namespace weft::daemon

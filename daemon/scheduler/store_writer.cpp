@@ -1,0 +1,23 @@
+#include "scheduler/store_writer.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace weft::daemon {
+
+StoreWriter::StoreWriter(boost::asio::io_context& io, StoreClient& store) : io_(io), store_(store) {}
+
+StoreWriter::~StoreWriter() { thread_.join(); }
+
+void StoreWriter::submit(std::shared_ptr<const WriteBatch> batch, Completion done) {
+  boost::asio::post(thread_, [this, batch = std::move(batch), done = std::move(done)]() mutable {
+    std::string error;
+    try {
+      if (!batch->empty()) store_.write(*batch);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    boost::asio::post(io_, [done = std::move(done), error = std::move(error)] { done(error); });
+  });
+}
+
+}  // namespace weft::daemon

@@ -1,0 +1,92 @@
+// The daemon's model of a workflow document (format version 1, see
+// /work/shared/design/WORKFLOW.md): parsed and completely validated once, then
+// read by the scheduler. A Workflow is immutable after parse_workflow; copies
+// share their parsed expressions and templates.
+#pragma once
+
+#include "core/result.hpp"
+#include "workflow/expression.hpp"
+#include "workflow/node_catalog.hpp"
+#include "workflow/template.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weft::daemon {
+
+// Attempt n (n >= 2) waits min(backoff_s * backoff_factor^(n-2), max_backoff_s) seconds.
+struct RetryPolicy {
+  int max_attempts = 1;  // 1: no retry
+  double backoff_s = 1;
+  double backoff_factor = 2;
+  double max_backoff_s = 300;
+  bool operator==(const RetryPolicy&) const = default;
+};
+
+struct NodeSpec {
+  std::string id;
+  std::string type;
+  std::string description;
+  std::vector<std::string> depends_on;    // as written
+  std::vector<std::size_t> dependencies;  // indexes into Workflow::nodes, one per depends_on entry
+  std::vector<std::size_t> dependents;    // indexes of the nodes that depend on this one
+  std::optional<Expression> when;
+  std::optional<StringTemplate> for_each;  // a single placeholder that yields an array
+  std::optional<int> max_parallel;
+  std::string executor;                                 // the node's, else the defaults', else "process"
+  nlohmann::json resources = nlohmann::json::object();  // the defaults' with the node's keys over them
+  std::optional<double> timeout_s;
+  RetryPolicy retry;                                 // the defaults' with the node's fields over them
+  nlohmann::json params = nlohmann::json::object();  // as written, templates unrendered
+  std::optional<JsonTemplate> params_template;       // params compiled; set when the workflow is valid
+};
+
+struct Workflow {
+  std::string name;
+  std::string description;
+  nlohmann::json params = nlohmann::json::object();  // defaults of the run params
+  std::optional<int> max_parallel;
+  nlohmann::json defaults = nlohmann::json::object();  // as written
+  std::optional<std::string> cron;
+  std::optional<std::string> trigger_queue;
+  std::vector<NodeSpec> nodes;  // in document order
+  nlohmann::json document;      // the document as given
+
+  // The index of node `id` in `nodes`.
+  std::optional<std::size_t> node_index(std::string_view id) const;
+
+ private:
+  friend class WorkflowParser;
+  std::map<std::string, std::size_t, std::less<>> node_indexes_;
+};
+
+// Most nodes one document may have.
+inline constexpr std::size_t max_workflow_nodes = 10000;
+
+// Validates `document` completely. Failure: ErrorCode::invalid_workflow,
+// "workflow 'x' is invalid: N problems", every problem at its JSON pointer.
+Result<Workflow> parse_workflow(const nlohmann::json& document, const NodeCatalog& catalog);
+// The same for document text; malformed JSON is one problem at "".
+Result<Workflow> parse_workflow_text(std::string_view document_text, const NodeCatalog& catalog);
+
+// Problems of the params a run is started with: each unknown name at
+// "/params/<name>". A workflow with a trigger queue also accepts "message".
+std::vector<Problem> validate_run_params(const Workflow& workflow, const nlohmann::json& params);
+// The workflow's params with `overrides` (already validated) put over them.
+nlohmann::json effective_run_params(const Workflow& workflow, const nlohmann::json& overrides);
+
+// A stable digest of a parsed document (lower-case hex SHA-256 of its
+// canonical serialization, keys sorted): equal for documents that differ only
+// in key order or whitespace. Call it on documents parse_workflow accepted, so
+// that their nesting depth is bounded.
+std::string document_digest(const nlohmann::json& document);
+
+}  // namespace weft::daemon

@@ -1,0 +1,402 @@
+#include "workflow/workflow.hpp"
+
+#include "workflow/cron.hpp"
+#include "workflow/document_reader.hpp"
+#include "workflow/json_pointer_text.hpp"
+#include "workflow/reference_check.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cstdint>
+
+namespace weft::daemon {
+namespace {
+
+// Deeper documents are refused before anything walks them recursively.
+constexpr int max_document_depth = 64;
+constexpr std::size_t longest_name = 63;
+constexpr std::size_t longest_queue_name = 128;
+
+struct RetryOverrides {
+  std::optional<int> max_attempts;
+  std::optional<double> backoff_s;
+  std::optional<double> backoff_factor;
+  std::optional<double> max_backoff_s;
+};
+
+// What a node may set and `defaults` may set for every node.
+struct NodeSettings {
+  std::optional<std::string> executor;
+  std::optional<double> timeout_s;
+  RetryOverrides retry;
+  nlohmann::json resources = nlohmann::json::object();
+};
+
+bool is_lower_or_digit(char c) {
+  return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+}
+bool is_name_char(char c) { return is_lower_or_digit(c) || c == '.' || c == '_' || c == '-'; }
+bool is_id_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_id_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
+bool is_queue_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; }
+
+bool matches(std::string_view text, std::size_t longest, bool (*first)(char), bool (*rest)(char)) {
+  return !text.empty() && text.size() <= longest && first(text[0]) && std::all_of(text.begin() + 1, text.end(), rest);
+}
+
+bool nested_deeper_than(const nlohmann::json& root, int limit) {
+  std::vector<std::pair<const nlohmann::json*, int>> pending{{&root, 0}};
+  while (!pending.empty()) {
+    const auto [value, depth] = pending.back();
+    pending.pop_back();
+    if (depth > limit) return true;
+    if (!value->is_structured()) continue;
+    for (const auto& child : *value) pending.emplace_back(&child, depth + 1);
+  }
+  return false;
+}
+
+int clamp_to_int(std::int64_t value) { return static_cast<int>(std::min<std::int64_t>(value, INT_MAX)); }
+
+RetryOverrides read_retry(DocumentReader& reader) {
+  RetryOverrides retry;
+  if (auto attempts = reader.integer("max_attempts", 1)) retry.max_attempts = clamp_to_int(*attempts);
+  retry.backoff_s = reader.number("backoff_s", 0, true);
+  retry.backoff_factor = reader.number("backoff_factor", 1, true);
+  retry.max_backoff_s = reader.number("max_backoff_s", 0, true);
+  reader.report_unknown_keys();
+  return retry;
+}
+
+void read_resources(DocumentReader& reader) {
+  reader.number("cpus", 0, false);
+  reader.integer("memory_mb", 1);
+  reader.integer("gpus", 0);
+  reader.report_unknown_keys();
+}
+
+RetryPolicy merged(const RetryOverrides& node, const RetryOverrides& defaults) {
+  const RetryPolicy fallback;
+  return RetryPolicy{node.max_attempts.value_or(defaults.max_attempts.value_or(fallback.max_attempts)),
+                     node.backoff_s.value_or(defaults.backoff_s.value_or(fallback.backoff_s)),
+                     node.backoff_factor.value_or(defaults.backoff_factor.value_or(fallback.backoff_factor)),
+                     node.max_backoff_s.value_or(defaults.max_backoff_s.value_or(fallback.max_backoff_s))};
+}
+
+std::string problems_text(std::size_t count) { return std::to_string(count) + (count == 1 ? " problem" : " problems"); }
+
+}  // namespace
+
+// Reads and checks one document; every check adds to problems_ and carries on,
+// so that one parse reports everything that is wrong.
+class WorkflowParser {
+ public:
+  WorkflowParser(const nlohmann::json& document, const NodeCatalog& catalog) : document_(document), catalog_(catalog) {}
+
+  Result<Workflow> parse() {
+    if (!document_.is_object()) {
+      problems_.push_back({"", std::string("a workflow document must be a JSON object, not ") + document_.type_name()});
+    } else if (nested_deeper_than(document_, max_document_depth)) {
+      problems_.push_back({"", "nested deeper than " + std::to_string(max_document_depth) + " levels"});
+    } else {
+      read_workflow();
+      link_dependencies();
+      check_references(workflow_, report_cycles(), problems_);
+    }
+    if (!problems_.empty()) {
+      const auto subject = workflow_.name.empty() ? std::string("workflow") : "workflow '" + workflow_.name + "'";
+      auto message = subject + " is invalid: " + problems_text(problems_.size());
+      return fail(ErrorCode::invalid_workflow, std::move(message), std::move(problems_));
+    }
+    workflow_.document = document_;
+    return std::move(workflow_);
+  }
+
+ private:
+  void read_workflow() {
+    DocumentReader reader(document_, "", problems_);
+    if (auto name = reader.string("name", true)) {
+      if (matches(*name, longest_name, is_lower_or_digit, is_name_char)) {
+        workflow_.name = *name;
+      } else {
+        reader.problem("name", "'" + *name + "' does not match [a-z0-9][a-z0-9._-]{0,62}");
+      }
+    }
+    workflow_.description = reader.string("description").value_or("");
+    if (const auto* params = reader.object("params")) workflow_.params = *params;
+    if (auto max_parallel = reader.integer("max_parallel", 1)) workflow_.max_parallel = clamp_to_int(*max_parallel);
+    if (const auto* defaults = reader.object("defaults")) {
+      workflow_.defaults = *defaults;
+      DocumentReader defaults_reader(*defaults, reader.pointer("defaults"), problems_);
+      defaults_ = read_settings(defaults_reader);
+      defaults_reader.report_unknown_keys();
+    }
+    read_schedule(reader);
+    read_trigger(reader);
+    read_nodes(reader);
+    reader.report_unknown_keys();
+  }
+
+  void read_schedule(DocumentReader& reader) {
+    const auto* schedule = reader.object("schedule");
+    if (schedule == nullptr) return;
+    DocumentReader schedule_reader(*schedule, reader.pointer("schedule"), problems_);
+    if (auto cron = schedule_reader.string("cron", true)) {
+      if (auto parsed = CronSchedule::parse(*cron); !parsed) {
+        schedule_reader.problem("cron", parsed.failure().message);
+      } else {
+        workflow_.cron = *cron;
+      }
+    }
+    schedule_reader.report_unknown_keys();
+  }
+
+  void read_trigger(DocumentReader& reader) {
+    const auto* trigger = reader.object("trigger");
+    if (trigger == nullptr) return;
+    DocumentReader trigger_reader(*trigger, reader.pointer("trigger"), problems_);
+    if (auto queue = trigger_reader.string("queue", true)) {
+      if (matches(*queue, longest_queue_name, is_queue_char, is_queue_char)) {
+        workflow_.trigger_queue = *queue;
+      } else {
+        trigger_reader.problem("queue", "'" + *queue + "' does not match [A-Za-z0-9._-]{1,128}");
+      }
+    }
+    trigger_reader.report_unknown_keys();
+  }
+
+  void read_nodes(DocumentReader& reader) {
+    const auto* nodes = reader.array("nodes", true);
+    if (nodes == nullptr) return;
+    if (nodes->empty()) {
+      reader.problem("nodes", "must list at least one node");
+    } else if (nodes->size() > max_workflow_nodes) {
+      reader.problem("nodes", "has " + std::to_string(nodes->size()) + " nodes; at most " +
+                                  std::to_string(max_workflow_nodes) + " are allowed");
+    } else {
+      for (std::size_t i = 0; i < nodes->size(); ++i) read_node((*nodes)[i], i);
+    }
+  }
+
+  NodeSettings read_settings(DocumentReader& reader) {
+    NodeSettings settings;
+    settings.executor = reader.string("executor");
+    if (settings.executor && !catalog_.has_executor(*settings.executor)) {
+      reader.problem("executor", "unknown executor '" + *settings.executor + "'; no loaded plugin provides it");
+    }
+    settings.timeout_s = reader.number("timeout_s", 0, false);
+    if (const auto* retry = reader.object("retry")) {
+      DocumentReader retry_reader(*retry, reader.pointer("retry"), problems_);
+      settings.retry = read_retry(retry_reader);
+    }
+    if (const auto* resources = reader.object("resources")) {
+      DocumentReader resources_reader(*resources, reader.pointer("resources"), problems_);
+      read_resources(resources_reader);
+      settings.resources = *resources;
+    }
+    return settings;
+  }
+
+  void read_node(const nlohmann::json& value, std::size_t index) {
+    NodeSpec& node = workflow_.nodes.emplace_back();
+    const auto pointer = child_pointer("/nodes", index);
+    if (!expect_object(value, pointer, problems_)) return;
+    DocumentReader reader(value, pointer, problems_);
+    read_node_id(reader, node, index);
+    node.type = reader.string("type", true).value_or("");
+    node.description = reader.string("description").value_or("");
+    read_depends_on(reader, node);
+    read_when(reader, node);
+    read_for_each(reader, node);
+    if (auto max_parallel = reader.integer("max_parallel", 1)) node.max_parallel = clamp_to_int(*max_parallel);
+    apply_settings(read_settings(reader), node);
+    read_params(reader, node);
+    reader.report_unknown_keys();
+  }
+
+  void read_node_id(DocumentReader& reader, NodeSpec& node, std::size_t index) {
+    auto id = reader.string("id", true);
+    if (!id) return;
+    if (!matches(*id, longest_name, is_id_start, is_id_char)) {
+      reader.problem("id", "'" + *id + "' does not match [A-Za-z_][A-Za-z0-9_-]{0,62}");
+      return;
+    }
+    node.id = *id;
+    const auto [first, inserted] = workflow_.node_indexes_.emplace(*id, index);
+    if (!inserted) {
+      reader.problem("id", "duplicate node id '" + *id + "' (also " + child_pointer("/nodes", first->second) + ")");
+    }
+  }
+
+  // Entries that are not strings stay as "" so that indexes match the document.
+  void read_depends_on(DocumentReader& reader, NodeSpec& node) {
+    const auto* depends_on = reader.array("depends_on");
+    if (depends_on == nullptr) return;
+    for (std::size_t k = 0; k < depends_on->size(); ++k) {
+      const auto& entry = (*depends_on)[k];
+      if (!entry.is_string()) {
+        problems_.push_back({child_pointer(reader.pointer("depends_on"), k),
+                             std::string("must be a node id, not ") + entry.type_name()});
+      }
+      node.depends_on.push_back(entry.is_string() ? entry.get<std::string>() : "");
+    }
+  }
+
+  void read_when(DocumentReader& reader, NodeSpec& node) {
+    const auto when = reader.string("when");
+    if (!when) return;
+    auto expression = Expression::parse(*when);
+    if (!expression) return reader.problem("when", expression.failure().message);
+    node.when = std::move(expression.value());
+  }
+
+  void read_for_each(DocumentReader& reader, NodeSpec& node) {
+    const auto for_each = reader.string("for_each");
+    if (!for_each) return;
+    auto parsed = StringTemplate::parse(*for_each);
+    if (!parsed) return reader.problem("for_each", parsed.failure().message);
+    if (!parsed->is_single_placeholder()) {
+      return reader.problem("for_each", "must be one {{ ... }} and nothing else, so that it yields an array");
+    }
+    node.for_each = std::move(parsed.value());
+  }
+
+  void apply_settings(const NodeSettings& settings, NodeSpec& node) const {
+    node.executor = settings.executor.value_or(defaults_.executor.value_or("process"));
+    node.timeout_s = settings.timeout_s ? settings.timeout_s : defaults_.timeout_s;
+    node.retry = merged(settings.retry, defaults_.retry);
+    node.resources = defaults_.resources;
+    node.resources.update(settings.resources);
+  }
+
+  void read_params(DocumentReader& reader, NodeSpec& node) {
+    const auto* present = reader.take("params");
+    if (present != nullptr && !present->is_object()) {
+      return reader.problem("params", std::string("must be an object, not ") + present->type_name());
+    }
+    if (present != nullptr) node.params = *present;
+    if (auto compiled = JsonTemplate::compile(node.params); !compiled) {
+      add_problems_under(reader.pointer("params"), compiled.failure().details);
+    } else {
+      node.params_template = std::move(compiled.value());
+    }
+    if (node.type.empty()) return;
+    auto plugin_problems = catalog_.validate_params(node.type, node.params);
+    if (!plugin_problems) {
+      return reader.problem("type", "unknown node type '" + node.type + "'; no loaded plugin provides it");
+    }
+    add_problems_under(reader.pointer("params"), *plugin_problems);
+  }
+
+  void add_problems_under(const std::string& pointer, const std::vector<Problem>& problems) {
+    for (const auto& problem : problems) problems_.push_back({pointer + problem.path, problem.message});
+  }
+
+  void link_dependencies() {
+    auto& nodes = workflow_.nodes;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const auto depends_on_pointer = child_pointer(child_pointer("/nodes", i), "depends_on");
+      for (std::size_t k = 0; k < nodes[i].depends_on.size(); ++k) {
+        const auto& upstream = nodes[i].depends_on[k];
+        if (upstream.empty()) continue;
+        const auto pointer = child_pointer(depends_on_pointer, k);
+        const auto target = workflow_.node_index(upstream);
+        if (!target) {
+          problems_.push_back({pointer, "unknown node '" + upstream + "'"});
+        } else if (*target == i) {
+          problems_.push_back({pointer, "node '" + upstream + "' depends on itself"});
+        } else if (std::find(nodes[i].dependencies.begin(), nodes[i].dependencies.end(), *target) !=
+                   nodes[i].dependencies.end()) {
+          problems_.push_back({pointer, "'" + upstream + "' is listed twice"});
+        } else {
+          nodes[i].dependencies.push_back(*target);
+          nodes[*target].dependents.push_back(i);
+        }
+      }
+    }
+  }
+
+  // Peels off every node whose dependencies can finish (Kahn); each node left
+  // is on a cycle or downstream of one. Walking dependencies from a node left
+  // over always reaches a cycle; each cycle is reported once. Returns the
+  // peeled nodes, each after its dependencies.
+  std::vector<std::size_t> report_cycles() {
+    const auto& nodes = workflow_.nodes;
+    std::vector<std::size_t> unmet(nodes.size());
+    std::vector<std::size_t> finishable;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      unmet[i] = nodes[i].dependencies.size();
+      if (unmet[i] == 0) finishable.push_back(i);
+    }
+    std::vector<std::size_t> order;
+    while (!finishable.empty()) {
+      const auto done = finishable.back();
+      finishable.pop_back();
+      order.push_back(done);
+      for (const auto dependent : nodes[done].dependents) {
+        if (--unmet[dependent] == 0) finishable.push_back(dependent);
+      }
+    }
+    constexpr auto unvisited = SIZE_MAX;
+    std::vector<std::size_t> walk_of(nodes.size(), unvisited);
+    for (std::size_t start = 0; start < nodes.size(); ++start) {
+      if (unmet[start] == 0 || walk_of[start] != unvisited) continue;
+      std::vector<std::size_t> trail;
+      auto current = start;
+      while (walk_of[current] == unvisited) {
+        walk_of[current] = start;
+        trail.push_back(current);
+        const auto& dependencies = nodes[current].dependencies;
+        current = *std::find_if(dependencies.begin(), dependencies.end(), [&](auto d) { return unmet[d] > 0; });
+      }
+      if (walk_of[current] == start) report_cycle({std::find(trail.begin(), trail.end(), current), trail.end()});
+    }
+    return order;
+  }
+
+  // `cycle` lists nodes each depending on the next (the last on the first);
+  // the message lists them in the order they would run, from the first in the document.
+  void report_cycle(std::vector<std::size_t> cycle) {
+    std::reverse(cycle.begin(), cycle.end());
+    std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
+    const auto& nodes = workflow_.nodes;
+    std::string text = "cycle:";
+    for (const auto index : cycle) text += " " + nodes[index].id + " ->";
+    text += " " + nodes[cycle.front()].id;
+    const auto& first = nodes[cycle.front()];
+    const auto& upstream = nodes[cycle.back()].id;
+    const auto entry = std::find(first.depends_on.begin(), first.depends_on.end(), upstream) - first.depends_on.begin();
+    const auto pointer = child_pointer(child_pointer("/nodes", cycle.front()), "depends_on");
+    problems_.push_back({child_pointer(pointer, static_cast<std::size_t>(entry)), std::move(text)});
+  }
+
+  const nlohmann::json& document_;
+  const NodeCatalog& catalog_;
+  Workflow workflow_;
+  NodeSettings defaults_;
+  std::vector<Problem> problems_;
+};
+
+std::optional<std::size_t> Workflow::node_index(std::string_view id) const {
+  const auto found = node_indexes_.find(id);
+  if (found == node_indexes_.end()) return std::nullopt;
+  return found->second;
+}
+
+Result<Workflow> parse_workflow(const nlohmann::json& document, const NodeCatalog& catalog) {
+  return WorkflowParser(document, catalog).parse();
+}
+
+Result<Workflow> parse_workflow_text(std::string_view document_text, const NodeCatalog& catalog) {
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(document_text);
+  } catch (const nlohmann::json::parse_error& error) {
+    return fail(ErrorCode::invalid_workflow, "workflow is invalid: 1 problem",
+                {{"", std::string("not valid JSON: ") + error.what()}});
+  }
+  return parse_workflow(document, catalog);
+}
+
+}  // namespace weft::daemon

@@ -1,0 +1,97 @@
+// The `process` executor: runs each task as a local child process of weftd.
+//
+// One process group per task (cancel signals the whole group), stdout and
+// stderr written by the child straight into the files the daemon names, the
+// task's output read from the file in WEFT_OUTPUT when the process ends.
+// Child exits and kill deadlines are waited for through Host::watch_fd on a
+// pidfd and a timerfd: the executor has no threads and never polls.
+//
+// Threading: every member function runs on the daemon's event loop thread
+// (start, cancel and recover by the ABI's rule, the fd callbacks by
+// watch_fd's), so the executor's state needs no lock.
+#pragma once
+
+#include <spawn.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <weft/sdk/executor.hpp>
+
+#include "task_environment.hpp"
+
+namespace weft::process {
+
+struct TaskSpec;
+
+struct ProcessExecutorConfig {
+  // How long a cancelled task has between SIGTERM and SIGKILL.
+  std::chrono::nanoseconds kill_grace = std::chrono::seconds(5);
+
+  // {"kill_grace_s": number >= 0}; throws std::invalid_argument naming a bad or unknown key.
+  static ProcessExecutorConfig parse(const nlohmann::json& config);
+};
+
+class ProcessExecutor final : public weft::sdk::Executor {
+ public:
+  // Captures weftd's environment now: tasks get it as it is at construction.
+  ProcessExecutor(const weft::sdk::Host& host, const nlohmann::json& config);
+  // Closes the executor's fds; processes still running keep running (a later
+  // weftd stops them through recover). The host must not serve a watch of
+  // this executor after destroying it.
+  ~ProcessExecutor() override;
+  ProcessExecutor(const ProcessExecutor&) = delete;
+  ProcessExecutor& operator=(const ProcessExecutor&) = delete;
+
+  void start(const nlohmann::json& spec) override;
+  // SIGTERM to the task's process group now, SIGKILL after kill_grace if its
+  // leader has not ended by then. FINISHED (error "cancelled") follows when
+  // the leader is reaped.
+  bool cancel(std::string_view task_key) override;
+  // The task's process is no longer our child: stop it if it still runs, and
+  // report LOST either way.
+  void recover(const nlohmann::json& spec, std::string_view external_id) override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct RunningTask;
+  using KillDeadlines = std::multimap<Clock::time_point, RunningTask*>;
+
+  struct RunningTask {
+    std::string key;
+    pid_t pid = 0;  // also the process group id
+    int pidfd = -1;
+    std::string output_path;
+    bool cancelled = false;
+    std::optional<KillDeadlines::iterator> kill_deadline;
+  };
+
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
+  };
+
+  pid_t spawn(const TaskSpec& task) const;
+  void watch_exit(const TaskSpec& task, pid_t pid);
+  // The fd callbacks run on the daemon's event loop and must not throw into it.
+  void on_exit(int pidfd) noexcept;
+  void on_kill_timer(int timer_fd) noexcept;
+  void reap(int pidfd);
+  void arm_kill_timer();
+  void forget(RunningTask& task);
+
+  std::chrono::nanoseconds kill_grace_;
+  TaskEnvironment environment_;
+  std::unordered_map<std::string, RunningTask, KeyHash, std::equal_to<>> tasks_;  // by task key
+  std::unordered_map<int, RunningTask*> tasks_by_pidfd_;                          // points into tasks_
+  KillDeadlines kill_deadlines_;                                                  // of cancelled tasks, earliest first
+  int kill_timer_fd_ = -1;  // a timerfd armed for the earliest kill deadline
+  bool kill_timer_watched_ = false;
+  posix_spawnattr_t spawn_attributes_;  // the same for every task
+};
+
+}  // namespace weft::process

@@ -1,0 +1,104 @@
+#include "sqlite_schema.hpp"
+
+#include <array>
+#include <stdexcept>
+#include <string>
+
+namespace weft::storage::sqlite {
+namespace {
+
+// Migration i brings the schema from version i to i + 1. Append only: a
+// released migration never changes, since databases out there have run it.
+//
+// Empty text is stored as NULL (see Query::bind), so optional columns are
+// nullable and key columns NOT NULL, which also refuses records with empty keys.
+constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+CREATE TABLE workflows (
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  document_json TEXT,
+  digest TEXT,
+  created_at INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  PRIMARY KEY (name, version)
+);
+
+CREATE TABLE runs (
+  id TEXT NOT NULL PRIMARY KEY,
+  workflow TEXT,
+  version INTEGER NOT NULL,
+  status TEXT,
+  params_json TEXT,
+  document_json TEXT,
+  idempotency_key TEXT,
+  error TEXT,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL
+);
+-- list_runs: newest first, optionally by workflow, status, idempotency key or
+-- unfinished (status IN three values, which runs_by_status serves).
+CREATE INDEX runs_by_created ON runs (created_at, id);
+CREATE INDEX runs_by_workflow ON runs (workflow, created_at, id);
+CREATE INDEX runs_by_status ON runs (status, created_at, id);
+CREATE INDEX runs_by_idempotency_key ON runs (idempotency_key, created_at, id) WHERE idempotency_key IS NOT NULL;
+
+-- The primary key serves both the upsert and list_tasks (by run, then node, then index).
+CREATE TABLE tasks (
+  run_id TEXT NOT NULL,
+  node TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  status TEXT,
+  attempt INTEGER NOT NULL,
+  exit_code INTEGER,
+  executor TEXT,
+  external_id TEXT,
+  error TEXT,
+  output_json TEXT,
+  ready_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  PRIMARY KEY (run_id, node, idx)
+);
+
+CREATE TABLE tokens (
+  id TEXT NOT NULL PRIMARY KEY,
+  hash TEXT,
+  role TEXT,
+  description TEXT,
+  created_at INTEGER NOT NULL,
+  revoked INTEGER NOT NULL
+);
+)sql",
+};
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+int stored_schema_version(Connection& connection) {
+  auto query = connection.query("PRAGMA user_version");
+  query.step();
+  return static_cast<int>(query.integer(0));
+}
+
+void refuse_newer_schema(Connection& connection) {
+  const int stored = stored_schema_version(connection);
+  if (stored <= latest_schema_version()) return;
+  throw std::runtime_error("sqlite " + connection.file().string() + ": the database has schema version " +
+                           std::to_string(stored) + ", newer than version " + std::to_string(latest_schema_version()) +
+                           " that this sqlite plugin knows; use the weft release that wrote it, or a newer one");
+}
+
+int migrate(Connection& connection) {
+  Transaction transaction(connection);
+  refuse_newer_schema(connection);  // again, inside the lock: another process may have migrated meanwhile
+  const int from = stored_schema_version(connection);
+  for (int version = from; version < latest_schema_version(); ++version) connection.execute(kMigrations[version]);
+  connection.execute("PRAGMA user_version = " + std::to_string(latest_schema_version()));
+  transaction.commit();
+  return from;
+}
+
+}  // namespace weft::storage::sqlite

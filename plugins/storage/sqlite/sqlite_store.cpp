@@ -1,0 +1,310 @@
+#include "sqlite_store.hpp"
+
+#include <string>
+#include <system_error>
+
+#include "sqlite_schema.hpp"
+
+namespace weft::storage::sqlite {
+namespace {
+
+// Idle connections kept beyond this are closed: more readers at once than
+// this are rare, and each idle connection holds its page cache.
+constexpr size_t kMaxIdleReaders = 8;
+
+const std::filesystem::path& with_parent_directory(const std::filesystem::path& file) {
+  std::error_code error;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), error);
+  if (error) {
+    throw std::runtime_error("sqlite " + file.string() + ": cannot create directory " + file.parent_path().string() +
+                             ": " + error.message());
+  }
+  return file;
+}
+
+void use_write_ahead_log(Connection& connection) {
+  auto query = connection.query("PRAGMA journal_mode = WAL");
+  if (!query.step() || query.text(0) != "wal") {
+    throw std::runtime_error("sqlite " + connection.file().string() +
+                             ": cannot switch to WAL mode (is the file on a network filesystem?)");
+  }
+}
+
+void set_synchronous(Connection& connection, Synchronous synchronous) {
+  connection.execute(synchronous == Synchronous::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+}
+
+// A table's columns in the order the record's fields and the read_* functions use; the first key_count form the key.
+struct Table {
+  std::string name;
+  std::vector<std::string> columns;
+  size_t key_count;
+
+  std::string column_list() const {
+    std::string list;
+    for (const auto& column : columns) list += (list.empty() ? "" : ", ") + column;
+    return list;
+  }
+  std::string select() const { return "SELECT " + column_list() + " FROM " + name; }
+  // Updates in place on a key collision (cheaper than REPLACE's delete and insert: unchanged indices stay untouched).
+  std::string upsert() const {
+    std::string placeholders;
+    std::string keys;
+    std::string updates;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      placeholders += i == 0 ? "?" : ", ?";
+      if (i < key_count) {
+        keys += (keys.empty() ? "" : ", ") + columns[i];
+      } else {
+        updates += (updates.empty() ? "" : ", ") + columns[i] + " = excluded." + columns[i];
+      }
+    }
+    return "INSERT INTO " + name + " (" + column_list() + ") VALUES (" + placeholders + ") ON CONFLICT (" + keys +
+           ") DO UPDATE SET " + updates;
+  }
+};
+
+const Table kWorkflows{"workflows", {"name", "version", "document_json", "digest", "created_at", "deleted"}, 2};
+const Table kRuns{"runs",
+                  {"id", "workflow", "version", "status", "params_json", "document_json", "idempotency_key", "error",
+                   "created_at", "started_at", "finished_at"},
+                  1};
+const Table kTasks{"tasks",
+                   {"run_id", "node", "idx", "status", "attempt", "exit_code", "executor", "external_id", "error",
+                    "output_json", "ready_at", "started_at", "finished_at"},
+                   3};
+const Table kTokens{"tokens", {"id", "hash", "role", "description", "created_at", "revoked"}, 1};
+
+// A version stored with another digest matches the WHERE and is left alone, which changes() reports as 0 rows.
+const std::string kUpsertWorkflow = kWorkflows.upsert() + " WHERE digest IS excluded.digest";
+const std::string kUpsertRun = kRuns.upsert();
+const std::string kUpsertTask = kTasks.upsert();
+const std::string kUpsertToken = kTokens.upsert();
+
+const std::string kSelectWorkflowVersion = kWorkflows.select() + " WHERE name = ? AND version = ?";
+const std::string kSelectLatestWorkflow = kWorkflows.select() + " WHERE name = ? ORDER BY version DESC LIMIT 1";
+const std::string kSelectListedWorkflows =
+    kWorkflows.select() +
+    " AS w WHERE deleted = 0 AND version = (SELECT max(version) FROM workflows WHERE name = w.name) ORDER BY name";
+const std::string kSelectRun = kRuns.select() + " WHERE id = ?";
+const std::string kSelectTasksOfRun = kTasks.select() + " WHERE run_id = ? ORDER BY node, idx";
+const std::string kSelectTokens = kTokens.select() + " ORDER BY id";
+
+sdk::WorkflowRecord read_workflow(const Query& row) {
+  return {row.text(0), row.integer(1), row.text(2), row.text(3), row.integer(4), row.integer(5) != 0};
+}
+
+sdk::RunRecord read_run(const Query& row) {
+  return {row.text(0), row.text(1), row.integer(2), row.text(3),    row.text(4),    row.text(5),
+          row.text(6), row.text(7), row.integer(8), row.integer(9), row.integer(10)};
+}
+
+sdk::TaskRecord read_task(const Query& row) {
+  return {row.text(0),
+          row.text(1),
+          row.integer(2),
+          row.text(3),
+          static_cast<int32_t>(row.integer(4)),
+          row.optional_integer(5),
+          row.text(6),
+          row.text(7),
+          row.text(8),
+          row.text(9),
+          row.integer(10),
+          row.integer(11),
+          row.integer(12)};
+}
+
+sdk::TokenRecord read_token(const Query& row) {
+  return {row.text(0), row.text(1), row.text(2), row.text(3), row.integer(4), row.integer(5) != 0};
+}
+
+template <class Read>
+auto read_all(Query& query, Read read) {
+  std::vector<decltype(read(query))> records;
+  while (query.step()) records.push_back(read(query));
+  return records;
+}
+
+template <class Read>
+auto read_one(Query& query, Read read) -> std::optional<decltype(read(query))> {
+  if (!query.step()) return std::nullopt;
+  return read(query);
+}
+
+// The statement text depends only on which filters are set, so there are few
+// distinct texts and each is prepared once per connection. Parameters are
+// bound in the order the conditions appear: see bind_run_filter.
+std::string list_runs_sql(const sdk::RunFilter& filter) {
+  std::string sql = kRuns.select() + " WHERE 1";
+  if (!filter.workflow.empty()) sql += " AND workflow = ?";
+  if (!filter.status.empty()) sql += " AND status = ?";
+  if (!filter.idempotency_key.empty()) sql += " AND idempotency_key = ?";
+  if (filter.unfinished_only) sql += " AND status IN ('created', 'queued', 'running')";
+  if (!filter.before_id.empty()) sql += " AND (created_at, id) < (SELECT created_at, id FROM runs WHERE id = ?)";
+  return sql + " ORDER BY created_at DESC, id DESC LIMIT ?";
+}
+
+void bind_run_filter(Query& query, const sdk::RunFilter& filter) {
+  for (const std::string* value : {&filter.workflow, &filter.status, &filter.idempotency_key, &filter.before_id}) {
+    if (!value->empty()) query.bind(*value);
+  }
+  query.bind(int64_t{filter.limit > 0 ? filter.limit : -1});  // -1: no limit
+}
+
+}  // namespace
+
+ReaderPool::ReaderPool(std::filesystem::path file, int busy_timeout_ms)
+    : file_(std::move(file)), busy_timeout_ms_(busy_timeout_ms) {}
+
+ReaderPool::Lease ReaderPool::lease() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto connection = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(*this, std::move(connection));
+    }
+  }
+  return Lease(*this, std::make_unique<Connection>(file_, Connection::Mode::read_only, busy_timeout_ms_));
+}
+
+void ReaderPool::give_back(std::unique_ptr<Connection> connection) {
+  std::lock_guard lock(mutex_);
+  if (idle_.size() < kMaxIdleReaders) idle_.push_back(std::move(connection));
+}
+
+SqliteStore::SqliteStore(const sdk::Host& host, const nlohmann::json& config)
+    : config_(SqliteConfig::parse(config)),
+      writer_(with_parent_directory(config_.path), Connection::Mode::read_write, config_.busy_timeout_ms),
+      readers_(config_.path, config_.busy_timeout_ms) {
+  refuse_newer_schema(writer_);  // before anything changes the file
+  use_write_ahead_log(writer_);
+  set_synchronous(writer_, config_.synchronous);
+  const int from = migrate(writer_);
+  schema_version_ = latest_schema_version();
+  if (from != schema_version_) {
+    host.info("sqlite " + config_.path.string() + ": migrated the schema from version " + std::to_string(from) +
+              " to " + std::to_string(schema_version_));
+  }
+}
+
+int SqliteStore::schema_version() const { return schema_version_; }
+
+void SqliteStore::write(const sdk::WriteBatch& batch) {
+  if (batch.empty()) return;
+  std::lock_guard lock(write_mutex_);
+  Transaction transaction(writer_);
+  for (const auto& workflow : batch.workflows) put_workflow(workflow);
+  for (const auto& run : batch.runs) put_run(run);
+  for (const auto& task : batch.tasks) put_task(task);
+  for (const auto& token : batch.tokens) put_token(token);
+  transaction.commit();
+}
+
+void SqliteStore::put_workflow(const sdk::WorkflowRecord& workflow) {
+  writer_.query(kUpsertWorkflow)
+      .bind(workflow.name)
+      .bind(workflow.version)
+      .bind(workflow.document_json)
+      .bind(workflow.digest)
+      .bind(workflow.created_at)
+      .bind(int64_t{workflow.deleted})
+      .run();
+  if (writer_.changes() == 0) {
+    throw sdk::Conflict("workflow '" + workflow.name + "' version " + std::to_string(workflow.version) +
+                        " is already stored with another document (digest differs from " + workflow.digest + ")");
+  }
+}
+
+void SqliteStore::put_run(const sdk::RunRecord& run) {
+  writer_.query(kUpsertRun)
+      .bind(run.id)
+      .bind(run.workflow)
+      .bind(run.version)
+      .bind(run.status)
+      .bind(run.params_json)
+      .bind(run.document_json)
+      .bind(run.idempotency_key)
+      .bind(run.error)
+      .bind(run.created_at)
+      .bind(run.started_at)
+      .bind(run.finished_at)
+      .run();
+}
+
+void SqliteStore::put_task(const sdk::TaskRecord& task) {
+  writer_.query(kUpsertTask)
+      .bind(task.run_id)
+      .bind(task.node)
+      .bind(task.index)
+      .bind(task.status)
+      .bind(int64_t{task.attempt})
+      .bind(task.exit_code)
+      .bind(task.executor)
+      .bind(task.external_id)
+      .bind(task.error)
+      .bind(task.output_json)
+      .bind(task.ready_at)
+      .bind(task.started_at)
+      .bind(task.finished_at)
+      .run();
+}
+
+void SqliteStore::put_token(const sdk::TokenRecord& token) {
+  writer_.query(kUpsertToken)
+      .bind(token.id)
+      .bind(token.hash)
+      .bind(token.role)
+      .bind(token.description)
+      .bind(token.created_at)
+      .bind(int64_t{token.revoked})
+      .run();
+}
+
+std::optional<sdk::WorkflowRecord> SqliteStore::get_workflow(std::string_view name, int64_t version) {
+  auto reader = readers_.lease();
+  if (version == 0) {
+    auto query = reader->query(kSelectLatestWorkflow);
+    query.bind(name);
+    return read_one(query, read_workflow);
+  }
+  auto query = reader->query(kSelectWorkflowVersion);
+  query.bind(name).bind(version);
+  return read_one(query, read_workflow);
+}
+
+std::vector<sdk::WorkflowRecord> SqliteStore::list_workflows() {
+  auto reader = readers_.lease();
+  auto query = reader->query(kSelectListedWorkflows);
+  return read_all(query, read_workflow);
+}
+
+std::optional<sdk::RunRecord> SqliteStore::get_run(std::string_view id) {
+  auto reader = readers_.lease();
+  auto query = reader->query(kSelectRun);
+  query.bind(id);
+  return read_one(query, read_run);
+}
+
+std::vector<sdk::RunRecord> SqliteStore::list_runs(const sdk::RunFilter& filter) {
+  auto reader = readers_.lease();
+  auto query = reader->query(list_runs_sql(filter));
+  bind_run_filter(query, filter);
+  return read_all(query, read_run);
+}
+
+std::vector<sdk::TaskRecord> SqliteStore::list_tasks(std::string_view run_id) {
+  auto reader = readers_.lease();
+  auto query = reader->query(kSelectTasksOfRun);
+  query.bind(run_id);
+  return read_all(query, read_task);
+}
+
+std::vector<sdk::TokenRecord> SqliteStore::list_tokens() {
+  auto reader = readers_.lease();
+  auto query = reader->query(kSelectTokens);
+  return read_all(query, read_token);
+}
+
+}  // namespace weft::storage::sqlite

@@ -1,0 +1,34 @@
+// The sqlite plugin, built and loaded as the daemon loads it, against the store conformance suite.
+#include <gmock/gmock.h>
+
+#include <weft/sdk/testing/store_conformance.hpp>
+
+namespace {
+
+using weft::sdk::testing::load_store_vtable;
+
+const weft_store_vtable* sqlite_vtable() { return load_store_vtable(WEFT_SQLITE_PLUGIN, "sqlite"); }
+
+std::string config_in(const std::filesystem::path& scratch_dir) {
+  return nlohmann::json{{"path", (scratch_dir / "state" / "weft.db").string()}}.dump();
+}
+
+TEST(SqlitePlugin, BadConfigIsAnErrorNamingTheKey) {
+  weft_error err{};
+  void* store = nullptr;
+  const std::string config = R"({"path": "/tmp/never-created.db", "journal": "wal"})";
+  EXPECT_EQ(sqlite_vtable()->open(weft::sdk::testing::quiet_host(), weft::sdk::str(config), &store, &err), WEFT_ERROR);
+  EXPECT_THAT(err.message, ::testing::HasSubstr("'journal'"));
+  EXPECT_EQ(store, nullptr);
+}
+
+TEST(SqlitePlugin, PublishesItsConfigSchema) {
+  const weft_plugin_descriptor* plugin = weft::sdk::testing::load_plugin(WEFT_SQLITE_PLUGIN);
+  ASSERT_EQ(plugin->factory_count, 1u);
+  const auto schema = nlohmann::json::parse(plugin->factories[0].schema_json);
+  EXPECT_EQ(schema["required"], nlohmann::json::array({"path"}));
+}
+
+}  // namespace
+
+WEFT_STORE_CONFORMANCE(Sqlite, weft::sdk::testing::StoreUnderTest{"sqlite", sqlite_vtable, config_in});

@@ -1,0 +1,680 @@
+// The store conformance suite: GoogleTest tests that every storage plugin
+// passes, ours and third parties'. They drive the store only through its C
+// vtable (weft_store_vtable), so they test the path the daemon takes.
+//
+// Include this header in exactly one .cpp of a test binary (it defines the
+// tests), link GTest, and instantiate it once per store:
+//
+//   WEFT_STORE_CONFORMANCE(Sqlite, weft::sdk::testing::StoreUnderTest{
+//       "sqlite",
+//       [] { return weft::sdk::testing::load_store_vtable("/path/libweft-storage-sqlite.so.1", "sqlite"); },
+//       [](const std::filesystem::path& scratch) {
+//         return nlohmann::json{{"path", (scratch / "weft.db").string()}}.dump(); }});
+//
+// Where the ABI leaves a choice open, the suite pins what the daemon relies
+// on: a paging cursor (before_id) naming no run yields an empty page.
+#pragma once
+
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+#include <weft/sdk/records.hpp>
+
+namespace weft::sdk::testing {
+
+// One store implementation to run the suite against.
+struct StoreUnderTest {
+  std::string name;  // shown in test names: letters, digits and underscores only
+  // Returns the vtable to test; called at the start of every test.
+  std::function<const weft_store_vtable*()> vtable;
+  // Returns the config JSON of a new, empty store. scratch_dir is an empty
+  // directory made for this test and removed after it. Called once per test:
+  // reopening uses the same config.
+  std::function<std::string(const std::filesystem::path& scratch_dir)> fresh_config;
+};
+
+inline void PrintTo(const StoreUnderTest& store, std::ostream* out) { *out << store.name; }
+
+// Loads the plugin at path as the daemon does (RTLD_NOW | RTLD_LOCAL; never
+// unloaded) and returns its descriptor after checking its ABI version.
+// Throws std::runtime_error naming the file when it cannot.
+inline const weft_plugin_descriptor* load_plugin(const std::string& path) {
+  void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (library == nullptr) throw std::runtime_error("cannot load " + path + ": " + dlerror());
+  auto entry = reinterpret_cast<weft_plugin_entry_fn>(dlsym(library, WEFT_PLUGIN_ENTRY_SYMBOL));
+  if (entry == nullptr) throw std::runtime_error(path + " exports no " WEFT_PLUGIN_ENTRY_SYMBOL);
+  const weft_plugin_descriptor* plugin = entry();
+  if (plugin->abi_major != WEFT_ABI_MAJOR || plugin->abi_minor > WEFT_ABI_MINOR) {
+    throw std::runtime_error(path + " is built for ABI " + std::to_string(plugin->abi_major) + "." +
+                             std::to_string(plugin->abi_minor) + ", the suite for " + std::to_string(WEFT_ABI_MAJOR) +
+                             "." + std::to_string(WEFT_ABI_MINOR));
+  }
+  return plugin;
+}
+
+// The vtable of the storage factory type_name of the plugin at path.
+inline const weft_store_vtable* load_store_vtable(const std::string& path, std::string_view type_name) {
+  const weft_plugin_descriptor* plugin = load_plugin(path);
+  for (size_t i = 0; i < plugin->factory_count; ++i) {
+    const weft_factory& factory = plugin->factories[i];
+    if (factory.kind == WEFT_KIND_STORAGE && type_name == factory.type_name) {
+      return static_cast<const weft_store_vtable*>(factory.vtable);
+    }
+  }
+  throw std::runtime_error(path + " provides no storage type '" + std::string(type_name) + "'");
+}
+
+// A host whose services do nothing: a store needs only log, and the suite
+// does not judge log lines.
+inline const weft_host_api* quiet_host() {
+  static const weft_host_api host = {sizeof(weft_host_api), nullptr, [](void*, weft_log_level, weft_str) {},
+                                     [](void*, const weft_task_event*) {},
+                                     [](void*, int, weft_fd_callback, void*) { return WEFT_ERROR; }};
+  return &host;
+}
+
+struct WriteResult {
+  weft_status status;
+  std::string message;
+};
+
+// An open store, reached through its vtable only. Read calls report any
+// status other than OK (and NOT_FOUND for the get_* calls) as a test failure;
+// they may be called from several threads at once, like the vtable's.
+class StoreHandle {
+ public:
+  StoreHandle(const weft_store_vtable* vtable, const std::string& config_json) : vtable_(vtable) {
+    weft_error err{};
+    const weft_status status = vtable_->open(quiet_host(), str(config_json), &store_, &err);
+    if (status != WEFT_OK) throw std::runtime_error("open(" + config_json + ") failed: " + err.message);
+  }
+  ~StoreHandle() { vtable_->close(store_); }
+  StoreHandle(const StoreHandle&) = delete;
+  StoreHandle& operator=(const StoreHandle&) = delete;
+
+  int32_t schema_version() const { return vtable_->schema_version(store_); }
+
+  WriteResult write(const WriteBatch& batch) const {
+    const AbiWriteBatch abi(batch);
+    weft_error err{};
+    const weft_status status = vtable_->write(store_, abi.get(), &err);
+    return {status, status == WEFT_OK ? "" : err.message};
+  }
+
+  std::optional<WorkflowRecord> get_workflow(std::string_view name, int64_t version) const {
+    return get_one<WorkflowRecord>("get_workflow", [&](auto visit, void* out, weft_error* err) {
+      return vtable_->get_workflow(store_, str(name), version, visit, out, err);
+    });
+  }
+  std::vector<WorkflowRecord> list_workflows() const {
+    return list<WorkflowRecord>("list_workflows", [&](auto visit, void* out, weft_error* err) {
+      return vtable_->list_workflows(store_, visit, out, err);
+    });
+  }
+  std::optional<RunRecord> get_run(std::string_view id) const {
+    return get_one<RunRecord>("get_run", [&](auto visit, void* out, weft_error* err) {
+      return vtable_->get_run(store_, str(id), visit, out, err);
+    });
+  }
+  // Stops the walk after stop_after records when that is not 0.
+  std::vector<RunRecord> list_runs(const RunFilter& filter, size_t stop_after = 0) const {
+    const weft_run_filter abi = to_abi(filter);
+    return list<RunRecord>(
+        "list_runs",
+        [&](auto visit, void* out, weft_error* err) { return vtable_->list_runs(store_, &abi, visit, out, err); },
+        stop_after);
+  }
+  std::vector<TaskRecord> list_tasks(std::string_view run_id) const {
+    return list<TaskRecord>("list_tasks", [&](auto visit, void* out, weft_error* err) {
+      return vtable_->list_tasks(store_, str(run_id), visit, out, err);
+    });
+  }
+  std::vector<TokenRecord> list_tokens() const {
+    return list<TokenRecord>("list_tokens", [&](auto visit, void* out, weft_error* err) {
+      return vtable_->list_tokens(store_, visit, out, err);
+    });
+  }
+
+ private:
+  template <class Record>
+  struct Collected {
+    std::vector<Record> records;
+    size_t stop_after = 0;
+  };
+
+  // The visitor a vtable call gets: copies each record out of its borrowed view.
+  template <class Record, class Abi>
+  static int collect(void* out, const Abi* record) {
+    auto* collected = static_cast<Collected<Record>*>(out);
+    collected->records.push_back(from_abi(*record));
+    return collected->stop_after != 0 && collected->records.size() >= collected->stop_after ? 1 : 0;
+  }
+
+  template <class Record, class Call>
+  static std::vector<Record> call(const char* what, Call call_vtable, size_t stop_after, bool allow_not_found) {
+    Collected<Record> collected{{}, stop_after};
+    weft_error err{};
+    const weft_status status =
+        call_vtable([](void* out, const auto* record) { return collect<Record>(out, record); }, &collected, &err);
+    if (status == WEFT_OK || (allow_not_found && status == WEFT_NOT_FOUND)) return std::move(collected.records);
+    ADD_FAILURE() << what << " returned status " << status << ": " << err.message;
+    return {};
+  }
+
+  template <class Record, class Call>
+  static std::optional<Record> get_one(const char* what, Call call_vtable) {
+    auto records = call<Record>(what, call_vtable, 0, true);
+    EXPECT_LE(records.size(), 1u) << what << " visited more than one record";
+    if (records.empty()) return std::nullopt;
+    return records.front();
+  }
+
+  template <class Record, class Call>
+  static std::vector<Record> list(const char* what, Call call_vtable, size_t stop_after = 0) {
+    return call<Record>(what, call_vtable, stop_after, false);
+  }
+
+  const weft_store_vtable* vtable_;
+  void* store_ = nullptr;
+};
+
+// Records as JSON, so that a failed comparison shows every field.
+inline nlohmann::json describe(const WorkflowRecord& r) {
+  return {{"name", r.name},     {"version", r.version},       {"document_json", r.document_json},
+          {"digest", r.digest}, {"created_at", r.created_at}, {"deleted", r.deleted}};
+}
+inline nlohmann::json describe(const RunRecord& r) {
+  return {{"id", r.id},
+          {"workflow", r.workflow},
+          {"version", r.version},
+          {"status", r.status},
+          {"params_json", r.params_json},
+          {"document_json", r.document_json},
+          {"idempotency_key", r.idempotency_key},
+          {"error", r.error},
+          {"created_at", r.created_at},
+          {"started_at", r.started_at},
+          {"finished_at", r.finished_at}};
+}
+inline nlohmann::json describe(const TaskRecord& r) {
+  return {{"run_id", r.run_id},
+          {"node", r.node},
+          {"index", r.index},
+          {"status", r.status},
+          {"attempt", r.attempt},
+          {"exit_code", r.exit_code ? nlohmann::json(*r.exit_code) : nlohmann::json()},
+          {"executor", r.executor},
+          {"external_id", r.external_id},
+          {"error", r.error},
+          {"output_json", r.output_json},
+          {"ready_at", r.ready_at},
+          {"started_at", r.started_at},
+          {"finished_at", r.finished_at}};
+}
+inline nlohmann::json describe(const TokenRecord& r) {
+  return {{"id", r.id},
+          {"hash", r.hash},
+          {"role", r.role},
+          {"description", r.description},
+          {"created_at", r.created_at},
+          {"revoked", r.revoked}};
+}
+template <class Record>
+nlohmann::json describe(const std::optional<Record>& r) {
+  return r ? describe(*r) : nlohmann::json();
+}
+template <class Record>
+nlohmann::json describe(const std::vector<Record>& records) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& r : records) all.push_back(describe(r));
+  return all;
+}
+
+// Test data: records with every field set, distinct per key.
+inline WorkflowRecord workflow(std::string name, int64_t version, std::string digest = "digest-1") {
+  const std::string document = R"({"name":")" + name + R"(","nodes":{"a":{"type":"noop"}}})";
+  return {std::move(name), version, document, std::move(digest), 1700000000000 + version, false};
+}
+inline RunRecord run(std::string id, int64_t created_at) {
+  return {id,         "etl",          3, "running", R"({"day":"2024-01-01"})", R"({"nodes":{}})", "key-" + id, "",
+          created_at, created_at + 5, 0};
+}
+inline TaskRecord task(std::string run_id, std::string node, int64_t index) {
+  return {std::move(run_id), std::move(node), index,         "succeeded",  1, 0, "process", "pid-42", "",
+          R"({"rows":7})",   1700000000100,   1700000000200, 1700000000300};
+}
+inline TokenRecord token(std::string id) {
+  return {id, "sha256:" + id, "operator", "token " + id, 1700000000000, false};
+}
+
+// A filter that differs from "every run" by what set does to it.
+template <class Set>
+RunFilter filter(Set set) {
+  RunFilter f;
+  set(f);
+  return f;
+}
+
+template <class Record, class Key>
+std::vector<std::string> keys(const std::vector<Record>& records, Key key) {
+  std::vector<std::string> out;
+  for (const auto& r : records) out.push_back(key(r));
+  return out;
+}
+inline std::vector<std::string> ids(const std::vector<RunRecord>& runs) {
+  return keys(runs, [](const RunRecord& r) { return r.id; });
+}
+inline std::vector<std::string> ids(const std::vector<TokenRecord>& tokens) {
+  return keys(tokens, [](const TokenRecord& r) { return r.id; });
+}
+inline std::vector<std::string> names(const std::vector<TaskRecord>& tasks) {
+  return keys(tasks, [](const TaskRecord& r) { return r.node + "[" + std::to_string(r.index) + "]"; });
+}
+inline std::vector<std::string> names(const std::vector<WorkflowRecord>& workflows) {
+  return keys(workflows, [](const WorkflowRecord& r) { return r.name + " v" + std::to_string(r.version); });
+}
+
+class StoreConformance : public ::testing::TestWithParam<StoreUnderTest> {
+ protected:
+  void SetUp() override {
+    std::string scratch_template = (std::filesystem::temp_directory_path() / "weft-store-XXXXXX").string();
+    ASSERT_NE(mkdtemp(scratch_template.data()), nullptr) << "cannot make a scratch directory";
+    scratch_ = scratch_template;
+    vtable_ = GetParam().vtable();
+    config_ = GetParam().fresh_config(scratch_);
+    store_.emplace(vtable_, config_);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(scratch_, ignored);
+  }
+
+  const StoreHandle& store() const { return *store_; }
+  // Closes the store and opens it again with the same config.
+  void reopen() {
+    store_.reset();
+    store_.emplace(vtable_, config_);
+  }
+  void put(const WriteBatch& batch) {
+    const WriteResult result = store().write(batch);
+    EXPECT_EQ(result.status, WEFT_OK) << result.message;
+  }
+  void put_runs(const std::vector<RunRecord>& runs) { put({{}, runs, {}, {}}); }
+
+ private:
+  std::filesystem::path scratch_;
+  const weft_store_vtable* vtable_ = nullptr;
+  std::string config_;
+  std::optional<StoreHandle> store_;
+};
+
+// ---- workflows ------------------------------------------------------------
+
+TEST_P(StoreConformance, WorkflowIsReadBackByNameAndVersion) {
+  put({{workflow("etl", 1), workflow("etl", 2, "digest-2")}, {}, {}, {}});
+  EXPECT_EQ(describe(store().get_workflow("etl", 1)), describe(workflow("etl", 1)));
+  EXPECT_EQ(describe(store().get_workflow("etl", 2)), describe(workflow("etl", 2, "digest-2")));
+}
+
+TEST_P(StoreConformance, MissingWorkflowIsNotFound) {
+  put({{workflow("etl", 1)}, {}, {}, {}});
+  EXPECT_FALSE(store().get_workflow("other", 0));
+  EXPECT_FALSE(store().get_workflow("etl", 2));
+}
+
+TEST_P(StoreConformance, VersionZeroGetsTheLatestVersion) {
+  put({{workflow("etl", 2, "digest-2"), workflow("etl", 10, "digest-10"), workflow("etl", 9, "digest-9")}, {}, {}, {}});
+  EXPECT_EQ(describe(store().get_workflow("etl", 0)), describe(workflow("etl", 10, "digest-10")));
+}
+
+TEST_P(StoreConformance, VersionZeroGetsTheLatestVersionEvenWhenDeleted) {
+  auto deleted = workflow("etl", 2);
+  deleted.deleted = true;
+  put({{workflow("etl", 1), deleted}, {}, {}, {}});
+  EXPECT_EQ(describe(store().get_workflow("etl", 0)), describe(deleted));
+}
+
+TEST_P(StoreConformance, AnExplicitVersionIsReturnedEvenWhenDeleted) {
+  auto deleted = workflow("etl", 1);
+  deleted.deleted = true;
+  put({{deleted}, {}, {}, {}});
+  EXPECT_EQ(describe(store().get_workflow("etl", 1)), describe(deleted));
+}
+
+TEST_P(StoreConformance, RewritingAVersionWithTheSameDigestUpdatesIt) {
+  put({{workflow("etl", 1)}, {}, {}, {}});
+  auto deleted = workflow("etl", 1);
+  deleted.deleted = true;
+  put({{deleted}, {}, {}, {}});
+  EXPECT_EQ(describe(store().get_workflow("etl", 1)), describe(deleted));
+}
+
+TEST_P(StoreConformance, AVersionStoredWithAnotherDigestIsAConflictNamingTheWorkflow) {
+  put({{workflow("etl", 1, "digest-a")}, {}, {}, {}});
+  const WriteResult result = store().write({{workflow("etl", 1, "digest-b")}, {}, {}, {}});
+  EXPECT_EQ(result.status, WEFT_CONFLICT);
+  EXPECT_NE(result.message.find("etl"), std::string::npos) << result.message;
+  EXPECT_EQ(describe(store().get_workflow("etl", 1)), describe(workflow("etl", 1, "digest-a")));
+}
+
+TEST_P(StoreConformance, TwoDigestsForOneVersionInOneBatchAreAConflict) {
+  const WriteResult result =
+      store().write({{workflow("etl", 1, "digest-a"), workflow("etl", 1, "digest-b")}, {}, {}, {}});
+  EXPECT_EQ(result.status, WEFT_CONFLICT);
+  EXPECT_FALSE(store().get_workflow("etl", 1));
+}
+
+TEST_P(StoreConformance, ListShowsTheLatestVersionOfEachWorkflowByName) {
+  put({{workflow("zeta", 1), workflow("alpha", 1), workflow("alpha", 2, "digest-2"), workflow("mid", 4)}, {}, {}, {}});
+  EXPECT_EQ(names(store().list_workflows()), (std::vector<std::string>{"alpha v2", "mid v4", "zeta v1"}));
+  EXPECT_EQ(describe(store().list_workflows().front()), describe(workflow("alpha", 2, "digest-2")));
+}
+
+TEST_P(StoreConformance, ListLeavesOutWorkflowsWhoseLatestVersionIsDeleted) {
+  auto deleted = workflow("etl", 2, "digest-2");
+  deleted.deleted = true;
+  put({{workflow("etl", 1), deleted, workflow("report", 1)}, {}, {}, {}});
+  EXPECT_EQ(names(store().list_workflows()), (std::vector<std::string>{"report v1"}));
+}
+
+TEST_P(StoreConformance, ApplyingADeletedWorkflowAgainListsItsNewVersion) {
+  auto deleted = workflow("etl", 1);
+  deleted.deleted = true;
+  put({{deleted}, {}, {}, {}});
+  put({{workflow("etl", 2, "digest-2")}, {}, {}, {}});
+  EXPECT_EQ(names(store().list_workflows()), (std::vector<std::string>{"etl v2"}));
+}
+
+TEST_P(StoreConformance, NoWorkflowsListsNothing) { EXPECT_TRUE(store().list_workflows().empty()); }
+
+// ---- runs -----------------------------------------------------------------
+
+TEST_P(StoreConformance, RunIsReadBackWithEveryField) {
+  auto ad_hoc = run("run-2", 200);
+  ad_hoc.workflow = "";
+  ad_hoc.version = 0;
+  ad_hoc.idempotency_key = "";
+  ad_hoc.status = "failed";
+  ad_hoc.error = "node 'load' failed: exit code 3";
+  ad_hoc.finished_at = 900;
+  put_runs({run("run-1", 100), ad_hoc});
+  EXPECT_EQ(describe(store().get_run("run-1")), describe(run("run-1", 100)));
+  EXPECT_EQ(describe(store().get_run("run-2")), describe(ad_hoc));
+}
+
+TEST_P(StoreConformance, WritingARunAgainReplacesIt) {
+  put_runs({run("run-1", 100)});
+  auto finished = run("run-1", 100);
+  finished.status = "succeeded";
+  finished.finished_at = 400;
+  put_runs({finished});
+  EXPECT_EQ(describe(store().get_run("run-1")), describe(finished));
+  EXPECT_EQ(store().list_runs({}).size(), 1u);
+}
+
+TEST_P(StoreConformance, MissingRunIsNotFound) {
+  put_runs({run("run-1", 100)});
+  EXPECT_FALSE(store().get_run("run-2"));
+}
+
+TEST_P(StoreConformance, RunsAreListedNewestFirst) {
+  put_runs({run("b", 200), run("c", 300), run("a", 100)});
+  EXPECT_EQ(ids(store().list_runs({})), (std::vector<std::string>{"c", "b", "a"}));
+}
+
+TEST_P(StoreConformance, RunsCreatedAtTheSameTimeAreListedByIdDescending) {
+  put_runs({run("a", 100), run("c", 100), run("b", 100)});
+  EXPECT_EQ(ids(store().list_runs({})), (std::vector<std::string>{"c", "b", "a"}));
+}
+
+TEST_P(StoreConformance, ListRunsFiltersByWorkflow) {
+  auto other = run("b", 200);
+  other.workflow = "report";
+  put_runs({run("a", 100), other, run("c", 300)});
+  EXPECT_EQ(ids(store().list_runs(filter([](RunFilter& f) { f.workflow = "etl"; }))),
+            (std::vector<std::string>{"c", "a"}));
+}
+
+TEST_P(StoreConformance, ListRunsFiltersByStatus) {
+  auto queued = run("b", 200);
+  queued.status = "queued";
+  put_runs({run("a", 100), queued});
+  EXPECT_EQ(ids(store().list_runs(filter([](RunFilter& f) { f.status = "queued"; }))), (std::vector<std::string>{"b"}));
+}
+
+TEST_P(StoreConformance, ListRunsFiltersByIdempotencyKey) {
+  auto keyless = run("c", 300);
+  keyless.idempotency_key = "";
+  put_runs({run("a", 100), run("b", 200), keyless});
+  EXPECT_EQ(ids(store().list_runs(filter([](RunFilter& f) { f.idempotency_key = "key-b"; }))),
+            (std::vector<std::string>{"b"}));
+}
+
+TEST_P(StoreConformance, ListRunsFiltersUnfinishedOnes) {
+  std::vector<RunRecord> runs;
+  int64_t created_at = 100;
+  for (const char* status : {"created", "queued", "running", "succeeded", "failed", "cancelled"}) {
+    runs.push_back(run(status, created_at++));
+    runs.back().status = status;
+  }
+  put_runs(runs);
+  EXPECT_EQ(ids(store().list_runs(filter([](RunFilter& f) { f.unfinished_only = true; }))),
+            (std::vector<std::string>{"running", "queued", "created"}));
+}
+
+TEST_P(StoreConformance, ListRunsCombinesFilters) {
+  auto other_workflow = run("b", 200);
+  other_workflow.workflow = "report";
+  auto finished = run("c", 300);
+  finished.status = "succeeded";
+  put_runs({run("a", 100), other_workflow, finished, run("d", 400)});
+  RunFilter running_etl;
+  running_etl.workflow = "etl";
+  running_etl.status = "running";
+  EXPECT_EQ(ids(store().list_runs(running_etl)), (std::vector<std::string>{"d", "a"}));
+  RunFilter unfinished_etl;
+  unfinished_etl.workflow = "etl";
+  unfinished_etl.unfinished_only = true;
+  EXPECT_EQ(ids(store().list_runs(unfinished_etl)), (std::vector<std::string>{"d", "a"}));
+}
+
+TEST_P(StoreConformance, ListRunsStopsAtTheLimit) {
+  put_runs({run("a", 100), run("b", 200), run("c", 300)});
+  EXPECT_EQ(ids(store().list_runs(filter([](RunFilter& f) { f.limit = 2; }))), (std::vector<std::string>{"c", "b"}));
+}
+
+TEST_P(StoreConformance, PagingWithBeforeIdWalksEveryRunOnce) {
+  // Three runs share a created_at, and a page boundary falls among them.
+  put_runs({run("r1", 100), run("r2", 200), run("r3", 200), run("r4", 200), run("r5", 300)});
+  std::vector<std::vector<std::string>> pages;
+  RunFilter next_page;
+  next_page.limit = 2;
+  for (auto page = store().list_runs(next_page); !page.empty() && pages.size() < 10;
+       page = store().list_runs(next_page)) {
+    pages.push_back(ids(page));
+    next_page.before_id = page.back().id;
+  }
+  EXPECT_EQ(pages, (std::vector<std::vector<std::string>>{{"r5", "r4"}, {"r3", "r2"}, {"r1"}}));
+}
+
+TEST_P(StoreConformance, PagingAppliesTheFilters) {
+  auto other = run("b", 200);
+  other.workflow = "report";
+  put_runs({run("a", 100), other, run("c", 300), run("d", 400)});
+  RunFilter etl_before_c;
+  etl_before_c.workflow = "etl";
+  etl_before_c.before_id = "c";
+  EXPECT_EQ(ids(store().list_runs(etl_before_c)), (std::vector<std::string>{"a"}));
+}
+
+TEST_P(StoreConformance, PagingFromAnUnknownRunIsEmpty) {
+  put_runs({run("a", 100)});
+  EXPECT_TRUE(store().list_runs(filter([](RunFilter& f) { f.before_id = "no-such-run"; })).empty());
+}
+
+TEST_P(StoreConformance, AVisitorReturningNonZeroStopsTheWalk) {
+  put_runs({run("a", 100), run("b", 200), run("c", 300)});
+  EXPECT_EQ(ids(store().list_runs({}, 1)), (std::vector<std::string>{"c"}));
+}
+
+// ---- tasks ----------------------------------------------------------------
+
+TEST_P(StoreConformance, TasksAreListedByNodeThenIndex) {
+  put_runs({run("run-1", 100)});
+  put({{},
+       {},
+       {task("run-1", "load", -1), task("run-1", "extract", 10), task("run-1", "extract", 2),
+        task("run-1", "extract", -1), task("run-1", "merge", -1)},
+       {}});
+  EXPECT_EQ(names(store().list_tasks("run-1")),
+            (std::vector<std::string>{"extract[-1]", "extract[2]", "extract[10]", "load[-1]", "merge[-1]"}));
+}
+
+TEST_P(StoreConformance, TaskIsReadBackWithEveryField) {
+  put({{}, {}, {task("run-1", "extract", 3)}, {}});
+  EXPECT_EQ(describe(store().list_tasks("run-1")), describe(std::vector{task("run-1", "extract", 3)}));
+}
+
+TEST_P(StoreConformance, WritingATaskAgainReplacesIt) {
+  auto retried = task("run-1", "extract", -1);
+  retried.status = "failed";
+  retried.attempt = 2;
+  retried.exit_code = 137;
+  retried.error = "killed by signal 9";
+  retried.output_json = "";
+  put({{}, {}, {task("run-1", "extract", -1)}, {}});
+  put({{}, {}, {retried}, {}});
+  EXPECT_EQ(describe(store().list_tasks("run-1")), describe(std::vector{retried}));
+}
+
+TEST_P(StoreConformance, AnExitCodeIsAbsentUntilSet) {
+  auto pending = task("run-1", "a", -1);
+  pending.exit_code = std::nullopt;
+  auto exited_zero = task("run-1", "b", -1);
+  exited_zero.exit_code = 0;
+  put({{}, {}, {pending, exited_zero}, {}});
+  const auto tasks = store().list_tasks("run-1");
+  ASSERT_EQ(tasks.size(), 2u);
+  EXPECT_FALSE(tasks[0].exit_code.has_value());
+  EXPECT_EQ(tasks[1].exit_code, 0);
+}
+
+TEST_P(StoreConformance, LargeAndNonAsciiOutputIsKeptExactly) {
+  auto big = task("run-1", "a", -1);
+  big.output_json = nlohmann::json{{"text", "Grüße, 東京 🚀"}, {"blob", std::string(1 << 20, 'x')}}.dump();
+  put({{}, {}, {big}, {}});
+  const auto tasks = store().list_tasks("run-1");
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_TRUE(tasks[0].output_json == big.output_json) << "output differs in size or content";
+}
+
+TEST_P(StoreConformance, TasksOfAnotherRunAreNotListed) {
+  put({{}, {}, {task("run-1", "a", -1), task("run-2", "b", -1)}, {}});
+  EXPECT_EQ(names(store().list_tasks("run-2")), (std::vector<std::string>{"b[-1]"}));
+  EXPECT_TRUE(store().list_tasks("run-3").empty());
+}
+
+// ---- tokens ---------------------------------------------------------------
+
+TEST_P(StoreConformance, TokensAreReadBackWithEveryField) {
+  put({{}, {}, {}, {token("t2"), token("t1")}});
+  auto tokens = store().list_tokens();
+  std::sort(tokens.begin(), tokens.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  EXPECT_EQ(describe(tokens), describe(std::vector{token("t1"), token("t2")}));
+}
+
+TEST_P(StoreConformance, RevokingATokenRewritesIt) {
+  auto revoked = token("t1");
+  revoked.revoked = true;
+  put({{}, {}, {}, {token("t1")}});
+  put({{}, {}, {}, {revoked}});
+  EXPECT_EQ(describe(store().list_tokens()), describe(std::vector{revoked}));
+}
+
+// ---- batches, durability, concurrency --------------------------------------
+
+TEST_P(StoreConformance, ABatchWithAConflictStoresNothing) {
+  put({{workflow("etl", 1, "digest-a")}, {}, {}, {}});
+  const WriteResult result = store().write({{workflow("fresh", 1), workflow("etl", 1, "digest-b")},
+                                            {run("run-1", 100)},
+                                            {task("run-1", "a", -1)},
+                                            {token("t1")}});
+  EXPECT_EQ(result.status, WEFT_CONFLICT);
+  EXPECT_FALSE(store().get_workflow("fresh", 0));
+  EXPECT_FALSE(store().get_run("run-1"));
+  EXPECT_TRUE(store().list_tasks("run-1").empty());
+  EXPECT_TRUE(store().list_tokens().empty());
+}
+
+TEST_P(StoreConformance, AnEmptyBatchIsAccepted) { EXPECT_EQ(store().write({}).status, WEFT_OK); }
+
+TEST_P(StoreConformance, EverythingSurvivesCloseAndReopen) {
+  put({{workflow("etl", 1)}, {run("run-1", 100)}, {task("run-1", "a", -1)}, {token("t1")}});
+  reopen();
+  EXPECT_EQ(describe(store().get_workflow("etl", 1)), describe(workflow("etl", 1)));
+  EXPECT_EQ(describe(store().get_run("run-1")), describe(run("run-1", 100)));
+  EXPECT_EQ(describe(store().list_tasks("run-1")), describe(std::vector{task("run-1", "a", -1)}));
+  EXPECT_EQ(describe(store().list_tokens()), describe(std::vector{token("t1")}));
+}
+
+TEST_P(StoreConformance, SchemaVersionIsPositiveAndKeptAcrossReopen) {
+  const int32_t version = store().schema_version();
+  EXPECT_GT(version, 0);
+  reopen();
+  EXPECT_EQ(store().schema_version(), version);
+}
+
+TEST_P(StoreConformance, ReadersSeeWholeBatchesWhileAnotherThreadWrites) {
+  // Each batch is one run and its tasks; a reader that sees the run must see all of them.
+  constexpr int kBatches = 30;
+  constexpr int kTasksPerRun = 20;
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    for (int b = 0; b < kBatches; ++b) {
+      const std::string id = "run-" + std::to_string(100 + b);
+      WriteBatch batch{{}, {run(id, 1000 + b)}, {}, {}};
+      for (int t = 0; t < kTasksPerRun; ++t) batch.tasks.push_back(task(id, "node", t));
+      const WriteResult result = store().write(batch);
+      EXPECT_EQ(result.status, WEFT_OK) << result.message;
+    }
+    writing = false;
+  });
+  auto read_until_written = [&] {
+    size_t runs_seen = 0;
+    bool last_pass = false;
+    while (!last_pass) {
+      last_pass = !writing;
+      const auto runs = store().list_runs({});
+      EXPECT_GE(runs.size(), runs_seen) << "a committed run disappeared";
+      runs_seen = runs.size();
+      if (runs.empty()) continue;
+      EXPECT_EQ(store().list_tasks(runs.front().id).size(), size_t{kTasksPerRun}) << "saw part of " << runs.front().id;
+    }
+    EXPECT_EQ(runs_seen, size_t{kBatches});
+  };
+  std::thread reader(read_until_written);
+  read_until_written();
+  reader.join();
+  writer.join();
+}
+
+}  // namespace weft::sdk::testing
+
+// Runs the suite against one store, or several: prefix names the
+// instantiation, the rest are StoreUnderTest values. Use at namespace scope.
+#define WEFT_STORE_CONFORMANCE(prefix, ...)                                          \
+  using weft::sdk::testing::StoreConformance;                                        \
+  INSTANTIATE_TEST_SUITE_P(prefix, StoreConformance, ::testing::Values(__VA_ARGS__), \
+                           [](const auto& info) { return info.param.name; })

@@ -1,0 +1,99 @@
+#include "memory_store.hpp"
+
+#include <algorithm>
+
+namespace weft::test {
+
+void MemoryStore::fail_if_asked() const {
+  if (failing) throw std::runtime_error("database disk image is malformed");
+}
+
+void MemoryStore::write(const sdk::WriteBatch& batch) {
+  std::lock_guard lock(mutex_);
+  for (const auto& w : batch.workflows) {
+    const auto key = std::make_pair(w.name, w.version);
+    const auto found = workflows_.find(key);
+    if (found != workflows_.end() && found->second.digest != w.digest) throw sdk::Conflict("digest differs");
+    workflows_[key] = w;
+  }
+  for (const auto& r : batch.runs) runs_[r.id] = r;
+  for (const auto& t : batch.tasks) tasks_[{t.run_id, t.node, t.index}] = t;
+  for (const auto& t : batch.tokens) tokens_[t.id] = t;
+}
+
+std::optional<sdk::WorkflowRecord> MemoryStore::get_workflow(std::string_view name, int64_t version) {
+  fail_if_asked();
+  std::lock_guard lock(mutex_);
+  std::optional<sdk::WorkflowRecord> found;
+  for (const auto& [key, record] : workflows_) {
+    if (key.first == name && (version == 0 || key.second == version)) found = record;
+  }
+  return found;
+}
+
+std::vector<sdk::WorkflowRecord> MemoryStore::list_workflows() {
+  fail_if_asked();
+  std::lock_guard lock(mutex_);
+  std::map<std::string, sdk::WorkflowRecord> latest;
+  for (const auto& [key, record] : workflows_) latest[key.first] = record;
+  std::vector<sdk::WorkflowRecord> listed;
+  for (const auto& [name, record] : latest) {
+    if (!record.deleted) listed.push_back(record);
+  }
+  return listed;
+}
+
+std::optional<sdk::RunRecord> MemoryStore::get_run(std::string_view id) {
+  fail_if_asked();
+  std::lock_guard lock(mutex_);
+  const auto found = runs_.find(std::string(id));
+  if (found == runs_.end()) return std::nullopt;
+  return found->second;
+}
+
+std::vector<sdk::RunRecord> MemoryStore::list_runs(const sdk::RunFilter& filter) {
+  fail_if_asked();
+  std::lock_guard lock(mutex_);
+  const auto newer = [](const sdk::RunRecord& a, const sdk::RunRecord& b) {
+    return std::tie(a.created_at, a.id) > std::tie(b.created_at, b.id);
+  };
+  std::vector<sdk::RunRecord> runs;
+  for (const auto& [id, run] : runs_) {
+    if (!filter.workflow.empty() && run.workflow != filter.workflow) continue;
+    if (!filter.status.empty() && run.status != filter.status) continue;
+    if (!filter.before_id.empty() && !newer(runs_.at(filter.before_id), run)) continue;
+    runs.push_back(run);
+  }
+  std::sort(runs.begin(), runs.end(), newer);
+  if (filter.limit > 0 && runs.size() > static_cast<size_t>(filter.limit)) runs.resize(filter.limit);
+  return runs;
+}
+
+std::vector<sdk::TaskRecord> MemoryStore::list_tasks(std::string_view run_id) {
+  fail_if_asked();
+  std::lock_guard lock(mutex_);
+  std::vector<sdk::TaskRecord> tasks;
+  for (const auto& [key, task] : tasks_) {
+    if (std::get<0>(key) == run_id) tasks.push_back(task);
+  }
+  return tasks;
+}
+
+std::vector<sdk::TokenRecord> MemoryStore::list_tokens() {
+  fail_if_asked();
+  std::lock_guard lock(mutex_);
+  std::vector<sdk::TokenRecord> tokens;
+  for (const auto& [id, token] : tokens_) tokens.push_back(token);
+  return tokens;
+}
+
+OpenedMemoryStore open_memory_store() {
+  const weft_store_vtable* vtable = &sdk::detail::StoreThunks<MemoryStore>::vtable;
+  void* handle = nullptr;
+  weft_error err{};
+  if (vtable->open(nullptr, sdk::str("{}"), &handle, &err) != WEFT_OK) throw std::runtime_error(err.message);
+  auto* store = dynamic_cast<MemoryStore*>(static_cast<sdk::Store*>(handle));
+  return {store, std::make_unique<daemon::StoreClient>(nullptr, vtable, handle)};
+}
+
+}  // namespace weft::test

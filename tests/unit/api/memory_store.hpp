@@ -1,0 +1,50 @@
+// A storage plugin in memory, served through the SDK's real C thunks, so that
+// the daemon's StoreClient talks to it exactly as to the sqlite plugin.
+#pragma once
+
+#include "store/store_client.hpp"
+
+#include <weft/sdk/store.hpp>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+
+namespace weft::test {
+
+class MemoryStore : public sdk::Store {
+ public:
+  MemoryStore(const sdk::Host&, const nlohmann::json&) {}
+
+  int schema_version() const override { return 1; }
+  void write(const sdk::WriteBatch& batch) override;
+  std::optional<sdk::WorkflowRecord> get_workflow(std::string_view name, int64_t version) override;
+  std::vector<sdk::WorkflowRecord> list_workflows() override;
+  std::optional<sdk::RunRecord> get_run(std::string_view id) override;
+  std::vector<sdk::RunRecord> list_runs(const sdk::RunFilter& filter) override;
+  std::vector<sdk::TaskRecord> list_tasks(std::string_view run_id) override;
+  std::vector<sdk::TokenRecord> list_tokens() override;
+
+  // While set, every read fails as a broken database would.
+  std::atomic<bool> failing{false};
+
+ private:
+  void fail_if_asked() const;
+
+  std::mutex mutex_;
+  std::map<std::pair<std::string, int64_t>, sdk::WorkflowRecord> workflows_;
+  std::map<std::string, sdk::RunRecord> runs_;
+  std::map<std::tuple<std::string, std::string, int64_t>, sdk::TaskRecord> tasks_;
+  std::map<std::string, sdk::TokenRecord> tokens_;
+};
+
+struct OpenedMemoryStore {
+  MemoryStore* store;  // owned by client
+  std::unique_ptr<daemon::StoreClient> client;
+};
+
+OpenedMemoryStore open_memory_store();
+
+}  // namespace weft::test
