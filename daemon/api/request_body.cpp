@@ -1,19 +1,13 @@
 #include "api/request_body.hpp"
 
 #include "api/api_error.hpp"
+#include "core/json_text.hpp"
 
 #include <algorithm>
 
 namespace weft::daemon {
 
 namespace {
-
-// nlohmann's messages start with "[json.exception.parse_error.101] "; the
-// rest names the line and column.
-std::string without_exception_tag(const std::string& message) {
-  const auto tag_end = message.find("] ");
-  return tag_end == std::string::npos ? message : message.substr(tag_end + 2);
-}
 
 const nlohmann::json& typed_field(const nlohmann::json& object, const std::string& name, nlohmann::json::value_t type,
                                   const char* type_name) {
@@ -29,12 +23,9 @@ const nlohmann::json& typed_field(const nlohmann::json& object, const std::strin
 
 nlohmann::json parse_object_body(const std::string& body, bool empty_allowed) {
   if (body.empty() && empty_allowed) return nlohmann::json::object();
-  nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
-    raise(ErrorCode::invalid_request, "the request body is not valid JSON: " + without_exception_tag(e.what()));
-  }
+  auto parsed = parse_json(body);
+  if (!parsed) raise(ErrorCode::invalid_request, "the request body is " + parsed.failure().message);
+  nlohmann::json value = std::move(*parsed);
   if (!value.is_object()) {
     raise(ErrorCode::invalid_request, std::string("the request body must be a JSON object, not ") + value.type_name(),
           {{"", "expected an object"}});

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "config/config_reader.hpp"
+#include "core/json_text.hpp"
 
 namespace weft::daemon {
 namespace {
@@ -110,13 +111,6 @@ Failure invalid_config(const std::string& where, std::vector<Problem> problems) 
   return fail(ErrorCode::invalid_request, "invalid configuration" + where, std::move(problems));
 }
 
-// nlohmann's text starts with "[json.exception.parse_error.101] "; the rest names line and column.
-std::string parse_error_text(const nlohmann::json::parse_error& error) {
-  std::string text = error.what();
-  const auto end_of_tag = text.find("] ");
-  return end_of_tag == std::string::npos ? text : text.substr(end_of_tag + 2);
-}
-
 }  // namespace
 
 std::filesystem::path default_plugin_dir() {
@@ -151,13 +145,9 @@ Result<Config> load_config(const std::filesystem::path& file) {
   }
   std::stringstream text;
   text << in.rdbuf();
-  nlohmann::json document;
-  try {
-    document = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& error) {
-    return invalid_config(" in " + file.string(), {{"", parse_error_text(error)}});
-  }
-  Result<Config> config = parse_config(document);
+  const auto document = parse_json(text.str());
+  if (!document) return invalid_config(" in " + file.string(), {{"", document.failure().message}});
+  Result<Config> config = parse_config(*document);
   if (!config) return invalid_config(" in " + file.string(), config.failure().details);
   return config;
 }

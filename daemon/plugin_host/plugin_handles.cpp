@@ -1,5 +1,7 @@
 #include "plugin_host/plugin_handles.hpp"
 
+#include "core/json_text.hpp"
+
 #include <weft/sdk/plugin.hpp>
 
 namespace weft::daemon {
@@ -55,11 +57,11 @@ Result<nlohmann::json> NodeTypeHandle::call_with_output(
   if (status != WEFT_OK) {
     return fail(code_of(status), "node type '" + type_name_ + "' failed to " + what + ": " + err.message);
   }
-  auto parsed = nlohmann::json::parse(output, nullptr, false);
-  if (!parsed.is_object()) {
+  auto parsed = parse_json(output);
+  if (!parsed || !parsed->is_object()) {
     return fail(ErrorCode::internal, "node type '" + type_name_ + "' answered " + what + " with something that is not a JSON object");
   }
-  return parsed;
+  return std::move(*parsed);
 }
 
 Result<nlohmann::json> NodeTypeHandle::plan(const std::string& request_json) {

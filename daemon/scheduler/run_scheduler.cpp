@@ -1,5 +1,6 @@
 #include "scheduler/run_scheduler.hpp"
 
+#include "core/json_text.hpp"
 #include "scheduler/run_ids.hpp"
 #include "scheduler/task_files.hpp"
 
@@ -574,11 +575,11 @@ void RunScheduler::dispatch(TaskState& task) {
                         {"resources", node.spec->resources}, {"timeout_s", node.spec->timeout_s ? json(*node.spec->timeout_s) : json()}};
   auto plan = type->plan(request.dump());
   if (!plan) return fail(task, plan.failure().message);
+  task.started_at = now_ms();  // executors report their own start; inline work starts now
   if (plan->contains("output")) return succeed(task, std::move((*plan)["output"]));
   if (plan->contains("error")) return fail(task, error_text((*plan)["error"]));
   if (plan->contains("pending")) {
     task.status = TaskStatus::running;
-    task.started_at = now_ms();
     journal_.mark(task);
     active_[key] = &task;
     arm_timeout(task);
@@ -667,8 +668,9 @@ void RunScheduler::on_finished(TaskState& task, const TaskEvent& event) {
   }
   json output;
   if (!event.output_json.empty()) {
-    output = json::parse(event.output_json, nullptr, false);
-    if (output.is_discarded()) return fail(task, "the task's output is not valid JSON");
+    auto parsed = parse_json(event.output_json);
+    if (!parsed) return fail(task, "the task's output is " + parsed.failure().message);
+    output = std::move(*parsed);
   }
   NodeTypeHandle* type = plugins_.node_type(task.node->spec->type);
   if (type == nullptr) return fail(task, "node type '" + task.node->spec->type + "' is not loaded");

@@ -1,5 +1,6 @@
 #include "workflow/workflow.hpp"
 
+#include "core/json_text.hpp"
 #include "workflow/cron.hpp"
 #include "workflow/document_reader.hpp"
 #include "workflow/json_pointer_text.hpp"
@@ -389,14 +390,11 @@ Result<Workflow> parse_workflow(const nlohmann::json& document, const NodeCatalo
 }
 
 Result<Workflow> parse_workflow_text(std::string_view document_text, const NodeCatalog& catalog) {
-  nlohmann::json document;
-  try {
-    document = nlohmann::json::parse(document_text);
-  } catch (const nlohmann::json::parse_error& error) {
-    return fail(ErrorCode::invalid_workflow, "workflow is invalid: 1 problem",
-                {{"", std::string("not valid JSON: ") + error.what()}});
+  const auto document = parse_json(document_text);
+  if (!document) {
+    return fail(ErrorCode::invalid_workflow, "workflow is invalid: 1 problem", {{"", document.failure().message}});
   }
-  return parse_workflow(document, catalog);
+  return parse_workflow(*document, catalog);
 }
 
 }  // namespace weft::daemon
