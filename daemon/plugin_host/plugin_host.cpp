@@ -57,14 +57,14 @@ bool is_plugin_file(const fs::directory_entry& entry) {
 
 }  // namespace
 
-// The pieces of one plugin being loaded; registered only once all are good.
+// The pieces of one plugin being loaded; registered only once all are good,
+// destroyed (through the plugin) if a later step refuses it.
 class PluginHost::Loading {
  public:
   std::shared_ptr<const LoadedLibrary> library;
   std::vector<std::unique_ptr<NodeTypeHandle>> node_types;
   std::vector<std::unique_ptr<ExecutorHandle>> executors;
-  std::vector<StorageFactory> storage;
-  std::vector<std::string> storage_names;
+  std::vector<std::pair<std::string, StorageFactory>> storage;
 };
 
 PluginHost::PluginHost(HostServices& services) : services_(services) {}
@@ -95,117 +95,24 @@ Status PluginHost::load(const PluginHostSettings& settings) {
   return Done{};
 }
 
+// open -> ABI -> factories -> init -> create -> register; any step may refuse.
 void PluginHost::load_file(const fs::path& path, const PluginHostSettings& settings) {
   PluginInfo info;
   info.name = path.filename().string();
   info.path = path.string();
   try {
     check_permissions(path);
-    boost::dll::shared_library lib;
-    try {
-      lib.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-    } catch (const std::exception& e) {
-      throw Refusal{std::string("cannot load it as a shared object: ") + e.what()};
-    }
-    if (!lib.has(WEFT_PLUGIN_ENTRY_SYMBOL)) {
-      throw Refusal{std::string("it has no entry point '") + WEFT_PLUGIN_ENTRY_SYMBOL + "'; is it a weft plugin?"};
-    }
-    const weft_plugin_descriptor* d = nullptr;
-    try {
-      d = lib.get<const weft_plugin_descriptor*()>(WEFT_PLUGIN_ENTRY_SYMBOL)();
-    } catch (...) {
-      throw Refusal{"its entry point threw an exception"};
-    }
-    if (d == nullptr) throw Refusal{"its entry point returned no descriptor"};
-    constexpr size_t min_descriptor = offsetof(weft_plugin_descriptor, factory_count) + sizeof(size_t);
-    if (d->struct_size < min_descriptor) {
-      throw Refusal{"its descriptor is " + std::to_string(d->struct_size) + " bytes, at least " +
-                    std::to_string(min_descriptor) + " are needed"};
-    }
-    info.abi = std::to_string(d->abi_major) + "." + std::to_string(d->abi_minor);
-    if (d->name != nullptr) info.name = d->name;
-    if (d->version != nullptr) info.version = d->version;
-    const std::string host_abi = std::to_string(WEFT_ABI_MAJOR) + "." + std::to_string(WEFT_ABI_MINOR);
-    if (d->abi_major != WEFT_ABI_MAJOR) {
-      throw Refusal{"it was built for ABI " + info.abi + ", this weftd speaks ABI " + host_abi +
-                    " (the major versions must be equal); rebuild it against this SDK"};
-    }
-    if (d->abi_minor > WEFT_ABI_MINOR) {
-      throw Refusal{"it was built for ABI " + info.abi + ", newer than this weftd's ABI " + host_abi +
-                    "; upgrade weftd or build the plugin against an older SDK"};
-    }
     Loading loading;
-    loading.library = std::make_shared<const LoadedLibrary>(std::move(lib), path, d);
-    // Check every factory and every name before creating anything.
-    for (size_t i = 0; i < d->factory_count; ++i) {
-      const weft_factory& f = d->factories[i];
-      if (f.struct_size < sizeof(weft_factory)) throw Refusal{"factory " + std::to_string(i) + " is too short"};
-      const size_t needed = required_vtable_size(f.kind);
-      if (needed == 0) throw Refusal{"factory " + std::to_string(i) + " has an unknown kind"};
-      if (f.type_name == nullptr || f.vtable == nullptr) throw Refusal{"factory " + std::to_string(i) + " has no name or vtable"};
-      const std::string type = f.type_name;
-      if (*static_cast<const size_t*>(f.vtable) < needed) {
-        throw Refusal{std::string(kind_name(f.kind)) + " '" + type + "' has a function table of " +
-                      std::to_string(*static_cast<const size_t*>(f.vtable)) + " bytes, " + std::to_string(needed) +
-                      " are needed"};
-      }
-      const bool taken = (f.kind == WEFT_KIND_NODE && node_types_.count(type)) ||
-                         (f.kind == WEFT_KIND_EXECUTOR && executors_.count(type)) ||
-                         (f.kind == WEFT_KIND_STORAGE && storage_.count(type));
-      if (taken) {
-        const auto owner = std::find_if(infos_.begin(), infos_.end(), [&](const PluginInfo& p) {
-          return std::find(p.provides.begin(), p.provides.end(), std::string(kind_name(f.kind)) + "/" + type) !=
-                 p.provides.end();
-        });
-        throw Refusal{std::string(kind_name(f.kind)) + " type '" + type + "' is already provided by " +
-                      (owner != infos_.end() ? owner->path : std::string("another plugin"))};
-      }
-      info.provides.push_back(std::string(kind_name(f.kind)) + "/" + type);
-      if (info.kind.empty()) info.kind = kind_name(f.kind);
-    }
-    if (d->init != nullptr) {
-      PluginContext init_context(services_, info.name);
-      weft_error err;
-      if (call_plugin([&](weft_error* e) { return d->init(init_context.api(), e); }, err) != WEFT_OK) {
-        throw Refusal{std::string("its init failed: ") + err.message};
-      }
-    }
-    for (size_t i = 0; i < d->factory_count; ++i) {
-      const weft_factory& f = d->factories[i];
-      const std::string type = f.type_name;
-      auto context = std::make_unique<PluginContext>(services_, info.name);
-      if (f.kind == WEFT_KIND_STORAGE) {
-        loading.storage.push_back({loading.library, static_cast<const weft_store_vtable*>(f.vtable)});
-        loading.storage_names.push_back(type);
-        continue;
-      }
-      const std::string config =
-          f.kind == WEFT_KIND_EXECUTOR && settings.executor_configs.contains(type)
-              ? settings.executor_configs.at(type).dump()
-              : std::string("{}");
-      void* object = nullptr;
-      weft_error err;
-      if (f.kind == WEFT_KIND_NODE) {
-        const auto* vt = static_cast<const weft_node_vtable*>(f.vtable);
-        if (call_plugin([&](weft_error* e) { return vt->create(context->api(), str(config), &object, e); }, err) !=
-            WEFT_OK) {
-          throw Refusal{"creating node type '" + type + "' failed: " + err.message};
-        }
-        loading.node_types.push_back(
-            std::make_unique<NodeTypeHandle>(loading.library, vt, std::move(context), object, type));
-      } else {
-        const auto* vt = static_cast<const weft_executor_vtable*>(f.vtable);
-        if (call_plugin([&](weft_error* e) { return vt->create(context->api(), str(config), &object, e); }, err) !=
-            WEFT_OK) {
-          throw Refusal{"creating executor '" + type + "' failed: " + err.message};
-        }
-        loading.executors.push_back(
-            std::make_unique<ExecutorHandle>(loading.library, vt, std::move(context), object, type));
-      }
-    }
+    loading.library = open_library(path);
+    const weft_plugin_descriptor& d = loading.library->descriptor();
+    describe(d, info);
+    check_abi(d, info);
+    check_factories(d, info);
+    run_init(d, info);
+    create_objects(d, settings, info.name, loading);
     for (auto& n : loading.node_types) node_types_.emplace(n->type_name(), std::move(n));
     for (auto& e : loading.executors) executors_.emplace(e->name(), std::move(e));
-    for (size_t i = 0; i < loading.storage.size(); ++i) storage_.emplace(loading.storage_names[i], loading.storage[i]);
+    for (auto& [type, factory] : loading.storage) storage_.emplace(type, std::move(factory));
     info.loaded = true;
     spdlog::info("loaded plugin {} {} (ABI {}) from {}: {}", info.name, info.version, info.abi, info.path,
                  fmt::join(info.provides, ", "));
@@ -215,6 +122,120 @@ void PluginHost::load_file(const fs::path& path, const PluginHostSettings& setti
     spdlog::error("refused plugin {}: {}", path.string(), r.reason);
   }
   infos_.push_back(std::move(info));
+}
+
+std::shared_ptr<const LoadedLibrary> PluginHost::open_library(const fs::path& path) {
+  boost::dll::shared_library lib;
+  try {
+    lib.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    throw Refusal{std::string("cannot load it as a shared object: ") + e.what()};
+  }
+  if (!lib.has(WEFT_PLUGIN_ENTRY_SYMBOL)) {
+    throw Refusal{std::string("it has no entry point '") + WEFT_PLUGIN_ENTRY_SYMBOL + "'; is it a weft plugin?"};
+  }
+  const weft_plugin_descriptor* d = nullptr;
+  try {
+    d = lib.get<const weft_plugin_descriptor*()>(WEFT_PLUGIN_ENTRY_SYMBOL)();
+  } catch (...) {
+    throw Refusal{"its entry point threw an exception"};
+  }
+  if (d == nullptr) throw Refusal{"its entry point returned no descriptor"};
+  constexpr size_t min_descriptor = offsetof(weft_plugin_descriptor, factory_count) + sizeof(size_t);
+  if (d->struct_size < min_descriptor) {
+    throw Refusal{"its descriptor is " + std::to_string(d->struct_size) + " bytes, at least " +
+                  std::to_string(min_descriptor) + " are needed"};
+  }
+  return std::make_shared<const LoadedLibrary>(std::move(lib), path, d);
+}
+
+void PluginHost::describe(const weft_plugin_descriptor& d, PluginInfo& info) {
+  info.abi = std::to_string(d.abi_major) + "." + std::to_string(d.abi_minor);
+  if (d.name != nullptr) info.name = d.name;
+  if (d.version != nullptr) info.version = d.version;
+}
+
+// Same major, and a minor no newer than ours: what the plugin relies on exists here.
+void PluginHost::check_abi(const weft_plugin_descriptor& d, const PluginInfo& info) {
+  const std::string host_abi = std::to_string(WEFT_ABI_MAJOR) + "." + std::to_string(WEFT_ABI_MINOR);
+  if (d.abi_major != WEFT_ABI_MAJOR) {
+    throw Refusal{"it was built for ABI " + info.abi + ", this weftd speaks ABI " + host_abi +
+                  " (the major versions must be equal); rebuild it against this SDK"};
+  }
+  if (d.abi_minor > WEFT_ABI_MINOR) {
+    throw Refusal{"it was built for ABI " + info.abi + ", newer than this weftd's ABI " + host_abi +
+                  "; upgrade weftd or build the plugin against an older SDK"};
+  }
+}
+
+// Every factory well-formed and every type name free, before anything is created.
+void PluginHost::check_factories(const weft_plugin_descriptor& d, PluginInfo& info) const {
+  for (size_t i = 0; i < d.factory_count; ++i) {
+    const weft_factory& f = d.factories[i];
+    const std::string which = "factory " + std::to_string(i);
+    if (f.struct_size < sizeof(weft_factory)) throw Refusal{which + " is too short"};
+    const size_t needed = required_vtable_size(f.kind);
+    if (needed == 0) throw Refusal{which + " has an unknown kind"};
+    if (f.type_name == nullptr || f.vtable == nullptr) throw Refusal{which + " has no name or function table"};
+    const std::string provided = std::string(kind_name(f.kind)) + "/" + f.type_name;
+    const size_t size = *static_cast<const size_t*>(f.vtable);
+    if (size < needed) {
+      throw Refusal{provided + " has a function table of " + std::to_string(size) + " bytes, " +
+                    std::to_string(needed) + " are needed"};
+    }
+    const auto owner = std::find_if(infos_.begin(), infos_.end(), [&](const PluginInfo& p) {
+      return p.loaded && std::find(p.provides.begin(), p.provides.end(), provided) != p.provides.end();
+    });
+    if (owner != infos_.end()) throw Refusal{provided + " is already provided by " + owner->path};
+    info.provides.push_back(provided);
+    if (info.kind.empty()) info.kind = kind_name(f.kind);
+  }
+}
+
+void PluginHost::run_init(const weft_plugin_descriptor& d, const PluginInfo& info) {
+  if (d.init == nullptr) return;
+  PluginContext init_context(services_, info.name);
+  weft_error err;
+  if (call_plugin([&](weft_error* e) { return d.init(init_context.api(), e); }, err) != WEFT_OK) {
+    throw Refusal{std::string("its init failed: ") + err.message};
+  }
+}
+
+// Node types and executors get one object each now, so that a plugin that
+// cannot create them is refused at start rather than failing its first task.
+void PluginHost::create_objects(const weft_plugin_descriptor& d, const PluginHostSettings& settings,
+                                const std::string& plugin_name, Loading& loading) {
+  for (size_t i = 0; i < d.factory_count; ++i) {
+    const weft_factory& f = d.factories[i];
+    const std::string type = f.type_name;
+    if (f.kind == WEFT_KIND_STORAGE) {
+      loading.storage.emplace_back(type, StorageFactory{loading.library, static_cast<const weft_store_vtable*>(f.vtable)});
+      continue;
+    }
+    const std::string config = f.kind == WEFT_KIND_EXECUTOR && settings.executor_configs.contains(type)
+                                   ? settings.executor_configs.at(type).dump()
+                                   : std::string("{}");
+    auto context = std::make_unique<PluginContext>(services_, plugin_name);
+    void* object = nullptr;
+    weft_error err;
+    if (f.kind == WEFT_KIND_NODE) {
+      const auto* vt = static_cast<const weft_node_vtable*>(f.vtable);
+      if (call_plugin([&](weft_error* e) { return vt->create(context->api(), str(config), &object, e); }, err) !=
+          WEFT_OK) {
+        throw Refusal{"creating node type '" + type + "' failed: " + err.message};
+      }
+      loading.node_types.push_back(
+          std::make_unique<NodeTypeHandle>(loading.library, vt, std::move(context), object, type));
+    } else {
+      const auto* vt = static_cast<const weft_executor_vtable*>(f.vtable);
+      if (call_plugin([&](weft_error* e) { return vt->create(context->api(), str(config), &object, e); }, err) !=
+          WEFT_OK) {
+        throw Refusal{"creating executor '" + type + "' failed: " + err.message};
+      }
+      loading.executors.push_back(
+          std::make_unique<ExecutorHandle>(loading.library, vt, std::move(context), object, type));
+    }
+  }
 }
 
 NodeTypeHandle* PluginHost::node_type(std::string_view type_name) const {

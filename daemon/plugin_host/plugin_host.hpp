@@ -59,6 +59,13 @@ class PluginHost final : public NodeCatalog {
   class Loading;
 
   void load_file(const std::filesystem::path& path, const PluginHostSettings& settings);
+  static std::shared_ptr<const LoadedLibrary> open_library(const std::filesystem::path& path);
+  static void describe(const weft_plugin_descriptor& descriptor, PluginInfo& info);
+  static void check_abi(const weft_plugin_descriptor& descriptor, const PluginInfo& info);
+  void check_factories(const weft_plugin_descriptor& descriptor, PluginInfo& info) const;
+  void run_init(const weft_plugin_descriptor& descriptor, const PluginInfo& info);
+  void create_objects(const weft_plugin_descriptor& descriptor, const PluginHostSettings& settings,
+                      const std::string& plugin_name, Loading& loading);
 
   HostServices& services_;
   std::vector<PluginInfo> infos_;
