@@ -7,11 +7,11 @@
 #include "scheduler/run_scheduler.hpp"
 #include "system/systemd_notify.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 #include <sys/stat.h>
 
@@ -64,7 +64,8 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
 
 void print_failure(const std::string& config_path, const Failure& failure) {
   std::cerr << "weftd: " << config_path << ": " << failure.message << "\n";
-  for (const auto& p : failure.details) std::cerr << "  " << (p.path.empty() ? "/" : p.path) << ": " << p.message << "\n";
+  for (const auto& p : failure.details)
+    std::cerr << "  " << (p.path.empty() ? "/" : p.path) << ": " << p.message << "\n";
 }
 
 bool make_state_dir(const std::filesystem::path& dir) {
@@ -136,24 +137,22 @@ int serve(const Config& config) {
   // wait for the loop), then the scheduler drains, then the loop ends.
   std::thread stopper;
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int signal) {
-        if (ec) return;
-        if (signal == SIGHUP) {
-          spdlog::warn("SIGHUP: reloading the configuration and plugins is not supported yet; restart weftd");
-          signals.async_wait(on_signal);
-          return;
-        }
-        if (stopper.joinable()) return;
-        spdlog::info("{}: stopping", strsignal(signal));
-        notify_systemd("STOPPING=1");
-        stopper = std::thread([&] {
-          api.stop();
-          boost::asio::post(io, [&] {
-            scheduler.drain(config.shutdown_grace, [&io] { io.stop(); });
-          });
-        });
-      };
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                             int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      spdlog::warn("SIGHUP: reloading the configuration and plugins is not supported yet; restart weftd");
+      signals.async_wait(on_signal);
+      return;
+    }
+    if (stopper.joinable()) return;
+    spdlog::info("{}: stopping", strsignal(signal));
+    notify_systemd("STOPPING=1");
+    stopper = std::thread([&] {
+      api.stop();
+      boost::asio::post(io, [&] { scheduler.drain(config.shutdown_grace, [&io] { io.stop(); }); });
+    });
+  };
   signals.async_wait(on_signal);
 
   boost::asio::steady_timer watchdog(io);

@@ -17,15 +17,15 @@ struct Problem {
 };
 
 enum class ErrorCode {
-  invalid_request,   // 400: malformed or invalid input
-  invalid_workflow,  // 400: a workflow document that fails validation
-  unauthorized,      // 401
-  forbidden,         // 403
-  not_found,         // 404
-  conflict,          // 409: e.g. cancel a finished run
-  payload_too_large, // 413
-  unavailable,       // 503: the store does not answer
-  internal           // 500: a bug; logged
+  invalid_request,    // 400: malformed or invalid input
+  invalid_workflow,   // 400: a workflow document that fails validation
+  unauthorized,       // 401
+  forbidden,          // 403
+  not_found,          // 404
+  conflict,           // 409: e.g. cancel a finished run
+  payload_too_large,  // 413
+  unavailable,        // 503: the store does not answer
+  internal            // 500: a bug; logged
 };
 
 const char* to_string(ErrorCode code);

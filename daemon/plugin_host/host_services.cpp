@@ -1,7 +1,7 @@
 #include "plugin_host/host_services.hpp"
 
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/posix/stream_descriptor.hpp>
 
 #include <memory>
 

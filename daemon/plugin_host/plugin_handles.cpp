@@ -49,9 +49,8 @@ std::vector<Problem> NodeTypeHandle::validate(const nlohmann::json& params) cons
 Result<nlohmann::json> NodeTypeHandle::call_with_output(
     const char* what, weft_status (*fn)(void*, weft_str, const weft_sink*, weft_error*), const std::string& input) {
   std::string output;
-  const weft_sink sink{&output, [](void* p, const char* data, size_t len) {
-                         static_cast<std::string*>(p)->append(data, len);
-                       }};
+  const weft_sink sink{&output,
+                       [](void* p, const char* data, size_t len) { static_cast<std::string*>(p)->append(data, len); }};
   weft_error err;
   const weft_status status = call_plugin([&](weft_error* e) { return fn(node_, str(input), &sink, e); }, err);
   if (status != WEFT_OK) {
@@ -59,7 +58,8 @@ Result<nlohmann::json> NodeTypeHandle::call_with_output(
   }
   auto parsed = parse_json(output);
   if (!parsed || !parsed->is_object()) {
-    return fail(ErrorCode::internal, "node type '" + type_name_ + "' answered " + what + " with something that is not a JSON object");
+    return fail(ErrorCode::internal,
+                "node type '" + type_name_ + "' answered " + what + " with something that is not a JSON object");
   }
   return std::move(*parsed);
 }
@@ -91,7 +91,8 @@ ExecutorHandle::~ExecutorHandle() { vtable_->destroy(executor_); }
 
 Status ExecutorHandle::start(const std::string& spec_json) {
   weft_error err;
-  const weft_status status = call_plugin([&](weft_error* e) { return vtable_->start(executor_, str(spec_json), e); }, err);
+  const weft_status status =
+      call_plugin([&](weft_error* e) { return vtable_->start(executor_, str(spec_json), e); }, err);
   if (status != WEFT_OK) return fail(code_of(status), err.message);
   return Done{};
 }
@@ -106,8 +107,8 @@ Status ExecutorHandle::cancel(std::string_view task_key) {
 
 Status ExecutorHandle::recover(const std::string& spec_json, std::string_view external_id) {
   weft_error err;
-  const weft_status status = call_plugin(
-      [&](weft_error* e) { return vtable_->recover(executor_, str(spec_json), str(external_id), e); }, err);
+  const weft_status status =
+      call_plugin([&](weft_error* e) { return vtable_->recover(executor_, str(spec_json), str(external_id), e); }, err);
   if (status != WEFT_OK) return fail(code_of(status), err.message);
   return Done{};
 }

@@ -33,8 +33,9 @@ class NodeTypeHandle {
   Status cancel(std::string_view task_key);
 
  private:
-  Result<nlohmann::json> call_with_output(
-      const char* what, weft_status (*fn)(void*, weft_str, const weft_sink*, weft_error*), const std::string& input);
+  Result<nlohmann::json> call_with_output(const char* what,
+                                          weft_status (*fn)(void*, weft_str, const weft_sink*, weft_error*),
+                                          const std::string& input);
 
   std::shared_ptr<const LoadedLibrary> library_;  // first: keeps the code mapped
   const weft_node_vtable* vtable_;

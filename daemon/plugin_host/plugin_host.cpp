@@ -209,7 +209,8 @@ void PluginHost::create_objects(const weft_plugin_descriptor& d, const PluginHos
     const weft_factory& f = d.factories[i];
     const std::string type = f.type_name;
     if (f.kind == WEFT_KIND_STORAGE) {
-      loading.storage.emplace_back(type, StorageFactory{loading.library, static_cast<const weft_store_vtable*>(f.vtable)});
+      loading.storage.emplace_back(type,
+                                   StorageFactory{loading.library, static_cast<const weft_store_vtable*>(f.vtable)});
       continue;
     }
     const std::string config = f.kind == WEFT_KIND_EXECUTOR && settings.executor_configs.contains(type)
@@ -251,7 +252,8 @@ ExecutorHandle* PluginHost::executor(std::string_view name) const {
 Result<std::unique_ptr<StoreClient>> PluginHost::open_store(std::string_view type_name, const nlohmann::json& config) {
   const auto it = storage_.find(type_name);
   if (it == storage_.end()) {
-    return fail(ErrorCode::unavailable, "no loaded plugin provides the storage backend '" + std::string(type_name) + "'");
+    return fail(ErrorCode::unavailable,
+                "no loaded plugin provides the storage backend '" + std::string(type_name) + "'");
   }
   auto context = std::make_unique<PluginContext>(services_, std::string(type_name));
   const std::string text = config.dump();

@@ -7,13 +7,13 @@
 namespace weft::daemon {
 
 struct PluginInfo {
-  std::string name;      // the plugin's own name, or the file name if it has none
-  std::string kind;      // "node", "executor", "storage" (of its first factory), or "" if unknown
-  std::string version;   // the plugin's version, "" if unknown
-  std::string abi;       // "major.minor" the plugin was built for, "" if unknown
-  std::string path;      // the file
-  bool loaded = false;   // status: loaded | rejected
-  std::string error;     // why it was rejected
+  std::string name;                   // the plugin's own name, or the file name if it has none
+  std::string kind;                   // "node", "executor", "storage" (of its first factory), or "" if unknown
+  std::string version;                // the plugin's version, "" if unknown
+  std::string abi;                    // "major.minor" the plugin was built for, "" if unknown
+  std::string path;                   // the file
+  bool loaded = false;                // status: loaded | rejected
+  std::string error;                  // why it was rejected
   std::vector<std::string> provides;  // "kind/type" of each factory, e.g. "node/command"
 };
 

@@ -20,8 +20,8 @@ struct WorkflowApplied {
 };
 
 struct RunRequest {
-  std::string workflow;                     // a stored workflow's name, or
-  std::optional<nlohmann::json> document;   // an ad-hoc workflow document
+  std::string workflow;                    // a stored workflow's name, or
+  std::optional<nlohmann::json> document;  // an ad-hoc workflow document
   nlohmann::json params = nlohmann::json::object();
   bool start = true;
   std::string idempotency_key;  // a second request with the same key returns the first run

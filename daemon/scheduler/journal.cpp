@@ -1,7 +1,7 @@
 #include "scheduler/journal.hpp"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 namespace weft::daemon {
 

@@ -4,8 +4,8 @@
 #include "scheduler/run_ids.hpp"
 #include "scheduler/task_files.hpp"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -85,9 +85,10 @@ Result<WorkflowApplied> RunScheduler::apply_workflow(const json& document,
   if (!parsed) return parsed.failure();
   const std::string name = parsed->name;
   if (expected_name && *expected_name != name) {
-    return weft::daemon::fail(ErrorCode::invalid_request, "the document's name '" + name +
-                                                              "' differs from the name in the path '" + *expected_name + "'",
-                              {{"/name", "must be '" + *expected_name + "'"}});
+    return weft::daemon::fail(
+        ErrorCode::invalid_request,
+        "the document's name '" + name + "' differs from the name in the path '" + *expected_name + "'",
+        {{"/name", "must be '" + *expected_name + "'"}});
   }
   WorkflowRecord record{name, 0, document.dump(), document_digest(document), now_ms(), false};
   return in_loop<WorkflowApplied>([this, record = std::move(record)](auto reply) mutable {
@@ -159,7 +160,8 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
     prepared->version = stored->version;
   }
   if (!request.params.is_object()) {
-    return weft::daemon::fail(ErrorCode::invalid_request, "params must be an object", {{"/params", "must be an object"}});
+    return weft::daemon::fail(ErrorCode::invalid_request, "params must be an object",
+                              {{"/params", "must be an object"}});
   }
   auto problems = validate_run_params(*prepared->workflow, request.params);
   if (!problems.empty()) {
@@ -175,8 +177,7 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
     const auto earlier = store_.list_runs(filter);
     if (!earlier.empty()) return RunCreated{earlier.front().id, earlier.front().status, false};
   }
-  return in_loop<RunCreated>(
-      [this, prepared](auto reply) { create_prepared(prepared, std::move(reply)); });
+  return in_loop<RunCreated>([this, prepared](auto reply) { create_prepared(prepared, std::move(reply)); });
 }
 
 void RunScheduler::create_prepared(std::shared_ptr<PreparedRun> prepared,
@@ -417,12 +418,15 @@ void RunScheduler::resume(RunState& run) {
           }
           take_slot(*task);
           active_[task->key()] = task;
-          const auto files =
-              task_files(settings_.state_dir, run.id, node.spec->id, task->index, task->attempt);
-          const json spec = {{"task_key", task->key()},       {"run_id", run.id},
-                             {"node", node.spec->id},         {"index", index_value(task->index)},
-                             {"attempt", task->attempt},      {"stdout_path", files.stdout_path.string()},
-                             {"stderr_path", files.stderr_path.string()}, {"output_path", files.output_path.string()}};
+          const auto files = task_files(settings_.state_dir, run.id, node.spec->id, task->index, task->attempt);
+          const json spec = {{"task_key", task->key()},
+                             {"run_id", run.id},
+                             {"node", node.spec->id},
+                             {"index", index_value(task->index)},
+                             {"attempt", task->attempt},
+                             {"stdout_path", files.stdout_path.string()},
+                             {"stderr_path", files.stderr_path.string()},
+                             {"output_path", files.output_path.string()}};
           const Status recovered = executor->recover(spec.dump(), task->external_id);
           if (!recovered) lose(*task, recovered.failure().message);
           break;
@@ -477,8 +481,9 @@ void RunScheduler::expand(NodeState& node) {
   auto items = node.spec->for_each->render(run, "/for_each");
   if (!items) return settle_node(node, TaskStatus::failed, "for_each: " + items.failure().message);
   if (!items->is_array()) {
-    return settle_node(node, TaskStatus::failed,
-                       "for_each: '" + node.spec->for_each->source() + "' gave " + items->type_name() + ", not an array");
+    return settle_node(
+        node, TaskStatus::failed,
+        "for_each: '" + node.spec->for_each->source() + "' gave " + items->type_name() + ", not an array");
   }
   node.row.status = TaskStatus::running;
   node.row.started_at = now_ms();
@@ -568,11 +573,16 @@ void RunScheduler::dispatch(TaskState& task) {
   NodeTypeHandle* type = plugins_.node_type(node.spec->type);
   if (type == nullptr) return fail(task, "node type '" + node.spec->type + "' is not loaded");
   const std::string key = task.key();
-  const json request = {{"task_key", key},          {"run_id", run.id},
-                        {"workflow", run.workflow->name}, {"node", node.spec->id},
-                        {"index", index_value(task.index)}, {"attempt", task.attempt},
-                        {"params", task.params},    {"executor", node.spec->executor},
-                        {"resources", node.spec->resources}, {"timeout_s", node.spec->timeout_s ? json(*node.spec->timeout_s) : json()}};
+  const json request = {{"task_key", key},
+                        {"run_id", run.id},
+                        {"workflow", run.workflow->name},
+                        {"node", node.spec->id},
+                        {"index", index_value(task.index)},
+                        {"attempt", task.attempt},
+                        {"params", task.params},
+                        {"executor", node.spec->executor},
+                        {"resources", node.spec->resources},
+                        {"timeout_s", node.spec->timeout_s ? json(*node.spec->timeout_s) : json()}};
   auto plan = type->plan(request.dump());
   if (!plan) return fail(task, plan.failure().message);
   task.started_at = now_ms();  // executors report their own start; inline work starts now
@@ -646,12 +656,8 @@ void RunScheduler::on_task_event(const TaskEvent& event) {
       task.started_at = now_ms();
       journal_.mark(task);
       return;
-    case WEFT_TASK_FINISHED:
-      active_.erase(it);
-      return on_finished(task, event);
-    case WEFT_TASK_LOST:
-      active_.erase(it);
-      return lose(task, event.error);
+    case WEFT_TASK_FINISHED: active_.erase(it); return on_finished(task, event);
+    case WEFT_TASK_LOST: active_.erase(it); return lose(task, event.error);
   }
 }
 
@@ -674,10 +680,8 @@ void RunScheduler::on_finished(TaskState& task, const TaskEvent& event) {
   }
   NodeTypeHandle* type = plugins_.node_type(task.node->spec->type);
   if (type == nullptr) return fail(task, "node type '" + task.node->spec->type + "' is not loaded");
-  const json result = {{"params", task.params},
-                       {"exit_code", event.exit_code},
-                       {"output", output},
-                       {"error", event.error}};
+  const json result = {
+      {"params", task.params}, {"exit_code", event.exit_code}, {"output", output}, {"error", event.error}};
   auto finished = type->finish(result.dump());
   if (!finished) return fail(task, finished.failure().message);
   if (finished->contains("output")) return succeed(task, std::move((*finished)["output"]));

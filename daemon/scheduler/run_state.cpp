@@ -7,10 +7,10 @@ namespace weft::daemon {
 
 namespace {
 
-constexpr std::array<const char*, 10> task_status_names = {
-    "pending", "ready", "dispatched", "running", "retrying", "succeeded", "failed", "skipped", "cancelled",
-    "upstream_failed"};
-constexpr std::array<const char*, 6> run_status_names = {"created", "queued", "running",
+constexpr std::array<const char*, 10> task_status_names = {"pending",   "ready",          "dispatched", "running",
+                                                           "retrying",  "succeeded",      "failed",     "skipped",
+                                                           "cancelled", "upstream_failed"};
+constexpr std::array<const char*, 6> run_status_names = {"created",   "queued", "running",
                                                          "succeeded", "failed", "cancelled"};
 
 template <class Enum, size_t N>

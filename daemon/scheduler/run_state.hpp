@@ -21,7 +21,18 @@
 
 namespace weft::daemon {
 
-enum class TaskStatus { pending, ready, dispatched, running, retrying, succeeded, failed, skipped, cancelled, upstream_failed };
+enum class TaskStatus {
+  pending,
+  ready,
+  dispatched,
+  running,
+  retrying,
+  succeeded,
+  failed,
+  skipped,
+  cancelled,
+  upstream_failed
+};
 enum class RunStatus { created, queued, running, succeeded, failed, cancelled };
 
 const char* to_string(TaskStatus status);
@@ -47,13 +58,13 @@ struct TaskState final : Journaled {
   std::string executor;
   std::string external_id;
   std::string error;
-  nlohmann::json output;     // valid once succeeded
-  std::string output_text;   // output as stored
+  nlohmann::json output;    // valid once succeeded
+  std::string output_text;  // output as stored
   int64_t ready_at = 0;
   int64_t started_at = 0;
   int64_t finished_at = 0;
-  nlohmann::json item;       // the for_each element
-  nlohmann::json params;     // rendered params of the current attempt
+  nlohmann::json item;      // the for_each element
+  nlohmann::json params;    // rendered params of the current attempt
   bool holds_slot = false;  // counted against the node's, run's and daemon's limits
   bool timed_out = false;
   bool cancel_requested = false;
@@ -67,17 +78,17 @@ struct TaskState final : Journaled {
 
 struct NodeState {
   const NodeSpec* spec = nullptr;
-  size_t position = 0;       // in the workflow's nodes
-  TaskState row;             // the node's own row (index -1)
+  size_t position = 0;                               // in the workflow's nodes
+  TaskState row;                                     // the node's own row (index -1)
   std::vector<std::unique_ptr<TaskState>> elements;  // for_each only
-  int unmet = 0;             // dependencies not final yet
-  int deps_succeeded = 0;    // dependencies that succeeded
-  bool dep_failed = false;   // a dependency failed, was cancelled or upstream_failed
-  int running = 0;           // tasks dispatched or running
+  int unmet = 0;                                     // dependencies not final yet
+  int deps_succeeded = 0;                            // dependencies that succeeded
+  bool dep_failed = false;                           // a dependency failed, was cancelled or upstream_failed
+  int running = 0;                                   // tasks dispatched or running
   size_t elements_final = 0;
   std::deque<TaskState*> ready;
-  bool queued = false;       // in its run's nodes_with_ready
-  nlohmann::json outputs;    // for_each: the elements' outputs, built when the node succeeds
+  bool queued = false;     // in its run's nodes_with_ready
+  nlohmann::json outputs;  // for_each: the elements' outputs, built when the node succeeds
 
   bool is_for_each() const;
   bool expanded() const { return !elements.empty() || (is_for_each() && row.status != TaskStatus::pending); }
@@ -98,9 +109,9 @@ struct RunState final : Journaled, Scope {
   int64_t finished_at = 0;
   std::vector<NodeState> nodes;
   size_t nodes_final = 0;
-  int running = 0;           // tasks dispatched or running
+  int running = 0;  // tasks dispatched or running
   std::deque<NodeState*> nodes_with_ready;
-  bool queued = false;       // in the scheduler's runs_with_ready
+  bool queued = false;  // in the scheduler's runs_with_ready
   bool cancelling = false;
 
   RunState(std::string run_id, std::shared_ptr<const Workflow> wf, int64_t workflow_version);

@@ -1,7 +1,7 @@
 #include "store/store_client.hpp"
 
-#include "plugin_host/loaded_library.hpp"
 #include "plugin_host/call_plugin.hpp"
+#include "plugin_host/loaded_library.hpp"
 
 namespace weft::daemon {
 
@@ -44,7 +44,8 @@ int StoreClient::schema_version() const { return vtable_->schema_version(store_)
 void StoreClient::write(const WriteBatch& batch) {
   const sdk::AbiWriteBatch abi(batch);
   weft_error err;
-  check(call_plugin([&](weft_error* e) { return vtable_->write(store_, abi.get(), e); }, err), err, "store write failed");
+  check(call_plugin([&](weft_error* e) { return vtable_->write(store_, abi.get(), e); }, err), err,
+        "store write failed");
 }
 
 std::optional<WorkflowRecord> StoreClient::get_workflow(std::string_view name, int64_t version) const {
@@ -52,7 +53,8 @@ std::optional<WorkflowRecord> StoreClient::get_workflow(std::string_view name, i
   weft_error err;
   const auto status = call_plugin(
       [&](weft_error* e) {
-        return vtable_->get_workflow(store_, str(name), version, collect<WorkflowRecord, weft_workflow_record>, &found, e);
+        return vtable_->get_workflow(store_, str(name), version, collect<WorkflowRecord, weft_workflow_record>, &found,
+                                     e);
       },
       err);
   return first_or_none(status, err, found, "reading a workflow failed");

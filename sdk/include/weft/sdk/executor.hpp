@@ -58,12 +58,11 @@ struct ExecutorThunks {
     return s;
   }
   static weft_status recover(void* executor, weft_str spec, weft_str external_id, weft_error* err) noexcept {
-    return guard(err, [&] {
-      static_cast<Executor*>(executor)->recover(nlohmann::json::parse(view(spec)), view(external_id));
-    });
+    return guard(
+        err, [&] { static_cast<Executor*>(executor)->recover(nlohmann::json::parse(view(spec)), view(external_id)); });
   }
-  static constexpr weft_executor_vtable vtable = {sizeof(weft_executor_vtable), create, destroy, start, cancel,
-                                                  recover};
+  static constexpr weft_executor_vtable vtable = {
+      sizeof(weft_executor_vtable), create, destroy, start, cancel, recover};
 };
 
 }  // namespace detail

@@ -63,20 +63,18 @@ struct NodeThunks {
     });
   }
   static weft_status plan(void* node, weft_str request, const weft_sink* out, weft_error* err) noexcept {
-    return guard(err, [&] {
-      write_to(out, static_cast<NodeType*>(node)->plan(nlohmann::json::parse(view(request))).dump());
-    });
+    return guard(
+        err, [&] { write_to(out, static_cast<NodeType*>(node)->plan(nlohmann::json::parse(view(request))).dump()); });
   }
   static weft_status finish(void* node, weft_str result, const weft_sink* out, weft_error* err) noexcept {
-    return guard(err, [&] {
-      write_to(out, static_cast<NodeType*>(node)->finish(nlohmann::json::parse(view(result))).dump());
-    });
+    return guard(
+        err, [&] { write_to(out, static_cast<NodeType*>(node)->finish(nlohmann::json::parse(view(result))).dump()); });
   }
   static weft_status cancel(void* node, weft_str task_key, weft_error* err) noexcept {
     return guard(err, [&] { static_cast<NodeType*>(node)->cancel(view(task_key)); });
   }
-  static constexpr weft_node_vtable vtable = {sizeof(weft_node_vtable), create, destroy, validate, plan, finish,
-                                              cancel};
+  static constexpr weft_node_vtable vtable = {
+      sizeof(weft_node_vtable), create, destroy, validate, plan, finish, cancel};
 };
 
 }  // namespace detail

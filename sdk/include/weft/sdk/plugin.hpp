@@ -140,12 +140,11 @@ class Host {
 // Defines the plugin's entry point. Each factory argument comes from
 // weft::sdk::node_type<T>(), executor<T>() or store<T>(). Use once per plugin.
 //   WEFT_PLUGIN("command", "1.0.0", weft::sdk::node_type<CommandNode>("command"))
-#define WEFT_PLUGIN(NAME, VERSION, ...)                                                              \
-  extern "C" __attribute__((visibility("default"))) const weft_plugin_descriptor* weft_plugin_entry( \
-      void) {                                                                                         \
-    static const weft_factory factories[] = {__VA_ARGS__};                                           \
-    static const weft_plugin_descriptor descriptor = {                                               \
-        sizeof(weft_plugin_descriptor), WEFT_ABI_MAJOR, WEFT_ABI_MINOR, NAME, VERSION, nullptr,      \
-        factories, sizeof(factories) / sizeof(factories[0])};                                        \
-    return &descriptor;                                                                              \
+#define WEFT_PLUGIN(NAME, VERSION, ...)                                                                             \
+  extern "C" __attribute__((visibility("default"))) const weft_plugin_descriptor* weft_plugin_entry(void) {         \
+    static const weft_factory factories[] = {__VA_ARGS__};                                                          \
+    static const weft_plugin_descriptor descriptor = {                                                              \
+        sizeof(weft_plugin_descriptor),          WEFT_ABI_MAJOR, WEFT_ABI_MINOR, NAME, VERSION, nullptr, factories, \
+        sizeof(factories) / sizeof(factories[0])};                                                                  \
+    return &descriptor;                                                                                             \
   }

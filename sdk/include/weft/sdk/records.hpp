@@ -88,14 +88,22 @@ inline WorkflowRecord from_abi(const weft_workflow_record& r) {
   return {copy(r.name), r.version, copy(r.document_json), copy(r.digest), r.created_at, r.deleted != 0};
 }
 inline RunRecord from_abi(const weft_run_record& r) {
-  return {copy(r.id),          copy(r.workflow), r.version,    copy(r.status),
-          copy(r.params_json), copy(r.document_json), copy(r.idempotency_key), copy(r.error),
-          r.created_at,        r.started_at,     r.finished_at};
+  return {copy(r.id),
+          copy(r.workflow),
+          r.version,
+          copy(r.status),
+          copy(r.params_json),
+          copy(r.document_json),
+          copy(r.idempotency_key),
+          copy(r.error),
+          r.created_at,
+          r.started_at,
+          r.finished_at};
 }
 inline TaskRecord from_abi(const weft_task_record& r) {
-  TaskRecord t{copy(r.run_id), copy(r.node), r.index,        copy(r.status),      r.attempt,
-               std::nullopt,   copy(r.executor), copy(r.external_id), copy(r.error), copy(r.output_json),
-               r.ready_at,     r.started_at,  r.finished_at};
+  TaskRecord t{copy(r.run_id),   copy(r.node),        r.index,       copy(r.status),      r.attempt,  std::nullopt,
+               copy(r.executor), copy(r.external_id), copy(r.error), copy(r.output_json), r.ready_at, r.started_at,
+               r.finished_at};
   if (r.has_exit_code) t.exit_code = r.exit_code;
   return t;
 }
@@ -105,14 +113,27 @@ inline TokenRecord from_abi(const weft_token_record& r) {
 
 // The returned views borrow from the argument, which must outlive them.
 inline weft_workflow_record to_abi(const WorkflowRecord& r) {
-  return {sizeof(weft_workflow_record), str(r.name), r.version, str(r.document_json), str(r.digest),
-          r.created_at, r.deleted ? 1 : 0};
+  return {sizeof(weft_workflow_record),
+          str(r.name),
+          r.version,
+          str(r.document_json),
+          str(r.digest),
+          r.created_at,
+          r.deleted ? 1 : 0};
 }
 inline weft_run_record to_abi(const RunRecord& r) {
-  return {sizeof(weft_run_record), str(r.id),           str(r.workflow),
-          r.version,               str(r.status),       str(r.params_json),
-          str(r.document_json),    str(r.idempotency_key), str(r.error),
-          r.created_at,            r.started_at,        r.finished_at};
+  return {sizeof(weft_run_record),
+          str(r.id),
+          str(r.workflow),
+          r.version,
+          str(r.status),
+          str(r.params_json),
+          str(r.document_json),
+          str(r.idempotency_key),
+          str(r.error),
+          r.created_at,
+          r.started_at,
+          r.finished_at};
 }
 inline weft_task_record to_abi(const TaskRecord& r) {
   return {sizeof(weft_task_record),
@@ -132,16 +153,16 @@ inline weft_task_record to_abi(const TaskRecord& r) {
           r.finished_at};
 }
 inline weft_token_record to_abi(const TokenRecord& r) {
-  return {sizeof(weft_token_record), str(r.id), str(r.hash), str(r.role), str(r.description), r.created_at,
-          r.revoked ? 1 : 0};
+  return {sizeof(weft_token_record), str(r.id),    str(r.hash),      str(r.role),
+          str(r.description),        r.created_at, r.revoked ? 1 : 0};
 }
 
 inline RunFilter from_abi(const weft_run_filter& f) {
-  return {copy(f.workflow), copy(f.status), copy(f.idempotency_key), copy(f.before_id), f.unfinished_only != 0,
-          f.limit};
+  return {copy(f.workflow),  copy(f.status),         copy(f.idempotency_key),
+          copy(f.before_id), f.unfinished_only != 0, f.limit};
 }
 inline weft_run_filter to_abi(const RunFilter& f) {
-  return {sizeof(weft_run_filter), str(f.workflow),  str(f.status), str(f.idempotency_key),
+  return {sizeof(weft_run_filter), str(f.workflow),           str(f.status), str(f.idempotency_key),
           str(f.before_id),        f.unfinished_only ? 1 : 0, f.limit};
 }
 
@@ -153,8 +174,15 @@ class AbiWriteBatch {
     for (const auto& r : batch.runs) runs_.push_back(to_abi(r));
     for (const auto& r : batch.tasks) tasks_.push_back(to_abi(r));
     for (const auto& r : batch.tokens) tokens_.push_back(to_abi(r));
-    abi_ = {sizeof(weft_write_batch), workflows_.data(), workflows_.size(), runs_.data(), runs_.size(),
-            tasks_.data(),            tasks_.size(),     tokens_.data(),    tokens_.size()};
+    abi_ = {sizeof(weft_write_batch),
+            workflows_.data(),
+            workflows_.size(),
+            runs_.data(),
+            runs_.size(),
+            tasks_.data(),
+            tasks_.size(),
+            tokens_.data(),
+            tokens_.size()};
   }
   const weft_write_batch* get() const { return &abi_; }
 

@@ -83,17 +83,24 @@ struct StoreThunks {
   static weft_status list_tokens(void* s, weft_token_visitor visit, void* caller_ptr, weft_error* err) noexcept {
     return guard(err, [&] { visit_all(self(s)->list_tokens(), visit, caller_ptr); });
   }
-  static constexpr weft_store_vtable vtable = {sizeof(weft_store_vtable), open,     close,    schema_version,
-                                               write,  get_workflow,      list_workflows, get_run, list_runs,
-                                               list_tasks, list_tokens};
+  static constexpr weft_store_vtable vtable = {sizeof(weft_store_vtable),
+                                               open,
+                                               close,
+                                               schema_version,
+                                               write,
+                                               get_workflow,
+                                               list_workflows,
+                                               get_run,
+                                               list_runs,
+                                               list_tasks,
+                                               list_tokens};
 };
 
 }  // namespace detail
 
 template <class T>
 constexpr weft_factory store(const char* type_name, const char* schema_json = nullptr) {
-  return weft_factory{sizeof(weft_factory), WEFT_KIND_STORAGE, type_name, schema_json,
-                      &detail::StoreThunks<T>::vtable};
+  return weft_factory{sizeof(weft_factory), WEFT_KIND_STORAGE, type_name, schema_json, &detail::StoreThunks<T>::vtable};
 }
 
 }  // namespace weft::sdk
