@@ -7,6 +7,7 @@
 #include "scheduler/run_scheduler.hpp"
 #include "system/systemd_notify.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -82,7 +83,7 @@ bool make_state_dir(const std::filesystem::path& dir) {
 // Pings systemd's watchdog from the event loop, so a stuck loop is restarted.
 void keep_watchdog_fed(boost::asio::steady_timer& timer, std::chrono::microseconds interval) {
   notify_systemd("WATCHDOG=1");
-  timer.expires_after(interval / 2);
+  timer.expires_after(interval);
   timer.async_wait([&timer, interval](const boost::system::error_code& ec) {
     if (!ec) keep_watchdog_fed(timer, interval);
   });
@@ -122,15 +123,17 @@ int serve(const Config& config) {
 
   ApiSettings api_settings{config.listen, config.limits.max_body_bytes, config.auth.enabled, config.state_dir,
                            config.api.threads};
-  ApiServer api(
-      scheduler, store, plugins, [&plugins] { return plugins.plugins(); },
-      [&scheduler] { return scheduler.store_healthy(); }, api_settings);
+  std::unique_ptr<ApiServer> server;
   try {
-    api.start();
+    server = std::make_unique<ApiServer>(
+        scheduler, store, plugins, [&plugins] { return plugins.plugins(); },
+        [&scheduler] { return scheduler.store_healthy(); }, api_settings);
+    server->start();
   } catch (const std::exception& e) {
     spdlog::critical("cannot serve the API on {}: {}", config.listen, e.what());
     return 1;
   }
+  ApiServer& api = *server;
   spdlog::info("weftd {} serving on {} (state in {})", WEFT_VERSION, config.listen, config.state_dir.string());
 
   // Shutdown: the API stops first (on its own thread: requests under way may
@@ -189,6 +192,8 @@ int main(int argc, char** argv) {
     std::cout << options->config << ": ok\n";
     return 0;
   }
+  // stderr, where systemd's journal (and anyone running weftd by hand) reads it.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("weftd"));
   spdlog::set_level(config->log.level);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   return serve(*config);

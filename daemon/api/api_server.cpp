@@ -9,6 +9,7 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -88,7 +89,7 @@ ApiError too_large(size_t limit) {
 }
 
 void send(ApiReply& reply, HTTPServerResponse& response) {
-  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+  response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
   response.setContentType(reply.content_type);
   for (const auto& [name, value] : reply.headers) response.set(name, value);
   if (reply.stream) {
@@ -171,8 +172,18 @@ void ApiServer::serve(HTTPServerRequest& request, HTTPServerResponse& response) 
     reply = error_reply(ApiError(fail(ErrorCode::internal, "internal error; weftd's log has the details")));
   }
   // An error may come before the body was read; what is left of it must not
-  // be taken for the next request on this connection.
-  if (has_body(request) && (declares_too_large(request) || !discard_rest_of_body(request))) {
+  // be taken for the next request on this connection. It is read (up to a
+  // bound) even when the connection closes after the reply: closing with
+  // unread bytes makes the kernel reset the connection, which can destroy the
+  // reply before the client reads it.
+  // A client that declared a body over the limit may be waiting for this
+  // answer before it sends the body: only wait briefly for one.
+  const bool too_large = declares_too_large(request);
+  if (too_large) {
+    static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().setReceiveTimeout(Poco::Timespan(0, 200'000));
+  }
+  const bool body_consumed = !has_body(request) || discard_rest_of_body(request);
+  if (!body_consumed || too_large) {
     response.setKeepAlive(false);
   }
   try {

@@ -50,6 +50,17 @@ void check_permissions(const fs::path& path) {
   }
 }
 
+// Boost.DLL words a failed load as "... (dlerror system message: <dlerror>):
+// <errno text>", and the errno text is often stale and misleading ("Bad file
+// descriptor" for a text file): keep what dlerror said.
+std::string dlerror_text(const std::string& what) {
+  const std::string marker = "dlerror system message: ";
+  const auto start = what.find(marker);
+  const auto end = what.rfind("):");
+  if (start == std::string::npos || end == std::string::npos || end < start) return what;
+  return what.substr(start + marker.size(), end - start - marker.size());
+}
+
 bool is_plugin_file(const fs::directory_entry& entry) {
   const std::string name = entry.path().filename().string();
   return entry.is_regular_file() && name.find(".so") != std::string::npos;
@@ -129,7 +140,7 @@ std::shared_ptr<const LoadedLibrary> PluginHost::open_library(const fs::path& pa
   try {
     lib.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
-    throw Refusal{std::string("cannot load it as a shared object: ") + e.what()};
+    throw Refusal{"cannot load it as a shared object: " + dlerror_text(e.what())};
   }
   if (!lib.has(WEFT_PLUGIN_ENTRY_SYMBOL)) {
     throw Refusal{std::string("it has no entry point '") + WEFT_PLUGIN_ENTRY_SYMBOL + "'; is it a weft plugin?"};
@@ -173,7 +184,10 @@ void PluginHost::check_factories(const weft_plugin_descriptor& d, PluginInfo& in
   for (size_t i = 0; i < d.factory_count; ++i) {
     const weft_factory& f = d.factories[i];
     const std::string which = "factory " + std::to_string(i);
-    if (f.struct_size < sizeof(weft_factory)) throw Refusal{which + " is too short"};
+    if (f.struct_size < sizeof(weft_factory)) {
+      throw Refusal{which + " is " + std::to_string(f.struct_size) + " bytes, " + std::to_string(sizeof(weft_factory)) +
+                    " are needed"};
+    }
     const size_t needed = required_vtable_size(f.kind);
     if (needed == 0) throw Refusal{which + " has an unknown kind"};
     if (f.type_name == nullptr || f.vtable == nullptr) throw Refusal{which + " has no name or function table"};

@@ -1,25 +1,26 @@
-// Run ids: opaque to clients, short enough to type, and sortable by creation
-// time as text (the store lists runs newest first by created_at, then id).
+// Run ids: opaque to clients, short enough to type, and increasing as text in
+// the order the runs were created (the store lists runs newest first by
+// created_at, then id, so runs created in the same millisecond keep their order).
 #pragma once
 
-#include <chrono>
+#include <cstdint>
 #include <random>
 #include <string>
 
 namespace weft::daemon {
 
 // 9 base-36 digits of milliseconds since the epoch (good until the year 5188),
-// then 5 random ones against collisions within a millisecond.
-inline std::string new_run_id() {
-  static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-  static thread_local std::mt19937_64 random{std::random_device{}()};
-  auto ms = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-  std::string id(14, '0');
-  for (int i = 8; i >= 0; --i, ms /= 36) id[static_cast<size_t>(i)] = digits[ms % 36];
-  for (size_t i = 9; i < id.size(); ++i) id[i] = digits[random() % 36];
-  return id;
-}
+// 2 of a sequence within the millisecond, 3 random ones so that ids from
+// different weftd instances sharing a store do not collide. One generator per
+// scheduler; not thread-safe.
+class RunIdGenerator {
+ public:
+  std::string next(int64_t now_ms);
+
+ private:
+  int64_t last_ms_ = 0;
+  uint32_t sequence_ = 0;
+  std::mt19937_64 random_{std::random_device{}()};
+};
 
 }  // namespace weft::daemon

@@ -1,7 +1,6 @@
 #include "scheduler/run_scheduler.hpp"
 
 #include "core/json_text.hpp"
-#include "scheduler/run_ids.hpp"
 #include "scheduler/task_files.hpp"
 
 #include <spdlog/spdlog.h>
@@ -171,13 +170,18 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
   prepared->idempotency_key = request.idempotency_key;
   prepared->start = request.start;
   if (!request.idempotency_key.empty()) {
-    RunFilter filter;
-    filter.idempotency_key = request.idempotency_key;
-    filter.limit = 1;
-    const auto earlier = store_.list_runs(filter);
-    if (!earlier.empty()) return RunCreated{earlier.front().id, earlier.front().status, false};
+    if (auto earlier = find_by_idempotency_key(request.idempotency_key)) return std::move(*earlier);
   }
   return in_loop<RunCreated>([this, prepared](auto reply) { create_prepared(prepared, std::move(reply)); });
+}
+
+std::optional<RunCreated> RunScheduler::find_by_idempotency_key(const std::string& key) const {
+  RunFilter filter;
+  filter.idempotency_key = key;
+  filter.limit = 1;
+  const auto earlier = store_.list_runs(filter);
+  if (earlier.empty()) return std::nullopt;
+  return RunCreated{earlier.front().id, earlier.front().status, false};
 }
 
 void RunScheduler::create_prepared(std::shared_ptr<PreparedRun> prepared,
@@ -191,8 +195,11 @@ void RunScheduler::create_prepared(std::shared_ptr<PreparedRun> prepared,
       const std::string status = run != runs_.end() ? to_string(run->second->status) : "queued";
       return reply(RunCreated{same->second, status, false});
     }
+    // Asked again here: a run with this key may have been stored since the
+    // caller looked, its in-flight entry already gone.
+    if (auto earlier = find_by_idempotency_key(key)) return reply(std::move(*earlier));
   }
-  auto run = std::make_unique<RunState>(new_run_id(), prepared->workflow, prepared->version);
+  auto run = std::make_unique<RunState>(run_ids_.next(now_ms()), prepared->workflow, prepared->version);
   run->status = prepared->start ? RunStatus::queued : RunStatus::created;
   run->params = std::move(prepared->params);
   run->params_text = run->params.dump();
@@ -301,6 +308,10 @@ void RunScheduler::retry(const std::string& run_id, std::function<void(Status)> 
   auto restored = restore(record, tasks);
   if (!restored) return reply(restored.failure());
   RunState& run = *restored.value();
+  for (auto& node : run.nodes) {
+    node.row.attempts_before = node.row.attempt;
+    for (auto& e : node.elements) e->attempts_before = e->attempt;
+  }
   runs_.emplace(run.id, std::move(restored.value()));
   journal_.mark(run);
   for (auto& node : run.nodes) {
@@ -322,7 +333,17 @@ void RunScheduler::recover() {
   for (const auto& record : records) {
     auto restored = restore(record, store_.list_tasks(record.id));
     if (!restored) {
-      spdlog::error("run {} cannot be resumed: {}", record.id, restored.failure().message);
+      // Most likely a plugin it needs is gone: end it, saying why, rather
+      // than leave it "running" forever.
+      spdlog::error("run {} cannot be resumed and is marked failed: {}", record.id, restored.failure().message);
+      WriteBatch batch;
+      batch.runs.push_back(record);
+      batch.runs.back().status = to_string(RunStatus::failed);
+      batch.runs.back().error = "cannot be resumed after a restart: " + restored.failure().message;
+      batch.runs.back().finished_at = now_ms();
+      journal_.write(std::move(batch), [id = record.id](const std::string& error) {
+        if (!error.empty()) spdlog::error("run {}: {}", id, error);
+      });
       continue;
     }
     RunState& run = *restored.value();
@@ -389,6 +410,10 @@ void RunScheduler::resume(RunState& run) {
       if (failed_status(s)) node.dep_failed = true;
     }
     if (is_final(node.row.status)) ++run.nodes_final;
+    if (node.is_for_each() && !node.elements.empty()) {
+      if (node.row.status == TaskStatus::pending) node.row.status = TaskStatus::running;  // a retried node
+      restore_items(node);
+    }
     if (node.row.status == TaskStatus::succeeded && node.is_for_each()) {
       node.outputs = json::array();
       for (const auto& e : node.elements) node.outputs.push_back(e->output);
@@ -443,6 +468,22 @@ void RunScheduler::resume(RunState& run) {
     if (node.row.status == TaskStatus::pending && node.unmet == 0 && !node.expanded()) resolve(node);
   }
   if (run.nodes_final == run.nodes.size()) finish_run(run);
+}
+
+// Elements keep only their index in the store; their items come from
+// rendering for_each again, over the same stored upstream outputs and params.
+void RunScheduler::restore_items(NodeState& node) {
+  auto items = node.spec->for_each->render(*node.row.run, "/for_each");
+  const bool usable = items && items->is_array() && items->size() == node.elements.size();
+  for (auto& element : node.elements) {
+    if (usable) {
+      element->item = (*items)[static_cast<size_t>(element->index)];
+    } else if (!is_final(element->status)) {
+      element->status = TaskStatus::failed;
+      element->error = "for_each no longer yields the items this task was made from";
+      journal_.mark(*element);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -699,7 +740,7 @@ void RunScheduler::fail(TaskState& task, std::string error) {
   release_slot(task);
   task.error = std::move(error);
   const RetryPolicy& policy = task.node->spec->retry;
-  if (task.attempt < policy.max_attempts && !task.run->cancelling) {
+  if (task.attempt - task.attempts_before < policy.max_attempts && !task.run->cancelling) {
     spdlog::info("{} attempt {} failed, retrying: {}", describe(task), task.attempt, task.error);
     task.status = TaskStatus::retrying;
     journal_.mark(task);

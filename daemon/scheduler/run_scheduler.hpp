@@ -15,6 +15,7 @@
 #include "plugin_host/plugin_host.hpp"
 #include "scheduler/commands.hpp"
 #include "scheduler/journal.hpp"
+#include "scheduler/run_ids.hpp"
 #include "scheduler/run_state.hpp"
 #include "scheduler/store_writer.hpp"
 
@@ -71,6 +72,8 @@ class RunScheduler final : public Commands {
   // Building runs from stored records (recovery and retry).
   Result<std::unique_ptr<RunState>> restore(const RunRecord& record, const std::vector<TaskRecord>& tasks);
   void resume(RunState& run);
+  void restore_items(NodeState& node);
+  std::optional<RunCreated> find_by_idempotency_key(const std::string& key) const;
 
   // Progress.
   void start(RunState& run);
@@ -101,6 +104,7 @@ class RunScheduler final : public Commands {
   SchedulerSettings settings_;
   StoreWriter writer_;
   Journal journal_;
+  RunIdGenerator run_ids_;
   std::unordered_map<std::string, std::unique_ptr<RunState>> runs_;
   std::unordered_map<std::string, TaskState*> active_;  // by key: tasks an executor or node type holds
   std::deque<RunState*> runs_with_ready_;

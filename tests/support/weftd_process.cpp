@@ -223,7 +223,8 @@ std::map<std::string, json> WeftdProcess::tasks(const std::string& run_id) const
   std::map<std::string, json> out;
   const auto r = client().get("/api/v1/runs/" + run_id + "/tasks");
   EXPECT_EQ(r.status, 200) << r.body;
-  for (const auto& item : r.json().at("items")) out[item.at("id").get<std::string>()] = item;
+  const json body = r.json();  // the loop below must not iterate a temporary's member
+  for (const auto& item : body.at("items")) out[item.at("id").get<std::string>()] = item;
   return out;
 }
 

@@ -1,0 +1,62 @@
+// One weftd started fresh for a measurement: its own dir (state, config, log)
+// under the session's scratch dir, a free loopback port, the default durable
+// sqlite store, the process executor, auth on. Stopped (SIGTERM, then SIGKILL)
+// with the object; its dir stays until the session removes the scratch dir.
+#pragma once
+
+#include "http_api.hpp"
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+namespace weft::bench {
+
+struct WeftdSettings {
+  std::filesystem::path build_dir;    // holds bin/weftd and lib/weft/plugins
+  std::filesystem::path scratch_dir;  // where the instance's dir is made
+  int max_running_tasks = 1024;
+};
+
+// What the kernel says about weftd itself (not its children).
+struct ProcessStats {
+  double peak_rss_mib = 0;  // VmHWM
+  double rss_mib = 0;       // VmRSS
+  double cpu_s = 0;         // utime + stime
+};
+
+class WeftdInstance {
+ public:
+  // Starts weftd and waits until /readyz answers; throws std::runtime_error
+  // with weftd's log when it does not come up.
+  explicit WeftdInstance(const WeftdSettings& settings);
+  ~WeftdInstance();
+  WeftdInstance(const WeftdInstance&) = delete;
+  WeftdInstance& operator=(const WeftdInstance&) = delete;
+
+  pid_t pid() const { return pid_; }
+  const HttpApi& api() const { return api_; }
+  std::filesystem::path database() const { return state_dir_ / "weft.db"; }
+  ProcessStats stats() const;
+  std::string log() const;
+
+  // POST /api/v1/runs with the document; returns the run id.
+  std::string start_run(const nlohmann::json& workflow) const;
+  // Polls the run list (cheap: no task rows) until the run is final; returns its status.
+  std::string wait_run(const std::string& run_id, std::chrono::seconds timeout) const;
+
+ private:
+  void spawn(const std::filesystem::path& weftd);
+  void wait_ready();
+  void stop();
+
+  std::filesystem::path dir_;
+  std::filesystem::path state_dir_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+  HttpApi api_{0, ""};
+};
+
+}  // namespace weft::bench

@@ -1,0 +1,47 @@
+/*
+ * Every struct of the plugin ABI, as an X-macro list, so that the C and the
+ * C++ side of abi_layout_test walk the same list in the same order.
+ */
+#ifndef WEFT_SDK_TESTS_ABI_STRUCTS_H
+#define WEFT_SDK_TESTS_ABI_STRUCTS_H
+
+#include <weft/abi/weft_abi.h>
+
+#define WEFT_ABI_STRUCTS(X) \
+  X(weft_str)               \
+  X(weft_error)             \
+  X(weft_sink)              \
+  X(weft_problem_sink)      \
+  X(weft_task_event)        \
+  X(weft_host_api)          \
+  X(weft_node_vtable)       \
+  X(weft_executor_vtable)   \
+  X(weft_workflow_record)   \
+  X(weft_run_record)        \
+  X(weft_task_record)       \
+  X(weft_token_record)      \
+  X(weft_write_batch)       \
+  X(weft_run_filter)        \
+  X(weft_store_vtable)      \
+  X(weft_factory)           \
+  X(weft_plugin_descriptor)
+
+typedef struct weft_struct_layout {
+  const char *name;
+  size_t size;
+  size_t alignment;
+} weft_struct_layout;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The layouts as the C compiler sees them (abi_as_c.c), in list order. */
+extern const weft_struct_layout weft_layouts_seen_by_c[];
+extern const size_t weft_layouts_seen_by_c_count;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_SDK_TESTS_ABI_STRUCTS_H */
