@@ -5,14 +5,30 @@
 
 namespace weft::daemon {
 
-Journal::Journal(boost::asio::io_context& io, StoreWriter& writer) : io_(io), writer_(writer), retry_timer_(io) {}
+Journal::Journal(boost::asio::io_context& io, StoreWriter& writer)
+    : io_(io), writer_(writer), retry_timer_(io), lazy_timer_(io) {}
 
 void Journal::mark(Journaled& thing) {
+  add(thing);
+  schedule_flush();
+}
+
+void Journal::mark_soon(Journaled& thing) {
+  add(thing);
+  if (lazy_timer_armed_) return;
+  lazy_timer_armed_ = true;
+  lazy_timer_.expires_after(lazy_delay);
+  lazy_timer_.async_wait([this](const boost::system::error_code& ec) {
+    lazy_timer_armed_ = false;
+    if (!ec) schedule_flush();
+  });
+}
+
+void Journal::add(Journaled& thing) {
   if (!thing.marked) {
     thing.marked = true;
     marked_.push_back(&thing);
   }
-  schedule_flush();
 }
 
 void Journal::after_durable(std::function<void()> action) {
@@ -22,6 +38,7 @@ void Journal::after_durable(std::function<void()> action) {
     in_flight_actions_.push_back(std::move(action));  // everything marked so far is in that batch
   } else {
     pending_actions_.push_back(std::move(action));
+    schedule_flush();  // what is marked may be waiting lazily: the action must not
   }
 }
 
@@ -78,6 +95,7 @@ void Journal::on_written(const std::string& error) {
 void Journal::stop() {
   stopped_ = true;
   retry_timer_.cancel();
+  lazy_timer_.cancel();
 }
 
 }  // namespace weft::daemon

@@ -37,6 +37,9 @@ class Journal {
   // Writes thing's state with the next batch. thing must stay alive until
   // then: owners release marked things only in an after_durable action.
   void mark(Journaled& thing);
+  // The same, for a change that may wait: it goes with the next batch, or
+  // within lazy_delay if nothing else is written before.
+  void mark_soon(Journaled& thing);
   void after_durable(std::function<void()> action);
   // Writes records that are not kept in memory (workflows, tokens) the same way.
   void write(WriteBatch records, std::function<void(const std::string& error)> done);
@@ -46,13 +49,17 @@ class Journal {
   void stop();
 
  private:
+  void add(Journaled& thing);
   void schedule_flush();
   void flush();
   void on_written(const std::string& error);
 
   boost::asio::io_context& io_;
   StoreWriter& writer_;
+  static constexpr std::chrono::milliseconds lazy_delay{50};
   boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer lazy_timer_;
+  bool lazy_timer_armed_ = false;
   std::vector<Journaled*> marked_;
   std::vector<std::function<void()>> pending_actions_;
   std::shared_ptr<const WriteBatch> in_flight_;

@@ -437,8 +437,8 @@ void RunScheduler::resume(RunState& run) {
         case TaskStatus::dispatched:
         case TaskStatus::running: {
           ExecutorHandle* executor = task->executor.empty() ? nullptr : plugins_.executor(task->executor);
-          if (executor == nullptr || task->external_id.empty()) {
-            lose(*task, "weftd restarted before the task's start was confirmed");
+          if (executor == nullptr) {
+            lose(*task, "weftd restarted while the task ran, and its executor '" + task->executor + "' is gone");
             break;
           }
           take_slot(*task);
@@ -692,10 +692,14 @@ void RunScheduler::on_task_event(const TaskEvent& event) {
   TaskState& task = *it->second;
   switch (event.kind) {
     case WEFT_TASK_STARTED:
+      // Stored with the next batch rather than in one of its own: a short
+      // task's end usually follows within milliseconds, and one commit per
+      // task, not two, is what keeps chains fast. If weftd dies first, the
+      // executor finds the task by its key instead (see recover).
       task.status = TaskStatus::running;
       task.external_id = event.external_id;
       task.started_at = now_ms();
-      journal_.mark(task);
+      journal_.mark_soon(task);
       return;
     case WEFT_TASK_FINISHED: active_.erase(it); return on_finished(task, event);
     case WEFT_TASK_LOST: active_.erase(it); return lose(task, event.error);

@@ -326,8 +326,12 @@ bool ProcessExecutor::cancel(std::string_view task_key) {
 
 void ProcessExecutor::recover(const json& spec, std::string_view external_id) {
   const std::string task_key = spec.at("task_key").get<std::string>();
-  const auto identity = ProcessIdentity::parse(external_id);
-  if (!identity) {
+  // An empty external id: weftd stopped before it stored the task's start.
+  const auto identity =
+      external_id.empty() ? ProcessIdentity::find_by_task_key(task_key) : ProcessIdentity::parse(external_id);
+  if (external_id.empty() && !identity) {
+    host().task_lost(task_key, "weftd restarted before the task's start was stored; it is not running");
+  } else if (!identity) {
     host().task_lost(task_key, "cannot recover the task after a weftd restart: its external id '" +
                                    std::string(external_id) + "' is not <pid>:<start time>");
   } else if (identity->exists()) {

@@ -1,9 +1,12 @@
 #include "process_identity.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <charconv>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace weft::process {
@@ -62,6 +65,27 @@ std::optional<ProcessIdentity> ProcessIdentity::parse(std::string_view external_
   const auto start_time = parse_number<uint64_t>(external_id.substr(colon + 1));
   if (!pid || !start_time || *pid <= 0) return std::nullopt;
   return ProcessIdentity{*pid, *start_time};
+}
+
+std::optional<ProcessIdentity> ProcessIdentity::find_by_task_key(std::string_view task_key) {
+  // Entries of /proc/<pid>/environ each end with a NUL.
+  const std::string wanted = std::string(1, '\0') + "WEFT_TASK_KEY=" + std::string(task_key) + '\0';
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return std::nullopt;
+  std::optional<ProcessIdentity> found;
+  while (const dirent* entry = ::readdir(proc)) {
+    const auto pid = parse_number<pid_t>(entry->d_name);
+    if (!pid || ::getpgid(*pid) != *pid) continue;  // only group leaders: tasks run as their own group
+    std::ifstream in("/proc/" + std::string(entry->d_name) + "/environ", std::ios::binary);
+    const std::string environment =
+        '\0' + std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (environment.find(wanted) != std::string::npos) {
+      found = of(*pid);
+      break;
+    }
+  }
+  ::closedir(proc);
+  return found;
 }
 
 std::string ProcessIdentity::external_id() const { return std::to_string(pid) + ":" + std::to_string(start_time); }

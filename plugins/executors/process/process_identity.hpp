@@ -19,6 +19,10 @@ struct ProcessIdentity {
   static std::optional<ProcessIdentity> of(pid_t pid);
   // Parses "<pid>:<start time>", the external id the executor reports.
   static std::optional<ProcessIdentity> parse(std::string_view external_id);
+  // The process group leader whose environment holds WEFT_TASK_KEY=task_key:
+  // how a task is found whose external id was never stored. Scans /proc, so
+  // only for recovery.
+  static std::optional<ProcessIdentity> find_by_task_key(std::string_view task_key);
 
   std::string external_id() const;
   // Whether this very process still exists.

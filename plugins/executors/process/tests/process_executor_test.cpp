@@ -235,6 +235,34 @@ TEST_F(ProcessExecutorTest, RecoverStopsAProcessLeftFromBeforeTheRestartAndRepor
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
+TEST_F(ProcessExecutorTest, RecoverWithoutAnExternalIdFindsTheTaskByItsKeyAndStopsIt) {
+  std::string external_id;
+  {
+    FakeHost old_host;
+    ProcessExecutor before_restart(old_host.host(), json::object());
+    before_restart.start(spec("unconfirmed", {"/bin/sleep", "30"}));
+    external_id = old_host.find("unconfirmed", WEFT_TASK_STARTED)->external_id;
+  }
+  const pid_t pid = pid_of(external_id);
+
+  executor().recover(spec("unconfirmed", {"/bin/sleep", "30"}), "");
+
+  const auto lost = host_.find("unconfirmed", WEFT_TASK_LOST);
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(lost->error, "weftd restarted while the task ran; it was stopped and will run again");
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+TEST_F(ProcessExecutorTest, RecoverWithoutAnExternalIdOfATaskThatNeverStartedReportsLost) {
+  executor().recover(spec("never-started", {"/bin/true"}), "");
+
+  const auto lost = host_.find("never-started", WEFT_TASK_LOST);
+  ASSERT_TRUE(lost);
+  EXPECT_THAT(lost->error, HasSubstr("it is not running"));
+}
+
 TEST_F(ProcessExecutorTest, RecoverOfAProcessThatIsGoneReportsLost) {
   run(spec("done", {"/bin/true"}));
   const std::string external_id = host_.find("done", WEFT_TASK_STARTED)->external_id;

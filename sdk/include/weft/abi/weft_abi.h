@@ -180,7 +180,10 @@ typedef struct weft_executor_vtable {
   /* Stop the task; its FINISHED event follows. WEFT_NOT_FOUND if unknown. */
   weft_status (*cancel)(void *executor, weft_str task_key, weft_error *err);
   /* After a daemon restart: take the task back by its external id. Reports
-   * STARTED/FINISHED as usual, or LOST if it cannot be found. */
+   * STARTED/FINISHED as usual, or LOST if it cannot be found. external_id is
+   * empty when weftd stopped before it stored the task's STARTED event: the
+   * task may or may not have started, and an executor that can find it by
+   * task_key should (a duplicate run is worse than a lost one). */
   weft_status (*recover)(void *executor, weft_str spec_json, weft_str external_id,
                          weft_error *err);
 } weft_executor_vtable;
