@@ -31,8 +31,8 @@ std::vector<Summary> summarize(const std::vector<Metrics>& repetitions) {
   for (const Metric& metric : repetitions.front()) {
     Summary summary{metric, {}};
     for (const Metrics& repetition : repetitions) {
-      const auto same = std::find_if(repetition.begin(), repetition.end(),
-                                     [&](const Metric& m) { return m.key == metric.key; });
+      const auto same =
+          std::find_if(repetition.begin(), repetition.end(), [&](const Metric& m) { return m.key == metric.key; });
       if (same != repetition.end()) summary.samples.push_back(same->value);
     }
     summary.median.value = median_of(summary.samples);

@@ -58,8 +58,9 @@ RunTimings read_run_timings(const std::filesystem::path& database, const std::st
   timings.status = text_column(run.get(), 0);
   timings.started_at = sqlite3_column_int64(run.get(), 1);
   timings.finished_at = sqlite3_column_int64(run.get(), 2);
-  const Statement tasks = prepare(
-      db.get(), "SELECT ready_at, started_at, finished_at, status FROM tasks WHERE run_id = ? AND ready_at > 0", run_id);
+  const Statement tasks =
+      prepare(db.get(), "SELECT ready_at, started_at, finished_at, status FROM tasks WHERE run_id = ? AND ready_at > 0",
+              run_id);
   while (sqlite3_step(tasks.get()) == SQLITE_ROW) {
     timings.tasks.push_back({sqlite3_column_int64(tasks.get(), 0), sqlite3_column_int64(tasks.get(), 1),
                              sqlite3_column_int64(tasks.get(), 2)});

@@ -39,7 +39,8 @@ uint16_t free_port() {
 fs::path make_temp_dir(const fs::path& parent) {
   fs::create_directories(parent);
   std::string pattern = (parent / "weftd-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a temp dir under " + parent.string());
+  if (::mkdtemp(pattern.data()) == nullptr)
+    throw std::runtime_error("cannot create a temp dir under " + parent.string());
   return pattern;
 }
 

@@ -234,9 +234,12 @@ const std::vector<Workload>& workloads() {
 
 const std::vector<Target>& targets() {
   static const std::vector<Target> all = {
-      {"fanout", "ratio", Bound::at_most, 1.25},        {"chain", "ratio", Bound::at_most, 1.3},
-      {"sleeps", "weftd_peak_rss_mib", Bound::at_most, 10}, {"sleeps", "weftd_cpu_s", Bound::at_most, 0.5},
-      {"layered", "ratio", Bound::at_most, 1.3},       {"layered", "weftd_peak_rss_mib", Bound::at_most, 16},
+      {"fanout", "ratio", Bound::at_most, 1.25},
+      {"chain", "ratio", Bound::at_most, 1.3},
+      {"sleeps", "weftd_peak_rss_mib", Bound::at_most, 10},
+      {"sleeps", "weftd_cpu_s", Bound::at_most, 0.5},
+      {"layered", "ratio", Bound::at_most, 1.3},
+      {"layered", "weftd_peak_rss_mib", Bound::at_most, 16},
       {"noop", "tasks_per_s", Bound::at_least, 20000},
   };
   return all;

@@ -46,7 +46,8 @@ Poco::URI server_uri(const std::string& server) {
 
 }  // namespace
 
-ApiError::ApiError(ApiResponse response) : std::runtime_error(error_message(response)), response_(std::move(response)) {}
+ApiError::ApiError(ApiResponse response)
+    : std::runtime_error(error_message(response)), response_(std::move(response)) {}
 
 ApiClient::ApiClient(const std::string& server, std::optional<std::string> token) : token_(std::move(token)) {
   const Poco::URI uri = server_uri(server);

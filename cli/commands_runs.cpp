@@ -76,8 +76,8 @@ int cancel_command(CommandContext& context) { return run_action(context, "cancel
 int retry_command(CommandContext& context) { return run_action(context, "retry", "retry requested"); }
 
 int dev_command(CommandContext& context) {
-  const std::string target = run_path(context.argument(0)) + "/nodes/" + path_segment(context.argument(1)) +
-                             "/execute?wait=1";
+  const std::string target =
+      run_path(context.argument(0)) + "/nodes/" + path_segment(context.argument(1)) + "/execute?wait=1";
   context.print_json(context.api.post(target, {{"params", params(context)}}).body);
   return 0;
 }

@@ -6,7 +6,8 @@ namespace weft::cli {
 namespace {
 
 // Lists: -o json prints the API's answer, text a table.
-int print_list(CommandContext& context, const std::string& target, void (*print)(std::ostream&, const nlohmann::json&)) {
+int print_list(CommandContext& context, const std::string& target,
+               void (*print)(std::ostream&, const nlohmann::json&)) {
   const ApiResponse response = context.api.get(target);
   if (context.json_output()) {
     context.print_json(response.body);

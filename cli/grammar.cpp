@@ -35,7 +35,10 @@ void print_options(std::ostream& out, const std::vector<OptionSpec>& options) {
 
 const std::vector<CommandSpec>& command_specs() {
   static const std::vector<CommandSpec> commands{
-      {"apply", {}, {{"--file", "-f", "FILE", "the workflow document (JSON)", false, true}}, "store a workflow document"},
+      {"apply",
+       {},
+       {{"--file", "-f", "FILE", "the workflow document (JSON)", false, true}},
+       "store a workflow document"},
       {"validate", {"FILE"}, {}, "check a workflow document without storing it"},
       {"workflows", {}, {}, "list the stored workflows"},
       {"run", {"NAME"}, {kParam, kWait}, "start a run of a stored workflow"},

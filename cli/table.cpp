@@ -40,9 +40,8 @@ void Table::print(std::ostream& out, std::string_view indent) const {
 std::string cell(const nlohmann::json& value) {
   if (value.is_null()) return "-";
   if (value.is_string()) return value.get<std::string>();
-  const bool scalar_array = value.is_array() && std::none_of(value.begin(), value.end(), [](const auto& item) {
-                              return item.is_structured();
-                            });
+  const bool scalar_array = value.is_array() && std::none_of(value.begin(), value.end(),
+                                                             [](const auto& item) { return item.is_structured(); });
   if (!scalar_array) return value.dump();
   std::string joined;
   for (const auto& item : value) joined += (joined.empty() ? "" : ",") + cell(item);

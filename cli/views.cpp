@@ -31,8 +31,8 @@ const nlohmann::json& items_of(const nlohmann::json& list) {
 void print_runs(std::ostream& out, const nlohmann::json& page) {
   Table table({"ID", "WORKFLOW", "STATUS", "CREATED", "FINISHED"});
   for (const auto& run : items_of(page)) {
-    table.add_row({cell(run, "id"), workflow_label(run), cell(run, "status"), cell(run, "created_at"),
-                   cell(run, "finished_at")});
+    table.add_row(
+        {cell(run, "id"), workflow_label(run), cell(run, "status"), cell(run, "created_at"), cell(run, "finished_at")});
   }
   table.print(out);
   if (!string_of(page, "next_cursor").empty()) {
@@ -73,8 +73,8 @@ void print_run(std::ostream& out, const nlohmann::json& run, const nlohmann::jso
   Table table({"TASK", "NODE", "STATUS", "ATTEMPT", "EXIT", "EXECUTOR", "STARTED", "FINISHED", "ERROR"});
   for (const auto& task : items_of(tasks)) {
     table.add_row({cell(task, "id"), task_label(task), cell(task, "status"), cell(task, "attempt"),
-                   cell(task, "exit_code"), cell(task, "executor"), cell(task, "started_at"),
-                   cell(task, "finished_at"), cell(task, "error")});
+                   cell(task, "exit_code"), cell(task, "executor"), cell(task, "started_at"), cell(task, "finished_at"),
+                   cell(task, "error")});
   }
   table.print(out);
 }

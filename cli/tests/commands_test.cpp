@@ -15,10 +15,10 @@ namespace weft::cli {
 namespace {
 
 using nlohmann::json;
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using testing::FakeWeftd;
+using ::testing::HasSubstr;
 using testing::run_weft;
+using ::testing::StartsWith;
 
 class Commands : public ::testing::Test {
  protected:
@@ -111,8 +111,13 @@ TEST_F(Commands, WaitExits1AndListsTheFailedTasksWhenTheRunFails) {
   fake_.answer("POST /api/v1/workflows/daily/runs", 201, {{"id", "r1"}, {"status", "queued"}});
   fake_.answer("GET /api/v1/runs/r1", 200, {{"id", "r1"}, {"status", "failed"}, {"tasks", {{"failed", 1}}}});
   fake_.answer("GET /api/v1/runs/r1/tasks", 200,
-               {{"items", {{{"id", "t1"}, {"node", "fetch"}, {"status", "failed"}, {"attempt", 1},
-                            {"exit_code", 7}, {"error", "exit code 7"}}}}});
+               {{"items",
+                 {{{"id", "t1"},
+                   {"node", "fetch"},
+                   {"status", "failed"},
+                   {"attempt", 1},
+                   {"exit_code", 7},
+                   {"error", "exit code 7"}}}}});
   const auto outcome = weft({"run", "daily", "--wait"});
   EXPECT_EQ(outcome.exit_code, 1);
   EXPECT_THAT(outcome.out, HasSubstr("run r1 failed\n"));

@@ -34,8 +34,9 @@ class FakeWeftd {
     nlohmann::json body;
   };
 
-  FakeWeftd() : server_(new Factory(*this), Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
-                        new Poco::Net::HTTPServerParams) {
+  FakeWeftd()
+      : server_(new Factory(*this), Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
+                new Poco::Net::HTTPServerParams) {
     server_.start();
   }
   ~FakeWeftd() { server_.stopAll(true); }

@@ -63,8 +63,12 @@ TEST(Cell, RendersJsonForHumans) {
 
 TEST(Views, RunsAreATableWithTheCursorForMore) {
   const json page = {{"items",
-                      {{{"id", "r1"}, {"workflow", "daily"}, {"version", 2}, {"status", "running"},
-                        {"created_at", "2026-01-01T00:00:00Z"}, {"finished_at", nullptr}}}},
+                      {{{"id", "r1"},
+                        {"workflow", "daily"},
+                        {"version", 2},
+                        {"status", "running"},
+                        {"created_at", "2026-01-01T00:00:00Z"},
+                        {"finished_at", nullptr}}}},
                      {"next_cursor", "c2"}};
   EXPECT_EQ(printed(print_runs, page),
             "ID  WORKFLOW  STATUS   CREATED               FINISHED\n"
@@ -73,16 +77,23 @@ TEST(Views, RunsAreATableWithTheCursorForMore) {
 }
 
 TEST(Views, NoCursorLineOnTheLastPage) {
-  EXPECT_THAT(printed(print_runs, json({{"items", json::array()}, {"next_cursor", nullptr}})),
-              Not(HasSubstr("more")));
+  EXPECT_THAT(printed(print_runs, json({{"items", json::array()}, {"next_cursor", nullptr}})), Not(HasSubstr("more")));
 }
 
 TEST(Views, PluginsShowWhatTheyProvideOrWhyTheyWereRejected) {
   const json list = {{"items",
-                      {{{"name", "core-nodes"}, {"kind", "node"}, {"version", "0.1.0"}, {"abi", "1.0"},
-                        {"status", "loaded"}, {"provides", {"command", "noop"}}},
-                       {{"name", "old"}, {"kind", "executor"}, {"version", "0.0.1"}, {"abi", "0.9"},
-                        {"status", "rejected"}, {"error", "ABI 0.9, host 1.0"}}}}};
+                      {{{"name", "core-nodes"},
+                        {"kind", "node"},
+                        {"version", "0.1.0"},
+                        {"abi", "1.0"},
+                        {"status", "loaded"},
+                        {"provides", {"command", "noop"}}},
+                       {{"name", "old"},
+                        {"kind", "executor"},
+                        {"version", "0.0.1"},
+                        {"abi", "0.9"},
+                        {"status", "rejected"},
+                        {"error", "ABI 0.9, host 1.0"}}}}};
   EXPECT_EQ(printed(print_plugins, list),
             "NAME        KIND      VERSION  ABI  STATUS    PROVIDES / ERROR\n"
             "core-nodes  node      0.1.0    1.0  loaded    command,noop\n"
@@ -90,11 +101,18 @@ TEST(Views, PluginsShowWhatTheyProvideOrWhyTheyWereRejected) {
 }
 
 TEST(Views, RunStatusShowsTheRunAndATableOfItsTasks) {
-  const json run = {{"id", "r1"}, {"workflow", "daily"}, {"version", 3}, {"status", "failed"},
-                    {"params", {{"n", 1}}}, {"created_at", "t0"}, {"started_at", "t1"}, {"finished_at", "t2"}};
+  const json run = {{"id", "r1"},           {"workflow", "daily"}, {"version", 3},       {"status", "failed"},
+                    {"params", {{"n", 1}}}, {"created_at", "t0"},  {"started_at", "t1"}, {"finished_at", "t2"}};
   const json tasks = {{"items",
-                       {{{"id", "t-1"}, {"node", "process"}, {"index", 0}, {"status", "failed"}, {"attempt", 3},
-                         {"exit_code", 2}, {"executor", "process"}, {"started_at", "t1"}, {"finished_at", "t2"},
+                       {{{"id", "t-1"},
+                         {"node", "process"},
+                         {"index", 0},
+                         {"status", "failed"},
+                         {"attempt", 3},
+                         {"exit_code", 2},
+                         {"executor", "process"},
+                         {"started_at", "t1"},
+                         {"finished_at", "t2"},
                          {"error", "exit code 2"}}}}};
   EXPECT_EQ(printed(print_run, run, tasks),
             "run       r1\n"
@@ -112,8 +130,12 @@ TEST(Views, RunStatusShowsTheRunAndATableOfItsTasks) {
 TEST(Views, FailedTasksAreListedWithTheirErrors) {
   const json tasks = {{"items",
                        {{{"id", "t-1"}, {"node", "list"}, {"status", "succeeded"}},
-                        {{"id", "t-2"}, {"node", "fetch"}, {"status", "failed"}, {"attempt", 2},
-                         {"exit_code", 7}, {"error", "connection refused"}}}}};
+                        {{"id", "t-2"},
+                         {"node", "fetch"},
+                         {"status", "failed"},
+                         {"attempt", 2},
+                         {"exit_code", 7},
+                         {"error", "connection refused"}}}}};
   EXPECT_EQ(printed(print_failed_tasks, tasks),
             "  task t-2 (fetch) failed after attempt 2, exit code 7: connection refused\n");
 }
@@ -144,8 +166,9 @@ TEST(Progress, ATerminalGetsOneBarRedrawnInPlace) {
   display.update({0, 2});
   display.update({1, 2});
   display.finish();
-  EXPECT_EQ(out.str(), "\r[..............................] tasks 0/2"
-                       "\r[###############...............] tasks 1/2\n");
+  EXPECT_EQ(out.str(),
+            "\r[..............................] tasks 0/2"
+            "\r[###############...............] tasks 1/2\n");
 }
 
 }  // namespace

@@ -9,8 +9,8 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using testing::run_weft;
+using ::testing::StartsWith;
 
 TEST(Usage, NoCommandExits2WithTheGeneralUsage) {
   const auto outcome = run_weft({});
@@ -39,9 +39,7 @@ TEST(Usage, MissingArgumentExits2NamingIt) {
   EXPECT_THAT(outcome.err, HasSubstr("usage: weft logs RUN TASK"));
 }
 
-TEST(Usage, ExtraArgumentExits2) {
-  EXPECT_EQ(run_weft({"status", "run-1", "run-2"}).exit_code, 2);
-}
+TEST(Usage, ExtraArgumentExits2) { EXPECT_EQ(run_weft({"status", "run-1", "run-2"}).exit_code, 2); }
 
 TEST(Usage, ApplyWithoutFileExits2) {
   const auto outcome = run_weft({"apply"});

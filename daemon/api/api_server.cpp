@@ -136,8 +136,8 @@ ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCat
   auto params = Poco::Net::HTTPServerParams::Ptr(new Poco::Net::HTTPServerParams);
   params->setMaxThreads(std::max(settings_.threads, 1));
   params->setKeepAlive(true);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new RequestHandlerFactory(*this), *threads_,
-                                                    bind(settings_.listen), params);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new RequestHandlerFactory(*this), *threads_, bind(settings_.listen),
+                                                    params);
 }
 
 ApiServer::~ApiServer() { stop(); }

@@ -56,7 +56,7 @@ class ApiServer {
   TokenVerifier verifier_;
   Endpoints endpoints_;
   Router router_;
-  std::unique_ptr<Poco::ThreadPool> threads_;        // outlives server_, whose connections run on it
+  std::unique_ptr<Poco::ThreadPool> threads_;  // outlives server_, whose connections run on it
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   bool stopped_ = false;
 };

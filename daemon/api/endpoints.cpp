@@ -32,7 +32,8 @@ Endpoints::Endpoints(EndpointContext context) : context_(std::move(context)) {}
 void Endpoints::add_to(Router& router) {
   const auto add = [&](const char* method, const char* pattern, std::optional<Role> role,
                        ApiReply (Endpoints::*endpoint)(const ApiRequest&)) {
-    router.add(method, pattern, role, [this, endpoint](const ApiRequest& request) { return (this->*endpoint)(request); });
+    router.add(method, pattern, role,
+               [this, endpoint](const ApiRequest& request) { return (this->*endpoint)(request); });
   };
   add("GET", "/healthz", std::nullopt, &Endpoints::healthz);
   add("GET", "/readyz", std::nullopt, &Endpoints::readyz);
@@ -59,7 +60,8 @@ void Endpoints::add_to(Router& router) {
 ApiReply Endpoints::healthz(const ApiRequest&) { return json_reply(200, {{"status", "ok"}}); }
 
 ApiReply Endpoints::readyz(const ApiRequest&) {
-  if (!context_.is_ready()) raise(ErrorCode::unavailable, "weftd is not ready: the store or the plugins are not up yet");
+  if (!context_.is_ready())
+    raise(ErrorCode::unavailable, "weftd is not ready: the store or the plugins are not up yet");
   return json_reply(200, {{"status", "ready"}});
 }
 
@@ -99,7 +101,8 @@ ApiReply Endpoints::get_workflow(const ApiRequest& request) {
   if (!workflow && version > 0) {
     raise(ErrorCode::not_found, "workflow '" + name + "' has no version " + std::to_string(version));
   }
-  if (!workflow || (version == 0 && workflow->deleted)) raise(ErrorCode::not_found, "workflow '" + name + "' not found");
+  if (!workflow || (version == 0 && workflow->deleted))
+    raise(ErrorCode::not_found, "workflow '" + name + "' not found");
   return json_reply(200, workflow_json(*workflow));
 }
 

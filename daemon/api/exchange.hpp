@@ -15,9 +15,9 @@ namespace weft::daemon {
 
 struct ApiRequest {
   std::string method;
-  std::vector<std::string> captures;          // the {…} segments of the matched route, decoded
-  std::map<std::string, std::string> query;   // decoded; the last of repeated names wins
-  std::string body;                           // at most max_body_bytes
+  std::vector<std::string> captures;         // the {…} segments of the matched route, decoded
+  std::map<std::string, std::string> query;  // decoded; the last of repeated names wins
+  std::string body;                          // at most max_body_bytes
 };
 
 struct ApiReply {

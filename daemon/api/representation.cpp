@@ -73,9 +73,10 @@ std::optional<TaskId> parse_task_id(std::string_view text) {
 }
 
 nlohmann::json plugin_json(const PluginInfo& plugin) {
-  nlohmann::json json = {{"name", plugin.name},       {"kind", plugin.kind}, {"version", plugin.version},
-                         {"abi", plugin.abi},         {"path", plugin.path},
-                         {"status", plugin.loaded ? "loaded" : "rejected"}, {"provides", plugin.provides}};
+  nlohmann::json json = {{"name", plugin.name},        {"kind", plugin.kind},
+                         {"version", plugin.version},  {"abi", plugin.abi},
+                         {"path", plugin.path},        {"status", plugin.loaded ? "loaded" : "rejected"},
+                         {"provides", plugin.provides}};
   if (!plugin.error.empty()) json["error"] = plugin.error;
   return json;
 }
@@ -90,12 +91,9 @@ nlohmann::json workflow_summary_json(const WorkflowRecord& workflow) {
 }
 
 nlohmann::json workflow_json(const WorkflowRecord& workflow) {
-  return {{"name", workflow.name},
-          {"version", workflow.version},
-          {"digest", workflow.digest},
-          {"created_at", timestamp(workflow.created_at)},
-          {"deleted", workflow.deleted},
-          {"document", stored_json(workflow.document_json)}};
+  return {{"name", workflow.name},       {"version", workflow.version},
+          {"digest", workflow.digest},   {"created_at", timestamp(workflow.created_at)},
+          {"deleted", workflow.deleted}, {"document", stored_json(workflow.document_json)}};
 }
 
 nlohmann::json run_json(const RunRecord& run) {

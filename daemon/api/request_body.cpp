@@ -24,7 +24,9 @@ const nlohmann::json& typed_field(const nlohmann::json& object, const std::strin
 nlohmann::json parse_object_body(const std::string& body, bool empty_allowed) {
   if (body.empty() && empty_allowed) return nlohmann::json::object();
   auto parsed = parse_json(body);
-  if (!parsed) raise(ErrorCode::invalid_request, "the request body is " + parsed.failure().message, {{"", parsed.failure().message}});
+  if (!parsed)
+    raise(ErrorCode::invalid_request, "the request body is " + parsed.failure().message,
+          {{"", parsed.failure().message}});
   nlohmann::json value = std::move(*parsed);
   if (!value.is_object()) {
     raise(ErrorCode::invalid_request, std::string("the request body must be a JSON object, not ") + value.type_name(),

@@ -17,8 +17,8 @@ using Endpoint = std::function<ApiReply(const ApiRequest&)>;
 
 struct Route {
   std::string method;
-  std::vector<std::string> pattern;  // segments; "{…}" captures
-  std::optional<Role> required_role; // nullopt: served without a token
+  std::vector<std::string> pattern;   // segments; "{…}" captures
+  std::optional<Role> required_role;  // nullopt: served without a token
   Endpoint endpoint;
 };
 

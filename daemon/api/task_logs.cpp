@@ -54,7 +54,10 @@ class LogStream {
  public:
   LogStream(const StoreClient& store, std::filesystem::path state_dir, LogRequest request, TaskRecord task,
             const std::atomic<bool>& stopping)
-      : store_(store), state_dir_(std::move(state_dir)), request_(std::move(request)), task_(std::move(task)),
+      : store_(store),
+        state_dir_(std::move(state_dir)),
+        request_(std::move(request)),
+        task_(std::move(task)),
         stopping_(stopping) {}
 
   void operator()(std::ostream& out) {
@@ -94,7 +97,8 @@ ApiReply task_log_reply(const StoreClient& store, const std::filesystem::path& s
                         const std::atomic<bool>& stopping) {
   if (!store.get_run(request.run_id)) raise(ErrorCode::not_found, "run '" + request.run_id + "' not found");
   auto task = find_task(store, request.run_id, request.task);
-  if (!task) raise(ErrorCode::not_found, "run '" + request.run_id + "' has no task '" + format_task_id(request.task) + "'");
+  if (!task)
+    raise(ErrorCode::not_found, "run '" + request.run_id + "' has no task '" + format_task_id(request.task) + "'");
   ApiReply reply;
   reply.content_type = "text/plain; charset=utf-8";
   reply.stream = LogStream(store, state_dir, request, std::move(*task), stopping);

@@ -101,8 +101,7 @@ void ensure_admin_token(StoreClient& store, const std::filesystem::path& state_d
     spdlog::warn("the admin token in {} is not a valid admin token of the store; wrote a new one", file.string());
   } else if (!store.list_tokens().empty()) {
     issue_admin_token(store, file, "the token file was missing");
-    spdlog::warn("{} was missing although tokens exist; issued a new admin token and wrote it there",
-                 file.string());
+    spdlog::warn("{} was missing although tokens exist; issued a new admin token and wrote it there", file.string());
   } else {
     issue_admin_token(store, file, "first start");
     spdlog::info("first start: issued an admin token and wrote it to {}", file.string());

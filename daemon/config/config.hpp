@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/common.h>
+#include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
 
@@ -44,7 +44,7 @@ struct Config {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT, as Poco::Net::SocketAddress takes it
   std::filesystem::path state_dir = "/var/lib/weft";
   std::vector<std::filesystem::path> plugin_dirs;  // default: {default_plugin_dir()}
-  std::vector<std::string> required_plugins;        // a refusal of one of these stops startup
+  std::vector<std::string> required_plugins;       // a refusal of one of these stops startup
   StorageConfig storage;
   nlohmann::json executors = nlohmann::json::object();  // executor name -> its config object
   LimitsConfig limits;

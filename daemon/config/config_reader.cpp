@@ -108,9 +108,7 @@ void ConfigReader::report(std::string_view key, std::string message) {
   problems_.push_back({pointer_to(key), std::move(message)});
 }
 
-std::string ConfigReader::pointer_to(std::string_view key) const {
-  return pointer_ + "/" + escape_pointer_token(key);
-}
+std::string ConfigReader::pointer_to(std::string_view key) const { return pointer_ + "/" + escape_pointer_token(key); }
 
 void ConfigReader::reject_unknown_keys() {
   for (const auto& [key, value] : object_.items()) {

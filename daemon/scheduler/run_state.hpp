@@ -54,7 +54,7 @@ struct TaskState final : Journaled {
   TaskStatus status = TaskStatus::pending;
   int32_t attempt = 0;
   int32_t attempts_before = 0;  // attempts made before the run was last retried: the policy counts from here
-  int32_t lost_count = 0;  // attempts lost to a weftd restart or an executor
+  int32_t lost_count = 0;       // attempts lost to a weftd restart or an executor
   std::optional<int32_t> exit_code;
   std::string executor;
   std::string external_id;

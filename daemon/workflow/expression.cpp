@@ -172,16 +172,12 @@ class Parser {
 
   char unescape(char c) const {
     switch (c) {
-      case 'n':
-        return '\n';
-      case 't':
-        return '\t';
+      case 'n': return '\n';
+      case 't': return '\t';
       case '\\':
       case '\'':
-      case '"':
-        return c;
-      default:
-        throw ExpressionError{pos_ - 1, "unknown escape in string; use \\\\ \\' \\\" \\n or \\t"};
+      case '"': return c;
+      default: throw ExpressionError{pos_ - 1, "unknown escape in string; use \\\\ \\' \\\" \\n or \\t"};
     }
   }
 
@@ -296,18 +292,12 @@ std::size_t utf8_length(const std::string& text) {
 
 const char* comparison_text(Comparison comparison) {
   switch (comparison) {
-    case Comparison::equal:
-      return "==";
-    case Comparison::not_equal:
-      return "!=";
-    case Comparison::less:
-      return "<";
-    case Comparison::less_equal:
-      return "<=";
-    case Comparison::greater:
-      return ">";
-    case Comparison::greater_equal:
-      return ">=";
+    case Comparison::equal: return "==";
+    case Comparison::not_equal: return "!=";
+    case Comparison::less: return "<";
+    case Comparison::less_equal: return "<=";
+    case Comparison::greater: return ">";
+    case Comparison::greater_equal: return ">=";
   }
   return "?";
 }
@@ -321,14 +311,10 @@ bool compare(const Node& node, const nlohmann::json& left, const nlohmann::json&
                                              right.type_name() + " using '" + comparison_text(node.comparison) + "'"};
   }
   switch (node.comparison) {
-    case Comparison::less:
-      return left < right;
-    case Comparison::less_equal:
-      return left <= right;
-    case Comparison::greater:
-      return left > right;
-    default:
-      return left >= right;
+    case Comparison::less: return left < right;
+    case Comparison::less_equal: return left <= right;
+    case Comparison::greater: return left > right;
+    default: return left >= right;
   }
 }
 
@@ -376,17 +362,12 @@ std::unique_ptr<const Node> parse(std::string_view text, std::size_t& position) 
 
 Evaluated evaluate(const Node& node, const Scope& scope) {
   switch (node.kind) {
-    case Kind::literal:
-      return Evaluated::borrowed(node.literal);
-    case Kind::path:
-      return resolve_path(node, scope);
-    case Kind::negation:
-      return Evaluated::owned(!is_truthy(evaluate(*node.operands[0], scope).get()));
-    case Kind::length:
-      return length_of(node, evaluate(*node.operands[0], scope).get());
+    case Kind::literal: return Evaluated::borrowed(node.literal);
+    case Kind::path: return resolve_path(node, scope);
+    case Kind::negation: return Evaluated::owned(!is_truthy(evaluate(*node.operands[0], scope).get()));
+    case Kind::length: return length_of(node, evaluate(*node.operands[0], scope).get());
     case Kind::all_of:
-    case Kind::any_of:
-      return evaluate_chain(node, scope);
+    case Kind::any_of: return evaluate_chain(node, scope);
     case Kind::comparison:
       return Evaluated::owned(
           compare(node, evaluate(*node.operands[0], scope).get(), evaluate(*node.operands[1], scope).get()));
@@ -412,21 +393,15 @@ Failure expression_failure(std::string_view source, const expression_tree::Expre
 
 bool is_truthy(const nlohmann::json& value) {
   switch (value.type()) {
-    case nlohmann::json::value_t::null:
-      return false;
-    case nlohmann::json::value_t::boolean:
-      return value.get<bool>();
+    case nlohmann::json::value_t::null: return false;
+    case nlohmann::json::value_t::boolean: return value.get<bool>();
     case nlohmann::json::value_t::number_integer:
     case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float:
-      return value != 0;
-    case nlohmann::json::value_t::string:
-      return !value.get_ref<const std::string&>().empty();
+    case nlohmann::json::value_t::number_float: return value != 0;
+    case nlohmann::json::value_t::string: return !value.get_ref<const std::string&>().empty();
     case nlohmann::json::value_t::array:
-    case nlohmann::json::value_t::object:
-      return !value.empty();
-    default:
-      return true;
+    case nlohmann::json::value_t::object: return !value.empty();
+    default: return true;
   }
 }
 

@@ -27,7 +27,7 @@
   X(weft_plugin_descriptor)
 
 typedef struct weft_struct_layout {
-  const char *name;
+  const char* name;
   size_t size;
   size_t alignment;
 } weft_struct_layout;

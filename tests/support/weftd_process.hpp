@@ -88,10 +88,10 @@ class WeftdProcess {
   // Conveniences over the API; each fails the test on an unexpected status.
   void apply(const nlohmann::json& workflow) const;
   std::string start_run(const std::string& workflow, const nlohmann::json& params = nlohmann::json::object()) const;
-  std::string start_adhoc(const nlohmann::json& workflow, const nlohmann::json& params = nlohmann::json::object()) const;
+  std::string start_adhoc(const nlohmann::json& workflow,
+                          const nlohmann::json& params = nlohmann::json::object()) const;
   // Polls GET /runs/{id} until the run is final; returns that body.
-  nlohmann::json wait_run(const std::string& run_id,
-                          std::chrono::seconds timeout = std::chrono::seconds(60)) const;
+  nlohmann::json wait_run(const std::string& run_id, std::chrono::seconds timeout = std::chrono::seconds(60)) const;
   // GET /runs/{id}/tasks items, keyed by task id ("node" or "node[i]").
   std::map<std::string, nlohmann::json> tasks(const std::string& run_id) const;
   nlohmann::json results(const std::string& run_id) const;

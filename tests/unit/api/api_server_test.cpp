@@ -27,7 +27,8 @@ using nlohmann::json;
 // Records what the API asked of the scheduler; answers with what the test set.
 class RecordingCommands : public Commands {
  public:
-  Result<WorkflowApplied> apply_workflow(const json& document, const std::optional<std::string>& expected_name) override {
+  Result<WorkflowApplied> apply_workflow(const json& document,
+                                         const std::optional<std::string>& expected_name) override {
     std::lock_guard lock(mutex);
     applied.push_back(document);
     expected_names.push_back(expected_name);
@@ -81,8 +82,8 @@ struct HttpReply {
   std::string error_code() const { return json_body()["error"]["code"]; }
 };
 
-const json kValidWorkflow = {{"name", "hello"},
-                             {"nodes", {{{"id", "greet"}, {"type", "command"}, {"params", {{"argv", {"echo", "hi"}}}}}}}};
+const json kValidWorkflow = {
+    {"name", "hello"}, {"nodes", {{{"id", "greet"}, {"type", "command"}, {"params", {{"argv", {"echo", "hi"}}}}}}}};
 
 class ApiServerTest : public ::testing::Test {
  protected:
@@ -367,8 +368,8 @@ TEST_F(ApiServerTest, ApplyingAnIdenticalWorkflowAnswersOkWithTheExistingVersion
 }
 
 TEST_F(ApiServerTest, InvalidWorkflowIsRefusedWithEveryProblem) {
-  commands_.apply_answer = fail(ErrorCode::invalid_workflow, "the workflow is not valid",
-                                {{"/nodes/0/depends_on/0", "unknown node 'lst'"}});
+  commands_.apply_answer =
+      fail(ErrorCode::invalid_workflow, "the workflow is not valid", {{"/nodes/0/depends_on/0", "unknown node 'lst'"}});
   const auto reply = post("/api/v1/workflows", kValidWorkflow);
   EXPECT_EQ(reply.status, 400);
   EXPECT_EQ(reply.json_body(), json::parse(R"({"error":{"code":"invalid_workflow","message":"the workflow is not valid",

@@ -1,6 +1,6 @@
 // TokenVerifier: a secret's role from the hashes in the store.
-#include "auth/token_secret.hpp"
 #include "auth/token_verifier.hpp"
+#include "auth/token_secret.hpp"
 #include "memory_store.hpp"
 
 #include <gtest/gtest.h>

@@ -105,8 +105,7 @@ TEST(ConfigValues, EveryKeyIsRead) {
 }
 
 TEST(ConfigStorage, EverythingButThePluginNameIsPassedToThePlugin) {
-  const Config config =
-      parse_ok({{"storage", {{"plugin", "postgres"}, {"dsn", "host=db"}, {"pool", {{"size", 4}}}}}});
+  const Config config = parse_ok({{"storage", {{"plugin", "postgres"}, {"dsn", "host=db"}, {"pool", {{"size", 4}}}}}});
   EXPECT_EQ(config.storage.plugin, "postgres");
   EXPECT_EQ(config.storage.settings, json({{"dsn", "host=db"}, {"pool", {{"size", 4}}}}));
 }

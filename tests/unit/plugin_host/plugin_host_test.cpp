@@ -118,7 +118,8 @@ TEST_F(PluginFixturesTest, RefusesADescriptorShorterThanTheFieldsTheHostNeeds) {
 }
 
 TEST_F(PluginFixturesTest, RefusesAFactoryShorterThanAWeftFactory) {
-  EXPECT_THAT(refusal_of("short-factory", "fixture_short_factory"), AllOf(HasSubstr("factory 0 is"), HasSubstr("are needed")));
+  EXPECT_THAT(refusal_of("short-factory", "fixture_short_factory"),
+              AllOf(HasSubstr("factory 0 is"), HasSubstr("are needed")));
 }
 
 TEST_F(PluginFixturesTest, RefusesAFunctionTableTooShortForItsKind) {

@@ -237,13 +237,12 @@ TEST_F(WorkflowValidation, UnknownNodeTypeIsRejected) {
 }
 
 TEST_F(WorkflowValidation, PluginParamProblemsAreReportedUnderTheNodesParams) {
-  EXPECT_THAT(
-      problems(
-          R"({"name": "w", "nodes": [{"id": "a", "type": "noop"},
+  EXPECT_THAT(problems(
+                  R"({"name": "w", "nodes": [{"id": "a", "type": "noop"},
                                    {"id": "b", "type": "command", "params": {"argv": []}},
                                                   {"id": "c", "type": "noop", "params": {"x": 1}}]})"),
-      ElementsAre(Problem{"/nodes/1/params/argv", "must be a non-empty array"},
-                  Problem{"/nodes/2/params", "noop takes no params"}));
+              ElementsAre(Problem{"/nodes/1/params/argv", "must be a non-empty array"},
+                          Problem{"/nodes/2/params", "noop takes no params"}));
 }
 
 TEST_F(WorkflowValidation, UnknownExecutorIsRejected) {
@@ -359,11 +358,10 @@ TEST_F(WorkflowValidation, TemplateReadingANodeThatIsNotUpstreamIsRejected) {
 }
 
 TEST_F(WorkflowValidation, TemplateReadingAnUnknownNodeIsRejected) {
-  EXPECT_THAT(
-      problems(
-          R"({"name": "w",
+  EXPECT_THAT(problems(
+                  R"({"name": "w",
               "nodes": [{"id": "a", "type": "command", "params": {"argv": ["{{ nodes.lst.output }}"]}}]})"),
-      ElementsAre(Problem{"/nodes/0/params/argv/0", "nodes.lst.output: unknown node 'lst'"}));
+              ElementsAre(Problem{"/nodes/0/params/argv/0", "nodes.lst.output: unknown node 'lst'"}));
 }
 
 TEST_F(WorkflowValidation, NodeCannotReadItsOwnOutput) {

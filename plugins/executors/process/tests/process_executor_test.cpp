@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <weft/sdk/testing/fake_host.hpp>
 
@@ -244,6 +245,12 @@ TEST_F(ProcessExecutorTest, RecoverWithoutAnExternalIdFindsTheTaskByItsKeyAndSto
     external_id = old_host.find("unconfirmed", WEFT_TASK_STARTED)->external_id;
   }
   const pid_t pid = pid_of(external_id);
+  // Right after exec the kernel may not show the new environment yet; a real
+  // restart comes much later than that.
+  ASSERT_TRUE(host_.run_until([&] {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/environ");
+    return in.peek() != std::ifstream::traits_type::eof();
+  }));
 
   executor().recover(spec("unconfirmed", {"/bin/sleep", "30"}), "");
 

@@ -37,7 +37,7 @@ extern "C" {
 #define WEFT_PLUGIN_ENTRY_SYMBOL "weft_plugin_entry"
 
 typedef struct weft_str {
-  const char *ptr;
+  const char* ptr;
   size_t len;
 } weft_str;
 
@@ -67,15 +67,15 @@ typedef enum weft_log_level {
  * usually). write may be called several times; the pieces are concatenated.
  * The callee never keeps the sink past the call. */
 typedef struct weft_sink {
-  void *caller_ptr;
-  void (*write)(void *caller_ptr, const char *data, size_t len);
+  void* caller_ptr;
+  void (*write)(void* caller_ptr, const char* data, size_t len);
 } weft_sink;
 
 /* Problems found while validating: path is a JSON pointer relative to the
  * validated value ("" for the whole value). */
 typedef struct weft_problem_sink {
-  void *caller_ptr;
-  void (*report)(void *caller_ptr, weft_str path, weft_str message);
+  void* caller_ptr;
+  void (*report)(void* caller_ptr, weft_str path, weft_str message);
 } weft_problem_sink;
 
 /* ------------------------------------------------------------------------ */
@@ -100,17 +100,17 @@ typedef struct weft_task_event {
 
 /* Called once on the host's event loop thread when the fd is readable (or has
  * an error/hangup). Watching again means calling watch_fd again. */
-typedef void (*weft_fd_callback)(void *plugin_ptr, int fd);
+typedef void (*weft_fd_callback)(void* plugin_ptr, int fd);
 
 typedef struct weft_host_api {
   size_t struct_size;
-  void *host_ptr; /* pass back as the first argument of every call below */
+  void* host_ptr; /* pass back as the first argument of every call below */
 
   /* Any thread. Goes to the daemon's log, tagged with the plugin's name. */
-  void (*log)(void *host_ptr, weft_log_level level, weft_str message);
+  void (*log)(void* host_ptr, weft_log_level level, weft_str message);
 
   /* Any thread. Reports a task's progress; the host copies the event. */
-  void (*task_event)(void *host_ptr, const weft_task_event *event);
+  void (*task_event)(void* host_ptr, const weft_task_event* event);
 
   /* Any thread. Asks the host's event loop to call on_readable(plugin_ptr, fd)
    * once when fd becomes readable. The plugin keeps owning fd and must not
@@ -118,7 +118,7 @@ typedef struct weft_host_api {
    * processes, sockets or timers without threads of its own. The host drops
    * (without calling) the watches still pending when it destroys the object
    * that asked for them. */
-  weft_status (*watch_fd)(void *host_ptr, int fd, weft_fd_callback on_readable, void *plugin_ptr);
+  weft_status (*watch_fd)(void* host_ptr, int fd, weft_fd_callback on_readable, void* plugin_ptr);
 } weft_host_api;
 
 /* ------------------------------------------------------------------------ */
@@ -144,15 +144,13 @@ typedef struct weft_host_api {
  */
 typedef struct weft_node_vtable {
   size_t struct_size;
-  weft_status (*create)(const weft_host_api *host, weft_str config_json, void **out_node,
-                        weft_error *err);
-  void (*destroy)(void *node);
-  weft_status (*validate)(void *node, weft_str params_json, const weft_problem_sink *problems,
-                          weft_error *err);
-  weft_status (*plan)(void *node, weft_str request_json, const weft_sink *out, weft_error *err);
-  weft_status (*finish)(void *node, weft_str result_json, const weft_sink *out, weft_error *err);
+  weft_status (*create)(const weft_host_api* host, weft_str config_json, void** out_node, weft_error* err);
+  void (*destroy)(void* node);
+  weft_status (*validate)(void* node, weft_str params_json, const weft_problem_sink* problems, weft_error* err);
+  weft_status (*plan)(void* node, weft_str request_json, const weft_sink* out, weft_error* err);
+  weft_status (*finish)(void* node, weft_str result_json, const weft_sink* out, weft_error* err);
   /* Stop a "pending" task; the plugin still reports FINISHED (with an error). */
-  weft_status (*cancel)(void *node, weft_str task_key, weft_error *err);
+  weft_status (*cancel)(void* node, weft_str task_key, weft_error* err);
 } weft_node_vtable;
 
 /* ------------------------------------------------------------------------ */
@@ -172,20 +170,18 @@ typedef struct weft_node_vtable {
  */
 typedef struct weft_executor_vtable {
   size_t struct_size;
-  weft_status (*create)(const weft_host_api *host, weft_str config_json, void **out_executor,
-                        weft_error *err);
-  void (*destroy)(void *executor);
+  weft_status (*create)(const weft_host_api* host, weft_str config_json, void** out_executor, weft_error* err);
+  void (*destroy)(void* executor);
   /* A WEFT_ERROR return means nothing was started and no event will come. */
-  weft_status (*start)(void *executor, weft_str spec_json, weft_error *err);
+  weft_status (*start)(void* executor, weft_str spec_json, weft_error* err);
   /* Stop the task; its FINISHED event follows. WEFT_NOT_FOUND if unknown. */
-  weft_status (*cancel)(void *executor, weft_str task_key, weft_error *err);
+  weft_status (*cancel)(void* executor, weft_str task_key, weft_error* err);
   /* After a daemon restart: take the task back by its external id. Reports
    * STARTED/FINISHED as usual, or LOST if it cannot be found. external_id is
    * empty when weftd stopped before it stored the task's STARTED event: the
    * task may or may not have started, and an executor that can find it by
    * task_key should (a duplicate run is worse than a lost one). */
-  weft_status (*recover)(void *executor, weft_str spec_json, weft_str external_id,
-                         weft_error *err);
+  weft_status (*recover)(void* executor, weft_str spec_json, weft_str external_id, weft_error* err);
 } weft_executor_vtable;
 
 /* ------------------------------------------------------------------------ */
@@ -255,13 +251,13 @@ typedef struct weft_token_record {
  * WEFT_CONFLICT. */
 typedef struct weft_write_batch {
   size_t struct_size;
-  const weft_workflow_record *workflows;
+  const weft_workflow_record* workflows;
   size_t workflow_count;
-  const weft_run_record *runs;
+  const weft_run_record* runs;
   size_t run_count;
-  const weft_task_record *tasks;
+  const weft_task_record* tasks;
   size_t task_count;
-  const weft_token_record *tokens;
+  const weft_token_record* tokens;
   size_t token_count;
 } weft_write_batch;
 
@@ -276,10 +272,10 @@ typedef struct weft_run_filter {
 } weft_run_filter;
 
 /* Visitors receive each record in turn; returning non-zero stops the walk. */
-typedef int (*weft_workflow_visitor)(void *caller_ptr, const weft_workflow_record *record);
-typedef int (*weft_run_visitor)(void *caller_ptr, const weft_run_record *record);
-typedef int (*weft_task_visitor)(void *caller_ptr, const weft_task_record *record);
-typedef int (*weft_token_visitor)(void *caller_ptr, const weft_token_record *record);
+typedef int (*weft_workflow_visitor)(void* caller_ptr, const weft_workflow_record* record);
+typedef int (*weft_run_visitor)(void* caller_ptr, const weft_run_record* record);
+typedef int (*weft_task_visitor)(void* caller_ptr, const weft_task_record* record);
+typedef int (*weft_token_visitor)(void* caller_ptr, const weft_token_record* record);
 
 /*
  * Threading: every function may be called from any thread at the same time,
@@ -290,32 +286,27 @@ typedef struct weft_store_vtable {
   size_t struct_size;
   /* Opens (creating and migrating as needed) the store that config_json
    * describes, e.g. {"path":"/var/lib/weft/weft.db"} for sqlite. */
-  weft_status (*open)(const weft_host_api *host, weft_str config_json, void **out_store,
-                      weft_error *err);
-  void (*close)(void *store);
+  weft_status (*open)(const weft_host_api* host, weft_str config_json, void** out_store, weft_error* err);
+  void (*close)(void* store);
   /* The schema version the open store is at. */
-  int32_t (*schema_version)(void *store);
-  weft_status (*write)(void *store, const weft_write_batch *batch, weft_error *err);
+  int32_t (*schema_version)(void* store);
+  weft_status (*write)(void* store, const weft_write_batch* batch, weft_error* err);
   /* version 0: the latest version, deleted or not (the caller checks
    * deleted); an explicit version is returned even if deleted, since runs
    * refer to it. */
-  weft_status (*get_workflow)(void *store, weft_str name, int64_t version,
-                              weft_workflow_visitor visit, void *caller_ptr, weft_error *err);
+  weft_status (*get_workflow)(void* store, weft_str name, int64_t version, weft_workflow_visitor visit,
+                              void* caller_ptr, weft_error* err);
   /* The latest version of every workflow whose latest version is not
    * deleted, by name. Deleting a workflow is writing its latest version with
    * deleted = 1; applying it again adds a new version. */
-  weft_status (*list_workflows)(void *store, weft_workflow_visitor visit, void *caller_ptr,
-                                weft_error *err);
-  weft_status (*get_run)(void *store, weft_str run_id, weft_run_visitor visit, void *caller_ptr,
-                         weft_error *err);
+  weft_status (*list_workflows)(void* store, weft_workflow_visitor visit, void* caller_ptr, weft_error* err);
+  weft_status (*get_run)(void* store, weft_str run_id, weft_run_visitor visit, void* caller_ptr, weft_error* err);
   /* Newest first (by created_at, then id). */
-  weft_status (*list_runs)(void *store, const weft_run_filter *filter, weft_run_visitor visit,
-                           void *caller_ptr, weft_error *err);
+  weft_status (*list_runs)(void* store, const weft_run_filter* filter, weft_run_visitor visit, void* caller_ptr,
+                           weft_error* err);
   /* By node, then index. */
-  weft_status (*list_tasks)(void *store, weft_str run_id, weft_task_visitor visit,
-                            void *caller_ptr, weft_error *err);
-  weft_status (*list_tokens)(void *store, weft_token_visitor visit, void *caller_ptr,
-                             weft_error *err);
+  weft_status (*list_tasks)(void* store, weft_str run_id, weft_task_visitor visit, void* caller_ptr, weft_error* err);
+  weft_status (*list_tokens)(void* store, weft_token_visitor visit, void* caller_ptr, weft_error* err);
 } weft_store_vtable;
 
 /* ------------------------------------------------------------------------ */
@@ -331,26 +322,26 @@ typedef enum weft_plugin_kind {
 typedef struct weft_factory {
   size_t struct_size;
   weft_plugin_kind kind;
-  const char *type_name;     /* NUL-terminated, e.g. "command" */
-  const char *schema_json;   /* JSON Schema of params/config, NUL-terminated; may be NULL */
-  const void *vtable;        /* by kind; starts with struct_size */
+  const char* type_name;   /* NUL-terminated, e.g. "command" */
+  const char* schema_json; /* JSON Schema of params/config, NUL-terminated; may be NULL */
+  const void* vtable;      /* by kind; starts with struct_size */
 } weft_factory;
 
 typedef struct weft_plugin_descriptor {
   size_t struct_size;
   uint32_t abi_major;
   uint32_t abi_minor;
-  const char *name;    /* NUL-terminated */
-  const char *version; /* NUL-terminated, semantic version of the plugin */
+  const char* name;    /* NUL-terminated */
+  const char* version; /* NUL-terminated, semantic version of the plugin */
   /* Optional (may be NULL): called once after the ABI check, before any
    * factory is used. A failure refuses the plugin. */
-  weft_status (*init)(const weft_host_api *host, weft_error *err);
-  const weft_factory *factories;
+  weft_status (*init)(const weft_host_api* host, weft_error* err);
+  const weft_factory* factories;
   size_t factory_count;
 } weft_plugin_descriptor;
 
 /* Returns a descriptor with static storage duration. */
-typedef const weft_plugin_descriptor *(*weft_plugin_entry_fn)(void);
+typedef const weft_plugin_descriptor* (*weft_plugin_entry_fn)(void);
 
 #ifdef __cplusplus
 }
