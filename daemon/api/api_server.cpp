@@ -208,7 +208,7 @@ bool ApiServer::declares_too_large(const HTTPServerRequest& request) const {
 
 void ApiServer::authorize(const HTTPServerRequest& request, Role needed) const {
   constexpr std::string_view kScheme = "bearer ";
-  const std::string& header = request.get("Authorization", "");
+  const std::string header = request.get("Authorization", "");  // a copy: get() may return its default argument
   if (header.size() <= kScheme.size() || Poco::icompare(header.substr(0, kScheme.size()), std::string(kScheme)) != 0) {
     throw unauthorized("this request needs an 'Authorization: Bearer <token>' header");
   }
