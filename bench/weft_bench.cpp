@@ -21,13 +21,15 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: weft-bench [--only W1,W2,...] [--repeat N] [--json[=FILE]] [--build-dir DIR] [--scratch-dir DIR] [--keep]\n"
+    "                  [--synchronous full|normal]\n"
     "  --only         workloads to run (default all): fanout, chain, sleeps, layered, noop\n"
     "  --repeat N     run each workload N times and report the medians (default 1)\n"
     "  --json         print the JSON report instead of the table\n"
     "  --json=FILE    print the table and write the JSON report to FILE\n"
     "  --build-dir    the build tree with bin/weftd and lib/weft/plugins (default: the one holding weft-bench)\n"
     "  --scratch-dir  where the session's temp dir is made (default: the system temp dir)\n"
-    "  --keep         keep the session's temp dir: each weftd's state, database, log and config\n";
+    "  --keep         keep the session's temp dir: each weftd's state, database, log and config\n"
+    "  --synchronous  the sqlite store's durability: full (default: fsync every commit) or normal\n";
 
 struct Options {
   std::vector<std::string> only;
@@ -85,6 +87,11 @@ Options parse_options(int argc, char** argv) {
       options.weftd.scratch_dir = value();
     } else if (arg == "--keep") {
       options.keep = true;
+    } else if (arg == "--synchronous") {
+      options.weftd.synchronous = value();
+      if (options.weftd.synchronous != "full" && options.weftd.synchronous != "normal") {
+        usage_error("--synchronous is full or normal, not '" + options.weftd.synchronous + "'");
+      }
     } else if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(0);

@@ -70,7 +70,7 @@ WeftdInstance::WeftdInstance(const WeftdSettings& settings)
   const json config = {{"listen", "127.0.0.1:" + std::to_string(port_)},
                        {"state_dir", state_dir_.string()},
                        {"plugin_dirs", {(settings.build_dir / "lib" / "weft" / "plugins").string()}},
-                       {"storage", {{"plugin", "sqlite"}, {"synchronous", "full"}}},
+                       {"storage", {{"plugin", "sqlite"}, {"synchronous", settings.synchronous}}},
                        {"limits", {{"max_running_tasks", settings.max_running_tasks}}},
                        {"auth", {{"enabled", true}}}};
   std::ofstream(dir_ / "weftd.json") << config.dump(2);

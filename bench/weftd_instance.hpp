@@ -18,6 +18,7 @@ struct WeftdSettings {
   std::filesystem::path build_dir;    // holds bin/weftd and lib/weft/plugins
   std::filesystem::path scratch_dir;  // where the instance's dir is made
   int max_running_tasks = 1024;
+  std::string synchronous = "full";  // the sqlite store's setting: "full" or "normal"
 };
 
 // What the kernel says about weftd itself (not its children).

@@ -69,7 +69,7 @@ Result<T> RunScheduler::in_loop(Body&& body) {
       body([promise](Result<T> result) { promise->set_value(std::move(result)); });
     } catch (const std::exception& e) {
       spdlog::error("command failed unexpectedly: {}", e.what());
-      promise->set_value(weft::daemon::fail(ErrorCode::internal, e.what()));
+      promise->set_value(fail(ErrorCode::internal, e.what()));
     }
   });
   return future.get();
@@ -84,10 +84,9 @@ Result<WorkflowApplied> RunScheduler::apply_workflow(const json& document,
   if (!parsed) return parsed.failure();
   const std::string name = parsed->name;
   if (expected_name && *expected_name != name) {
-    return weft::daemon::fail(
-        ErrorCode::invalid_request,
-        "the document's name '" + name + "' differs from the name in the path '" + *expected_name + "'",
-        {{"/name", "must be '" + *expected_name + "'"}});
+    return fail(ErrorCode::invalid_request,
+                "the document's name '" + name + "' differs from the name in the path '" + *expected_name + "'",
+                {{"/name", "must be '" + *expected_name + "'"}});
   }
   WorkflowRecord record{name, 0, document.dump(), document_digest(document), now_ms(), false};
   return in_loop<WorkflowApplied>([this, record = std::move(record)](auto reply) mutable {
@@ -106,7 +105,7 @@ Result<WorkflowApplied> RunScheduler::apply_workflow(const json& document,
     journal_.write(std::move(batch), [this, record, reply](const std::string& error) {
       if (!error.empty()) {
         latest_workflows_.erase(record.name);  // read it again from the store next time
-        return reply(weft::daemon::fail(ErrorCode::unavailable, "the workflow was not stored: " + error));
+        return reply(fail(ErrorCode::unavailable, "the workflow was not stored: " + error));
       }
       spdlog::info("workflow {} version {} stored", record.name, record.version);
       reply(WorkflowApplied{record.name, record.version, true});
@@ -122,7 +121,7 @@ Status RunScheduler::delete_workflow(const std::string& name) {
       if (stored) latest = latest_workflows_.emplace(name, *stored).first;
     }
     if (latest == latest_workflows_.end() || latest->second.deleted) {
-      return reply(weft::daemon::fail(ErrorCode::not_found, "no workflow named '" + name + "'"));
+      return reply(fail(ErrorCode::not_found, "no workflow named '" + name + "'"));
     }
     latest->second.deleted = true;
     WriteBatch batch;
@@ -130,7 +129,7 @@ Status RunScheduler::delete_workflow(const std::string& name) {
     journal_.write(std::move(batch), [this, name, reply](const std::string& error) {
       if (!error.empty()) {
         latest_workflows_.erase(name);
-        return reply(weft::daemon::fail(ErrorCode::unavailable, "the workflow was not deleted: " + error));
+        return reply(fail(ErrorCode::unavailable, "the workflow was not deleted: " + error));
       }
       reply(Done{});
     });
@@ -146,7 +145,7 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
   } else {
     const auto stored = store_.get_workflow(request.workflow, 0);
     if (!stored || stored->deleted) {
-      return weft::daemon::fail(ErrorCode::not_found, "no workflow named '" + request.workflow + "'");
+      return fail(ErrorCode::not_found, "no workflow named '" + request.workflow + "'");
     }
     auto parsed = parse_workflow_text(stored->document_json, plugins_);
     if (!parsed) {
@@ -159,12 +158,11 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
     prepared->version = stored->version;
   }
   if (!request.params.is_object()) {
-    return weft::daemon::fail(ErrorCode::invalid_request, "params must be an object",
-                              {{"/params", "must be an object"}});
+    return fail(ErrorCode::invalid_request, "params must be an object", {{"/params", "must be an object"}});
   }
   auto problems = validate_run_params(*prepared->workflow, request.params);
   if (!problems.empty()) {
-    return weft::daemon::fail(ErrorCode::invalid_request, "the run's params are invalid", std::move(problems));
+    return fail(ErrorCode::invalid_request, "the run's params are invalid", std::move(problems));
   }
   prepared->params = effective_run_params(*prepared->workflow, request.params);
   prepared->idempotency_key = request.idempotency_key;
@@ -186,7 +184,7 @@ std::optional<RunCreated> RunScheduler::find_by_idempotency_key(const std::strin
 
 void RunScheduler::create_prepared(std::shared_ptr<PreparedRun> prepared,
                                    std::function<void(Result<RunCreated>)> reply) {
-  if (draining_) return reply(weft::daemon::fail(ErrorCode::unavailable, "weftd is shutting down"));
+  if (draining_) return reply(fail(ErrorCode::unavailable, "weftd is shutting down"));
   const std::string& key = prepared->idempotency_key;
   if (!key.empty()) {
     const auto same = idempotency_in_flight_.find(key);
@@ -220,9 +218,14 @@ void RunScheduler::create_prepared(std::shared_ptr<PreparedRun> prepared,
   if (prepared->start) start(r);
 }
 
-Status RunScheduler::start_run(const std::string& run_id) {
-  return in_loop<Done>([this, run_id](auto reply) {
-    const Status status = start_created(run_id);
+Status RunScheduler::start_run(const std::string& run_id) { return run_command(run_id, &RunScheduler::start_created); }
+
+Status RunScheduler::cancel_run(const std::string& run_id) { return run_command(run_id, &RunScheduler::cancel); }
+
+// Carries out a command on a run in the loop, answering once its changes are stored.
+Status RunScheduler::run_command(const std::string& run_id, Status (RunScheduler::*command)(const std::string&)) {
+  return in_loop<Done>([this, run_id, command](auto reply) {
+    const Status status = (this->*command)(run_id);
     if (!status) return reply(status);
     journal_.after_durable([reply] { reply(Done{}); });
   });
@@ -232,32 +235,24 @@ Status RunScheduler::start_created(const std::string& run_id) {
   const auto it = runs_.find(run_id);
   if (it == runs_.end()) {
     const auto stored = store_.get_run(run_id);
-    if (!stored) return weft::daemon::fail(ErrorCode::not_found, "no run '" + run_id + "'");
-    return weft::daemon::fail(ErrorCode::conflict, "run " + run_id + " is " + stored->status + ", not created");
+    if (!stored) return fail(ErrorCode::not_found, "no run '" + run_id + "'");
+    return fail(ErrorCode::conflict, "run " + run_id + " is " + stored->status + ", not created");
   }
   RunState& run = *it->second;
   if (run.status != RunStatus::created) {
-    return weft::daemon::fail(ErrorCode::conflict, "run " + run_id + " is " + to_string(run.status) + ", not created");
+    return fail(ErrorCode::conflict, "run " + run_id + " is " + to_string(run.status) + ", not created");
   }
   run.status = RunStatus::queued;
   start(run);
   return Done{};
 }
 
-Status RunScheduler::cancel_run(const std::string& run_id) {
-  return in_loop<Done>([this, run_id](auto reply) {
-    const Status status = cancel(run_id);
-    if (!status) return reply(status);
-    journal_.after_durable([reply] { reply(Done{}); });
-  });
-}
-
 Status RunScheduler::cancel(const std::string& run_id) {
   const auto it = runs_.find(run_id);
   if (it == runs_.end() || is_final(it->second->status)) {
     const auto stored = store_.get_run(run_id);
-    if (!stored) return weft::daemon::fail(ErrorCode::not_found, "no run '" + run_id + "'");
-    return weft::daemon::fail(ErrorCode::conflict, "run " + run_id + " has already " + stored->status);
+    if (!stored) return fail(ErrorCode::not_found, "no run '" + run_id + "'");
+    return fail(ErrorCode::conflict, "run " + run_id + " has already " + stored->status);
   }
   RunState& run = *it->second;
   if (run.cancelling) return Done{};
@@ -285,12 +280,12 @@ Status RunScheduler::retry_run(const std::string& run_id) {
 
 void RunScheduler::retry(const std::string& run_id, std::function<void(Status)> reply) {
   if (runs_.count(run_id)) {
-    return reply(weft::daemon::fail(ErrorCode::conflict, "run " + run_id + " has not finished; nothing to retry yet"));
+    return reply(fail(ErrorCode::conflict, "run " + run_id + " has not finished; nothing to retry yet"));
   }
   const auto stored = store_.get_run(run_id);
-  if (!stored) return reply(weft::daemon::fail(ErrorCode::not_found, "no run '" + run_id + "'"));
+  if (!stored) return reply(fail(ErrorCode::not_found, "no run '" + run_id + "'"));
   if (stored->status == "succeeded") {
-    return reply(weft::daemon::fail(ErrorCode::conflict, "run " + run_id + " succeeded; nothing to retry"));
+    return reply(fail(ErrorCode::conflict, "run " + run_id + " succeeded; nothing to retry"));
   }
   auto tasks = store_.list_tasks(run_id);
   for (auto& t : tasks) {
@@ -609,10 +604,10 @@ void RunScheduler::dispatch(TaskState& task) {
   take_slot(task);
   const TaskScope scope(run, task.item, static_cast<size_t>(std::max<int64_t>(task.index, 0)));
   auto params = node.spec->params_template->render(task.index >= 0 ? static_cast<const Scope&>(scope) : run);
-  if (!params) return fail(task, params.failure().message);
+  if (!params) return fail_attempt(task, params.failure().message);
   task.params = std::move(params.value());
   NodeTypeHandle* type = plugins_.node_type(node.spec->type);
-  if (type == nullptr) return fail(task, "node type '" + node.spec->type + "' is not loaded");
+  if (type == nullptr) return fail_attempt(task, "node type '" + node.spec->type + "' is not loaded");
   const std::string key = task.key();
   const json request = {{"task_key", key},
                         {"run_id", run.id},
@@ -625,10 +620,10 @@ void RunScheduler::dispatch(TaskState& task) {
                         {"resources", node.spec->resources},
                         {"timeout_s", node.spec->timeout_s ? json(*node.spec->timeout_s) : json()}};
   auto plan = type->plan(request.dump());
-  if (!plan) return fail(task, plan.failure().message);
+  if (!plan) return fail_attempt(task, plan.failure().message);
   task.started_at = now_ms();  // executors report their own start; inline work starts now
   if (plan->contains("output")) return succeed(task, std::move((*plan)["output"]));
-  if (plan->contains("error")) return fail(task, error_text((*plan)["error"]));
+  if (plan->contains("error")) return fail_attempt(task, error_text((*plan)["error"]));
   if (plan->contains("pending")) {
     task.status = TaskStatus::running;
     journal_.mark(task);
@@ -637,7 +632,7 @@ void RunScheduler::dispatch(TaskState& task) {
     return;
   }
   if (!plan->contains("task") || !(*plan)["task"].is_object()) {
-    return fail(task, "node type '" + node.spec->type + "' planned neither an output, an error nor a task");
+    return fail_attempt(task, "node type '" + node.spec->type + "' planned neither an output, an error nor a task");
   }
   launch(task, std::move((*plan)["task"]));
 }
@@ -647,7 +642,7 @@ void RunScheduler::launch(TaskState& task, json spec) {
   NodeState& node = *task.node;
   RunState& run = *task.run;
   ExecutorHandle* executor = plugins_.executor(node.spec->executor);
-  if (executor == nullptr) return fail(task, "executor '" + node.spec->executor + "' is not loaded");
+  if (executor == nullptr) return fail_attempt(task, "executor '" + node.spec->executor + "' is not loaded");
   const auto files = task_files(settings_.state_dir, run.id, node.spec->id, task.index, task.attempt);
   const std::string key = task.key();
   spec["task_key"] = key;
@@ -673,7 +668,7 @@ void RunScheduler::launch(TaskState& task, json spec) {
     const Status started = executor->start(text);
     if (!started) {
       active_.erase(key);
-      return fail(task, started.failure().message);
+      return fail_attempt(task, started.failure().message);
     }
     arm_timeout(task);
   });
@@ -715,22 +710,23 @@ void RunScheduler::on_finished(TaskState& task, const TaskEvent& event) {
     return settle(task, TaskStatus::cancelled);
   }
   if (task.timed_out) {
-    return fail(task, "timed out after " + std::to_string(static_cast<int64_t>(*task.node->spec->timeout_s)) + " s");
+    return fail_attempt(task,
+                        "timed out after " + std::to_string(static_cast<int64_t>(*task.node->spec->timeout_s)) + " s");
   }
   json output;
   if (!event.output_json.empty()) {
     auto parsed = parse_json(event.output_json);
-    if (!parsed) return fail(task, "the task's output is " + parsed.failure().message);
+    if (!parsed) return fail_attempt(task, "the task's output is " + parsed.failure().message);
     output = std::move(*parsed);
   }
   NodeTypeHandle* type = plugins_.node_type(task.node->spec->type);
-  if (type == nullptr) return fail(task, "node type '" + task.node->spec->type + "' is not loaded");
+  if (type == nullptr) return fail_attempt(task, "node type '" + task.node->spec->type + "' is not loaded");
   const json result = {
       {"params", task.params}, {"exit_code", event.exit_code}, {"output", output}, {"error", event.error}};
   auto finished = type->finish(result.dump());
-  if (!finished) return fail(task, finished.failure().message);
+  if (!finished) return fail_attempt(task, finished.failure().message);
   if (finished->contains("output")) return succeed(task, std::move((*finished)["output"]));
-  fail(task, error_text(finished->value("error", json("the node type reported no output"))));
+  fail_attempt(task, error_text(finished->value("error", json("the node type reported no output"))));
 }
 
 void RunScheduler::succeed(TaskState& task, json output) {
@@ -740,7 +736,7 @@ void RunScheduler::succeed(TaskState& task, json output) {
   settle(task, TaskStatus::succeeded);
 }
 
-void RunScheduler::fail(TaskState& task, std::string error) {
+void RunScheduler::fail_attempt(TaskState& task, std::string error) {
   release_slot(task);
   task.error = std::move(error);
   const RetryPolicy& policy = task.node->spec->retry;

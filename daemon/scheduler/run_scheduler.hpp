@@ -64,6 +64,7 @@ class RunScheduler final : public Commands {
   Result<T> in_loop(Body&& body);
 
   // Commands, on the loop.
+  Status run_command(const std::string& run_id, Status (RunScheduler::*command)(const std::string&));
   void create_prepared(std::shared_ptr<PreparedRun> prepared, std::function<void(Result<RunCreated>)> reply);
   Status start_created(const std::string& run_id);
   Status cancel(const std::string& run_id);
@@ -87,7 +88,7 @@ class RunScheduler final : public Commands {
   void on_task_event(const TaskEvent& event);
   void on_finished(TaskState& task, const TaskEvent& event);
   void succeed(TaskState& task, nlohmann::json output);
-  void fail(TaskState& task, std::string error);
+  void fail_attempt(TaskState& task, std::string error);
   void lose(TaskState& task, const std::string& error);
   void settle(TaskState& task, TaskStatus status);
   void settle_node(NodeState& node, TaskStatus status, std::string error = {});
