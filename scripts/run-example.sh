@@ -19,7 +19,8 @@ if [ -f "$state/weftd.pid" ] && kill -0 "$(cat "$state/weftd.pid")" 2>/dev/null;
   kill "$(cat "$state/weftd.pid")"
   while kill -0 "$(cat "$state/weftd.pid")" 2>/dev/null; do sleep 0.1; done
 fi
-"$root/$build/bin/weftd" --config "$state/weftd.json" 2>>"$state/weftd.log" &
+# Its own output goes to the log, so that nothing waiting on ours waits on it.
+"$root/$build/bin/weftd" --config "$state/weftd.json" >>"$state/weftd.log" 2>&1 </dev/null &
 echo $! > "$state/weftd.pid"
 for _ in $(seq 100); do
   curl -fs http://127.0.0.1:8080/healthz >/dev/null 2>&1 && break
@@ -34,8 +35,9 @@ set -x
 "$weft" run fanout --wait
 run=$("$weft" runs --workflow fanout -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
 "$weft" status "$run"
-curl -s -H "Authorization: Bearer $(cat "$WEFT_TOKEN_FILE")" "$WEFT_SERVER/api/v1/runs/$run/results" | python3 -m json.tool
 { set +x; } 2>/dev/null
+echo "+ GET /api/v1/runs/$run/results"  # by hand: set -x would print the token
+curl -s -H "Authorization: Bearer $(cat "$WEFT_TOKEN_FILE")" "$WEFT_SERVER/api/v1/runs/$run/results" | python3 -m json.tool
 cat <<TXT
 
 weftd is still running (pid $(cat "$state/weftd.pid"), log $state/weftd.log). Try:
