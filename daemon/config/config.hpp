@@ -36,7 +36,7 @@ struct LogConfig {
 };
 
 struct ApiConfig {
-  int threads = 4;  // Poco HTTP server worker threads
+  int threads = 16;  // most requests served at once; started on demand, and a log follower holds one
 };
 
 // Mirrors the JSON document key by key.

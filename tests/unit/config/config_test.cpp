@@ -74,7 +74,7 @@ TEST(ConfigDefaults, AuthIsEnabled) { EXPECT_TRUE(parse_ok(json::object()).auth.
 
 TEST(ConfigDefaults, LogLevelIsInfo) { EXPECT_EQ(parse_ok(json::object()).log.level, spdlog::level::info); }
 
-TEST(ConfigDefaults, FourApiThreads) { EXPECT_EQ(parse_ok(json::object()).api.threads, 4); }
+TEST(ConfigDefaults, SixteenApiThreads) { EXPECT_EQ(parse_ok(json::object()).api.threads, 16); }
 
 TEST(ConfigDefaults, ShutdownGraceIs30Seconds) {
   EXPECT_EQ(parse_ok(json::object()).shutdown_grace, std::chrono::seconds(30));
