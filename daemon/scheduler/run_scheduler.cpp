@@ -170,7 +170,7 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
   if (!request.idempotency_key.empty()) {
     if (auto earlier = find_by_idempotency_key(request.idempotency_key)) return std::move(*earlier);
   }
-  return in_loop<RunCreated>([this, prepared](auto reply) { create_prepared(prepared, std::move(reply)); });
+  return in_loop<RunCreated>([this, prepared](auto reply) { create_prepared(prepared, reply); });
 }
 
 std::optional<RunCreated> RunScheduler::find_by_idempotency_key(const std::string& key) const {
@@ -182,8 +182,8 @@ std::optional<RunCreated> RunScheduler::find_by_idempotency_key(const std::strin
   return RunCreated{earlier.front().id, earlier.front().status, false};
 }
 
-void RunScheduler::create_prepared(std::shared_ptr<PreparedRun> prepared,
-                                   std::function<void(Result<RunCreated>)> reply) {
+void RunScheduler::create_prepared(const std::shared_ptr<PreparedRun>& prepared,
+                                   const std::function<void(Result<RunCreated>)>& reply) {
   if (draining_) return reply(fail(ErrorCode::unavailable, "weftd is shutting down"));
   const std::string& key = prepared->idempotency_key;
   if (!key.empty()) {
@@ -275,10 +275,10 @@ Status RunScheduler::cancel(const std::string& run_id) {
 }
 
 Status RunScheduler::retry_run(const std::string& run_id) {
-  return in_loop<Done>([this, run_id](auto reply) { retry(run_id, std::move(reply)); });
+  return in_loop<Done>([this, run_id](auto reply) { retry(run_id, reply); });
 }
 
-void RunScheduler::retry(const std::string& run_id, std::function<void(Status)> reply) {
+void RunScheduler::retry(const std::string& run_id, const std::function<void(Status)>& reply) {
   if (runs_.count(run_id)) {
     return reply(fail(ErrorCode::conflict, "run " + run_id + " has not finished; nothing to retry yet"));
   }

@@ -65,10 +65,11 @@ class RunScheduler final : public Commands {
 
   // Commands, on the loop.
   Status run_command(const std::string& run_id, Status (RunScheduler::*command)(const std::string&));
-  void create_prepared(std::shared_ptr<PreparedRun> prepared, std::function<void(Result<RunCreated>)> reply);
+  void create_prepared(const std::shared_ptr<PreparedRun>& prepared,
+                       const std::function<void(Result<RunCreated>)>& reply);
   Status start_created(const std::string& run_id);
   Status cancel(const std::string& run_id);
-  void retry(const std::string& run_id, std::function<void(Status)> reply);
+  void retry(const std::string& run_id, const std::function<void(Status)>& reply);
 
   // Building runs from stored records (recovery and retry).
   Result<std::unique_ptr<RunState>> restore(const RunRecord& record, const std::vector<TaskRecord>& tasks);
