@@ -28,7 +28,7 @@ nlohmann::json parse_body(const std::string& text) {
 std::string error_message(const ApiResponse& response) {
   const auto& body = response.body;
   if (body.is_object() && body.contains("error") && body["error"].is_object() &&
-      body["error"].value("message", "") != "") {
+      !body["error"].value("message", "").empty()) {
     return body["error"]["message"].get<std::string>();
   }
   return "HTTP " + std::to_string(response.status) + " " +

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libboost-dev nlohmann-json3-dev libspdlog-dev libpoco-dev libsqlite3-dev
-  libgtest-dev libgmock-dev sqlite3 python3 clang-format
+  libgtest-dev libgmock-dev sqlite3 python3 clang-format clang-tidy
 )
 
 missing=()

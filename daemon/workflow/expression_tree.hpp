@@ -46,7 +46,10 @@ class Evaluated {
   static Evaluated borrowed(const nlohmann::json& value);
   static Evaluated owned(nlohmann::json value);
   const nlohmann::json& get() const { return borrowed_ != nullptr ? *borrowed_ : owned_; }
-  nlohmann::json take() && { return borrowed_ != nullptr ? *borrowed_ : std::move(owned_); }
+  nlohmann::json take() && {
+    if (borrowed_ != nullptr) return *borrowed_;
+    return std::move(owned_);
+  }
 
  private:
   const nlohmann::json* borrowed_ = nullptr;

@@ -36,7 +36,7 @@ class Cli : public ::testing::Test {
   // A finished run of a workflow whose one task runs `script`.
   std::string finished_run(const std::string& script) const {
     weftd.apply(shell_workflow(name, script));
-    const auto run_id = weftd.start_run(name);
+    auto run_id = weftd.start_run(name);
     weftd.wait_run(run_id);
     return run_id;
   }

@@ -29,7 +29,7 @@ class SchedulerRunRetry : public ::testing::Test {
 
   // Runs `document` until it fails, with the cause fixed afterwards.
   std::string failed_run(const json& document) {
-    const std::string run_id = weftd_.start_adhoc(document);
+    std::string run_id = weftd_.start_adhoc(document);
     EXPECT_EQ(weftd_.wait_run(run_id)["status"], "failed");
     std::ofstream(fixed_).put('\n');
     return run_id;

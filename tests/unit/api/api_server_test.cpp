@@ -115,7 +115,7 @@ class ApiServerTest : public ::testing::Test {
   }
 
   HttpReply call(const std::string& method, const std::string& target, const std::string& body = "",
-                 std::optional<std::string> token = std::nullopt) {
+                 const std::optional<std::string>& token = std::nullopt) {
     Poco::Net::HTTPClientSession session("127.0.0.1", server_->port());
     Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
     const std::string bearer = token.value_or(admin_token_);

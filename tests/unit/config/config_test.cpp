@@ -36,7 +36,7 @@ class ConfigFile : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::filesystem::path write(const std::string& text) {
-    const auto file = dir_ / "weftd.json";
+    auto file = dir_ / "weftd.json";
     std::ofstream(file) << text;
     return file;
   }

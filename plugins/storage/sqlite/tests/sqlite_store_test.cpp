@@ -40,7 +40,7 @@ class SqliteStoreTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(scratch_); }
 
-  SqliteStore open(nlohmann::json config) { return SqliteStore(sdk::Host(quiet_host()), config); }
+  SqliteStore open(const nlohmann::json& config) { return SqliteStore(sdk::Host(quiet_host()), config); }
   SqliteStore open() { return open({{"path", file_.string()}}); }
 
   // The message open() fails with.

@@ -246,7 +246,7 @@ inline WorkflowRecord workflow(std::string name, int64_t version, std::string di
   const std::string document = R"({"name":")" + name + R"(","nodes":{"a":{"type":"noop"}}})";
   return {std::move(name), version, document, std::move(digest), 1700000000000 + version, false};
 }
-inline RunRecord run(std::string id, int64_t created_at) {
+inline RunRecord run(const std::string& id, int64_t created_at) {
   return {id,         "etl",          3, "running", R"({"day":"2024-01-01"})", R"({"nodes":{}})", "key-" + id, "",
           created_at, created_at + 5, 0};
 }
@@ -254,7 +254,7 @@ inline TaskRecord task(std::string run_id, std::string node, int64_t index) {
   return {std::move(run_id), std::move(node), index,         "succeeded",  1, 0, "process", "pid-42", "",
           R"({"rows":7})",   1700000000100,   1700000000200, 1700000000300};
 }
-inline TokenRecord token(std::string id) {
+inline TokenRecord token(const std::string& id) {
   return {id, "sha256:" + id, "operator", "token " + id, 1700000000000, false};
 }
 
