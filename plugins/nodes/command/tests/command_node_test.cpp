@@ -24,25 +24,10 @@ const char* const kPluginFile = WEFT_BUILD_DIR "/lib/weft/plugins/libweft-node-c
 
 class CommandNodeTest : public ::testing::Test {
  protected:
-  // (path, message) of each problem, in the order reported.
   std::vector<std::pair<std::string, std::string>> problems_with(const json& params) const {
-    std::vector<std::pair<std::string, std::string>> found;
-    for (const auto& p : node_.validate(params.dump())) found.emplace_back(p.path, p.message);
-    return found;
+    return node_.problems_with(params);
   }
-  json plan(const json& params) {
-    const json request = {{"task_key", "run-1/step/1"},
-                          {"run_id", "run-1"},
-                          {"workflow", "wf"},
-                          {"node", "step"},
-                          {"index", nullptr},
-                          {"attempt", 1},
-                          {"params", params},
-                          {"executor", "process"},
-                          {"resources", json::object()},
-                          {"timeout_s", 60}};
-    return json::parse(node_.plan(request.dump()));
-  }
+  json plan(const json& params) { return node_.plan_for(params, "process"); }
   json finish(const json& result) { return json::parse(node_.finish(result.dump())); }
 
   FakeHost host_;

@@ -311,6 +311,28 @@ class NodeUnderTest {
     return out.text;
   }
 
+  // (path, message) of each problem with params, in the order reported.
+  std::vector<std::pair<std::string, std::string>> problems_with(const nlohmann::json& params) const {
+    std::vector<std::pair<std::string, std::string>> found;
+    for (const auto& p : validate(params.dump())) found.emplace_back(p.path, p.message);
+    return found;
+  }
+  // The plan for params, asked the way weftd asks: a first attempt of node
+  // "step" (no for_each) of run "run-1", handed to `executor`.
+  nlohmann::json plan_for(const nlohmann::json& params, std::string_view executor = "process") {
+    const nlohmann::json request = {{"task_key", "run-1/step/-1/1"},
+                                    {"run_id", "run-1"},
+                                    {"workflow", "wf"},
+                                    {"node", "step"},
+                                    {"index", nullptr},
+                                    {"attempt", 1},
+                                    {"params", params},
+                                    {"executor", executor},
+                                    {"resources", nlohmann::json::object()},
+                                    {"timeout_s", 60}};
+    return nlohmann::json::parse(plan(request.dump()));
+  }
+
  private:
   static void check(weft_status status, const weft_error& err) {
     if (status != WEFT_OK) throw std::runtime_error(err.message);
