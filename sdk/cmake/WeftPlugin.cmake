@@ -1,3 +1,9 @@
+# weft_add_plugin_library(<target> SOURCES <src>... [LIBS <lib>...])
+#
+# A plugin's logic as a static library built the way the plugin is (position
+# independent, hidden visibility, against weft::sdk), so that one body of code
+# links both into the real plugin and directly into its unit tests.
+#
 # weft_add_plugin(<target> KIND node|executor|storage NAME <name> SOURCES <src>...)
 #
 # Builds a weft plugin the way the host expects it: a module with hidden
@@ -7,6 +13,19 @@
 # Set WEFT_PLUGIN_OUTPUT_DIR to choose where the build tree puts it.
 include_guard(GLOBAL)
 include(GNUInstallDirs)
+
+function(weft_add_plugin_library target)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBS")
+  add_library(${target} STATIC ${ARG_SOURCES})
+  target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(${target} PUBLIC weft::sdk ${ARG_LIBS})
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  set_target_properties(${target} PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    C_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+endfunction()
 
 function(weft_add_plugin target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "KIND;NAME" "SOURCES")
