@@ -1,5 +1,5 @@
 // The daemon's model of a workflow document (format version 1, see
-// /work/shared/design/WORKFLOW.md): parsed and completely validated once, then
+// docs/workflows.md): parsed and completely validated once, then
 // read by the scheduler. A Workflow is immutable after parse_workflow; copies
 // share their parsed expressions and templates.
 #pragma once
