@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
-# Installs what building and testing weft needs, from Debian 12's packages.
-# Idempotent and quiet when everything is there already.
+# Installs what building, running and testing weft needs, from Debian 12's
+# packages. Idempotent and quiet when everything is there already.
+#   scripts/install-deps.sh          install what is missing
+#   scripts/install-deps.sh --list   print the packages, one a line
+# This list is the only one: scripts/check-deps.py fails CI when the build
+# uses a file from a package that is neither here nor a dependency of one here.
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git ca-certificates curl
+  # toolchain
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  # libraries the build links or includes (Boost: Asio and DLL are header-only)
   libboost-dev nlohmann-json3-dev libspdlog-dev libpoco-dev libsqlite3-dev
-  libgtest-dev libgmock-dev sqlite3 python3 clang-format clang-tidy
+  libgtest-dev libgmock-dev
+  # what make run, the tests and the static checks run
+  curl sqlite3 python3 clang-format clang-tidy
 )
+
+if [ "${1:-}" = "--list" ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do
