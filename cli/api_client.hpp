@@ -1,4 +1,4 @@
-// The HTTP client of weftd's API (API.md), one keep-alive connection.
+// The HTTP client of weftd's API (docs/api.md), one keep-alive connection.
 #pragma once
 
 #include <istream>

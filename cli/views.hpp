@@ -1,4 +1,4 @@
-// Human-readable renderings of the API's JSON (the shapes of API.md).
+// Human-readable renderings of the API's JSON (the shapes of docs/api.md).
 #pragma once
 
 #include <ostream>

@@ -1,5 +1,5 @@
 // weftd: the weft daemon. Wires the parts together and runs the event loop on
-// the main thread; see ARCHITECTURE.md for the design.
+// the main thread; see docs/architecture.md for the design.
 #include "api/api_server.hpp"
 #include "auth/admin_token.hpp"
 #include "config/config.hpp"

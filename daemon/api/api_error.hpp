@@ -1,5 +1,5 @@
 // How the API's handlers answer with an error: they throw ApiError, and the
-// server turns it into the error body of API.md. It never leaves weft_api.
+// server turns it into the error body of docs/api.md. It never leaves weft_api.
 #pragma once
 
 #include "core/result.hpp"

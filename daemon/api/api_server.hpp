@@ -1,4 +1,4 @@
-// weftd's HTTP API (API.md), served by Poco's HTTP server on threads of its
+// weftd's HTTP API (docs/api.md), served by Poco's HTTP server on threads of its
 // own. State changes go through Commands, reads to the store.
 #pragma once
 

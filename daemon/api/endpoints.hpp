@@ -1,4 +1,4 @@
-// The endpoints of API.md: each turns an ApiRequest into an ApiReply, reading
+// The endpoints of docs/api.md: each turns an ApiRequest into an ApiReply, reading
 // from the store and changing state only through Commands. They run on the
 // HTTP server's threads, several at once, and keep no state of their own.
 #pragma once

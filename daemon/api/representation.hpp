@@ -1,4 +1,4 @@
-// The JSON shapes of API.md, made from the store's records.
+// The JSON shapes of docs/api.md, made from the store's records.
 #pragma once
 
 #include "plugin_host/plugin_info.hpp"

@@ -1,5 +1,5 @@
 // What a token may do. Roles are ordered: each one may do everything the one
-// before it may (API.md "Auth").
+// before it may (docs/api.md "Auth").
 #pragma once
 
 #include <optional>

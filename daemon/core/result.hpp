@@ -1,5 +1,5 @@
 // How the daemon's components report failures to each other and, in the end,
-// to API clients: a Failure names a stable error code (API.md), a message a
+// to API clients: a Failure names a stable error code (docs/api.md), a message a
 // user can act on, and the problems found, each at a JSON pointer.
 #pragma once
 

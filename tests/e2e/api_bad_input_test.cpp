@@ -1,5 +1,5 @@
 // Bad input to the API: each kind is answered with the right status and the
-// error body of API.md pointing at the problem, and leaves nothing behind.
+// error body of docs/api.md pointing at the problem, and leaves nothing behind.
 #include "api_test_helpers.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // Test support for the end-to-end API suites: one weftd shared by the tests of
 // a test program, small workflow documents, and a check of the error body that
-// API.md promises. Header-only so that it needs no change to the support
+// docs/api.md promises. Header-only so that it needs no change to the support
 // library's build.
 #pragma once
 
@@ -47,7 +47,7 @@ inline nlohmann::json shell_workflow(const std::string& name, const std::string&
           {"nodes", {{{"id", "main"}, {"type", "command"}, {"params", {{"argv", {"sh", "-c", script}}}}}}}};
 }
 
-// Whether `response` is the error of API.md: `status`, a JSON body
+// Whether `response` is the error of docs/api.md: `status`, a JSON body
 // {"error":{"code","message","details":[{"path","message"}]}} with `code`, a
 // message, and, unless `detail_path` is null, a detail at that JSON pointer.
 inline ::testing::AssertionResult is_api_error(const HttpResponse& response, int status, const std::string& code,
