@@ -134,7 +134,7 @@ ApiReply Endpoints::create_adhoc_run(const ApiRequest& request) {
 
 ApiReply Endpoints::run_created(const RunRequest& run_request) {
   const auto created = value_or_raise(context_.commands.create_run(run_request));
-  return json_reply(created.created ? 201 : 200, {{"id", created.id}, {"status", created.status}});
+  return json_reply(created.created ? 201 : 200, {{"id", created.id}, {"status", sdk::to_string(created.status)}});
 }
 
 ApiReply Endpoints::start_run(const ApiRequest& request) {
@@ -159,8 +159,9 @@ ApiReply Endpoints::list_runs(const ApiRequest& request) {
   const auto limit = integer_parameter(request.query, "limit", kDefaultPageSize, 1, kMaxPageSize);
   filter.limit = static_cast<int32_t>(limit + 1);
   filter.workflow = text_parameter(request.query, "workflow");
-  filter.status = choice_parameter(request.query, "status", "",
-                                   {"created", "queued", "running", "succeeded", "failed", "cancelled"});
+  const std::string status = choice_parameter(request.query, "status", "",
+                                              {"created", "queued", "running", "succeeded", "failed", "cancelled"});
+  if (!status.empty()) filter.status = sdk::parse_run_status(status);
   filter.before_id = text_parameter(request.query, "cursor");
   auto runs = context_.store.list_runs(filter);
   const bool more = runs.size() > static_cast<size_t>(limit);

@@ -101,7 +101,7 @@ nlohmann::json run_json(const RunRecord& run) {
   return {{"id", run.id},
           {"workflow", run.workflow},
           {"version", run.version > 0 ? nlohmann::json(run.version) : nlohmann::json(nullptr)},
-          {"status", run.status},
+          {"status", sdk::to_string(run.status)},
           {"params", params.is_null() ? nlohmann::json::object() : params},
           {"error", text_or_null(run.error)},
           {"created_at", timestamp(run.created_at)},
@@ -111,7 +111,10 @@ nlohmann::json run_json(const RunRecord& run) {
 
 nlohmann::json run_detail_json(const RunRecord& run, const std::vector<TaskRecord>& tasks) {
   auto counts = nlohmann::json::object();
-  for (const auto& task : tasks) counts[task.status] = counts.value(task.status, 0) + 1;
+  for (const auto& task : tasks) {
+    const std::string status(sdk::to_string(task.status));
+    counts[status] = counts.value(status, 0) + 1;
+  }
   auto json = run_json(run);
   json["tasks"] = std::move(counts);
   return json;
@@ -121,7 +124,7 @@ nlohmann::json task_json(const TaskRecord& task) {
   return {{"id", format_task_id(task)},
           {"node", task.node},
           {"index", task.index >= 0 ? nlohmann::json(task.index) : nlohmann::json(nullptr)},
-          {"status", task.status},
+          {"status", sdk::to_string(task.status)},
           {"attempt", task.attempt},
           {"exit_code", task.exit_code ? nlohmann::json(*task.exit_code) : nlohmann::json(nullptr)},
           {"executor", text_or_null(task.executor)},
@@ -141,7 +144,7 @@ nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>&
       outputs[node["id"].get<std::string>()] = node_outputs(node, tasks);
     }
   }
-  return {{"status", run.status}, {"outputs", std::move(outputs)}};
+  return {{"status", sdk::to_string(run.status)}, {"outputs", std::move(outputs)}};
 }
 
 }  // namespace weft::daemon

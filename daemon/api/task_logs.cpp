@@ -17,11 +17,6 @@ namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
 
-bool is_final(const std::string& status) {
-  return status == "succeeded" || status == "failed" || status == "skipped" || status == "cancelled" ||
-         status == "upstream_failed";
-}
-
 std::optional<TaskRecord> find_task(const StoreClient& store, const std::string& run_id, const TaskId& id) {
   for (auto& task : store.list_tasks(run_id)) {
     if (task.node == id.node && task.index == id.index) return std::move(task);
@@ -74,7 +69,7 @@ class LogStream {
   void follow(std::ostream& out) {
     uint64_t offset = 0;
     for (;;) {
-      const bool last_pass = !request_.follow || is_final(task_.status) || stopping_;
+      const bool last_pass = !request_.follow || sdk::is_final(task_.status) || stopping_;
       if (!copy_new_bytes(log_file(state_dir_, task_, request_.stderr_stream), offset, out) || last_pass) return;
       std::this_thread::sleep_for(kPollInterval);
       auto latest = find_task(store_, request_.run_id, request_.task);

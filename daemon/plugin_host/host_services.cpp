@@ -48,12 +48,29 @@ void PluginContext::log(void* host_ptr, weft_log_level level, weft_str message) 
 
 void PluginContext::task_event(void* host_ptr, const weft_task_event* e) {
   const auto* self = static_cast<PluginContext*>(host_ptr);
-  if (e == nullptr || e->struct_size < sizeof(weft_task_event)) {
-    spdlog::error("[{}] reported a malformed task event; ignored", self->plugin_name_);
+  // Any size from 2.0's on: a field added later is read only where it is there.
+  if (e == nullptr) {
+    spdlog::error("[{}] reported a task event without the event; ignored", self->plugin_name_);
     return;
   }
-  self->services_.deliver(TaskEvent{e->kind, std::string(view(e->task_key)), std::string(view(e->external_id)),
-                                    e->exit_code, std::string(view(e->output_json)), std::string(view(e->error))});
+  if (e->struct_size < WEFT_TASK_EVENT_SIZE_2_0) {
+    spdlog::error("[{}] reported a task event of {} bytes, at least {} (ABI {}.0) are needed; ignored",
+                  self->plugin_name_, e->struct_size, WEFT_TASK_EVENT_SIZE_2_0, WEFT_ABI_MAJOR);
+    return;
+  }
+  if (e->kind != WEFT_EVENT_STARTED && e->kind != WEFT_EVENT_FINISHED && e->kind != WEFT_EVENT_LOST) {
+    spdlog::error("[{}] reported a task event of unknown kind {} for task {}; ignored", self->plugin_name_, e->kind,
+                  view(e->task_key));
+    return;
+  }
+  TaskEvent event;
+  event.kind = static_cast<weft_task_event_kind>(e->kind);
+  event.task_key = view(e->task_key);
+  event.external_id = view(e->external_id);
+  event.exit_code = e->exit_code;
+  event.output_json = view(e->output_json);
+  event.error = view(e->error);
+  self->services_.deliver(std::move(event));
 }
 
 // The descriptor borrows the plugin's fd: release() hands it back instead of

@@ -18,7 +18,7 @@ namespace weft::daemon {
 
 // A weft_task_event, owned.
 struct TaskEvent {
-  weft_task_event_kind kind = WEFT_TASK_FINISHED;
+  weft_task_event_kind kind = WEFT_EVENT_FINISHED;
   std::string task_key;
   std::string external_id;
   int32_t exit_code = 0;

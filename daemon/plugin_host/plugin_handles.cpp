@@ -1,7 +1,5 @@
 #include "plugin_host/plugin_handles.hpp"
 
-#include "core/json_text.hpp"
-
 #include <weft/sdk/plugin.hpp>
 
 namespace weft::daemon {
@@ -46,33 +44,45 @@ std::vector<Problem> NodeTypeHandle::validate(const nlohmann::json& params) cons
   return problems;
 }
 
-Result<nlohmann::json> NodeTypeHandle::call_with_output(
-    const char* what, weft_status (*fn)(void*, weft_str, const weft_sink*, weft_error*), const std::string& input) {
-  std::string output;
-  const weft_sink sink{&output,
-                       [](void* p, const char* data, size_t len) { static_cast<std::string*>(p)->append(data, len); }};
-  weft_error err;
-  const weft_status status = call_plugin([&](weft_error* e) { return fn(node_, str(input), &sink, e); }, err);
+Result<sdk::Plan> NodeTypeHandle::decided(const char* what, weft_status status, const weft_error& err,
+                                          sdk::PlanCollector& out) const {
   if (status != WEFT_OK) {
     return fail(code_of(status), "node type '" + type_name_ + "' failed to " + what + ": " + err.message);
   }
-  auto parsed = parse_json(output);
-  if (!parsed || !parsed->is_object()) {
-    return fail(ErrorCode::internal,
-                "node type '" + type_name_ + "' answered " + what + " with something that is not a JSON object");
+  try {
+    return out.take();
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::internal, "node type '" + type_name_ + "' answered " + what + " wrongly: " + e.what());
   }
-  return std::move(*parsed);
 }
 
-Result<nlohmann::json> NodeTypeHandle::plan(const std::string& request_json) {
-  return call_with_output("plan", vtable_->plan, request_json);
+Result<sdk::Plan> NodeTypeHandle::plan(const sdk::TaskSpec& task) {
+  const sdk::AbiTaskSpec abi(task);
+  sdk::PlanCollector out;
+  weft_error err;
+  const weft_status status =
+      call_plugin([&](weft_error* e) { return vtable_->plan(node_, abi.get(), out.get(), e); }, err);
+  return decided("plan", status, err, out);
 }
 
-Result<nlohmann::json> NodeTypeHandle::finish(const std::string& result_json) {
-  return call_with_output("finish", vtable_->finish, result_json);
+Result<sdk::Plan> NodeTypeHandle::finish(const sdk::TaskResult& result) {
+  if (vtable_->finish == nullptr) {
+    try {
+      return sdk::default_finish(result);
+    } catch (const std::exception& e) {
+      return fail(ErrorCode::internal, std::string("the task's output is not JSON: ") + e.what());
+    }
+  }
+  const sdk::AbiTaskResult abi(result);
+  sdk::PlanCollector out;
+  weft_error err;
+  const weft_status status =
+      call_plugin([&](weft_error* e) { return vtable_->finish(node_, abi.get(), out.get(), e); }, err);
+  return decided("finish", status, err, out);
 }
 
 Status NodeTypeHandle::cancel(std::string_view task_key) {
+  if (vtable_->cancel == nullptr) return Done{};
   weft_error err;
   const weft_status status = call_plugin([&](weft_error* e) { return vtable_->cancel(node_, str(task_key), e); }, err);
   if (status != WEFT_OK) return fail(code_of(status), err.message);
@@ -89,10 +99,10 @@ ExecutorHandle::ExecutorHandle(std::shared_ptr<const LoadedLibrary> library, con
 
 ExecutorHandle::~ExecutorHandle() { vtable_->destroy(executor_); }
 
-Status ExecutorHandle::start(const std::string& spec_json) {
+Status ExecutorHandle::start(const sdk::TaskSpec& task) {
+  const sdk::AbiTaskSpec abi(task);
   weft_error err;
-  const weft_status status =
-      call_plugin([&](weft_error* e) { return vtable_->start(executor_, str(spec_json), e); }, err);
+  const weft_status status = call_plugin([&](weft_error* e) { return vtable_->start(executor_, abi.get(), e); }, err);
   if (status != WEFT_OK) return fail(code_of(status), err.message);
   return Done{};
 }
@@ -105,10 +115,14 @@ Status ExecutorHandle::cancel(std::string_view task_key) {
   return Done{};
 }
 
-Status ExecutorHandle::recover(const std::string& spec_json, std::string_view external_id) {
+Status ExecutorHandle::recover(const sdk::TaskSpec& task, std::string_view external_id) {
+  if (vtable_->recover == nullptr) {
+    return fail(ErrorCode::unavailable, "executor '" + name_ + "' cannot take tasks back after a restart");
+  }
+  const sdk::AbiTaskSpec abi(task);
   weft_error err;
   const weft_status status =
-      call_plugin([&](weft_error* e) { return vtable_->recover(executor_, str(spec_json), str(external_id), e); }, err);
+      call_plugin([&](weft_error* e) { return vtable_->recover(executor_, abi.get(), str(external_id), e); }, err);
   if (status != WEFT_OK) return fail(code_of(status), err.message);
   return Done{};
 }

@@ -8,6 +8,8 @@
 #include "plugin_host/host_services.hpp"
 #include "plugin_host/loaded_library.hpp"
 
+#include <weft/sdk/task.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <memory>
@@ -27,15 +29,14 @@ class NodeTypeHandle {
   const std::string& type_name() const { return type_name_; }
   // Any thread. A failing plugin shows as one problem at "".
   std::vector<Problem> validate(const nlohmann::json& params) const;
-  // Event loop thread. The plan or finish object the plugin wrote (see weft_node_vtable).
-  Result<nlohmann::json> plan(const std::string& request_json);
-  Result<nlohmann::json> finish(const std::string& result_json);
+  // Event loop thread, all three. What the node type decided (see weft_node_vtable);
+  // finish applies the ABI's default for a node type without one.
+  Result<sdk::Plan> plan(const sdk::TaskSpec& task);
+  Result<sdk::Plan> finish(const sdk::TaskResult& result);
   Status cancel(std::string_view task_key);
 
  private:
-  Result<nlohmann::json> call_with_output(const char* what,
-                                          weft_status (*fn)(void*, weft_str, const weft_sink*, weft_error*),
-                                          const std::string& input);
+  Result<sdk::Plan> decided(const char* what, weft_status status, const weft_error& err, sdk::PlanCollector& out) const;
 
   std::shared_ptr<const LoadedLibrary> library_;  // first: keeps the code mapped
   const weft_node_vtable* vtable_;
@@ -53,10 +54,10 @@ class ExecutorHandle {
   ExecutorHandle& operator=(const ExecutorHandle&) = delete;
 
   const std::string& name() const { return name_; }
-  // Event loop thread, all three.
-  Status start(const std::string& spec_json);
+  // Event loop thread, all three. recover fails for an executor that has none.
+  Status start(const sdk::TaskSpec& task);
   Status cancel(std::string_view task_key);
-  Status recover(const std::string& spec_json, std::string_view external_id);
+  Status recover(const sdk::TaskSpec& task, std::string_view external_id);
 
  private:
   std::shared_ptr<const LoadedLibrary> library_;  // first: keeps the code mapped

@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 namespace weft::daemon {
 
@@ -21,7 +24,13 @@ struct Refusal {
   std::string reason;
 };
 
-const char* kind_name(weft_plugin_kind kind) {
+std::string abi_text(uint32_t major, uint32_t minor) { return std::to_string(major) + "." + std::to_string(minor); }
+
+const std::string kHostAbi = abi_text(WEFT_ABI_MAJOR, WEFT_ABI_MINOR);
+// The first minor of this major, whose struct sizes are the least the host accepts.
+const std::string kFirstAbiOfMajor = abi_text(WEFT_ABI_MAJOR, 0);
+
+const char* kind_name(int32_t kind) {
   switch (kind) {
     case WEFT_KIND_NODE: return "node";
     case WEFT_KIND_EXECUTOR: return "executor";
@@ -30,13 +39,58 @@ const char* kind_name(weft_plugin_kind kind) {
   return "unknown";
 }
 
-size_t required_vtable_size(weft_plugin_kind kind) {
+// The least function table a factory of `kind` may have: the one of ABI 2.0.
+// 0 for a kind this host does not know.
+size_t vtable_size_2_0(int32_t kind) {
   switch (kind) {
-    case WEFT_KIND_NODE: return sizeof(weft_node_vtable);
-    case WEFT_KIND_EXECUTOR: return sizeof(weft_executor_vtable);
-    case WEFT_KIND_STORAGE: return sizeof(weft_store_vtable);
+    case WEFT_KIND_NODE: return WEFT_NODE_VTABLE_SIZE_2_0;
+    case WEFT_KIND_EXECUTOR: return WEFT_EXECUTOR_VTABLE_SIZE_2_0;
+    case WEFT_KIND_STORAGE: return WEFT_STORE_VTABLE_SIZE_2_0;
   }
   return 0;
+}
+
+// The functions of a factory's table that the host calls without checking
+// and that are NULL. The ABI's optional ones (node finish and cancel,
+// executor recover) are checked where they are called instead.
+std::vector<std::string> missing_required_functions(const weft_factory& f) {
+  std::vector<std::string> missing;
+  const auto need = [&](bool present, const char* name) {
+    if (!present) missing.emplace_back(name);
+  };
+  switch (f.kind) {
+    case WEFT_KIND_NODE: {
+      const auto& vt = *static_cast<const weft_node_vtable*>(f.vtable);
+      need(vt.create != nullptr, "create");
+      need(vt.destroy != nullptr, "destroy");
+      need(vt.validate != nullptr, "validate");
+      need(vt.plan != nullptr, "plan");
+      break;
+    }
+    case WEFT_KIND_EXECUTOR: {
+      const auto& vt = *static_cast<const weft_executor_vtable*>(f.vtable);
+      need(vt.create != nullptr, "create");
+      need(vt.destroy != nullptr, "destroy");
+      need(vt.start != nullptr, "start");
+      need(vt.cancel != nullptr, "cancel");
+      break;
+    }
+    case WEFT_KIND_STORAGE: {
+      const auto& vt = *static_cast<const weft_store_vtable*>(f.vtable);
+      need(vt.open != nullptr, "open");
+      need(vt.close != nullptr, "close");
+      need(vt.schema_version != nullptr, "schema_version");
+      need(vt.write != nullptr, "write");
+      need(vt.get_workflow != nullptr, "get_workflow");
+      need(vt.list_workflows != nullptr, "list_workflows");
+      need(vt.get_run != nullptr, "get_run");
+      need(vt.list_runs != nullptr, "list_runs");
+      need(vt.list_tasks != nullptr, "list_tasks");
+      need(vt.list_tokens != nullptr, "list_tokens");
+      break;
+    }
+  }
+  return missing;
 }
 
 // Anyone who can write the file or its directory could make weftd run their code.
@@ -98,7 +152,9 @@ Status PluginHost::load(const PluginHostSettings& settings) {
   }
   for (const auto& required : settings.required_plugins) {
     const auto it = std::find_if(infos_.begin(), infos_.end(), [&](const PluginInfo& i) { return i.name == required; });
-    if (it == infos_.end()) return fail(ErrorCode::unavailable, "required plugin '" + required + "' was not found");
+    if (it == infos_.end()) {
+      return fail(ErrorCode::unavailable, "required plugin '" + required + "' was not found" + refused_unnamed());
+    }
     if (!it->loaded) {
       return fail(ErrorCode::unavailable, "required plugin '" + required + "' was refused: " + it->error);
     }
@@ -106,7 +162,21 @@ Status PluginHost::load(const PluginHostSettings& settings) {
   return Done{};
 }
 
-// open -> ABI -> factories -> init -> create -> register; any step may refuse.
+// The files refused before they could say which plugin they are (another
+// ABI major, not a plugin, unsafe permissions): one of them may be the
+// required plugin that was not found. "" if there are none.
+std::string PluginHost::refused_unnamed() const {
+  std::vector<std::string> refused;
+  for (const PluginInfo& info : infos_) {
+    if (!info.loaded && info.name == fs::path(info.path).filename().string()) {
+      refused.push_back(info.path + " (" + info.error + ")");
+    }
+  }
+  if (refused.empty()) return "";
+  return fmt::format("; files refused before they could name their plugin: {}", fmt::join(refused, "; "));
+}
+
+// open -> descriptor (ABI) -> factories -> init -> create -> register; any step may refuse.
 void PluginHost::load_file(const fs::path& path, const PluginHostSettings& settings) {
   PluginInfo info;
   info.name = path.filename().string();
@@ -116,8 +186,7 @@ void PluginHost::load_file(const fs::path& path, const PluginHostSettings& setti
     Loading loading;
     loading.library = open_library(path);
     const weft_plugin_descriptor& d = loading.library->descriptor();
-    describe(d, info);
-    check_abi(d, info);
+    check_descriptor(d, info);
     check_factories(d, info);
     run_init(d, info);
     create_objects(d, settings, info.name, loading);
@@ -152,57 +221,75 @@ std::shared_ptr<const LoadedLibrary> PluginHost::open_library(const fs::path& pa
     throw Refusal{"its entry point threw an exception"};
   }
   if (d == nullptr) throw Refusal{"its entry point returned no descriptor"};
-  constexpr size_t min_descriptor = offsetof(weft_plugin_descriptor, factory_count) + sizeof(size_t);
-  if (d->struct_size < min_descriptor) {
-    throw Refusal{"its descriptor is " + std::to_string(d->struct_size) + " bytes, at least " +
-                  std::to_string(min_descriptor) + " are needed"};
-  }
   return std::make_shared<const LoadedLibrary>(std::move(lib), path, d);
 }
 
-void PluginHost::describe(const weft_plugin_descriptor& d, PluginInfo& info) {
-  info.abi = std::to_string(d.abi_major) + "." + std::to_string(d.abi_minor);
-  if (d.name != nullptr) info.name = d.name;
-  if (d.version != nullptr) info.version = d.version;
-}
-
-// Same major, and a minor no newer than ours: what the plugin relies on exists here.
-void PluginHost::check_abi(const weft_plugin_descriptor& d, const PluginInfo& info) {
-  const std::string host_abi = std::to_string(WEFT_ABI_MAJOR) + "." + std::to_string(WEFT_ABI_MINOR);
+// The versions first: they are at the same place in every major, so a plugin
+// of another major is refused for its version, and nothing else of its
+// descriptor is read. Of our major, fields are read only as far as its
+// struct_size reaches: any size from 2.0's up is fine, a newer minor's included.
+void PluginHost::check_descriptor(const weft_plugin_descriptor& d, PluginInfo& info) {
+  constexpr size_t versions_end = WEFT_SIZE_THROUGH(weft_plugin_descriptor, abi_minor);
+  if (d.struct_size < versions_end) {
+    throw Refusal{"its descriptor is " + std::to_string(d.struct_size) +
+                  " bytes, too short to hold even the ABI version it was built for"};
+  }
+  info.abi = abi_text(d.abi_major, d.abi_minor);
   if (d.abi_major != WEFT_ABI_MAJOR) {
-    throw Refusal{"it was built for ABI " + info.abi + ", this weftd speaks ABI " + host_abi +
+    throw Refusal{"it was built for ABI " + info.abi + ", this weftd speaks ABI " + kHostAbi +
                   " (the major versions must be equal); rebuild it against this SDK"};
   }
+  if (WEFT_HAS_FIELD(&d, weft_plugin_descriptor, name) && d.name != nullptr) info.name = d.name;
+  if (WEFT_HAS_FIELD(&d, weft_plugin_descriptor, version) && d.version != nullptr) info.version = d.version;
+  // Same major and a minor no newer than ours: what the plugin relies on exists here.
   if (d.abi_minor > WEFT_ABI_MINOR) {
-    throw Refusal{"it was built for ABI " + info.abi + ", newer than this weftd's ABI " + host_abi +
+    throw Refusal{"it was built for ABI " + info.abi + ", newer than this weftd's ABI " + kHostAbi +
                   "; upgrade weftd or build the plugin against an older SDK"};
+  }
+  if (d.struct_size < WEFT_PLUGIN_DESCRIPTOR_SIZE_2_0) {
+    throw Refusal{"its descriptor is " + std::to_string(d.struct_size) + " bytes, at least " +
+                  std::to_string(WEFT_PLUGIN_DESCRIPTOR_SIZE_2_0) + " (ABI " + kFirstAbiOfMajor + ") are needed"};
   }
 }
 
-// Every factory well-formed and every type name free, before anything is created.
+// Every factory well-formed and every type name free, before anything is
+// created. Each struct may be larger than its 2.0 size (a later minor), never smaller.
 void PluginHost::check_factories(const weft_plugin_descriptor& d, PluginInfo& info) const {
+  if (d.factory_count > 0 && d.factories == nullptr) {
+    throw Refusal{"its descriptor counts " + std::to_string(d.factory_count) + " factories but has no list of them"};
+  }
   for (size_t i = 0; i < d.factory_count; ++i) {
-    const weft_factory& f = d.factories[i];
-    const std::string which = "factory " + std::to_string(i);
-    if (f.struct_size < sizeof(weft_factory)) {
-      throw Refusal{which + " is " + std::to_string(f.struct_size) + " bytes, " + std::to_string(sizeof(weft_factory)) +
-                    " are needed"};
+    const weft_factory* f = d.factories[i];
+    std::string which = "factory " + std::to_string(i);
+    if (f == nullptr) throw Refusal{which + " is a null pointer"};
+    if (WEFT_HAS_FIELD(f, weft_factory, type_name) && f->type_name != nullptr) {
+      which += std::string(" ('") + f->type_name + "')";
     }
-    const size_t needed = required_vtable_size(f.kind);
-    if (needed == 0) throw Refusal{which + " has an unknown kind"};
-    if (f.type_name == nullptr || f.vtable == nullptr) throw Refusal{which + " has no name or function table"};
-    const std::string provided = std::string(kind_name(f.kind)) + "/" + f.type_name;
-    const size_t size = *static_cast<const size_t*>(f.vtable);
+    if (f->struct_size < WEFT_FACTORY_SIZE_2_0) {
+      throw Refusal{which + " is " + std::to_string(f->struct_size) + " bytes, at least " +
+                    std::to_string(WEFT_FACTORY_SIZE_2_0) + " (ABI " + kFirstAbiOfMajor + ") are needed"};
+    }
+    const size_t needed = vtable_size_2_0(f->kind);
+    if (needed == 0) throw Refusal{which + " has an unknown kind " + std::to_string(f->kind)};
+    if (f->type_name == nullptr || f->vtable == nullptr)
+      throw Refusal{which + " has no type name or no function table"};
+    const std::string provided = std::string(kind_name(f->kind)) + "/" + f->type_name;
+    const size_t size = *static_cast<const size_t*>(f->vtable);  // every table begins with struct_size
     if (size < needed) {
-      throw Refusal{provided + " has a function table of " + std::to_string(size) + " bytes, " +
-                    std::to_string(needed) + " are needed"};
+      throw Refusal{provided + " has a function table of " + std::to_string(size) + " bytes, at least " +
+                    std::to_string(needed) + " (ABI " + kFirstAbiOfMajor + ") are needed"};
+    }
+    const std::vector<std::string> missing = missing_required_functions(*f);
+    if (!missing.empty()) {
+      throw Refusal{provided + " leaves the required function" + (missing.size() > 1 ? "s " : " ") +
+                    fmt::format("{}", fmt::join(missing, ", ")) + " NULL"};
     }
     const auto owner = std::find_if(infos_.begin(), infos_.end(), [&](const PluginInfo& p) {
       return p.loaded && std::find(p.provides.begin(), p.provides.end(), provided) != p.provides.end();
     });
     if (owner != infos_.end()) throw Refusal{provided + " is already provided by " + owner->path};
     info.provides.push_back(provided);
-    if (info.kind.empty()) info.kind = kind_name(f.kind);
+    if (info.kind.empty()) info.kind = kind_name(f->kind);
   }
 }
 
@@ -220,7 +307,7 @@ void PluginHost::run_init(const weft_plugin_descriptor& d, const PluginInfo& inf
 void PluginHost::create_objects(const weft_plugin_descriptor& d, const PluginHostSettings& settings,
                                 const std::string& plugin_name, Loading& loading) {
   for (size_t i = 0; i < d.factory_count; ++i) {
-    const weft_factory& f = d.factories[i];
+    const weft_factory& f = *d.factories[i];
     const std::string type = f.type_name;
     if (f.kind == WEFT_KIND_STORAGE) {
       loading.storage.emplace_back(type,

@@ -6,6 +6,11 @@
 // plugin leaves nothing registered, is logged with the reason, and is listed
 // with status "rejected". The first plugin to provide a type name keeps it.
 //
+// ABI versions: a plugin of this major and any minor up to this weftd's loads;
+// every struct it fills may be larger than its 2.0 size (WEFT_*_SIZE_2_0),
+// never smaller, and is read only as far as its struct_size reaches. The
+// functions the ABI calls optional may be NULL; the handles check them.
+//
 // Threading: load() runs before the daemon serves; afterwards the registry is
 // read-only and may be read from any thread.
 #pragma once
@@ -60,12 +65,12 @@ class PluginHost final : public NodeCatalog {
 
   void load_file(const std::filesystem::path& path, const PluginHostSettings& settings);
   static std::shared_ptr<const LoadedLibrary> open_library(const std::filesystem::path& path);
-  static void describe(const weft_plugin_descriptor& descriptor, PluginInfo& info);
-  static void check_abi(const weft_plugin_descriptor& descriptor, const PluginInfo& info);
+  static void check_descriptor(const weft_plugin_descriptor& descriptor, PluginInfo& info);
   void check_factories(const weft_plugin_descriptor& descriptor, PluginInfo& info) const;
   void run_init(const weft_plugin_descriptor& descriptor, const PluginInfo& info);
   void create_objects(const weft_plugin_descriptor& descriptor, const PluginHostSettings& settings,
                       const std::string& plugin_name, Loading& loading);
+  std::string refused_unnamed() const;
 
   HostServices& services_;
   std::vector<PluginInfo> infos_;

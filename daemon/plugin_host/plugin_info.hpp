@@ -7,7 +7,8 @@
 namespace weft::daemon {
 
 struct PluginInfo {
-  std::string name;                   // the plugin's own name, or the file name if it has none
+  std::string name;                   // the plugin's own name, or the file name if it has none or
+                                      // was refused before it could be read (e.g. another ABI major)
   std::string kind;                   // "node", "executor", "storage" (of its first factory), or "" if unknown
   std::string version;                // the plugin's version, "" if unknown
   std::string abi;                    // "major.minor" the plugin was built for, "" if unknown

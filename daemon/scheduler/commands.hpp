@@ -6,6 +6,8 @@
 
 #include "core/result.hpp"
 
+#include <weft/sdk/status.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -29,7 +31,7 @@ struct RunRequest {
 
 struct RunCreated {
   std::string id;
-  std::string status;
+  sdk::RunStatus status = sdk::RunStatus::queued;
   bool created = false;  // false: an earlier run with the same idempotency key
 };
 

@@ -17,7 +17,10 @@ using nlohmann::json;
 
 namespace {
 
-json index_value(int64_t index) { return index < 0 ? json() : json(index); }
+// The workflow's resource hints (validated when it was stored), typed.
+sdk::Resources resource_hints(const json& resources) {
+  return {resources.value("cpus", 0.0), resources.value("memory_mb", int64_t{0}), resources.value("gpus", 0)};
+}
 
 std::string describe(const TaskState& t) {
   return "run " + t.run->id + " task " + t.node->spec->id + (t.index >= 0 ? "[" + std::to_string(t.index) + "]" : "");
@@ -31,8 +34,6 @@ std::chrono::milliseconds backoff(const RetryPolicy& policy, int attempt) {
   const double jitter = std::uniform_real_distribution<double>(0.8, 1.2)(random);
   return std::chrono::milliseconds(static_cast<int64_t>(base * jitter * 1000));
 }
-
-std::string error_text(const json& error) { return error.is_string() ? error.get<std::string>() : error.dump(); }
 
 bool failed_status(TaskStatus s) {
   return s == TaskStatus::failed || s == TaskStatus::cancelled || s == TaskStatus::upstream_failed;
@@ -190,7 +191,7 @@ void RunScheduler::create_prepared(const std::shared_ptr<PreparedRun>& prepared,
     const auto same = idempotency_in_flight_.find(key);
     if (same != idempotency_in_flight_.end()) {
       const auto run = runs_.find(same->second);
-      const std::string status = run != runs_.end() ? to_string(run->second->status) : "queued";
+      const RunStatus status = run != runs_.end() ? run->second->status : RunStatus::queued;
       return reply(RunCreated{same->second, status, false});
     }
     // Asked again here: a run with this key may have been stored since the
@@ -212,7 +213,7 @@ void RunScheduler::create_prepared(const std::shared_ptr<PreparedRun>& prepared,
   journal_.after_durable([this, id = r.id, key, reply] {
     idempotency_in_flight_.erase(key);
     const auto run = runs_.find(id);
-    reply(RunCreated{id, run != runs_.end() ? to_string(run->second->status) : "queued", true});
+    reply(RunCreated{id, run != runs_.end() ? run->second->status : RunStatus::queued, true});
   });
   spdlog::info("run {} of workflow {} created", r.id, r.workflow->name);
   if (prepared->start) start(r);
@@ -236,11 +237,12 @@ Status RunScheduler::start_created(const std::string& run_id) {
   if (it == runs_.end()) {
     const auto stored = store_.get_run(run_id);
     if (!stored) return fail(ErrorCode::not_found, "no run '" + run_id + "'");
-    return fail(ErrorCode::conflict, "run " + run_id + " is " + stored->status + ", not created");
+    return fail(ErrorCode::conflict,
+                "run " + run_id + " is " + std::string(to_string(stored->status)) + ", not created");
   }
   RunState& run = *it->second;
   if (run.status != RunStatus::created) {
-    return fail(ErrorCode::conflict, "run " + run_id + " is " + to_string(run.status) + ", not created");
+    return fail(ErrorCode::conflict, "run " + run_id + " is " + std::string(to_string(run.status)) + ", not created");
   }
   run.status = RunStatus::queued;
   start(run);
@@ -252,7 +254,7 @@ Status RunScheduler::cancel(const std::string& run_id) {
   if (it == runs_.end() || is_final(it->second->status)) {
     const auto stored = store_.get_run(run_id);
     if (!stored) return fail(ErrorCode::not_found, "no run '" + run_id + "'");
-    return fail(ErrorCode::conflict, "run " + run_id + " has already " + stored->status);
+    return fail(ErrorCode::conflict, "run " + run_id + " has already " + std::string(to_string(stored->status)));
   }
   RunState& run = *it->second;
   if (run.cancelling) return Done{};
@@ -284,20 +286,19 @@ void RunScheduler::retry(const std::string& run_id, const std::function<void(Sta
   }
   const auto stored = store_.get_run(run_id);
   if (!stored) return reply(fail(ErrorCode::not_found, "no run '" + run_id + "'"));
-  if (stored->status == "succeeded") {
+  if (stored->status == RunStatus::succeeded) {
     return reply(fail(ErrorCode::conflict, "run " + run_id + " succeeded; nothing to retry"));
   }
   auto tasks = store_.list_tasks(run_id);
   for (auto& t : tasks) {
-    const auto status = parse_task_status(t.status);
-    if (!status || !failed_status(*status)) continue;
-    t.status = t.index < 0 ? "pending" : "ready";
+    if (!failed_status(t.status)) continue;
+    t.status = t.index < 0 ? TaskStatus::pending : TaskStatus::ready;
     t.error.clear();
     t.exit_code.reset();
     t.finished_at = 0;
   }
   RunRecord record = *stored;
-  record.status = "running";
+  record.status = RunStatus::running;
   record.error.clear();
   record.finished_at = 0;
   auto restored = restore(record, tasks);
@@ -333,7 +334,7 @@ void RunScheduler::recover() {
       spdlog::error("run {} cannot be resumed and is marked failed: {}", record.id, restored.failure().message);
       WriteBatch batch;
       batch.runs.push_back(record);
-      batch.runs.back().status = to_string(RunStatus::failed);
+      batch.runs.back().status = RunStatus::failed;
       batch.runs.back().error = "cannot be resumed after a restart: " + restored.failure().message;
       batch.runs.back().finished_at = now_ms();
       journal_.write(std::move(batch), [id = record.id](const std::string& error) {
@@ -353,7 +354,7 @@ Result<std::unique_ptr<RunState>> RunScheduler::restore(const RunRecord& record,
   if (!parsed) return parsed.failure();
   auto run = std::make_unique<RunState>(record.id, std::make_shared<const Workflow>(std::move(parsed.value())),
                                         record.version);
-  run->status = parse_run_status(record.status).value_or(RunStatus::running);
+  run->status = record.status;
   run->params = json::parse(record.params_json.empty() ? "{}" : record.params_json, nullptr, false);
   run->params_text = record.params_json;
   run->document_text = record.document_json;
@@ -373,7 +374,7 @@ Result<std::unique_ptr<RunState>> RunScheduler::restore(const RunRecord& record,
       task->node = node;
       task->index = t.index;
     }
-    task->status = parse_task_status(t.status).value_or(TaskStatus::pending);
+    task->status = t.status;
     task->attempt = t.attempt;
     task->exit_code = t.exit_code;
     task->executor = t.executor;
@@ -430,27 +431,7 @@ void RunScheduler::resume(RunState& run) {
         case TaskStatus::ready:
         case TaskStatus::retrying: make_ready(*task); break;
         case TaskStatus::dispatched:
-        case TaskStatus::running: {
-          ExecutorHandle* executor = task->executor.empty() ? nullptr : plugins_.executor(task->executor);
-          if (executor == nullptr) {
-            lose(*task, "weftd restarted while the task ran, and its executor '" + task->executor + "' is gone");
-            break;
-          }
-          take_slot(*task);
-          active_[task->key()] = task;
-          const auto files = task_files(settings_.state_dir, run.id, node.spec->id, task->index, task->attempt);
-          const json spec = {{"task_key", task->key()},
-                             {"run_id", run.id},
-                             {"node", node.spec->id},
-                             {"index", index_value(task->index)},
-                             {"attempt", task->attempt},
-                             {"stdout_path", files.stdout_path.string()},
-                             {"stderr_path", files.stderr_path.string()},
-                             {"output_path", files.output_path.string()}};
-          const Status recovered = executor->recover(spec.dump(), task->external_id);
-          if (!recovered) lose(*task, recovered.failure().message);
-          break;
-        }
+        case TaskStatus::running: recover_task(*task); break;
         default: break;
       }
     }
@@ -595,83 +576,107 @@ void RunScheduler::pump() {
 
 void RunScheduler::dispatch(TaskState& task) {
   NodeState& node = *task.node;
-  RunState& run = *task.run;
   ++task.attempt;
   task.error.clear();
   task.exit_code.reset();
   task.external_id.clear();
   task.timed_out = false;
   take_slot(task);
+  auto planned = plan_attempt(task);
+  if (!planned) return fail_attempt(task, planned.failure().message);
+  task.started_at = now_ms();  // executors report their own start; inline work starts now
+  sdk::Plan& plan = planned.value();
+  switch (plan.kind) {
+    case WEFT_PLAN_OUTPUT: return succeed(task, std::move(plan.output));
+    case WEFT_PLAN_FAILED: return fail_attempt(task, std::move(plan.error));
+    case WEFT_PLAN_PENDING:
+      task.status = TaskStatus::running;
+      journal_.mark(task);
+      active_[task.key()] = &task;
+      arm_timeout(task);
+      return;
+    case WEFT_PLAN_COMMAND: task.spec->command = std::move(plan.command); return launch(task);
+  }
+  fail_attempt(task, "node type '" + node.spec->type + "' decided a plan of unknown kind");
+}
+
+// Renders the attempt's params and asks the node type what to do with them;
+// task.spec holds the attempt from here until it ends.
+Result<sdk::Plan> RunScheduler::plan_attempt(TaskState& task) {
+  const NodeState& node = *task.node;
+  const RunState& run = *task.run;
+  NodeTypeHandle* type = plugins_.node_type(node.spec->type);
+  if (type == nullptr) return fail(ErrorCode::unavailable, "node type '" + node.spec->type + "' is not loaded");
   const TaskScope scope(run, task.item, static_cast<size_t>(std::max<int64_t>(task.index, 0)));
   auto params = node.spec->params_template->render(task.index >= 0 ? static_cast<const Scope&>(scope) : run);
-  if (!params) return fail_attempt(task, params.failure().message);
-  task.params = std::move(params.value());
-  NodeTypeHandle* type = plugins_.node_type(node.spec->type);
-  if (type == nullptr) return fail_attempt(task, "node type '" + node.spec->type + "' is not loaded");
-  const std::string key = task.key();
-  const json request = {{"task_key", key},
-                        {"run_id", run.id},
-                        {"workflow", run.workflow->name},
-                        {"node", node.spec->id},
-                        {"index", index_value(task.index)},
-                        {"attempt", task.attempt},
-                        {"params", task.params},
-                        {"executor", node.spec->executor},
-                        {"resources", node.spec->resources},
-                        {"timeout_s", node.spec->timeout_s ? json(*node.spec->timeout_s) : json()}};
-  auto plan = type->plan(request.dump());
-  if (!plan) return fail_attempt(task, plan.failure().message);
-  task.started_at = now_ms();  // executors report their own start; inline work starts now
-  if (plan->contains("output")) return succeed(task, std::move((*plan)["output"]));
-  if (plan->contains("error")) return fail_attempt(task, error_text((*plan)["error"]));
-  if (plan->contains("pending")) {
-    task.status = TaskStatus::running;
-    journal_.mark(task);
-    active_[key] = &task;
-    arm_timeout(task);
-    return;
-  }
-  if (!plan->contains("task") || !(*plan)["task"].is_object()) {
-    return fail_attempt(task, "node type '" + node.spec->type + "' planned neither an output, an error nor a task");
-  }
-  launch(task, std::move((*plan)["task"]));
+  if (!params) return params.failure();
+  const auto files = task_files(settings_.state_dir, run.id, node.spec->id, task.index, task.attempt);
+  auto spec = std::make_unique<sdk::TaskSpec>();
+  spec->task_key = task.key();
+  spec->run_id = run.id;
+  spec->workflow = run.workflow->name;
+  spec->node = node.spec->id;
+  if (task.index >= 0) spec->index = task.index;
+  spec->attempt = task.attempt;
+  spec->executor = node.spec->executor;
+  spec->params = std::move(params.value());
+  spec->resources = resource_hints(node.spec->resources);
+  spec->timeout_s = node.spec->timeout_s.value_or(0);
+  spec->stdout_path = files.stdout_path.string();
+  spec->stderr_path = files.stderr_path.string();
+  spec->output_path = files.output_path.string();
+  task.spec = std::move(spec);
+  return type->plan(*task.spec);
 }
 
 // Records the task as dispatched, and starts it once that is stored.
-void RunScheduler::launch(TaskState& task, json spec) {
+void RunScheduler::launch(TaskState& task) {
   NodeState& node = *task.node;
-  RunState& run = *task.run;
   ExecutorHandle* executor = plugins_.executor(node.spec->executor);
   if (executor == nullptr) return fail_attempt(task, "executor '" + node.spec->executor + "' is not loaded");
-  const auto files = task_files(settings_.state_dir, run.id, node.spec->id, task.index, task.attempt);
   const std::string key = task.key();
-  spec["task_key"] = key;
-  spec["run_id"] = run.id;
-  spec["node"] = node.spec->id;
-  spec["index"] = index_value(task.index);
-  spec["attempt"] = task.attempt;
-  spec["resources"] = node.spec->resources;
-  spec["stdout_path"] = files.stdout_path.string();
-  spec["stderr_path"] = files.stderr_path.string();
-  spec["output_path"] = files.output_path.string();
   task.status = TaskStatus::dispatched;
   task.executor = node.spec->executor;
   journal_.mark(task);
   active_[key] = &task;
-  journal_.after_durable([this, &task, executor, key, text = spec.dump()] {
+  journal_.after_durable([this, &task, executor, key] {
     if (task.status != TaskStatus::dispatched || task.key() != key) return;
     if (task.cancel_requested) {
       active_.erase(key);
       release_slot(task);
       return settle(task, TaskStatus::cancelled);
     }
-    const Status started = executor->start(text);
+    const Status started = executor->start(*task.spec);
     if (!started) {
       active_.erase(key);
       return fail_attempt(task, started.failure().message);
     }
     arm_timeout(task);
   });
+}
+
+// After a restart, a task its executor may still be running: planned again
+// (plans that run a command are deterministic) to rebuild the spec, and
+// handed back to the executor, which reports its end or that it lost it.
+void RunScheduler::recover_task(TaskState& task) {
+  ExecutorHandle* executor = task.executor.empty() ? nullptr : plugins_.executor(task.executor);
+  if (executor == nullptr) {
+    return lose(task, "weftd restarted while the task ran, and its executor '" + task.executor + "' is gone");
+  }
+  take_slot(task);
+  auto planned = plan_attempt(task);
+  if (!planned || planned->kind != WEFT_PLAN_COMMAND) {
+    return lose(task, "weftd restarted while the task ran, and planning it again gave no command: " +
+                          (planned ? std::string("the node type decided otherwise") : planned.failure().message));
+  }
+  task.spec->command = std::move(planned->command);
+  const std::string key = task.key();
+  active_[key] = &task;
+  const Status recovered = executor->recover(*task.spec, task.external_id);
+  if (!recovered) {
+    active_.erase(key);
+    lose(task, recovered.failure().message);
+  }
 }
 
 void RunScheduler::post_task_event(TaskEvent event) {
@@ -686,7 +691,7 @@ void RunScheduler::on_task_event(const TaskEvent& event) {
   }
   TaskState& task = *it->second;
   switch (event.kind) {
-    case WEFT_TASK_STARTED:
+    case WEFT_EVENT_STARTED:
       // Stored with the next batch rather than in one of its own: a short
       // task's end usually follows within milliseconds, and one commit per
       // task, not two, is what keeps chains fast. If weftd dies first, the
@@ -696,8 +701,8 @@ void RunScheduler::on_task_event(const TaskEvent& event) {
       task.started_at = now_ms();
       journal_.mark_soon(task);
       return;
-    case WEFT_TASK_FINISHED: active_.erase(it); return on_finished(task, event);
-    case WEFT_TASK_LOST: active_.erase(it); return lose(task, event.error);
+    case WEFT_EVENT_FINISHED: active_.erase(it); return on_finished(task, event);
+    case WEFT_EVENT_LOST: active_.erase(it); return lose(task, event.error);
   }
 }
 
@@ -713,20 +718,17 @@ void RunScheduler::on_finished(TaskState& task, const TaskEvent& event) {
     return fail_attempt(task,
                         "timed out after " + std::to_string(static_cast<int64_t>(*task.node->spec->timeout_s)) + " s");
   }
-  json output;
   if (!event.output_json.empty()) {
     auto parsed = parse_json(event.output_json);
     if (!parsed) return fail_attempt(task, "the task's output is " + parsed.failure().message);
-    output = std::move(*parsed);
   }
   NodeTypeHandle* type = plugins_.node_type(task.node->spec->type);
   if (type == nullptr) return fail_attempt(task, "node type '" + task.node->spec->type + "' is not loaded");
-  const json result = {
-      {"params", task.params}, {"exit_code", event.exit_code}, {"output", output}, {"error", event.error}};
-  auto finished = type->finish(result.dump());
+  const sdk::TaskResult result{task.spec.get(), event.exit_code, event.output_json, event.error};
+  auto finished = type->finish(result);
   if (!finished) return fail_attempt(task, finished.failure().message);
-  if (finished->contains("output")) return succeed(task, std::move((*finished)["output"]));
-  fail_attempt(task, error_text(finished->value("error", json("the node type reported no output"))));
+  if (finished->kind == WEFT_PLAN_OUTPUT) return succeed(task, std::move(finished->output));
+  fail_attempt(task, finished->error.empty() ? "the node type reported no output" : std::move(finished->error));
 }
 
 void RunScheduler::succeed(TaskState& task, json output) {
@@ -884,7 +886,9 @@ void RunScheduler::take_slot(TaskState& task) {
   ++running_;
 }
 
+// The attempt is over: its slot is given back, and its spec let go.
 void RunScheduler::release_slot(TaskState& task) {
+  task.spec.reset();
   if (!task.holds_slot) return;
   task.holds_slot = false;
   NodeState& node = *task.node;

@@ -85,7 +85,9 @@ class RunScheduler final : public Commands {
   void schedule_pump();
   void pump();
   void dispatch(TaskState& task);
-  void launch(TaskState& task, nlohmann::json spec);
+  Result<sdk::Plan> plan_attempt(TaskState& task);
+  void launch(TaskState& task);
+  void recover_task(TaskState& task);
   void on_task_event(const TaskEvent& event);
   void on_finished(TaskState& task, const TaskEvent& event);
   void succeed(TaskState& task, nlohmann::json output);

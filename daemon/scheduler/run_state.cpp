@@ -1,51 +1,8 @@
 #include "scheduler/run_state.hpp"
 
-#include <array>
 #include <chrono>
 
 namespace weft::daemon {
-
-namespace {
-
-constexpr std::array<const char*, 10> task_status_names = {"pending",   "ready",          "dispatched", "running",
-                                                           "retrying",  "succeeded",      "failed",     "skipped",
-                                                           "cancelled", "upstream_failed"};
-constexpr std::array<const char*, 6> run_status_names = {"created",   "queued", "running",
-                                                         "succeeded", "failed", "cancelled"};
-
-template <class Enum, size_t N>
-std::optional<Enum> parse_name(const std::array<const char*, N>& names, std::string_view text) {
-  for (size_t i = 0; i < N; ++i) {
-    if (text == names[i]) return static_cast<Enum>(i);
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
-const char* to_string(TaskStatus status) { return task_status_names[static_cast<size_t>(status)]; }
-const char* to_string(RunStatus status) { return run_status_names[static_cast<size_t>(status)]; }
-std::optional<TaskStatus> parse_task_status(std::string_view text) {
-  return parse_name<TaskStatus>(task_status_names, text);
-}
-std::optional<RunStatus> parse_run_status(std::string_view text) {
-  return parse_name<RunStatus>(run_status_names, text);
-}
-
-bool is_final(TaskStatus status) {
-  switch (status) {
-    case TaskStatus::succeeded:
-    case TaskStatus::failed:
-    case TaskStatus::skipped:
-    case TaskStatus::cancelled:
-    case TaskStatus::upstream_failed: return true;
-    default: return false;
-  }
-}
-
-bool is_final(RunStatus status) {
-  return status == RunStatus::succeeded || status == RunStatus::failed || status == RunStatus::cancelled;
-}
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -61,7 +18,7 @@ void TaskState::append_to(WriteBatch& batch) const {
   r.run_id = run->id;
   r.node = node->spec->id;
   r.index = index;
-  r.status = to_string(status);
+  r.status = status;
   r.attempt = attempt;
   r.exit_code = exit_code;
   r.executor = executor;
@@ -100,7 +57,7 @@ void RunState::append_to(WriteBatch& batch) const {
   r.id = id;
   r.workflow = workflow->name;
   r.version = version;
-  r.status = to_string(status);
+  r.status = status;
   r.params_json = params_text;
   r.document_json = document_text;
   r.idempotency_key = idempotency_key;

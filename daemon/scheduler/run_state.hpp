@@ -10,6 +10,9 @@
 #include "workflow/value_path.hpp"
 #include "workflow/workflow.hpp"
 
+#include <weft/sdk/status.hpp>
+#include <weft/sdk/task.hpp>
+
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
@@ -21,26 +24,10 @@
 
 namespace weft::daemon {
 
-enum class TaskStatus {
-  pending,
-  ready,
-  dispatched,
-  running,
-  retrying,
-  succeeded,
-  failed,
-  skipped,
-  cancelled,
-  upstream_failed
-};
-enum class RunStatus { created, queued, running, succeeded, failed, cancelled };
-
-const char* to_string(TaskStatus status);
-const char* to_string(RunStatus status);
-std::optional<TaskStatus> parse_task_status(std::string_view text);
-std::optional<RunStatus> parse_run_status(std::string_view text);
-bool is_final(TaskStatus status);
-bool is_final(RunStatus status);
+using sdk::is_final;
+using sdk::RunStatus;
+using sdk::TaskStatus;
+using sdk::to_string;
 
 int64_t now_ms();
 
@@ -64,9 +51,9 @@ struct TaskState final : Journaled {
   int64_t ready_at = 0;
   int64_t started_at = 0;
   int64_t finished_at = 0;
-  nlohmann::json item;      // the for_each element
-  nlohmann::json params;    // rendered params of the current attempt
-  bool holds_slot = false;  // counted against the node's, run's and daemon's limits
+  nlohmann::json item;                  // the for_each element
+  std::unique_ptr<sdk::TaskSpec> spec;  // the current attempt as planned, while it is under way
+  bool holds_slot = false;              // counted against the node's, run's and daemon's limits
   bool timed_out = false;
   bool cancel_requested = false;
   std::unique_ptr<boost::asio::steady_timer> timer;  // backoff or timeout

@@ -9,11 +9,24 @@ using sdk::str;
 
 namespace {
 
-// Collects what a visitor is handed into C++ records.
+template <class Record>
+struct Collected {
+  std::vector<Record> records;
+  std::string error;  // a record the store handed over could not be read
+};
+
+// A visitor: copies each record the store hands over. Called from inside the
+// plugin, so nothing may be thrown through it; a bad record stops the walk.
 template <class Record, class AbiRecord>
-int collect(void* caller_ptr, const AbiRecord* record) {
-  static_cast<std::vector<Record>*>(caller_ptr)->push_back(sdk::from_abi(*record));
-  return 0;
+int collect(void* caller_ptr, const AbiRecord* record) noexcept {
+  auto* out = static_cast<Collected<Record>*>(caller_ptr);
+  try {
+    out->records.push_back(sdk::from_abi(*record));
+    return 0;
+  } catch (const std::exception& e) {
+    out->error = e.what();
+    return 1;
+  }
 }
 
 void check(weft_status status, const weft_error& err, std::string_view what) {
@@ -23,13 +36,23 @@ void check(weft_status status, const weft_error& err, std::string_view what) {
   throw StoreError(message);
 }
 
+// Runs one read through the plugin: call(visitor, caller_ptr, err) with a
+// visitor for AbiRecord. NOT_FOUND gives no records; any other failure throws.
+template <class Record, class AbiRecord, class Call>
+std::vector<Record> read(std::string_view what, Call call) {
+  Collected<Record> found;
+  weft_error err;
+  const weft_status status =
+      call_plugin([&](weft_error* e) { return call(collect<Record, AbiRecord>, &found, e); }, err);
+  if (status != WEFT_NOT_FOUND) check(status, err, what);
+  if (!found.error.empty()) throw StoreError(std::string(what) + ": the store handed over " + found.error);
+  return std::move(found.records);
+}
+
 template <class Record>
-std::optional<Record> first_or_none(weft_status status, const weft_error& err, std::vector<Record>& found,
-                                    std::string_view what) {
-  if (status == WEFT_NOT_FOUND) return std::nullopt;
-  check(status, err, what);
-  if (found.empty()) return std::nullopt;
-  return std::move(found.front());
+std::optional<Record> first(std::vector<Record> records) {
+  if (records.empty()) return std::nullopt;
+  return std::move(records.front());
 }
 
 }  // namespace
@@ -49,73 +72,41 @@ void StoreClient::write(const WriteBatch& batch) {
 }
 
 std::optional<WorkflowRecord> StoreClient::get_workflow(std::string_view name, int64_t version) const {
-  std::vector<WorkflowRecord> found;
-  weft_error err;
-  const auto status = call_plugin(
-      [&](weft_error* e) {
-        return vtable_->get_workflow(store_, str(name), version, collect<WorkflowRecord, weft_workflow_record>, &found,
-                                     e);
-      },
-      err);
-  return first_or_none(status, err, found, "reading a workflow failed");
+  return first(read<WorkflowRecord, weft_workflow_record>(
+      "reading a workflow failed", [&](auto visit, void* out, weft_error* e) {
+        return vtable_->get_workflow(store_, str(name), version, visit, out, e);
+      }));
 }
 
 std::vector<WorkflowRecord> StoreClient::list_workflows() const {
-  std::vector<WorkflowRecord> found;
-  weft_error err;
-  check(call_plugin(
-            [&](weft_error* e) {
-              return vtable_->list_workflows(store_, collect<WorkflowRecord, weft_workflow_record>, &found, e);
-            },
-            err),
-        err, "listing workflows failed");
-  return found;
+  return read<WorkflowRecord, weft_workflow_record>(
+      "listing workflows failed",
+      [&](auto visit, void* out, weft_error* e) { return vtable_->list_workflows(store_, visit, out, e); });
 }
 
 std::optional<RunRecord> StoreClient::get_run(std::string_view id) const {
-  std::vector<RunRecord> found;
-  weft_error err;
-  const auto status = call_plugin(
-      [&](weft_error* e) { return vtable_->get_run(store_, str(id), collect<RunRecord, weft_run_record>, &found, e); },
-      err);
-  return first_or_none(status, err, found, "reading a run failed");
+  return first(read<RunRecord, weft_run_record>("reading a run failed", [&](auto visit, void* out, weft_error* e) {
+    return vtable_->get_run(store_, str(id), visit, out, e);
+  }));
 }
 
 std::vector<RunRecord> StoreClient::list_runs(const RunFilter& filter) const {
-  std::vector<RunRecord> found;
   const weft_run_filter abi = sdk::to_abi(filter);
-  weft_error err;
-  check(call_plugin(
-            [&](weft_error* e) {
-              return vtable_->list_runs(store_, &abi, collect<RunRecord, weft_run_record>, &found, e);
-            },
-            err),
-        err, "listing runs failed");
-  return found;
+  return read<RunRecord, weft_run_record>("listing runs failed", [&](auto visit, void* out, weft_error* e) {
+    return vtable_->list_runs(store_, &abi, visit, out, e);
+  });
 }
 
 std::vector<TaskRecord> StoreClient::list_tasks(std::string_view run_id) const {
-  std::vector<TaskRecord> found;
-  weft_error err;
-  check(call_plugin(
-            [&](weft_error* e) {
-              return vtable_->list_tasks(store_, str(run_id), collect<TaskRecord, weft_task_record>, &found, e);
-            },
-            err),
-        err, "listing tasks failed");
-  return found;
+  return read<TaskRecord, weft_task_record>("listing tasks failed", [&](auto visit, void* out, weft_error* e) {
+    return vtable_->list_tasks(store_, str(run_id), visit, out, e);
+  });
 }
 
 std::vector<TokenRecord> StoreClient::list_tokens() const {
-  std::vector<TokenRecord> found;
-  weft_error err;
-  check(call_plugin(
-            [&](weft_error* e) {
-              return vtable_->list_tokens(store_, collect<TokenRecord, weft_token_record>, &found, e);
-            },
-            err),
-        err, "listing tokens failed");
-  return found;
+  return read<TokenRecord, weft_token_record>("listing tokens failed", [&](auto visit, void* out, weft_error* e) {
+    return vtable_->list_tokens(store_, visit, out, e);
+  });
 }
 
 }  // namespace weft::daemon

@@ -1,26 +1,28 @@
 /*
  * weft_abi.h compiled as C11 with -Wall -Wextra -Wpedantic -Werror: the header
- * must serve plugins written in plain C. Also records each struct's layout as
- * C sees it, for abi_layout_test.cpp to compare with C++.
+ * must serve plugins written in plain C. Checks the golden 2.0 layout
+ * (abi_golden_2_0.h) at compile time, and records each struct's layout and
+ * each 2.0 field's place as C sees them, for abi_layout_test.cpp to compare
+ * with C++.
+ *
+ * Also compiled, without the test around it, against the frozen 2.0 copy and
+ * the generated next minor (compat/CMakeLists.txt): the frozen copy must
+ * still be 2.0, and the next minor must keep every 2.0 field where it was.
  */
+#include "abi_golden_2_0.h"
 #include "abi_structs.h"
 
-/* Every struct a reader versions by struct_size must begin with it. */
-#define STARTS_WITH_STRUCT_SIZE(T) _Static_assert(offsetof(T, struct_size) == 0, #T " must begin with struct_size");
-STARTS_WITH_STRUCT_SIZE(weft_task_event)
-STARTS_WITH_STRUCT_SIZE(weft_host_api)
-STARTS_WITH_STRUCT_SIZE(weft_node_vtable)
-STARTS_WITH_STRUCT_SIZE(weft_executor_vtable)
-STARTS_WITH_STRUCT_SIZE(weft_workflow_record)
-STARTS_WITH_STRUCT_SIZE(weft_run_record)
-STARTS_WITH_STRUCT_SIZE(weft_task_record)
-STARTS_WITH_STRUCT_SIZE(weft_token_record)
-STARTS_WITH_STRUCT_SIZE(weft_write_batch)
-STARTS_WITH_STRUCT_SIZE(weft_run_filter)
-STARTS_WITH_STRUCT_SIZE(weft_store_vtable)
-STARTS_WITH_STRUCT_SIZE(weft_factory)
-STARTS_WITH_STRUCT_SIZE(weft_plugin_descriptor)
+#include <assert.h>
+#include <stdalign.h>
 
-#define LAYOUT(T) {#T, sizeof(T), _Alignof(T)},
+WEFT_ABI_GOLDEN_2_0(WEFT_GOLDEN_CHECK_FIXED, WEFT_GOLDEN_CHECK_GROWABLE, WEFT_GOLDEN_CHECK_FIELD)
+WEFT_ABI_GOLDEN_2_0_VALUES(WEFT_GOLDEN_CHECK_VALUE)
+
+#define LAYOUT(T) {#T, sizeof(T), alignof(T)},
 const weft_struct_layout weft_layouts_seen_by_c[] = {WEFT_ABI_STRUCTS(LAYOUT)};
 const size_t weft_layouts_seen_by_c_count = sizeof weft_layouts_seen_by_c / sizeof weft_layouts_seen_by_c[0];
+
+#define NO_STRUCT_ROW(...)
+#define FIELD_ROW(T, F, OFFSET, SIZE) {#T, #F, offsetof(T, F), WEFT_GOLDEN_FIELD_SIZE(T, F)},
+const weft_field_layout weft_fields_seen_by_c[] = {WEFT_ABI_GOLDEN_2_0(NO_STRUCT_ROW, NO_STRUCT_ROW, FIELD_ROW)};
+const size_t weft_fields_seen_by_c_count = sizeof weft_fields_seen_by_c / sizeof weft_fields_seen_by_c[0];

@@ -1,18 +1,52 @@
-// The plugin ABI is one set of structs for C and C++ plugins alike: weft_abi.h
-// compiles warning-free as C11 (abi_as_c.c) and as C++20 (here), and both
-// compilers lay every struct out the same way.
+// The plugin ABI is one set of structs for C and C++ plugins alike, laid out
+// as ABI 2.0 fixed them forever: weft_abi.h compiles warning-free as C11
+// (abi_as_c.c) and as C++20 (here), both compilers lay every struct out the
+// same way, and every 2.0 field is where the golden table (abi_golden_2_0.h)
+// says, in literal numbers.
+#include "abi_golden_2_0.h"
 #include "abi_structs.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstddef>
+#include <set>
 #include <span>
 #include <string>
 
 namespace {
 
+// The same assertions as abi_as_c.c, as C++ sees the header.
+WEFT_ABI_GOLDEN_2_0(WEFT_GOLDEN_CHECK_FIXED, WEFT_GOLDEN_CHECK_GROWABLE, WEFT_GOLDEN_CHECK_FIELD)
+WEFT_ABI_GOLDEN_2_0_VALUES(WEFT_GOLDEN_CHECK_VALUE)
+
 #define LAYOUT(T) {#T, sizeof(T), alignof(T)},
 constexpr weft_struct_layout kLayoutsSeenByCxx[] = {WEFT_ABI_STRUCTS(LAYOUT)};
 #undef LAYOUT
+
+// The golden table's literals, as data.
+struct GoldenStruct {
+  const char* name;
+  bool growable;
+  size_t size_2_0;  // the end of the last 2.0 field
+  size_t size;      // sizeof at 2.0
+  size_t alignment;
+};
+#define FIXED_ROW(T, SIZE, ALIGN) {#T, false, SIZE, SIZE, ALIGN},
+#define GROWABLE_ROW(T, SIZE_2_0, SIZE_2_0_VALUE, SIZE, ALIGN) {#T, true, SIZE_2_0_VALUE, SIZE, ALIGN},
+#define NO_ROW(...)
+constexpr GoldenStruct kGoldenStructs[] = {WEFT_ABI_GOLDEN_2_0(FIXED_ROW, GROWABLE_ROW, NO_ROW)};
+#define GOLDEN_FIELD_ROW(T, F, OFFSET, SIZE) {#T, #F, OFFSET, SIZE},
+constexpr weft_field_layout kGoldenFields[] = {WEFT_ABI_GOLDEN_2_0(NO_ROW, NO_ROW, GOLDEN_FIELD_ROW)};
+#define CXX_FIELD_ROW(T, F, OFFSET, SIZE) {#T, #F, offsetof(T, F), WEFT_GOLDEN_FIELD_SIZE(T, F)},
+constexpr weft_field_layout kFieldsSeenByCxx[] = {WEFT_ABI_GOLDEN_2_0(NO_ROW, NO_ROW, CXX_FIELD_ROW)};
+#undef FIXED_ROW
+#undef GROWABLE_ROW
+#undef NO_ROW
+#undef GOLDEN_FIELD_ROW
+#undef CXX_FIELD_ROW
+
+size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
 TEST(AbiLayout, CAndCxxAgreeOnTheSizeAndAlignmentOfEveryStruct) {
   const std::span<const weft_struct_layout> seen_by_c(weft_layouts_seen_by_c, weft_layouts_seen_by_c_count);
@@ -22,6 +56,44 @@ TEST(AbiLayout, CAndCxxAgreeOnTheSizeAndAlignmentOfEveryStruct) {
     EXPECT_EQ(std::string(seen_by_c[i].name), cxx.name);
     EXPECT_EQ(seen_by_c[i].size, cxx.size) << cxx.name;
     EXPECT_EQ(seen_by_c[i].alignment, cxx.alignment) << cxx.name;
+  }
+}
+
+TEST(AbiLayout, CAndCxxPutEveryGoldenFieldAtItsGoldenOffsetAndSize) {
+  const std::span<const weft_field_layout> seen_by_c(weft_fields_seen_by_c, weft_fields_seen_by_c_count);
+  ASSERT_EQ(seen_by_c.size(), std::size(kGoldenFields));
+  ASSERT_EQ(std::size(kFieldsSeenByCxx), std::size(kGoldenFields));
+  for (size_t i = 0; i < seen_by_c.size(); ++i) {
+    const weft_field_layout& golden = kGoldenFields[i];
+    const std::string name = std::string(golden.type) + "." + golden.field;
+    EXPECT_EQ(seen_by_c[i].offset, golden.offset) << name << " as C sees it";
+    EXPECT_EQ(seen_by_c[i].size, golden.size) << name << " as C sees it";
+    EXPECT_EQ(kFieldsSeenByCxx[i].offset, golden.offset) << name << " as C++ sees it";
+    EXPECT_EQ(kFieldsSeenByCxx[i].size, golden.size) << name << " as C++ sees it";
+  }
+}
+
+// The golden table lists every struct of the header, and every 2.0 field of
+// each: its fields follow each other with no gap but alignment padding,
+// start at 0, and end where WEFT_<TYPE>_SIZE_2_0 (or sizeof) says.
+TEST(AbiGolden, TheTableListsEveryStructAndEvery20Field) {
+  std::set<std::string> listed;
+  for (const auto& s : kGoldenStructs) listed.insert(s.name);
+  std::set<std::string> in_header;
+  for (const auto& s : kLayoutsSeenByCxx) in_header.insert(s.name);
+  EXPECT_EQ(listed, in_header);
+
+  for (const GoldenStruct& s : kGoldenStructs) {
+    size_t end = 0;
+    for (const weft_field_layout& f : kGoldenFields) {
+      if (std::string(f.type) != s.name) continue;
+      const size_t alignment = std::min<size_t>(f.size, 8);  // every member is a scalar, pointer, weft_str or char[]
+      EXPECT_EQ(f.offset, end == 0 ? 0 : round_up(end, alignment))
+          << s.name << "." << f.field << ": a field is missing from the table before it";
+      end = f.offset + f.size;
+    }
+    EXPECT_EQ(end, s.size_2_0) << s.name << ": its last 2.0 field is missing from the table";
+    EXPECT_EQ(round_up(end, s.alignment), s.size) << s.name;
   }
 }
 

@@ -1,6 +1,7 @@
 /*
  * Every struct of the plugin ABI, as an X-macro list, so that the C and the
- * C++ side of abi_layout_test walk the same list in the same order.
+ * C++ side of abi_layout_test walk the same list in the same order; and the
+ * tables abi_as_c.c fills with what the C compiler makes of them.
  */
 #ifndef WEFT_SDK_TESTS_ABI_STRUCTS_H
 #define WEFT_SDK_TESTS_ABI_STRUCTS_H
@@ -10,8 +11,13 @@
 #define WEFT_ABI_STRUCTS(X) \
   X(weft_str)               \
   X(weft_error)             \
-  X(weft_sink)              \
   X(weft_problem_sink)      \
+  X(weft_env_var)           \
+  X(weft_command)           \
+  X(weft_task_spec)         \
+  X(weft_plan)              \
+  X(weft_plan_sink)         \
+  X(weft_task_result)       \
   X(weft_task_event)        \
   X(weft_host_api)          \
   X(weft_node_vtable)       \
@@ -32,6 +38,13 @@ typedef struct weft_struct_layout {
   size_t alignment;
 } weft_struct_layout;
 
+typedef struct weft_field_layout {
+  const char* type;
+  const char* field;
+  size_t offset;
+  size_t size;
+} weft_field_layout;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -39,6 +52,9 @@ extern "C" {
 /* The layouts as the C compiler sees them (abi_as_c.c), in list order. */
 extern const weft_struct_layout weft_layouts_seen_by_c[];
 extern const size_t weft_layouts_seen_by_c_count;
+/* Every field of the golden 2.0 table (abi_golden_2_0.h) as C sees it, in table order. */
+extern const weft_field_layout weft_fields_seen_by_c[];
+extern const size_t weft_fields_seen_by_c_count;
 
 #ifdef __cplusplus
 }

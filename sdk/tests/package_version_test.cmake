@@ -1,6 +1,6 @@
 # The installed WeftSDKConfigVersion.cmake, asked as find_package() asks it:
-# WeftSDK's major is the ABI major, so `find_package(WeftSDK 1)` accepts it and
-# `find_package(WeftSDK 2)` refuses it.
+# WeftSDK's major is the ABI major, so `find_package(WeftSDK <ABI major>)`
+# accepts it and `find_package(WeftSDK <ABI major + 1>)` refuses it.
 #   cmake -DVERSION_FILE=<WeftSDKConfigVersion.cmake> -DABI_MAJOR=<n> -P package_version_test.cmake
 cmake_minimum_required(VERSION 3.25)
 function(expect_compatible requested expected)

@@ -64,7 +64,7 @@ class SdkExample : public ::testing::Test {
                          " '-DCMAKE_CXX_FLAGS=-Wall -Wextra -Wpedantic -Werror'"));
     ASSERT_TRUE(succeeds("cmake --build " + quoted(example_build_)));
     make_owner_only_writable(plugin_dir_);
-    make_owner_only_writable(plugin_dir_ / "libweft-node-greet.so.1");
+    make_owner_only_writable(plugin_dir_ / "libweft-node-greet.so.2");
   }
 
   TempDir dir_;

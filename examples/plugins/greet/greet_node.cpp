@@ -3,9 +3,11 @@
 //   params: {"name": string}
 //   output: {"greeting": "hello, <name>"}
 //
-// It runs inline, inside weftd: plan() answers {"output": ...} at once, so no
-// executor and no process is involved. weft/sdk/node_type.hpp lists the other
-// answers plan() may give (a task for an executor, or work that finishes later).
+// It runs inline, inside weftd: plan() decides the output at once
+// (Plan::output_of), so no executor and no process is involved. The other
+// decisions plan() may return are in weft/sdk/task.hpp: Plan::run(Command{...})
+// for the node's executor to run, Plan::failure(why), or Plan::pending() for
+// work the plugin finishes on its own.
 //
 // The SDK turns this C++ class into the C plugin ABI: exceptions thrown here
 // become errors weftd reports, and nothing but C crosses into the daemon, so
@@ -18,7 +20,9 @@
 namespace greet {
 
 using nlohmann::json;
+using weft::sdk::Plan;
 using weft::sdk::Problem;
+using weft::sdk::TaskSpec;
 
 // The params as a JSON Schema, for people and tools; weftd itself checks
 // params by calling validate() below.
@@ -57,14 +61,16 @@ class GreetNode final : public weft::sdk::NodeType {
     return problems;
   }
 
-  // Called on weftd's event loop thread when a greet task is ready, with the
-  // params rendered (templates replaced by values). Keep it quick: the loop
-  // schedules every other task too.
-  json plan(const json& request) override {
-    const json& name = request.at("params").at("name");
-    if (!name.is_string()) return {{"error", "param name must be a string, got " + name.dump()}};
-    host_.debug("greeting " + name.get<std::string>() + " in run " + request.value("run_id", ""));
-    return {{"output", {{"greeting", "hello, " + name.get<std::string>()}}}};
+  // Called on weftd's event loop thread when a greet task is ready. task
+  // names the attempt (run_id, node, attempt, ...) and holds the params
+  // rendered (templates replaced by values). Keep it quick: the loop schedules
+  // every other task too.
+  Plan plan(const TaskSpec& task) override {
+    const auto name = task.params.find("name");
+    if (name == task.params.end()) return Plan::failure("param name is required: who to greet");
+    if (!name->is_string()) return Plan::failure("param name must be a string, got " + name->dump());
+    host_.debug("greeting " + name->get<std::string>() + " in run " + task.run_id);
+    return Plan::output_of({{"greeting", "hello, " + name->get<std::string>()}});
   }
 
  private:

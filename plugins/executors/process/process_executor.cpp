@@ -16,7 +16,7 @@
 #include <system_error>
 
 #include "process_identity.hpp"
-#include "task_spec.hpp"
+#include "task_check.hpp"
 
 extern char** environ;
 
@@ -25,6 +25,7 @@ namespace weft::process {
 namespace {
 
 using nlohmann::json;
+using sdk::TaskSpec;
 
 constexpr size_t kMaxOutputBytes = 16 * 1024 * 1024;
 constexpr mode_t kLogFileMode = 0640;
@@ -43,11 +44,12 @@ bool is_task_variable(std::string_view name) {
   return false;
 }
 
-// The task's own env, then the variables that tell it who it is.
+// The command's own env, then the variables that tell the task who it is.
 std::vector<std::string> variables_of(const TaskSpec& task) {
+  const auto& env = task.command->env;
   std::vector<std::string> vars;
-  vars.reserve(task.env.size() + kTaskVariables.size());
-  for (const auto& [name, value] : task.env) {
+  vars.reserve(env.size() + kTaskVariables.size());
+  for (const auto& [name, value] : env) {
     if (!is_task_variable(name)) vars.push_back(name + "=" + value);
   }
   vars.push_back("WEFT_OUTPUT=" + task.output_path);
@@ -62,8 +64,8 @@ std::vector<std::string> variables_of(const TaskSpec& task) {
 // posix_spawn takes char* const[] but never writes through it.
 std::vector<char*> argv_of(const TaskSpec& task) {
   std::vector<char*> argv;
-  argv.reserve(task.argv.size() + 1);
-  for (const auto& arg : task.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.reserve(task.command->argv.size() + 1);
+  for (const auto& arg : task.command->argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   return argv;
 }
@@ -92,7 +94,8 @@ class SpawnFileActions {
                                              kLogFileMode));
     check(::posix_spawn_file_actions_addopen(&actions_, STDERR_FILENO, task.stderr_path.c_str(), kLogFlags,
                                              kLogFileMode));
-    if (!task.cwd.empty()) check(::posix_spawn_file_actions_addchdir_np(&actions_, task.cwd.c_str()));
+    const std::string& cwd = task.command->cwd;
+    if (!cwd.empty()) check(::posix_spawn_file_actions_addchdir_np(&actions_, cwd.c_str()));
     check(::posix_spawn_file_actions_addclosefrom_np(&actions_, STDERR_FILENO + 1));
   }
   ~SpawnFileActions() { ::posix_spawn_file_actions_destroy(&actions_); }
@@ -111,14 +114,13 @@ class SpawnFileActions {
 // posix_spawnp reports one errno for whatever failed in the child; find out
 // which of the task's paths it was, so that the message names it.
 std::string explain_spawn_failure(const TaskSpec& task, int error) {
-  const std::string cannot_start = "cannot start '" + task.argv.front() + "'";
+  const std::string cannot_start = "cannot start '" + task.command->argv.front() + "'";
   for (const std::string* file : {&task.stdout_path, &task.stderr_path}) {
     if (::access(file->c_str(), W_OK) != 0)
       return cannot_start + ": cannot write '" + *file + "': " + error_text(errno);
   }
-  if (!task.cwd.empty() && ::access(task.cwd.c_str(), X_OK) != 0) {
-    return cannot_start + " in '" + task.cwd + "': " + error_text(errno);
-  }
+  const std::string& cwd = task.command->cwd;
+  if (!cwd.empty() && ::access(cwd.c_str(), X_OK) != 0) return cannot_start + " in '" + cwd + "': " + error_text(errno);
   return cannot_start + ": " + error_text(error);
 }
 
@@ -255,8 +257,8 @@ ProcessExecutor::~ProcessExecutor() {
   ::posix_spawnattr_destroy(&spawn_attributes_);
 }
 
-void ProcessExecutor::start(const json& spec) {
-  const TaskSpec task = TaskSpec::parse(spec);
+void ProcessExecutor::start(const TaskSpec& task) {
+  check_task(task);
   if (tasks_.find(task.task_key) != tasks_.end()) {
     throw std::invalid_argument("task '" + task.task_key + "' is already running");
   }
@@ -279,9 +281,9 @@ pid_t ProcessExecutor::spawn(const TaskSpec& task) const {
   // Looks the program up in weftd's PATH, not in the task's env.
   const int error = ::posix_spawnp(&pid, argv.front(), actions.get(), &spawn_attributes_, argv.data(), envp.data());
   if (error != 0) throw std::runtime_error(explain_spawn_failure(task, error));
-  if (task.memory_mb) {
+  if (task.resources.memory_mb > 0) {
     // Best effort: the program already runs when the limit lands.
-    const rlim_t bytes = static_cast<rlim_t>(*task.memory_mb) << 20;
+    const rlim_t bytes = static_cast<rlim_t>(task.resources.memory_mb) << 20;
     const rlimit limit{bytes, bytes};
     if (::prlimit(pid, RLIMIT_AS, &limit, nullptr) != 0) {
       host().warn("task '" + task.task_key + "': cannot limit its memory: " + error_text(errno));
@@ -324,8 +326,8 @@ bool ProcessExecutor::cancel(std::string_view task_key) {
   return true;
 }
 
-void ProcessExecutor::recover(const json& spec, std::string_view external_id) {
-  const std::string task_key = spec.at("task_key").get<std::string>();
+void ProcessExecutor::recover(const TaskSpec& task, std::string_view external_id) {
+  const std::string& task_key = task.task_key;
   // An empty external id: weftd stopped before it stored the task's start.
   const auto identity =
       external_id.empty() ? ProcessIdentity::find_by_task_key(task_key) : ProcessIdentity::parse(external_id);

@@ -26,8 +26,6 @@
 
 namespace weft::process {
 
-struct TaskSpec;
-
 struct ProcessExecutorConfig {
   // How long a cancelled task has between SIGTERM and SIGKILL.
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(5);
@@ -47,14 +45,18 @@ class ProcessExecutor final : public weft::sdk::Executor {
   ProcessExecutor(const ProcessExecutor&) = delete;
   ProcessExecutor& operator=(const ProcessExecutor&) = delete;
 
-  void start(const nlohmann::json& spec) override;
+  // Runs task.command: argv, env and cwd as given, stdout and stderr into
+  // task.stdout_path and task.stderr_path, output read from task.output_path;
+  // resources.memory_mb as RLIMIT_AS. Throws, starting nothing, if check_task
+  // refuses the task or the process cannot be started.
+  void start(const sdk::TaskSpec& task) override;
   // SIGTERM to the task's process group now, SIGKILL after kill_grace if its
   // leader has not ended by then. FINISHED (error "cancelled") follows when
   // the leader is reaped.
   bool cancel(std::string_view task_key) override;
   // The task's process is no longer our child: stop it if it still runs, and
   // report LOST either way.
-  void recover(const nlohmann::json& spec, std::string_view external_id) override;
+  void recover(const sdk::TaskSpec& task, std::string_view external_id) override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -75,8 +77,8 @@ class ProcessExecutor final : public weft::sdk::Executor {
     size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
   };
 
-  pid_t spawn(const TaskSpec& task) const;
-  void watch_exit(const TaskSpec& task, pid_t pid);
+  pid_t spawn(const sdk::TaskSpec& task) const;
+  void watch_exit(const sdk::TaskSpec& task, pid_t pid);
   // The fd callbacks run on the daemon's event loop and must not throw into it.
   void on_exit(int pidfd) noexcept;
   void on_kill_timer(int timer_fd) noexcept;

@@ -1,9 +1,12 @@
 // The `command` node type: runs a program through the node's executor.
 //
 // params: {"argv": [string, ...] (required, not empty), "env": {name: string}, "cwd": string}
-// plan:   {"task": {"argv", "env", "cwd"}}; the daemon adds keys and paths.
+// plan:   Plan::run(Command{argv, env, cwd}) from the rendered params, or
+//         Plan::failure naming what is wrong with them; the daemon adds the
+//         task key, resources and paths.
 // finish: the SDK's default (exit 0 succeeds with the task's output).
 #include <string>
+#include <utility>
 #include <vector>
 #include <weft/sdk/node_type.hpp>
 
@@ -12,6 +15,8 @@ namespace weft::nodes {
 namespace {
 
 using nlohmann::json;
+using weft::sdk::Command;
+using weft::sdk::Plan;
 using weft::sdk::Problem;
 
 std::string pointer(std::string_view parent, const std::string& child) {
@@ -108,13 +113,17 @@ class CommandNode final : public weft::sdk::NodeType {
 
   std::vector<Problem> validate(const json& params) const override { return check_params(params); }
 
-  json plan(const json& request) override {
-    const json params = with_scalars_as_text(request.at("params"));
+  Plan plan(const sdk::TaskSpec& task) override {
+    const json params = with_scalars_as_text(task.params);
     const auto problems = check_params(params);
-    if (!problems.empty()) return {{"error", describe(problems)}};
-    json task = {{"argv", params["argv"]}, {"env", params.value("env", json::object())}};
-    if (params.contains("cwd")) task["cwd"] = params["cwd"];
-    return {{"task", std::move(task)}};
+    if (!problems.empty()) return Plan::failure(describe(problems));
+    Command command;
+    command.argv = params["argv"].get<std::vector<std::string>>();
+    if (const auto env = params.find("env"); env != params.end()) {
+      for (const auto& [name, value] : env->items()) command.env.emplace_back(name, value.get<std::string>());
+    }
+    command.cwd = params.value("cwd", std::string());
+    return Plan::run(std::move(command));
   }
 };
 

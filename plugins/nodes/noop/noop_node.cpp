@@ -1,7 +1,7 @@
 // The `noop` node type: does nothing, inside the daemon, and succeeds.
 //
 // params: {"output": any JSON (optional)}
-// plan:   {"output": params.output, or null}
+// plan:   Plan::output_of(params.output, or null): done inline, no executor
 #include <vector>
 #include <weft/sdk/node_type.hpp>
 
@@ -40,10 +40,9 @@ class NoopNode final : public weft::sdk::NodeType {
     return problems;
   }
 
-  json plan(const json& request) override {
-    const json& params = request.at("params");
-    const auto output = params.find("output");
-    return {{"output", output == params.end() ? json() : *output}};
+  sdk::Plan plan(const sdk::TaskSpec& task) override {
+    const auto output = task.params.find("output");
+    return sdk::Plan::output_of(output == task.params.end() ? json() : *output);
   }
 };
 

@@ -55,6 +55,8 @@ std::string Query::text(int column) const {
 
 int64_t Query::integer(int column) const { return sqlite3_column_int64(statement_, column); }
 
+const std::filesystem::path& Query::file() const { return connection_.file(); }
+
 std::optional<int32_t> Query::optional_integer(int column) const {
   if (sqlite3_column_type(statement_, column) == SQLITE_NULL) return std::nullopt;
   return sqlite3_column_int(statement_, column);

@@ -39,6 +39,9 @@ class Query {
   int64_t integer(int column) const;
   std::optional<int32_t> optional_integer(int column) const;
 
+  // The database file, for messages.
+  const std::filesystem::path& file() const;
+
  private:
   sqlite3_stmt* statement_;
   const Connection& connection_;

@@ -1,6 +1,8 @@
 #include "sqlite_store.hpp"
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "sqlite_schema.hpp"
@@ -90,20 +92,56 @@ const std::string kSelectRun = kRuns.select() + " WHERE id = ?";
 const std::string kSelectTasksOfRun = kTasks.select() + " WHERE run_id = ? ORDER BY node, idx";
 const std::string kSelectTokens = kTokens.select() + " ORDER BY id";
 
+// Statuses are stored as their names (sdk::to_string), as the API shows
+// them: converted here and nowhere else in the store.
+std::string_view status_name(sdk::RunStatus status) { return sdk::to_string(status); }
+std::string_view status_name(sdk::TaskStatus status) { return sdk::to_string(status); }
+
+// The status in `column` of row; a name that is no status (a file written by
+// something else, or edited by hand) is an error naming it and the record.
+template <class Status>
+Status read_status(const Query& row, int column, std::optional<Status> (*parse)(std::string_view),
+                   const std::string& record) {
+  const std::string name = row.text(column);
+  if (const auto status = parse(name)) return *status;
+  throw std::runtime_error("sqlite " + row.file().string() + ": " + record + " has the unknown status '" + name + "'");
+}
+
+sdk::RunStatus read_run_status(const Query& row, int column) {
+  return read_status<sdk::RunStatus>(row, column, sdk::parse_run_status, "run '" + row.text(0) + "'");
+}
+
+sdk::TaskStatus read_task_status(const Query& row, int column) {
+  return read_status<sdk::TaskStatus>(
+      row, column, sdk::parse_task_status,
+      "task '" + row.text(1) + "' [" + std::to_string(row.integer(2)) + "] of run '" + row.text(0) + "'");
+}
+
+// "status IN ('created', 'queued', 'running')": every run status that is not final.
+std::string unfinished_run_condition() {
+  std::string names;
+  for (int32_t value = 1; const auto status = sdk::run_status_from_abi(value); ++value) {
+    if (!sdk::is_final(*status)) names += (names.empty() ? "'" : ", '") + std::string(status_name(*status)) + "'";
+  }
+  return "status IN (" + names + ")";
+}
+
+const std::string kUnfinishedRun = unfinished_run_condition();
+
 sdk::WorkflowRecord read_workflow(const Query& row) {
   return {row.text(0), row.integer(1), row.text(2), row.text(3), row.integer(4), row.integer(5) != 0};
 }
 
 sdk::RunRecord read_run(const Query& row) {
-  return {row.text(0), row.text(1), row.integer(2), row.text(3),    row.text(4),    row.text(5),
-          row.text(6), row.text(7), row.integer(8), row.integer(9), row.integer(10)};
+  return {row.text(0), row.text(1), row.integer(2), read_run_status(row, 3), row.text(4),    row.text(5),
+          row.text(6), row.text(7), row.integer(8), row.integer(9),          row.integer(10)};
 }
 
 sdk::TaskRecord read_task(const Query& row) {
   return {row.text(0),
           row.text(1),
           row.integer(2),
-          row.text(3),
+          read_task_status(row, 3),
           static_cast<int32_t>(row.integer(4)),
           row.optional_integer(5),
           row.text(6),
@@ -138,17 +176,18 @@ auto read_one(Query& query, Read read) -> std::optional<decltype(read(query))> {
 std::string list_runs_sql(const sdk::RunFilter& filter) {
   std::string sql = kRuns.select() + " WHERE 1";
   if (!filter.workflow.empty()) sql += " AND workflow = ?";
-  if (!filter.status.empty()) sql += " AND status = ?";
+  if (filter.status) sql += " AND status = ?";
   if (!filter.idempotency_key.empty()) sql += " AND idempotency_key = ?";
-  if (filter.unfinished_only) sql += " AND status IN ('created', 'queued', 'running')";
+  if (filter.unfinished_only) sql += " AND " + kUnfinishedRun;
   if (!filter.before_id.empty()) sql += " AND (created_at, id) < (SELECT created_at, id FROM runs WHERE id = ?)";
   return sql + " ORDER BY created_at DESC, id DESC LIMIT ?";
 }
 
 void bind_run_filter(Query& query, const sdk::RunFilter& filter) {
-  for (const std::string* value : {&filter.workflow, &filter.status, &filter.idempotency_key, &filter.before_id}) {
-    if (!value->empty()) query.bind(*value);
-  }
+  if (!filter.workflow.empty()) query.bind(filter.workflow);
+  if (filter.status) query.bind(status_name(*filter.status));
+  if (!filter.idempotency_key.empty()) query.bind(filter.idempotency_key);
+  if (!filter.before_id.empty()) query.bind(filter.before_id);
   query.bind(int64_t{filter.limit > 0 ? filter.limit : -1});  // -1: no limit
 }
 
@@ -222,7 +261,7 @@ void SqliteStore::put_run(const sdk::RunRecord& run) {
       .bind(run.id)
       .bind(run.workflow)
       .bind(run.version)
-      .bind(run.status)
+      .bind(status_name(run.status))
       .bind(run.params_json)
       .bind(run.document_json)
       .bind(run.idempotency_key)
@@ -238,7 +277,7 @@ void SqliteStore::put_task(const sdk::TaskRecord& task) {
       .bind(task.run_id)
       .bind(task.node)
       .bind(task.index)
-      .bind(task.status)
+      .bind(status_name(task.status))
       .bind(int64_t{task.attempt})
       .bind(task.exit_code)
       .bind(task.executor)

@@ -51,7 +51,7 @@ class RecordingCommands : public Commands {
   std::vector<RunRequest> run_requests;
   std::vector<std::string> calls;
   Result<WorkflowApplied> apply_answer = WorkflowApplied{"hello", 1, true};
-  Result<RunCreated> create_answer = RunCreated{"run-1", "queued", true};
+  Result<RunCreated> create_answer = RunCreated{"run-1", sdk::RunStatus::queued, true};
   Status status_answer = Done{};
   bool throw_on_create = false;
 
@@ -152,7 +152,7 @@ class ApiServerTest : public ::testing::Test {
     r.id = id;
     r.workflow = workflow;
     r.version = 1;
-    r.status = status;
+    r.status = sdk::parse_run_status(status).value();
     r.params_json = R"({"date":"2026-01-01"})";
     r.document_json = kValidWorkflow.dump();
     r.created_at = created_at;
@@ -164,7 +164,7 @@ class ApiServerTest : public ::testing::Test {
     t.run_id = run_id;
     t.node = node;
     t.index = index;
-    t.status = status;
+    t.status = sdk::parse_task_status(status).value();
     t.attempt = 1;
     t.output_json = output_json;
     return t;
@@ -336,15 +336,15 @@ TEST_F(ApiServerTest, ReadyzIsUnavailableUntilTheDaemonIsReady) {
 }
 
 TEST_F(ApiServerTest, PluginsAreListedWithTheirStatus) {
-  plugins_ = {{"command", "node", "1.0.0", "1.0", "/p/libweft-node-command.so.1", true, "", {"node/command"}},
+  plugins_ = {{"command", "node", "1.0.0", "2.0", "/p/libweft-node-command.so.2", true, "", {"node/command"}},
               {"old", "", "", "0.9", "/p/libweft-node-old.so.0", false, "ABI 0.9, host 1.0", {}}};
   const auto items = get("/api/v1/plugins").json_body()["items"];
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0], json({{"name", "command"},
                             {"kind", "node"},
                             {"version", "1.0.0"},
-                            {"abi", "1.0"},
-                            {"path", "/p/libweft-node-command.so.1"},
+                            {"abi", "2.0"},
+                            {"path", "/p/libweft-node-command.so.2"},
                             {"status", "loaded"},
                             {"provides", {"node/command"}}}));
   EXPECT_EQ(items[1]["status"], "rejected");
@@ -449,7 +449,7 @@ TEST_F(ApiServerTest, CreatingARunWithoutABodyUsesTheDefaults) {
 }
 
 TEST_F(ApiServerTest, RepeatedIdempotencyKeyAnswersOkWithTheFirstRun) {
-  commands_.create_answer = RunCreated{"run-1", "running", false};
+  commands_.create_answer = RunCreated{"run-1", sdk::RunStatus::running, false};
   EXPECT_EQ(post("/api/v1/workflows/hello/runs", {{"idempotency_key", "k1"}}).status, 200);
 }
 

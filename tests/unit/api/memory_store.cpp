@@ -60,7 +60,7 @@ std::vector<sdk::RunRecord> MemoryStore::list_runs(const sdk::RunFilter& filter)
   std::vector<sdk::RunRecord> runs;
   for (const auto& [id, run] : runs_) {
     if (!filter.workflow.empty() && run.workflow != filter.workflow) continue;
-    if (!filter.status.empty() && run.status != filter.status) continue;
+    if (filter.status && run.status != *filter.status) continue;
     if (!filter.before_id.empty() && !newer(runs_.at(filter.before_id), run)) continue;
     runs.push_back(run);
   }

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <string>
+#include <vector>
 #include <weft/sdk/testing/fake_host.hpp>
 
 #include "test_files.hpp"
@@ -36,22 +38,10 @@ bool is_running(pid_t pid) {
 
 class ProcessExecutorTest : public ::testing::Test {
  protected:
-  // A spec as weftd writes it: logs and output under the scratch dir, in a
-  // directory that does not exist yet.
-  json spec(const std::string& key, json argv) const {
-    return {{"task_key", key},
-            {"run_id", "run-1"},
-            {"node", "step"},
-            {"index", nullptr},
-            {"attempt", 1},
-            {"argv", std::move(argv)},
-            {"env", json::object()},
-            {"resources", json::object()},
-            {"stdout_path", dir_ / ("runs/" + key + ".stdout")},
-            {"stderr_path", dir_ / ("runs/" + key + ".stderr")},
-            {"output_path", dir_ / ("runs/" + key + ".output.json")}};
+  sdk::TaskSpec spec(const std::string& key, std::vector<std::string> argv) const {
+    return process_test::task_in(dir_, key, std::move(argv));
   }
-  static json shell(const std::string& script) { return json::array({"/bin/sh", "-c", script}); }
+  static std::vector<std::string> shell(const std::string& script) { return {"/bin/sh", "-c", script}; }
 
   ProcessExecutor& executor(const json& config = json::object()) {
     if (!executor_) executor_ = std::make_unique<ProcessExecutor>(host_.host(), config);
@@ -59,9 +49,9 @@ class ProcessExecutorTest : public ::testing::Test {
   }
 
   // Starts the task and waits for its FINISHED event.
-  weft::sdk::testing::RecordedEvent run(const json& task) {
+  weft::sdk::testing::RecordedEvent run(const sdk::TaskSpec& task) {
     executor().start(task);
-    const auto finished = host_.wait_for_finished(task["task_key"].get<std::string>());
+    const auto finished = host_.wait_for_finished(task.task_key);
     if (!finished) throw std::runtime_error("the task did not finish");
     return *finished;
   }
@@ -80,7 +70,7 @@ class ProcessExecutorTest : public ::testing::Test {
 TEST_F(ProcessExecutorTest, ReportsStartedWithPidAndStartTimeThenExitCodeZero) {
   const auto finished = run(spec("ok", {"/bin/true"}));
 
-  const auto started = host_.find("ok", WEFT_TASK_STARTED);
+  const auto started = host_.find("ok", WEFT_EVENT_STARTED);
   ASSERT_TRUE(started);
   EXPECT_THAT(started->external_id, MatchesRegex("[0-9]+:[0-9]+"));
   EXPECT_EQ(finished.exit_code, 0);
@@ -106,8 +96,8 @@ TEST_F(ProcessExecutorTest, WritesStdoutAndStderrIntoTheirFiles) {
   const auto task = spec("logs", shell("echo to-stdout; echo to-stderr >&2"));
   run(task);
 
-  EXPECT_EQ(read_file(task["stdout_path"].get<std::string>()), "to-stdout\n");
-  EXPECT_EQ(read_file(task["stderr_path"].get<std::string>()), "to-stderr\n");
+  EXPECT_EQ(read_file(task.stdout_path), "to-stdout\n");
+  EXPECT_EQ(read_file(task.stderr_path), "to-stderr\n");
 }
 
 TEST_F(ProcessExecutorTest, GivesTheTaskWeftdsEnvironmentItsEnvAndWeftVariables) {
@@ -116,21 +106,20 @@ TEST_F(ProcessExecutorTest, GivesTheTaskWeftdsEnvironmentItsEnvAndWeftVariables)
   auto task = spec("env", shell("echo $WEFT_TEST_INHERITED $WEFT_TEST_REPLACED $GREETING; "
                                 "echo $WEFT_RUN_ID $WEFT_NODE $WEFT_INDEX $WEFT_ATTEMPT $WEFT_TASK_KEY; "
                                 "echo $WEFT_OUTPUT"));
-  task["env"] = {{"GREETING", "hello"}, {"WEFT_TEST_REPLACED", "from-task"}};
-  task["index"] = 4;
-  task["attempt"] = 2;
+  task.command->env = {{"GREETING", "hello"}, {"WEFT_TEST_REPLACED", "from-task"}};
+  task.index = 4;
+  task.attempt = 2;
   run(task);
 
-  EXPECT_EQ(read_file(task["stdout_path"].get<std::string>()),
-            "from-weftd from-task hello\nrun-1 step 4 2 env\n" + task["output_path"].get<std::string>() + "\n");
+  EXPECT_EQ(read_file(task.stdout_path), "from-weftd from-task hello\nrun-1 step 4 2 env\n" + task.output_path + "\n");
 }
 
 TEST_F(ProcessExecutorTest, RunsInTheGivenWorkingDirectory) {
   auto task = spec("cwd", {"/bin/pwd"});
-  task["cwd"] = dir_.path().string();
+  task.command->cwd = dir_.path().string();
   run(task);
 
-  EXPECT_EQ(read_file(task["stdout_path"].get<std::string>()), dir_.path().string() + "\n");
+  EXPECT_EQ(read_file(task.stdout_path), dir_.path().string() + "\n");
 }
 
 TEST_F(ProcessExecutorTest, ReportsWhatTheTaskWroteToItsOutputFile) {
@@ -163,9 +152,61 @@ TEST_F(ProcessExecutorTest, RefusesAMissingProgramNamingItAndReportsNothing) {
   EXPECT_EQ(host_.pending_watches(), 0u);
 }
 
+TEST_F(ProcessExecutorTest, RefusesAnInvalidEnvVariableNameNamingIt) {
+  for (const std::string name : {"", "A=B"}) {
+    auto task = spec("bad-env", {"/bin/true"});
+    task.command->env = {{"OK", "1"}, {name, "x"}};
+    try {
+      executor().start(task);
+      FAIL() << "start accepted the variable name '" << name << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_THAT(e.what(), HasSubstr("invalid variable name '" + name + "'"));
+    }
+  }
+  EXPECT_TRUE(host_.events().empty());
+}
+
+TEST_F(ProcessExecutorTest, RefusesAContainerImageAndExecutorOptionsSayingWhy) {
+  auto with_image = spec("image", {"/bin/true"});
+  with_image.command->image = "debian:12";
+  EXPECT_THROW(
+      {
+        try {
+          executor().start(with_image);
+        } catch (const std::invalid_argument& e) {
+          EXPECT_THAT(e.what(), HasSubstr("container image 'debian:12'"));
+          throw;
+        }
+      },
+      std::invalid_argument);
+  auto with_options = spec("options", {"/bin/true"});
+  with_options.command->executor_options = {{"partition", "gpu"}};
+  EXPECT_THROW(executor().start(with_options), std::invalid_argument);
+  EXPECT_TRUE(host_.events().empty());
+}
+
+TEST_F(ProcessExecutorTest, RefusesANegativeMemoryLimit) {
+  auto task = spec("negative", {"/bin/true"});
+  task.resources.memory_mb = -1;
+  try {
+    executor().start(task);
+    FAIL() << "start accepted memory_mb -1";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("resources.memory_mb must be > 0 when given, got -1"));
+  }
+  EXPECT_TRUE(host_.events().empty());
+}
+
+TEST_F(ProcessExecutorTest, RefusesATaskWithoutACommand) {
+  auto task = spec("no-command", {"/bin/true"});
+  task.command.reset();
+  EXPECT_THROW(executor().start(task), std::invalid_argument);
+  EXPECT_TRUE(host_.events().empty());
+}
+
 TEST_F(ProcessExecutorTest, RefusesAMissingWorkingDirectoryNamingIt) {
   auto task = spec("nowhere", {"/bin/true"});
-  task["cwd"] = dir_ / "no-such-dir";
+  task.command->cwd = dir_ / "no-such-dir";
   try {
     executor().start(task);
     FAIL() << "start accepted a missing working directory";
@@ -177,9 +218,9 @@ TEST_F(ProcessExecutorTest, RefusesAMissingWorkingDirectoryNamingIt) {
 
 TEST_F(ProcessExecutorTest, AppliesTheMemoryLimitToTheProcess) {
   auto task = spec("limited", {"/bin/sleep", "30"});
-  task["resources"]["memory_mb"] = 512;
+  task.resources.memory_mb = 512;
   executor().start(task);
-  const pid_t pid = pid_of(host_.find("limited", WEFT_TASK_STARTED)->external_id);
+  const pid_t pid = pid_of(host_.find("limited", WEFT_EVENT_STARTED)->external_id);
 
   EXPECT_THAT(read_file("/proc/" + std::to_string(pid) + "/limits"),
               MatchesRegex("(.|\n)*Max address space +536870912 +536870912 +bytes(.|\n)*"));
@@ -222,13 +263,13 @@ TEST_F(ProcessExecutorTest, RecoverStopsAProcessLeftFromBeforeTheRestartAndRepor
     FakeHost old_host;
     ProcessExecutor before_restart(old_host.host(), json::object());
     before_restart.start(spec("orphan", {"/bin/sleep", "30"}));
-    external_id = old_host.find("orphan", WEFT_TASK_STARTED)->external_id;
+    external_id = old_host.find("orphan", WEFT_EVENT_STARTED)->external_id;
   }
   const pid_t pid = pid_of(external_id);
 
   executor().recover(spec("orphan", {"/bin/sleep", "30"}), external_id);
 
-  const auto lost = host_.find("orphan", WEFT_TASK_LOST);
+  const auto lost = host_.find("orphan", WEFT_EVENT_LOST);
   ASSERT_TRUE(lost);
   EXPECT_EQ(lost->error, "weftd restarted while the task ran; it was stopped and will run again");
   int status = 0;
@@ -242,7 +283,7 @@ TEST_F(ProcessExecutorTest, RecoverWithoutAnExternalIdFindsTheTaskByItsKeyAndSto
     FakeHost old_host;
     ProcessExecutor before_restart(old_host.host(), json::object());
     before_restart.start(spec("unconfirmed", {"/bin/sleep", "30"}));
-    external_id = old_host.find("unconfirmed", WEFT_TASK_STARTED)->external_id;
+    external_id = old_host.find("unconfirmed", WEFT_EVENT_STARTED)->external_id;
   }
   const pid_t pid = pid_of(external_id);
   // Right after exec the kernel may not show the new environment yet; a real
@@ -254,7 +295,7 @@ TEST_F(ProcessExecutorTest, RecoverWithoutAnExternalIdFindsTheTaskByItsKeyAndSto
 
   executor().recover(spec("unconfirmed", {"/bin/sleep", "30"}), "");
 
-  const auto lost = host_.find("unconfirmed", WEFT_TASK_LOST);
+  const auto lost = host_.find("unconfirmed", WEFT_EVENT_LOST);
   ASSERT_TRUE(lost);
   EXPECT_EQ(lost->error, "weftd restarted while the task ran; it was stopped and will run again");
   int status = 0;
@@ -265,18 +306,18 @@ TEST_F(ProcessExecutorTest, RecoverWithoutAnExternalIdFindsTheTaskByItsKeyAndSto
 TEST_F(ProcessExecutorTest, RecoverWithoutAnExternalIdOfATaskThatNeverStartedReportsLost) {
   executor().recover(spec("never-started", {"/bin/true"}), "");
 
-  const auto lost = host_.find("never-started", WEFT_TASK_LOST);
+  const auto lost = host_.find("never-started", WEFT_EVENT_LOST);
   ASSERT_TRUE(lost);
   EXPECT_THAT(lost->error, HasSubstr("it is not running"));
 }
 
 TEST_F(ProcessExecutorTest, RecoverOfAProcessThatIsGoneReportsLost) {
   run(spec("done", {"/bin/true"}));
-  const std::string external_id = host_.find("done", WEFT_TASK_STARTED)->external_id;
+  const std::string external_id = host_.find("done", WEFT_EVENT_STARTED)->external_id;
 
   executor().recover(spec("done", {"/bin/true"}), external_id);
 
-  const auto lost = host_.find("done", WEFT_TASK_LOST);
+  const auto lost = host_.find("done", WEFT_EVENT_LOST);
   ASSERT_TRUE(lost);
   EXPECT_EQ(lost->error, "the task's process is gone after a weftd restart");
 }
@@ -284,7 +325,7 @@ TEST_F(ProcessExecutorTest, RecoverOfAProcessThatIsGoneReportsLost) {
 TEST_F(ProcessExecutorTest, RecoverWithAMalformedExternalIdReportsLostSayingSo) {
   executor().recover(spec("odd", {"/bin/true"}), "job-17");
 
-  const auto lost = host_.find("odd", WEFT_TASK_LOST);
+  const auto lost = host_.find("odd", WEFT_EVENT_LOST);
   ASSERT_TRUE(lost);
   EXPECT_THAT(lost->error, HasSubstr("external id 'job-17' is not <pid>:<start time>"));
 }

@@ -3,19 +3,24 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 #include <weft/sdk/testing/fake_host.hpp>
+#include <weft/sdk/testing/loaded_plugin.hpp>
 
 #include "test_files.hpp"
 
 namespace {
 
-using nlohmann::json;
 using weft::process_test::ScratchDir;
+using weft::sdk::AbiTaskSpec;
 using weft::sdk::str;
+using weft::sdk::TaskSpec;
 using weft::sdk::testing::FakeHost;
 using weft::sdk::testing::LoadedPlugin;
 
-const char* const kPluginFile = WEFT_BUILD_DIR "/lib/weft/plugins/libweft-executor-process.so.1";
+const char* const kPluginFile = WEFT_PLUGIN_FILE;
 
 class ProcessPluginTest : public ::testing::Test {
  protected:
@@ -27,19 +32,14 @@ class ProcessPluginTest : public ::testing::Test {
     if (executor_ != nullptr) vtable_.destroy(executor_);
   }
 
-  std::string spec(const std::string& key, const json& argv) const {
-    return json{{"task_key", key},
-                {"run_id", "run-1"},
-                {"node", "step"},
-                {"index", nullptr},
-                {"attempt", 1},
-                {"argv", argv},
-                {"env", json::object()},
-                {"resources", json::object()},
-                {"stdout_path", dir_ / "out"},
-                {"stderr_path", dir_ / "err"},
-                {"output_path", dir_ / "output.json"}}
-        .dump();
+  TaskSpec spec(const std::string& key, std::vector<std::string> argv) const {
+    return weft::process_test::task_in(dir_, key, std::move(argv));
+  }
+
+  // start through the C vtable, with the task as weftd passes it.
+  weft_status start(const TaskSpec& task) {
+    const AbiTaskSpec abi(task);
+    return vtable_.start(executor_, abi.get(), &error_);
   }
 
   ScratchDir dir_;
@@ -51,9 +51,7 @@ class ProcessPluginTest : public ::testing::Test {
 };
 
 TEST_F(ProcessPluginTest, RunsATaskThroughTheCVtable) {
-  const std::string task = spec("vtable", {"/bin/sh", "-c", R"(echo '[1, 2]' > "$WEFT_OUTPUT")"});
-
-  ASSERT_EQ(vtable_.start(executor_, str(task), &error_), WEFT_OK) << error_.message;
+  ASSERT_EQ(start(spec("vtable", {"/bin/sh", "-c", R"(echo '[1, 2]' > "$WEFT_OUTPUT")"})), WEFT_OK) << error_.message;
   const auto finished = host_.wait_for_finished("vtable");
 
   ASSERT_TRUE(finished);
@@ -62,10 +60,25 @@ TEST_F(ProcessPluginTest, RunsATaskThroughTheCVtable) {
 }
 
 TEST_F(ProcessPluginTest, StartOfAMissingProgramFailsWithItsName) {
-  const std::string task = spec("missing", {"weft-no-such-program"});
-
-  EXPECT_EQ(vtable_.start(executor_, str(task), &error_), WEFT_ERROR);
+  EXPECT_EQ(start(spec("missing", {"weft-no-such-program"})), WEFT_ERROR);
   EXPECT_STREQ(error_.message, "cannot start 'weft-no-such-program': No such file or directory");
+}
+
+TEST_F(ProcessPluginTest, StartOfATaskWithoutACommandFails) {
+  auto task = spec("no-command", {"/bin/true"});
+  task.command.reset();
+
+  EXPECT_EQ(start(task), WEFT_ERROR);
+  EXPECT_STREQ(error_.message, "the task spec has no command");
+  EXPECT_TRUE(host_.events().empty());
+}
+
+TEST_F(ProcessPluginTest, StartOfAnInvalidEnvNameFailsNamingIt) {
+  auto task = spec("bad-env", {"/bin/true"});
+  task.command->env = {{"A=B", "x"}};
+
+  EXPECT_EQ(start(task), WEFT_ERROR);
+  EXPECT_NE(std::string(error_.message).find("invalid variable name 'A=B'"), std::string::npos) << error_.message;
 }
 
 TEST_F(ProcessPluginTest, CancelOfAnUnknownTaskIsNotFound) {

@@ -1,4 +1,4 @@
-// Scratch directories and file helpers for the process executor's tests.
+// Scratch directories, file helpers and tasks for the process executor's tests.
 #pragma once
 
 #include <unistd.h>
@@ -9,6 +9,9 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
+#include <weft/sdk/task.hpp>
 
 namespace weft::process_test {
 
@@ -39,6 +42,23 @@ inline std::string read_file(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// A task as weftd hands it to the executor: the first attempt of node "step"
+// (no for_each) of run "run-1", running argv, its logs and output under
+// dir/runs/ (a directory that does not exist yet).
+inline sdk::TaskSpec task_in(const ScratchDir& dir, const std::string& key, std::vector<std::string> argv) {
+  sdk::TaskSpec task;
+  task.task_key = key;
+  task.run_id = "run-1";
+  task.workflow = "wf";
+  task.node = "step";
+  task.executor = "process";
+  task.stdout_path = dir / ("runs/" + key + ".stdout");
+  task.stderr_path = dir / ("runs/" + key + ".stderr");
+  task.output_path = dir / ("runs/" + key + ".output.json");
+  task.command.emplace().argv = std::move(argv);
+  return task;
 }
 
 }  // namespace weft::process_test

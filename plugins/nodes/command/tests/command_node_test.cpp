@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 #include <weft/sdk/testing/fake_host.hpp>
+#include <weft/sdk/testing/loaded_plugin.hpp>
+#include <weft/sdk/testing/node_under_test.hpp>
 
 namespace {
 
@@ -16,19 +18,27 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Pair;
+using weft::sdk::Plan;
+using weft::sdk::TaskResult;
+using weft::sdk::TaskSpec;
 using weft::sdk::testing::FakeHost;
 using weft::sdk::testing::LoadedPlugin;
 using weft::sdk::testing::NodeUnderTest;
 
-const char* const kPluginFile = WEFT_BUILD_DIR "/lib/weft/plugins/libweft-node-command.so.1";
+const char* const kPluginFile = WEFT_PLUGIN_FILE;
 
 class CommandNodeTest : public ::testing::Test {
  protected:
   std::vector<std::pair<std::string, std::string>> problems_with(const json& params) const {
     return node_.problems_with(params);
   }
-  json plan(const json& params) { return node_.plan_for(params, "process"); }
-  json finish(const json& result) { return json::parse(node_.finish(result.dump())); }
+  Plan plan(const json& params) { return node_.plan_for(params, "process"); }
+  // How an attempt of `echo` ended, as weftd hands it to finish.
+  Plan finish(int exit_code, std::string output_json, std::string error = "") {
+    TaskSpec task = weft::sdk::testing::task_for({{"argv", {"echo"}}});
+    task.command.emplace().argv = {"echo"};
+    return node_.finish(TaskResult{&task, exit_code, std::move(output_json), std::move(error)});
+  }
 
   FakeHost host_;
   LoadedPlugin plugin_{kPluginFile};
@@ -90,41 +100,69 @@ TEST_F(CommandNodeTest, ReportsParamsThatAreNotAnObject) {
 }
 
 TEST_F(CommandNodeTest, PlanHandsArgvEnvAndCwdToTheExecutor) {
-  EXPECT_EQ(plan({{"argv", {"echo", "hi"}}, {"env", {{"LANG", "C"}}}, {"cwd", "/tmp"}}),
-            json({{"task", {{"argv", {"echo", "hi"}}, {"env", {{"LANG", "C"}}}, {"cwd", "/tmp"}}}}));
+  const Plan planned = plan({{"argv", {"echo", "hi"}}, {"env", {{"LANG", "C"}}}, {"cwd", "/tmp"}});
+
+  ASSERT_EQ(planned.kind, WEFT_PLAN_COMMAND) << planned.error;
+  EXPECT_THAT(planned.command.argv, ElementsAre("echo", "hi"));
+  EXPECT_THAT(planned.command.env, ElementsAre(Pair("LANG", "C")));
+  EXPECT_EQ(planned.command.cwd, "/tmp");
+  EXPECT_EQ(planned.command.image, "");
+  EXPECT_EQ(planned.command.executor_options, json::object());
 }
 
 TEST_F(CommandNodeTest, PlanGivesAnEmptyEnvAndNoCwdWhenNoneAreSet) {
-  EXPECT_EQ(plan({{"argv", {"true"}}}), json({{"task", {{"argv", {"true"}}, {"env", json::object()}}}}));
+  const Plan planned = plan({{"argv", {"true"}}});
+
+  ASSERT_EQ(planned.kind, WEFT_PLAN_COMMAND) << planned.error;
+  EXPECT_THAT(planned.command.argv, ElementsAre("true"));
+  EXPECT_THAT(planned.command.env, IsEmpty());
+  EXPECT_EQ(planned.command.cwd, "");
 }
 
 TEST_F(CommandNodeTest, PlanTurnsRenderedNumbersAndBooleansIntoText) {
-  EXPECT_EQ(plan({{"argv", {"sleep", 3}}, {"env", {{"VERBOSE", true}}}})["task"],
-            json({{"argv", {"sleep", "3"}}, {"env", {{"VERBOSE", "true"}}}}));
+  const Plan planned = plan({{"argv", {"sleep", 3}}, {"env", {{"VERBOSE", true}}}});
+
+  ASSERT_EQ(planned.kind, WEFT_PLAN_COMMAND) << planned.error;
+  EXPECT_THAT(planned.command.argv, ElementsAre("sleep", "3"));
+  EXPECT_THAT(planned.command.env, ElementsAre(Pair("VERBOSE", "true")));
 }
 
 TEST_F(CommandNodeTest, PlanFailsWhenRenderedParamsAreInvalid) {
-  const json planned = plan({{"argv", {"echo", {{"a", 1}}}}});
+  const Plan planned = plan({{"argv", {"echo", {{"a", 1}}}}});
 
-  ASSERT_TRUE(planned.contains("error"));
-  EXPECT_THAT(planned["error"].get<std::string>(), HasSubstr("/argv/1 must be a string"));
+  ASSERT_EQ(planned.kind, WEFT_PLAN_FAILED);
+  EXPECT_THAT(planned.error, HasSubstr("/argv/1 must be a string"));
 }
 
 TEST_F(CommandNodeTest, FinishSucceedsWithTheTaskOutputOnExitZero) {
-  EXPECT_EQ(finish({{"params", json::object()}, {"exit_code", 0}, {"output", {{"n", 1}}}, {"error", ""}}),
-            json({{"output", {{"n", 1}}}}));
+  const Plan finished = finish(0, R"({"n": 1})");
+
+  ASSERT_EQ(finished.kind, WEFT_PLAN_OUTPUT) << finished.error;
+  EXPECT_EQ(finished.output, json({{"n", 1}}));
+}
+
+TEST_F(CommandNodeTest, FinishSucceedsWithNullWhenTheTaskWroteNoOutput) {
+  const Plan finished = finish(0, "");
+
+  ASSERT_EQ(finished.kind, WEFT_PLAN_OUTPUT) << finished.error;
+  EXPECT_EQ(finished.output, json());
 }
 
 TEST_F(CommandNodeTest, FinishFailsNamingTheExitCodeOrSignal) {
-  EXPECT_EQ(finish({{"params", json::object()}, {"exit_code", 3}, {"output", nullptr}}),
-            json({{"error", "exited with code 3"}}));
-  EXPECT_EQ(finish({{"params", json::object()}, {"exit_code", 137}, {"output", nullptr}}),
-            json({{"error", "killed by signal 9"}}));
+  const Plan exited = finish(3, "");
+  EXPECT_EQ(exited.kind, WEFT_PLAN_FAILED);
+  EXPECT_EQ(exited.error, "exited with code 3");
+
+  const Plan killed = finish(137, "");
+  EXPECT_EQ(killed.kind, WEFT_PLAN_FAILED);
+  EXPECT_EQ(killed.error, "killed by signal 9");
 }
 
 TEST_F(CommandNodeTest, FinishPrefersTheExecutorsError) {
-  EXPECT_EQ(finish({{"params", json::object()}, {"exit_code", 143}, {"output", nullptr}, {"error", "cancelled"}}),
-            json({{"error", "cancelled"}}));
+  const Plan cancelled = finish(143, "", "cancelled");
+
+  EXPECT_EQ(cancelled.kind, WEFT_PLAN_FAILED);
+  EXPECT_EQ(cancelled.error, "cancelled");
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 #include <weft/sdk/testing/fake_host.hpp>
+#include <weft/sdk/testing/loaded_plugin.hpp>
+#include <weft/sdk/testing/node_under_test.hpp>
 
 namespace {
 
@@ -15,18 +17,19 @@ using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Pair;
+using weft::sdk::Plan;
 using weft::sdk::testing::FakeHost;
 using weft::sdk::testing::LoadedPlugin;
 using weft::sdk::testing::NodeUnderTest;
 
-const char* const kPluginFile = WEFT_BUILD_DIR "/lib/weft/plugins/libweft-node-noop.so.1";
+const char* const kPluginFile = WEFT_PLUGIN_FILE;
 
 class NoopNodeTest : public ::testing::Test {
  protected:
   std::vector<std::pair<std::string, std::string>> problems_with(const json& params) const {
     return node_.problems_with(params);
   }
-  json plan(const json& params) { return node_.plan_for(params, ""); }
+  Plan plan(const json& params) { return node_.plan_for(params, ""); }
 
   FakeHost host_;
   LoadedPlugin plugin_{kPluginFile};
@@ -50,11 +53,17 @@ TEST_F(NoopNodeTest, ReportsParamsThatAreNotAnObject) {
 }
 
 TEST_F(NoopNodeTest, PlanSucceedsInlineWithTheGivenOutput) {
-  EXPECT_EQ(plan({{"output", {{"files", {1, 2}}}}}), json({{"output", {{"files", {1, 2}}}}}));
+  const Plan planned = plan({{"output", {{"files", {1, 2}}}}});
+
+  ASSERT_EQ(planned.kind, WEFT_PLAN_OUTPUT) << planned.error;
+  EXPECT_EQ(planned.output, json({{"files", {1, 2}}}));
 }
 
 TEST_F(NoopNodeTest, PlanSucceedsInlineWithNullWhenNoOutputIsGiven) {
-  EXPECT_EQ(plan(json::object()), json({{"output", nullptr}}));
+  const Plan planned = plan(json::object());
+
+  ASSERT_EQ(planned.kind, WEFT_PLAN_OUTPUT) << planned.error;
+  EXPECT_EQ(planned.output, json());
 }
 
 }  // namespace

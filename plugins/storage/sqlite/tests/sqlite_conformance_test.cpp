@@ -7,7 +7,7 @@ namespace {
 
 using weft::sdk::testing::load_store_vtable;
 
-const weft_store_vtable* sqlite_vtable() { return load_store_vtable(WEFT_SQLITE_PLUGIN, "sqlite"); }
+const weft_store_vtable* sqlite_vtable() { return load_store_vtable(WEFT_PLUGIN_FILE, "sqlite"); }
 
 std::string config_in(const std::filesystem::path& scratch_dir) {
   return nlohmann::json{{"path", (scratch_dir / "state" / "weft.db").string()}}.dump();
@@ -23,9 +23,9 @@ TEST(SqlitePlugin, BadConfigIsAnErrorNamingTheKey) {
 }
 
 TEST(SqlitePlugin, PublishesItsConfigSchema) {
-  const weft_plugin_descriptor* plugin = weft::sdk::testing::load_plugin(WEFT_SQLITE_PLUGIN);
-  ASSERT_EQ(plugin->factory_count, 1u);
-  const auto schema = nlohmann::json::parse(plugin->factories[0].schema_json);
+  const weft::sdk::testing::LoadedPlugin plugin(WEFT_PLUGIN_FILE);
+  ASSERT_EQ(plugin.descriptor().factory_count, 1u);
+  const auto schema = nlohmann::json::parse(plugin.factory(WEFT_KIND_STORAGE, "sqlite").schema_json);
   EXPECT_EQ(schema["required"], nlohmann::json::array({"path"}));
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include <fstream>
+#include <string>
+#include <utility>
 
 #include "sqlite_schema.hpp"
 
@@ -83,7 +85,7 @@ TEST_F(SqliteStoreTest, ABusyTimeoutThatIsNotAnIntegerIsRefused) {
 
 TEST_F(SqliteStoreTest, EveryKeyIsAccepted) {
   auto store = open({{"path", file_.string()}, {"synchronous", "normal"}, {"busy_timeout_ms", 100}});
-  store.write({{}, {{"run-1", "etl", 1, "queued", "", "", "", "", 100, 0, 0}}, {}, {}});
+  store.write({{}, {{"run-1", "etl", 1, sdk::RunStatus::queued, "", "", "", "", 100, 0, 0}}, {}, {}});
   EXPECT_TRUE(store.get_run("run-1"));
 }
 
@@ -128,8 +130,84 @@ TEST_F(SqliteStoreTest, TheFileHoldsTheDataAfterClose) {
 
 TEST_F(SqliteStoreTest, ARecordWithAnEmptyKeyIsRefused) {
   auto store = open();
-  EXPECT_THROW(store.write({{}, {{"", "etl", 1, "queued", "", "", "", "", 100, 0, 0}}, {}, {}}), std::runtime_error);
+  EXPECT_THROW(store.write({{}, {{"", "etl", 1, sdk::RunStatus::queued, "", "", "", "", 100, 0, 0}}, {}, {}}),
+               std::runtime_error);
   EXPECT_TRUE(store.list_runs({}).empty());
+}
+
+// ---- statuses: stored as their names, as before ABI 2 --------------------
+
+sdk::TaskRecord task_in(std::string run_id, sdk::TaskStatus status) {
+  sdk::TaskRecord task;
+  task.run_id = std::move(run_id);
+  task.node = "load";
+  task.status = status;
+  task.attempt = 1;
+  return task;
+}
+
+TEST_F(SqliteStoreTest, StatusesAreStoredAsTheirNames) {
+  open().write({{},
+                {{"run-1", "etl", 1, sdk::RunStatus::cancelled, "", "", "", "", 100, 0, 0}},
+                {task_in("run-1", sdk::TaskStatus::upstream_failed)},
+                {}});
+  Connection connection(file_, Connection::Mode::read_only, 1000);
+  auto run = connection.query("SELECT status FROM runs WHERE id = 'run-1'");
+  ASSERT_TRUE(run.step());
+  EXPECT_EQ(run.text(0), "cancelled");
+  auto task = connection.query("SELECT status FROM tasks WHERE run_id = 'run-1'");
+  ASSERT_TRUE(task.step());
+  EXPECT_EQ(task.text(0), "upstream_failed");
+}
+
+TEST_F(SqliteStoreTest, StatusNamesInTheFileReadBackAsStatuses) {
+  auto store = open();
+  {
+    // Rows as a store written before ABI 2 holds them: the same names.
+    Connection connection(file_, Connection::Mode::read_write, 1000);
+    connection.execute(
+        "INSERT INTO runs (id, version, status, created_at, started_at, finished_at) "
+        "VALUES ('run-1', 0, 'succeeded', 100, 0, 0)");
+    connection.execute(
+        "INSERT INTO tasks (run_id, node, idx, status, attempt, ready_at, started_at, finished_at) "
+        "VALUES ('run-1', 'a', -1, 'retrying', 2, 0, 0, 0)");
+  }
+  const auto run = store.get_run("run-1");
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->status, sdk::RunStatus::succeeded);
+  const auto tasks = store.list_tasks("run-1");
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].status, sdk::TaskStatus::retrying);
+  sdk::RunFilter succeeded;
+  succeeded.status = sdk::RunStatus::succeeded;
+  EXPECT_EQ(store.list_runs(succeeded).size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, AnUnknownStatusInTheFileIsAnErrorNamingIt) {
+  auto store = open();
+  store.write({{},
+               {{"run-1", "etl", 1, sdk::RunStatus::running, "", "", "", "", 100, 0, 0}},
+               {task_in("run-1", sdk::TaskStatus::running)},
+               {}});
+  {
+    Connection connection(file_, Connection::Mode::read_write, 1000);
+    connection.execute("UPDATE runs SET status = 'paused'");
+    connection.execute("UPDATE tasks SET status = NULL");
+  }
+  const auto message = [](auto read) -> std::string {
+    try {
+      read();
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "read an unknown status";
+    return {};
+  };
+  EXPECT_THAT(message([&] { store.get_run("run-1"); }),
+              AllOf(HasSubstr(file_.string()), HasSubstr("run 'run-1' has the unknown status 'paused'")));
+  EXPECT_THAT(message([&] { store.list_runs({}); }), HasSubstr("unknown status 'paused'"));
+  EXPECT_THAT(message([&] { store.list_tasks("run-1"); }),
+              HasSubstr("task 'load' [-1] of run 'run-1' has the unknown status ''"));
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // Base class and thunks for executors. See weft_executor_vtable in weft_abi.h
-// for the task spec JSON and the event rules.
+// for the event rules, and task.hpp for the task spec.
 #pragma once
 
-#include <weft/sdk/plugin.hpp>
+#include <weft/sdk/task.hpp>
 
 namespace weft::sdk {
 
@@ -12,17 +12,20 @@ class Executor {
  public:
   virtual ~Executor() = default;
 
-  // Start the task; report STARTED, then exactly one FINISHED or LOST through
-  // the Host. Throwing means nothing started and no event will come.
-  virtual void start(const nlohmann::json& spec) = 0;
+  // Start task.command (always present here); report STARTED, then exactly
+  // one FINISHED or LOST through the Host. Throwing means nothing started
+  // and no event will come.
+  virtual void start(const TaskSpec& task) = 0;
 
-  // Stop the task; its FINISHED event follows. Return false if unknown.
+  // Stop the task and everything it started; its FINISHED event follows.
+  // Return false if unknown.
   virtual bool cancel(std::string_view task_key) = 0;
 
-  // Take a task back after a daemon restart, by the external id it reported.
-  // The default cannot, and says so.
-  virtual void recover(const nlohmann::json& spec, std::string_view /*external_id*/) {
-    host().task_lost(spec.at("task_key").get<std::string>(), "this executor cannot recover tasks after a restart");
+  // Take a task back after a daemon restart, by the external id it reported
+  // (empty if weftd did not store one: find it by task_key if you can). The
+  // default cannot, and says so.
+  virtual void recover(const TaskSpec& task, std::string_view /*external_id*/) {
+    host().task_lost(task.task_key, "this executor cannot recover tasks after a restart");
   }
 
   const Host& host() const { return host_; }
@@ -36,6 +39,13 @@ class Executor {
 
 namespace detail {
 
+inline TaskSpec with_command(const weft_task_spec& abi) {
+  TaskSpec task = from_abi(abi);
+  if (!task.command) throw std::invalid_argument("the task spec has no command");
+  if (task.command->argv.empty()) throw std::invalid_argument("the task's command has an empty argv");
+  return task;
+}
+
 template <class T>
 struct ExecutorThunks {
   static weft_status create(const weft_host_api* host, weft_str config, void** out, weft_error* err) noexcept {
@@ -45,8 +55,8 @@ struct ExecutorThunks {
     });
   }
   static void destroy(void* executor) noexcept { delete static_cast<Executor*>(executor); }
-  static weft_status start(void* executor, weft_str spec, weft_error* err) noexcept {
-    return guard(err, [&] { static_cast<Executor*>(executor)->start(nlohmann::json::parse(view(spec))); });
+  static weft_status start(void* executor, const weft_task_spec* task, weft_error* err) noexcept {
+    return guard(err, [&] { static_cast<Executor*>(executor)->start(with_command(*task)); });
   }
   static weft_status cancel(void* executor, weft_str task_key, weft_error* err) noexcept {
     bool known = false;
@@ -57,20 +67,27 @@ struct ExecutorThunks {
     }
     return s;
   }
-  static weft_status recover(void* executor, weft_str spec, weft_str external_id, weft_error* err) noexcept {
-    return guard(
-        err, [&] { static_cast<Executor*>(executor)->recover(nlohmann::json::parse(view(spec)), view(external_id)); });
+  static weft_status recover(void* executor, const weft_task_spec* task, weft_str external_id,
+                             weft_error* err) noexcept {
+    return guard(err, [&] { static_cast<Executor*>(executor)->recover(with_command(*task), view(external_id)); });
   }
-  static constexpr weft_executor_vtable vtable = {
-      sizeof(weft_executor_vtable), create, destroy, start, cancel, recover};
+  static constexpr weft_executor_vtable vtable = [] {
+    weft_executor_vtable v{};
+    v.struct_size = sizeof(weft_executor_vtable);
+    v.create = create;
+    v.destroy = destroy;
+    v.start = start;
+    v.cancel = cancel;
+    v.recover = recover;
+    return v;
+  }();
 };
 
 }  // namespace detail
 
 template <class T>
 constexpr weft_factory executor(const char* type_name, const char* schema_json = nullptr) {
-  return weft_factory{sizeof(weft_factory), WEFT_KIND_EXECUTOR, type_name, schema_json,
-                      &detail::ExecutorThunks<T>::vtable};
+  return detail::factory(WEFT_KIND_EXECUTOR, type_name, schema_json, &detail::ExecutorThunks<T>::vtable);
 }
 
 }  // namespace weft::sdk

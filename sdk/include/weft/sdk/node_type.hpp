@@ -1,8 +1,8 @@
-// Base class and thunks for node types. See weft_node_vtable in weft_abi.h for
-// the JSON shapes of plan requests, plans and results.
+// Base class and thunks for node types. See weft_node_vtable in weft_abi.h
+// for the threading rules, and task.hpp for what a plan is.
 #pragma once
 
-#include <weft/sdk/plugin.hpp>
+#include <weft/sdk/task.hpp>
 
 #include <string>
 #include <vector>
@@ -19,62 +19,73 @@ class NodeType {
  public:
   virtual ~NodeType() = default;
 
-  // Any thread, concurrently: must not change the object.
+  // Any thread, concurrently: must not change the object. params may still
+  // hold templates ("{{ ... }}" strings); the rendered ones come to plan.
   virtual std::vector<Problem> validate(const nlohmann::json& params) const = 0;
 
-  // Event loop thread. Returns {"output":X}, {"error":"..."}, {"task":{...}} or {"pending":true}.
-  virtual nlohmann::json plan(const nlohmann::json& request) = 0;
+  // Event loop thread. task.params are rendered; task.command is absent.
+  // Must decide from task alone and have no effect when it returns a
+  // command: weftd plans a running task again after a restart.
+  virtual Plan plan(const TaskSpec& task) = 0;
 
-  // Event loop thread, after a {"task":...} plan ran. The default: exit code 0
-  // with no error from the executor succeeds with the task's output; anything
-  // else fails saying what happened (the executor's words first).
-  virtual nlohmann::json finish(const nlohmann::json& result) {
-    const int exit_code = result.value("exit_code", -1);
-    std::string error = result.value("error", std::string());
-    if (exit_code == 0 && error.empty()) return {{"output", result.value("output", nlohmann::json())}};
-    if (error.empty()) error = describe_exit(exit_code);
-    return {{"error", error}};
-  }
+  // Event loop thread, after a planned command ended. The default is the
+  // ABI's for a node type without finish (default_finish in task.hpp).
+  virtual Plan finish(const TaskResult& result) { return default_finish(result); }
 
-  // Event loop thread: stop a {"pending":true} task.
+  // Event loop thread: stop a task this node type planned as pending.
   virtual void cancel(std::string_view /*task_key*/) {}
-
-  static std::string describe_exit(int exit_code) {
-    if (exit_code > 128) return "killed by signal " + std::to_string(exit_code - 128);
-    return "exited with code " + std::to_string(exit_code);
-  }
 };
 
 namespace detail {
 
+inline void decide(const weft_plan_sink* out, const Plan& plan) {
+  const AbiPlan abi(plan);
+  out->decide(out->caller_ptr, abi.get());
+}
+
 template <class T>
 struct NodeThunks {
+  static NodeType* self(void* node) { return static_cast<NodeType*>(node); }
   static weft_status create(const weft_host_api* host, weft_str config, void** out, weft_error* err) noexcept {
     return guard(err, [&] {
       const auto cfg = config.len ? nlohmann::json::parse(view(config)) : nlohmann::json::object();
       *out = static_cast<NodeType*>(new T(Host(host), cfg));
     });
   }
-  static void destroy(void* node) noexcept { delete static_cast<NodeType*>(node); }
+  static void destroy(void* node) noexcept { delete self(node); }
   static weft_status validate(void* node, weft_str params, const weft_problem_sink* sink, weft_error* err) noexcept {
     return guard(err, [&] {
-      const auto problems = static_cast<const NodeType*>(node)->validate(nlohmann::json::parse(view(params)));
+      const auto problems = static_cast<const NodeType*>(node)->validate(json_or(params, nullptr));
       for (const auto& p : problems) sink->report(sink->caller_ptr, str(p.path), str(p.message));
     });
   }
-  static weft_status plan(void* node, weft_str request, const weft_sink* out, weft_error* err) noexcept {
-    return guard(
-        err, [&] { write_to(out, static_cast<NodeType*>(node)->plan(nlohmann::json::parse(view(request))).dump()); });
+  static weft_status plan(void* node, const weft_task_spec* task, const weft_plan_sink* out, weft_error* err) noexcept {
+    return guard(err, [&] { decide(out, self(node)->plan(from_abi(*task))); });
   }
-  static weft_status finish(void* node, weft_str result, const weft_sink* out, weft_error* err) noexcept {
-    return guard(
-        err, [&] { write_to(out, static_cast<NodeType*>(node)->finish(nlohmann::json::parse(view(result))).dump()); });
+  static weft_status finish(void* node, const weft_task_result* result, const weft_plan_sink* out,
+                            weft_error* err) noexcept {
+    return guard(err, [&] {
+      require_size(result->struct_size, WEFT_TASK_RESULT_SIZE_2_0, "weft_task_result");
+      const TaskSpec task = from_abi(*result->task);
+      const TaskResult r{&task, result->exit_code, std::string(view(result->output_json)),
+                         std::string(view(result->error))};
+      decide(out, self(node)->finish(r));
+    });
   }
   static weft_status cancel(void* node, weft_str task_key, weft_error* err) noexcept {
-    return guard(err, [&] { static_cast<NodeType*>(node)->cancel(view(task_key)); });
+    return guard(err, [&] { self(node)->cancel(view(task_key)); });
   }
-  static constexpr weft_node_vtable vtable = {
-      sizeof(weft_node_vtable), create, destroy, validate, plan, finish, cancel};
+  static constexpr weft_node_vtable vtable = [] {
+    weft_node_vtable v{};
+    v.struct_size = sizeof(weft_node_vtable);
+    v.create = create;
+    v.destroy = destroy;
+    v.validate = validate;
+    v.plan = plan;
+    v.finish = finish;
+    v.cancel = cancel;
+    return v;
+  }();
 };
 
 }  // namespace detail
@@ -82,7 +93,7 @@ struct NodeThunks {
 // A factory entry for WEFT_PLUGIN. schema_json: JSON Schema of the params, or nullptr.
 template <class T>
 constexpr weft_factory node_type(const char* type_name, const char* schema_json = nullptr) {
-  return weft_factory{sizeof(weft_factory), WEFT_KIND_NODE, type_name, schema_json, &detail::NodeThunks<T>::vtable};
+  return detail::factory(WEFT_KIND_NODE, type_name, schema_json, &detail::NodeThunks<T>::vtable);
 }
 
 }  // namespace weft::sdk

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstring>
 #include <exception>
 #include <stdexcept>
@@ -56,8 +57,13 @@ weft_status guard(weft_error* err, Body&& body) noexcept {
   return WEFT_ERROR;
 }
 
-inline void write_to(const weft_sink* sink, std::string_view data) {
-  sink->write(sink->caller_ptr, data.data(), data.size());
+// The other side filled a struct smaller than its first version in this
+// major (WEFT_<STRUCT>_SIZE_2_0): reading it would go past its end.
+inline void require_size(size_t struct_size, size_t minimum, std::string_view type_name) {
+  if (struct_size < minimum) {
+    throw std::invalid_argument(std::string(type_name) + " of " + std::to_string(struct_size) + " bytes, at least " +
+                                std::to_string(minimum) + " expected");
+  }
 }
 
 // The daemon's services as the plugin sees them. Cheap to copy; valid for as
@@ -73,33 +79,16 @@ class Host {
   void error(std::string_view message) const { log(WEFT_LOG_ERROR, message); }
 
   void task_started(std::string_view task_key, std::string_view external_id) const {
-    weft_task_event e{};
-    e.struct_size = sizeof e;
-    e.kind = WEFT_TASK_STARTED;
-    e.task_key = str(task_key);
-    e.external_id = str(external_id);
-    api_->task_event(api_->host_ptr, &e);
+    report(WEFT_EVENT_STARTED, task_key, external_id, 0, {}, {});
   }
   // exit_code is 128+N for a task killed by signal N. output_json empty means
   // the task produced no output; error empty means none to report.
   void task_finished(std::string_view task_key, int exit_code, std::string_view output_json,
                      std::string_view error = {}) const {
-    weft_task_event e{};
-    e.struct_size = sizeof e;
-    e.kind = WEFT_TASK_FINISHED;
-    e.task_key = str(task_key);
-    e.exit_code = exit_code;
-    e.output_json = str(output_json);
-    e.error = str(error);
-    api_->task_event(api_->host_ptr, &e);
+    report(WEFT_EVENT_FINISHED, task_key, {}, exit_code, output_json, error);
   }
   void task_lost(std::string_view task_key, std::string_view error) const {
-    weft_task_event e{};
-    e.struct_size = sizeof e;
-    e.kind = WEFT_TASK_LOST;
-    e.task_key = str(task_key);
-    e.error = str(error);
-    api_->task_event(api_->host_ptr, &e);
+    report(WEFT_EVENT_LOST, task_key, {}, 0, {}, error);
   }
 
   // Calls (object->*Method)(fd) once on the daemon's event loop when fd is
@@ -132,19 +121,72 @@ class Host {
     object->host().error(std::string("an fd callback threw: ") + std::string(what));
   }
 
+  void report(weft_task_event_kind kind, std::string_view task_key, std::string_view external_id, int exit_code,
+              std::string_view output_json, std::string_view error) const {
+    weft_task_event e{};
+    e.struct_size = sizeof(weft_task_event);
+    e.kind = kind;
+    e.task_key = str(task_key);
+    e.external_id = str(external_id);
+    e.exit_code = exit_code;
+    e.output_json = str(output_json);
+    e.error = str(error);
+    api_->task_event(api_->host_ptr, &e);
+  }
+
   const weft_host_api* api_;
 };
+
+namespace detail {
+
+// The descriptor lists its factories by pointer (ABI rule: arrays of
+// growable structs are arrays of pointers).
+template <size_t N>
+std::array<const weft_factory*, N> pointers_to(const weft_factory (&factories)[N]) {
+  std::array<const weft_factory*, N> pointers{};
+  for (size_t i = 0; i < N; ++i) pointers[i] = &factories[i];
+  return pointers;
+}
+
+// A factory entry for WEFT_PLUGIN; node_type<T>(), executor<T>() and store<T>()
+// call it. Filled field by field, like the descriptor below, so that a field a
+// later minor appends is zero rather than a missing initializer.
+constexpr weft_factory factory(weft_plugin_kind kind, const char* type_name, const char* schema_json,
+                               const void* vtable) {
+  weft_factory f{};
+  f.struct_size = sizeof(weft_factory);
+  f.kind = kind;
+  f.type_name = type_name;
+  f.schema_json = schema_json;
+  f.vtable = vtable;
+  return f;
+}
+
+inline weft_plugin_descriptor describe_plugin(const char* name, const char* version,
+                                              const weft_factory* const* factories, size_t factory_count) {
+  weft_plugin_descriptor d{};
+  d.struct_size = sizeof(weft_plugin_descriptor);
+  d.abi_major = WEFT_ABI_MAJOR;
+  d.abi_minor = WEFT_ABI_MINOR;
+  d.name = name;
+  d.version = version;
+  d.factories = factories;
+  d.factory_count = factory_count;
+  return d;
+}
+
+}  // namespace detail
 
 }  // namespace weft::sdk
 
 // Defines the plugin's entry point. Each factory argument comes from
 // weft::sdk::node_type<T>(), executor<T>() or store<T>(). Use once per plugin.
 //   WEFT_PLUGIN("command", "1.0.0", weft::sdk::node_type<CommandNode>("command"))
-#define WEFT_PLUGIN(NAME, VERSION, ...)                                                                             \
-  extern "C" __attribute__((visibility("default"))) const weft_plugin_descriptor* weft_plugin_entry(void) {         \
-    static const weft_factory factories[] = {__VA_ARGS__};                                                          \
-    static const weft_plugin_descriptor descriptor = {                                                              \
-        sizeof(weft_plugin_descriptor),          WEFT_ABI_MAJOR, WEFT_ABI_MINOR, NAME, VERSION, nullptr, factories, \
-        sizeof(factories) / sizeof(factories[0])};                                                                  \
-    return &descriptor;                                                                                             \
+#define WEFT_PLUGIN(NAME, VERSION, ...)                                                                     \
+  extern "C" __attribute__((visibility("default"))) const weft_plugin_descriptor* weft_plugin_entry(void) { \
+    static const weft_factory factories[] = {__VA_ARGS__};                                                  \
+    static const auto factory_list = weft::sdk::detail::pointers_to(factories);                             \
+    static const weft_plugin_descriptor descriptor =                                                        \
+        weft::sdk::detail::describe_plugin(NAME, VERSION, factory_list.data(), factory_list.size());        \
+    return &descriptor;                                                                                     \
   }

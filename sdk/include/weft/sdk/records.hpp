@@ -4,6 +4,7 @@
 #pragma once
 
 #include <weft/sdk/plugin.hpp>
+#include <weft/sdk/status.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -25,7 +26,7 @@ struct RunRecord {
   std::string id;
   std::string workflow;
   int64_t version = 0;
-  std::string status;
+  RunStatus status = RunStatus::created;
   std::string params_json;
   std::string document_json;
   std::string idempotency_key;
@@ -39,7 +40,7 @@ struct TaskRecord {
   std::string run_id;
   std::string node;
   int64_t index = -1;
-  std::string status;
+  TaskStatus status = TaskStatus::pending;
   int32_t attempt = 0;
   std::optional<int32_t> exit_code;
   std::string executor;
@@ -70,28 +71,39 @@ struct WriteBatch {
 
 struct RunFilter {
   std::string workflow;
-  std::string status;
+  std::optional<RunStatus> status;
   std::string idempotency_key;
   std::string before_id;
   bool unfinished_only = false;
   int32_t limit = 0;
 };
 
-// Reads a field only if the struct the other side built is large enough to
-// have it: how append-only structs stay compatible across minor versions.
-#define WEFT_HAS_FIELD(ptr, field) \
-  ((ptr)->struct_size >= offsetof(std::remove_pointer_t<decltype(ptr)>, field) + sizeof((ptr)->field))
+// The statuses the other side wrote; a number that is no status is refused.
+inline RunStatus run_status(int32_t value) {
+  const auto status = run_status_from_abi(value);
+  if (!status) throw std::invalid_argument("unknown run status " + std::to_string(value));
+  return *status;
+}
+inline TaskStatus task_status(int32_t value) {
+  const auto status = task_status_from_abi(value);
+  if (!status) throw std::invalid_argument("unknown task status " + std::to_string(value));
+  return *status;
+}
 
 inline std::string copy(weft_str s) { return std::string(view(s)); }
 
+// From records the other side filled; each throws std::invalid_argument if
+// the record is smaller than its first version in this major.
 inline WorkflowRecord from_abi(const weft_workflow_record& r) {
+  require_size(r.struct_size, WEFT_WORKFLOW_RECORD_SIZE_2_0, "weft_workflow_record");
   return {copy(r.name), r.version, copy(r.document_json), copy(r.digest), r.created_at, r.deleted != 0};
 }
 inline RunRecord from_abi(const weft_run_record& r) {
+  require_size(r.struct_size, WEFT_RUN_RECORD_SIZE_2_0, "weft_run_record");
   return {copy(r.id),
           copy(r.workflow),
           r.version,
-          copy(r.status),
+          run_status(r.status),
           copy(r.params_json),
           copy(r.document_json),
           copy(r.idempotency_key),
@@ -101,105 +113,145 @@ inline RunRecord from_abi(const weft_run_record& r) {
           r.finished_at};
 }
 inline TaskRecord from_abi(const weft_task_record& r) {
-  TaskRecord t{copy(r.run_id),   copy(r.node),        r.index,       copy(r.status),      r.attempt,  std::nullopt,
-               copy(r.executor), copy(r.external_id), copy(r.error), copy(r.output_json), r.ready_at, r.started_at,
+  require_size(r.struct_size, WEFT_TASK_RECORD_SIZE_2_0, "weft_task_record");
+  TaskRecord t{copy(r.run_id),   copy(r.node),        r.index,       task_status(r.status), r.attempt,  std::nullopt,
+               copy(r.executor), copy(r.external_id), copy(r.error), copy(r.output_json),   r.ready_at, r.started_at,
                r.finished_at};
   if (r.has_exit_code) t.exit_code = r.exit_code;
   return t;
 }
 inline TokenRecord from_abi(const weft_token_record& r) {
+  require_size(r.struct_size, WEFT_TOKEN_RECORD_SIZE_2_0, "weft_token_record");
   return {copy(r.id), copy(r.hash), copy(r.role), copy(r.description), r.created_at, r.revoked != 0};
 }
 
 // The returned views borrow from the argument, which must outlive them.
+// Fields are filled by name, so that a field appended in a later minor starts
+// zeroed (and a struct grown in a test build compiles without warnings).
 inline weft_workflow_record to_abi(const WorkflowRecord& r) {
-  return {sizeof(weft_workflow_record),
-          str(r.name),
-          r.version,
-          str(r.document_json),
-          str(r.digest),
-          r.created_at,
-          r.deleted ? 1 : 0};
+  weft_workflow_record v{};
+  v.struct_size = sizeof(weft_workflow_record);
+  v.name = str(r.name);
+  v.version = r.version;
+  v.document_json = str(r.document_json);
+  v.digest = str(r.digest);
+  v.created_at = r.created_at;
+  v.deleted = r.deleted ? 1 : 0;
+  return v;
 }
 inline weft_run_record to_abi(const RunRecord& r) {
-  return {sizeof(weft_run_record),
-          str(r.id),
-          str(r.workflow),
-          r.version,
-          str(r.status),
-          str(r.params_json),
-          str(r.document_json),
-          str(r.idempotency_key),
-          str(r.error),
-          r.created_at,
-          r.started_at,
-          r.finished_at};
+  weft_run_record v{};
+  v.struct_size = sizeof(weft_run_record);
+  v.id = str(r.id);
+  v.workflow = str(r.workflow);
+  v.version = r.version;
+  v.status = static_cast<int32_t>(r.status);
+  v.params_json = str(r.params_json);
+  v.document_json = str(r.document_json);
+  v.idempotency_key = str(r.idempotency_key);
+  v.error = str(r.error);
+  v.created_at = r.created_at;
+  v.started_at = r.started_at;
+  v.finished_at = r.finished_at;
+  return v;
 }
 inline weft_task_record to_abi(const TaskRecord& r) {
-  return {sizeof(weft_task_record),
-          str(r.run_id),
-          str(r.node),
-          r.index,
-          str(r.status),
-          r.attempt,
-          r.exit_code ? 1 : 0,
-          r.exit_code.value_or(0),
-          str(r.executor),
-          str(r.external_id),
-          str(r.error),
-          str(r.output_json),
-          r.ready_at,
-          r.started_at,
-          r.finished_at};
+  weft_task_record v{};
+  v.struct_size = sizeof(weft_task_record);
+  v.run_id = str(r.run_id);
+  v.node = str(r.node);
+  v.index = r.index;
+  v.status = static_cast<int32_t>(r.status);
+  v.attempt = r.attempt;
+  v.has_exit_code = r.exit_code ? 1 : 0;
+  v.exit_code = r.exit_code.value_or(0);
+  v.executor = str(r.executor);
+  v.external_id = str(r.external_id);
+  v.error = str(r.error);
+  v.output_json = str(r.output_json);
+  v.ready_at = r.ready_at;
+  v.started_at = r.started_at;
+  v.finished_at = r.finished_at;
+  return v;
 }
 inline weft_token_record to_abi(const TokenRecord& r) {
-  return {sizeof(weft_token_record), str(r.id),    str(r.hash),      str(r.role),
-          str(r.description),        r.created_at, r.revoked ? 1 : 0};
+  weft_token_record v{};
+  v.struct_size = sizeof(weft_token_record);
+  v.id = str(r.id);
+  v.hash = str(r.hash);
+  v.role = str(r.role);
+  v.description = str(r.description);
+  v.created_at = r.created_at;
+  v.revoked = r.revoked ? 1 : 0;
+  return v;
 }
 
 inline RunFilter from_abi(const weft_run_filter& f) {
-  return {copy(f.workflow),  copy(f.status),         copy(f.idempotency_key),
-          copy(f.before_id), f.unfinished_only != 0, f.limit};
+  require_size(f.struct_size, WEFT_RUN_FILTER_SIZE_2_0, "weft_run_filter");
+  return {copy(f.workflow),        f.status == 0 ? std::nullopt : std::optional(run_status(f.status)),
+          copy(f.idempotency_key), copy(f.before_id),
+          f.unfinished_only != 0,  f.limit};
 }
 inline weft_run_filter to_abi(const RunFilter& f) {
-  return {sizeof(weft_run_filter), str(f.workflow),           str(f.status), str(f.idempotency_key),
-          str(f.before_id),        f.unfinished_only ? 1 : 0, f.limit};
+  weft_run_filter v{};
+  v.struct_size = sizeof(weft_run_filter);
+  v.workflow = str(f.workflow);
+  v.status = f.status ? static_cast<int32_t>(*f.status) : 0;
+  v.idempotency_key = str(f.idempotency_key);
+  v.before_id = str(f.before_id);
+  v.unfinished_only = f.unfinished_only ? 1 : 0;
+  v.limit = f.limit;
+  return v;
 }
 
-// Holds the C arrays of a batch; views into `batch`, which must outlive it.
+// Holds the records and pointer arrays of a batch's view; borrows the
+// strings of `batch`, which must outlive it.
 class AbiWriteBatch {
  public:
-  explicit AbiWriteBatch(const WriteBatch& batch) {
-    for (const auto& r : batch.workflows) workflows_.push_back(to_abi(r));
-    for (const auto& r : batch.runs) runs_.push_back(to_abi(r));
-    for (const auto& r : batch.tasks) tasks_.push_back(to_abi(r));
-    for (const auto& r : batch.tokens) tokens_.push_back(to_abi(r));
-    abi_ = {sizeof(weft_write_batch),
-            workflows_.data(),
-            workflows_.size(),
-            runs_.data(),
-            runs_.size(),
-            tasks_.data(),
-            tasks_.size(),
-            tokens_.data(),
-            tokens_.size()};
+  explicit AbiWriteBatch(const WriteBatch& batch)
+      : workflows_(batch.workflows), runs_(batch.runs), tasks_(batch.tasks), tokens_(batch.tokens) {
+    abi_.struct_size = sizeof(weft_write_batch);
+    abi_.workflows = workflows_.pointers.data();
+    abi_.workflow_count = workflows_.pointers.size();
+    abi_.runs = runs_.pointers.data();
+    abi_.run_count = runs_.pointers.size();
+    abi_.tasks = tasks_.pointers.data();
+    abi_.task_count = tasks_.pointers.size();
+    abi_.tokens = tokens_.pointers.data();
+    abi_.token_count = tokens_.pointers.size();
   }
+  AbiWriteBatch(const AbiWriteBatch&) = delete;
+  AbiWriteBatch& operator=(const AbiWriteBatch&) = delete;
   const weft_write_batch* get() const { return &abi_; }
 
  private:
-  std::vector<weft_workflow_record> workflows_;
-  std::vector<weft_run_record> runs_;
-  std::vector<weft_task_record> tasks_;
-  std::vector<weft_token_record> tokens_;
+  template <class Record>
+  struct Views {
+    using Abi = decltype(to_abi(std::declval<const Record&>()));
+    explicit Views(const std::vector<Record>& records) {
+      views.reserve(records.size());
+      for (const auto& r : records) views.push_back(to_abi(r));
+      pointers.reserve(views.size());
+      for (const auto& v : views) pointers.push_back(&v);
+    }
+    std::vector<Abi> views;
+    std::vector<const Abi*> pointers;
+  };
+
+  Views<WorkflowRecord> workflows_;
+  Views<RunRecord> runs_;
+  Views<TaskRecord> tasks_;
+  Views<TokenRecord> tokens_;
   weft_write_batch abi_{};
 };
 
 inline WriteBatch from_abi(const weft_write_batch& b) {
+  require_size(b.struct_size, WEFT_WRITE_BATCH_SIZE_2_0, "weft_write_batch");
   WriteBatch out;
-  for (size_t i = 0; i < b.workflow_count; ++i) out.workflows.push_back(from_abi(b.workflows[i]));
-  for (size_t i = 0; i < b.run_count; ++i) out.runs.push_back(from_abi(b.runs[i]));
-  for (size_t i = 0; i < b.task_count; ++i) out.tasks.push_back(from_abi(b.tasks[i]));
-  for (size_t i = 0; i < b.token_count; ++i) out.tokens.push_back(from_abi(b.tokens[i]));
+  for (size_t i = 0; i < b.workflow_count; ++i) out.workflows.push_back(from_abi(*b.workflows[i]));
+  for (size_t i = 0; i < b.run_count; ++i) out.runs.push_back(from_abi(*b.runs[i]));
+  for (size_t i = 0; i < b.task_count; ++i) out.tasks.push_back(from_abi(*b.tasks[i]));
+  for (size_t i = 0; i < b.token_count; ++i) out.tokens.push_back(from_abi(*b.tokens[i]));
   return out;
 }
 

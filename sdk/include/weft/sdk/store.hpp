@@ -83,24 +83,28 @@ struct StoreThunks {
   static weft_status list_tokens(void* s, weft_token_visitor visit, void* caller_ptr, weft_error* err) noexcept {
     return guard(err, [&] { visit_all(self(s)->list_tokens(), visit, caller_ptr); });
   }
-  static constexpr weft_store_vtable vtable = {sizeof(weft_store_vtable),
-                                               open,
-                                               close,
-                                               schema_version,
-                                               write,
-                                               get_workflow,
-                                               list_workflows,
-                                               get_run,
-                                               list_runs,
-                                               list_tasks,
-                                               list_tokens};
+  static constexpr weft_store_vtable vtable = [] {
+    weft_store_vtable v{};
+    v.struct_size = sizeof(weft_store_vtable);
+    v.open = open;
+    v.close = close;
+    v.schema_version = schema_version;
+    v.write = write;
+    v.get_workflow = get_workflow;
+    v.list_workflows = list_workflows;
+    v.get_run = get_run;
+    v.list_runs = list_runs;
+    v.list_tasks = list_tasks;
+    v.list_tokens = list_tokens;
+    return v;
+  }();
 };
 
 }  // namespace detail
 
 template <class T>
 constexpr weft_factory store(const char* type_name, const char* schema_json = nullptr) {
-  return weft_factory{sizeof(weft_factory), WEFT_KIND_STORAGE, type_name, schema_json, &detail::StoreThunks<T>::vtable};
+  return detail::factory(WEFT_KIND_STORAGE, type_name, schema_json, &detail::StoreThunks<T>::vtable);
 }
 
 }  // namespace weft::sdk

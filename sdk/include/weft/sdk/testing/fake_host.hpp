@@ -7,16 +7,15 @@
 //
 //   weft::sdk::testing::FakeHost host;
 //   MyExecutor executor(host.host(), config);
-//   executor.start(spec);
-//   auto finished = host.wait_for(key, WEFT_TASK_FINISHED);
+//   executor.start(task);
+//   auto finished = host.wait_for_finished(task.task_key);
 //   ASSERT_TRUE(finished);
 //   EXPECT_EQ(finished->exit_code, 0);
 //
-// LoadedPlugin opens a built plugin file the way weftd does, for load tests
-// that go through the C vtables.
+// loaded_plugin.hpp opens a built plugin file the way weftd does, for load
+// tests that go through the C vtables.
 #pragma once
 
-#include <dlfcn.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -41,7 +40,7 @@ namespace weft::sdk::testing {
 
 // A weft_task_event, owned.
 struct RecordedEvent {
-  weft_task_event_kind kind = WEFT_TASK_FINISHED;
+  weft_task_event_kind kind = WEFT_EVENT_FINISHED;
   std::string task_key;
   std::string external_id;
   int32_t exit_code = 0;
@@ -136,7 +135,7 @@ class FakeHost {
   }
   std::optional<RecordedEvent> wait_for_finished(std::string_view task_key,
                                                  std::chrono::milliseconds timeout = kDefaultTimeout) {
-    return wait_for(task_key, WEFT_TASK_FINISHED, timeout);
+    return wait_for(task_key, WEFT_EVENT_FINISHED, timeout);
   }
 
   // Waits up to timeout for one batch of ready fds (or a reported event) and
@@ -183,8 +182,9 @@ class FakeHost {
     auto& h = self(host_ptr);
     {
       std::lock_guard lock(h.mutex_);
-      h.events_.push_back({event->kind, std::string(view(event->task_key)), std::string(view(event->external_id)),
-                           event->exit_code, std::string(view(event->output_json)), std::string(view(event->error))});
+      h.events_.push_back({static_cast<weft_task_event_kind>(event->kind), std::string(view(event->task_key)),
+                           std::string(view(event->external_id)), event->exit_code,
+                           std::string(view(event->output_json)), std::string(view(event->error))});
     }
     const uint64_t one = 1;
     [[maybe_unused]] const auto w = ::write(h.wake_fd_, &one, sizeof one);
@@ -208,138 +208,6 @@ class FakeHost {
   std::vector<LogLine> logs_;
   std::vector<RecordedEvent> events_;
   std::unordered_map<int, Watch> watches_;
-};
-
-// A plugin file opened as weftd opens it (RTLD_NOW | RTLD_LOCAL, ABI checked),
-// and never closed, as in weftd.
-class LoadedPlugin {
- public:
-  explicit LoadedPlugin(const std::string& path) {
-    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) throw std::runtime_error("cannot load " + path + ": " + ::dlerror());
-    const auto entry = reinterpret_cast<weft_plugin_entry_fn>(::dlsym(handle, WEFT_PLUGIN_ENTRY_SYMBOL));
-    if (entry == nullptr) throw std::runtime_error(path + " exports no " WEFT_PLUGIN_ENTRY_SYMBOL);
-    descriptor_ = entry();
-    if (descriptor_->abi_major != WEFT_ABI_MAJOR || descriptor_->abi_minor > WEFT_ABI_MINOR) {
-      throw std::runtime_error(path + " was built for ABI " + std::to_string(descriptor_->abi_major) + "." +
-                               std::to_string(descriptor_->abi_minor) + ", this host has " +
-                               std::to_string(WEFT_ABI_MAJOR) + "." + std::to_string(WEFT_ABI_MINOR));
-    }
-  }
-
-  const weft_plugin_descriptor& descriptor() const { return *descriptor_; }
-
-  // The factory of this kind and type name; throws if the plugin has none.
-  const weft_factory& factory(weft_plugin_kind kind, std::string_view type_name) const {
-    for (size_t i = 0; i < descriptor_->factory_count; ++i) {
-      const weft_factory& f = descriptor_->factories[i];
-      if (f.kind == kind && type_name == f.type_name) return f;
-    }
-    throw std::runtime_error(std::string(descriptor_->name) + " provides no " + std::string(type_name));
-  }
-  const weft_node_vtable& node_vtable(std::string_view type_name) const {
-    return *static_cast<const weft_node_vtable*>(factory(WEFT_KIND_NODE, type_name).vtable);
-  }
-  const weft_executor_vtable& executor_vtable(std::string_view type_name) const {
-    return *static_cast<const weft_executor_vtable*>(factory(WEFT_KIND_EXECUTOR, type_name).vtable);
-  }
-
- private:
-  const weft_plugin_descriptor* descriptor_ = nullptr;
-};
-
-// A weft_sink that collects what the callee writes.
-struct StringSink {
-  StringSink() = default;
-  StringSink(const StringSink&) = delete;  // the sink points at this object
-  StringSink& operator=(const StringSink&) = delete;
-
-  std::string text;
-  weft_sink sink{
-      this, [](void* self, const char* data, size_t len) { static_cast<StringSink*>(self)->text.append(data, len); }};
-  const weft_sink* get() const { return &sink; }
-};
-
-// A weft_problem_sink that collects the problems reported.
-struct ProblemCollector {
-  ProblemCollector() = default;
-  ProblemCollector(const ProblemCollector&) = delete;  // the sink points at this object
-  ProblemCollector& operator=(const ProblemCollector&) = delete;
-
-  struct Entry {
-    std::string path;
-    std::string message;
-  };
-  std::vector<Entry> problems;
-  weft_problem_sink sink{
-      this, [](void* self, weft_str path, weft_str message) {
-        static_cast<ProblemCollector*>(self)->problems.push_back({std::string(view(path)), std::string(view(message))});
-      }};
-  const weft_problem_sink* get() const { return &sink; }
-};
-
-// One node object created through a plugin's C vtable, as weftd creates it.
-// Each call throws std::runtime_error with the plugin's message if it fails.
-class NodeUnderTest {
- public:
-  NodeUnderTest(const LoadedPlugin& plugin, std::string_view type_name, const FakeHost& host,
-                std::string_view config_json = "{}")
-      : vtable_(plugin.node_vtable(type_name)) {
-    weft_error err{};
-    check(vtable_.create(host.api(), str(config_json), &node_, &err), err);
-  }
-  ~NodeUnderTest() { vtable_.destroy(node_); }
-  NodeUnderTest(const NodeUnderTest&) = delete;
-  NodeUnderTest& operator=(const NodeUnderTest&) = delete;
-
-  std::vector<ProblemCollector::Entry> validate(std::string_view params_json) const {
-    ProblemCollector problems;
-    weft_error err{};
-    check(vtable_.validate(node_, str(params_json), problems.get(), &err), err);
-    return problems.problems;
-  }
-  std::string plan(std::string_view request_json) {
-    StringSink out;
-    weft_error err{};
-    check(vtable_.plan(node_, str(request_json), out.get(), &err), err);
-    return out.text;
-  }
-  std::string finish(std::string_view result_json) {
-    StringSink out;
-    weft_error err{};
-    check(vtable_.finish(node_, str(result_json), out.get(), &err), err);
-    return out.text;
-  }
-
-  // (path, message) of each problem with params, in the order reported.
-  std::vector<std::pair<std::string, std::string>> problems_with(const nlohmann::json& params) const {
-    std::vector<std::pair<std::string, std::string>> found;
-    for (const auto& p : validate(params.dump())) found.emplace_back(p.path, p.message);
-    return found;
-  }
-  // The plan for params, asked the way weftd asks: a first attempt of node
-  // "step" (no for_each) of run "run-1", handed to `executor`.
-  nlohmann::json plan_for(const nlohmann::json& params, std::string_view executor = "process") {
-    const nlohmann::json request = {{"task_key", "run-1/step/-1/1"},
-                                    {"run_id", "run-1"},
-                                    {"workflow", "wf"},
-                                    {"node", "step"},
-                                    {"index", nullptr},
-                                    {"attempt", 1},
-                                    {"params", params},
-                                    {"executor", executor},
-                                    {"resources", nlohmann::json::object()},
-                                    {"timeout_s", 60}};
-    return nlohmann::json::parse(plan(request.dump()));
-  }
-
- private:
-  static void check(weft_status status, const weft_error& err) {
-    if (status != WEFT_OK) throw std::runtime_error(err.message);
-  }
-
-  const weft_node_vtable& vtable_;
-  void* node_ = nullptr;
 };
 
 }  // namespace weft::sdk::testing

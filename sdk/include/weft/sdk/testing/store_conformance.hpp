@@ -7,7 +7,7 @@
 //
 //   WEFT_STORE_CONFORMANCE(Sqlite, weft::sdk::testing::StoreUnderTest{
 //       "sqlite",
-//       [] { return weft::sdk::testing::load_store_vtable("/path/libweft-storage-sqlite.so.1", "sqlite"); },
+//       [] { return weft::sdk::testing::load_store_vtable("/path/libweft-storage-sqlite.so.2", "sqlite"); },
 //       [](const std::filesystem::path& scratch) {
 //         return nlohmann::json{{"path", (scratch / "weft.db").string()}}.dump(); }});
 //
@@ -15,7 +15,6 @@
 // on: a paging cursor (before_id) naming no run yields an empty page.
 #pragma once
 
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -30,6 +29,7 @@
 #include <thread>
 #include <vector>
 #include <weft/sdk/records.hpp>
+#include <weft/sdk/testing/loaded_plugin.hpp>
 
 namespace weft::sdk::testing {
 
@@ -46,42 +46,10 @@ struct StoreUnderTest {
 
 inline void PrintTo(const StoreUnderTest& store, std::ostream* out) { *out << store.name; }
 
-// Loads the plugin at path as the daemon does (RTLD_NOW | RTLD_LOCAL; never
-// unloaded) and returns its descriptor after checking its ABI version.
-// Throws std::runtime_error naming the file when it cannot.
-inline const weft_plugin_descriptor* load_plugin(const std::string& path) {
-  void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (library == nullptr) throw std::runtime_error("cannot load " + path + ": " + dlerror());
-  auto entry = reinterpret_cast<weft_plugin_entry_fn>(dlsym(library, WEFT_PLUGIN_ENTRY_SYMBOL));
-  if (entry == nullptr) throw std::runtime_error(path + " exports no " WEFT_PLUGIN_ENTRY_SYMBOL);
-  const weft_plugin_descriptor* plugin = entry();
-  if (plugin->abi_major != WEFT_ABI_MAJOR || plugin->abi_minor > WEFT_ABI_MINOR) {
-    throw std::runtime_error(path + " is built for ABI " + std::to_string(plugin->abi_major) + "." +
-                             std::to_string(plugin->abi_minor) + ", the suite for " + std::to_string(WEFT_ABI_MAJOR) +
-                             "." + std::to_string(WEFT_ABI_MINOR));
-  }
-  return plugin;
-}
-
-// The vtable of the storage factory type_name of the plugin at path.
+// The vtable of the storage factory type_name of the plugin at path, loaded
+// as weftd loads it; throws std::runtime_error naming the file if it cannot.
 inline const weft_store_vtable* load_store_vtable(const std::string& path, std::string_view type_name) {
-  const weft_plugin_descriptor* plugin = load_plugin(path);
-  for (size_t i = 0; i < plugin->factory_count; ++i) {
-    const weft_factory& factory = plugin->factories[i];
-    if (factory.kind == WEFT_KIND_STORAGE && type_name == factory.type_name) {
-      return static_cast<const weft_store_vtable*>(factory.vtable);
-    }
-  }
-  throw std::runtime_error(path + " provides no storage type '" + std::string(type_name) + "'");
-}
-
-// A host whose services do nothing: a store needs only log, and the suite
-// does not judge log lines.
-inline const weft_host_api* quiet_host() {
-  static const weft_host_api host = {sizeof(weft_host_api), nullptr, [](void*, weft_log_level, weft_str) {},
-                                     [](void*, const weft_task_event*) {},
-                                     [](void*, int, weft_fd_callback, void*) { return WEFT_ERROR; }};
-  return &host;
+  return &LoadedPlugin(path).store_vtable(type_name);
 }
 
 struct WriteResult {
@@ -151,22 +119,35 @@ class StoreHandle {
   struct Collected {
     std::vector<Record> records;
     size_t stop_after = 0;
+    std::string unreadable;  // why a record could not be read, which stopped the walk
   };
 
-  // The visitor a vtable call gets: copies each record out of its borrowed view.
+  // The visitor a vtable call gets: copies each record out of its borrowed
+  // view. It is called from the store's frames, so nothing may be thrown
+  // from it: a record that cannot be read (too small, a status that is no
+  // status) stops the walk and fails the test.
   template <class Record, class Abi>
-  static int collect(void* out, const Abi* record) {
+  static int collect(void* out, const Abi* record) noexcept {
     auto* collected = static_cast<Collected<Record>*>(out);
-    collected->records.push_back(from_abi(*record));
+    try {
+      collected->records.push_back(from_abi(*record));
+    } catch (const std::exception& e) {
+      collected->unreadable = e.what();
+      return 1;
+    }
     return collected->stop_after != 0 && collected->records.size() >= collected->stop_after ? 1 : 0;
   }
 
   template <class Record, class Call>
   static std::vector<Record> call(const char* what, Call call_vtable, size_t stop_after, bool allow_not_found) {
-    Collected<Record> collected{{}, stop_after};
+    Collected<Record> collected{{}, stop_after, {}};
     weft_error err{};
     const weft_status status =
         call_vtable([](void* out, const auto* record) { return collect<Record>(out, record); }, &collected, &err);
+    if (!collected.unreadable.empty()) {
+      ADD_FAILURE() << what << " visited a record that cannot be read: " << collected.unreadable;
+      return {};
+    }
     if (status == WEFT_OK || (allow_not_found && status == WEFT_NOT_FOUND)) return std::move(collected.records);
     ADD_FAILURE() << what << " returned status " << status << ": " << err.message;
     return {};
@@ -198,7 +179,7 @@ inline nlohmann::json describe(const RunRecord& r) {
   return {{"id", r.id},
           {"workflow", r.workflow},
           {"version", r.version},
-          {"status", r.status},
+          {"status", std::string(to_string(r.status))},
           {"params_json", r.params_json},
           {"document_json", r.document_json},
           {"idempotency_key", r.idempotency_key},
@@ -211,7 +192,7 @@ inline nlohmann::json describe(const TaskRecord& r) {
   return {{"run_id", r.run_id},
           {"node", r.node},
           {"index", r.index},
-          {"status", r.status},
+          {"status", std::string(to_string(r.status))},
           {"attempt", r.attempt},
           {"exit_code", r.exit_code ? nlohmann::json(*r.exit_code) : nlohmann::json()},
           {"executor", r.executor},
@@ -247,13 +228,21 @@ inline WorkflowRecord workflow(std::string name, int64_t version, std::string di
   return {std::move(name), version, document, std::move(digest), 1700000000000 + version, false};
 }
 inline RunRecord run(const std::string& id, int64_t created_at) {
-  return {id,         "etl",          3, "running", R"({"day":"2024-01-01"})", R"({"nodes":{}})", "key-" + id, "",
-          created_at, created_at + 5, 0};
+  return {
+      id,         "etl",          3, RunStatus::running, R"({"day":"2024-01-01"})", R"({"nodes":{}})", "key-" + id, "",
+      created_at, created_at + 5, 0};
 }
 inline TaskRecord task(std::string run_id, std::string node, int64_t index) {
-  return {std::move(run_id), std::move(node), index,         "succeeded",  1, 0, "process", "pid-42", "",
+  return {std::move(run_id), std::move(node), index,         TaskStatus::succeeded, 1, 0, "process", "pid-42", "",
           R"({"rows":7})",   1700000000100,   1700000000200, 1700000000300};
 }
+inline constexpr RunStatus kEveryRunStatus[] = {RunStatus::created,   RunStatus::queued, RunStatus::running,
+                                                RunStatus::succeeded, RunStatus::failed, RunStatus::cancelled};
+inline constexpr TaskStatus kEveryTaskStatus[] = {
+    TaskStatus::pending,   TaskStatus::ready,          TaskStatus::dispatched, TaskStatus::running,
+    TaskStatus::retrying,  TaskStatus::succeeded,      TaskStatus::failed,     TaskStatus::skipped,
+    TaskStatus::cancelled, TaskStatus::upstream_failed};
+
 inline TokenRecord token(const std::string& id) {
   return {id, "sha256:" + id, "operator", "token " + id, 1700000000000, false};
 }
@@ -406,7 +395,7 @@ TEST_P(StoreConformance, RunIsReadBackWithEveryField) {
   ad_hoc.workflow = "";
   ad_hoc.version = 0;
   ad_hoc.idempotency_key = "";
-  ad_hoc.status = "failed";
+  ad_hoc.status = RunStatus::failed;
   ad_hoc.error = "node 'load' failed: exit code 3";
   ad_hoc.finished_at = 900;
   put_runs({run("run-1", 100), ad_hoc});
@@ -417,7 +406,7 @@ TEST_P(StoreConformance, RunIsReadBackWithEveryField) {
 TEST_P(StoreConformance, WritingARunAgainReplacesIt) {
   put_runs({run("run-1", 100)});
   auto finished = run("run-1", 100);
-  finished.status = "succeeded";
+  finished.status = RunStatus::succeeded;
   finished.finished_at = 400;
   put_runs({finished});
   EXPECT_EQ(describe(store().get_run("run-1")), describe(finished));
@@ -449,9 +438,25 @@ TEST_P(StoreConformance, ListRunsFiltersByWorkflow) {
 
 TEST_P(StoreConformance, ListRunsFiltersByStatus) {
   auto queued = run("b", 200);
-  queued.status = "queued";
+  queued.status = RunStatus::queued;
   put_runs({run("a", 100), queued});
-  EXPECT_EQ(ids(store().list_runs(filter([](RunFilter& f) { f.status = "queued"; }))), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(ids(store().list_runs(filter([](RunFilter& f) { f.status = RunStatus::queued; }))),
+            (std::vector<std::string>{"b"}));
+}
+
+TEST_P(StoreConformance, EveryRunStatusIsReadBackAndFilteredOn) {
+  std::vector<RunRecord> runs;
+  int64_t created_at = 100;
+  for (const RunStatus status : kEveryRunStatus) {
+    runs.push_back(run(std::string(to_string(status)), created_at++));
+    runs.back().status = status;
+  }
+  put_runs(runs);
+  for (const RunRecord& expected : runs) {
+    EXPECT_EQ(describe(store().get_run(expected.id)), describe(expected));
+    EXPECT_EQ(ids(store().list_runs(filter([&](RunFilter& f) { f.status = expected.status; }))),
+              (std::vector<std::string>{expected.id}));
+  }
 }
 
 TEST_P(StoreConformance, ListRunsFiltersByIdempotencyKey) {
@@ -465,8 +470,8 @@ TEST_P(StoreConformance, ListRunsFiltersByIdempotencyKey) {
 TEST_P(StoreConformance, ListRunsFiltersUnfinishedOnes) {
   std::vector<RunRecord> runs;
   int64_t created_at = 100;
-  for (const char* status : {"created", "queued", "running", "succeeded", "failed", "cancelled"}) {
-    runs.push_back(run(status, created_at++));
+  for (const RunStatus status : kEveryRunStatus) {
+    runs.push_back(run(std::string(to_string(status)), created_at++));
     runs.back().status = status;
   }
   put_runs(runs);
@@ -478,11 +483,11 @@ TEST_P(StoreConformance, ListRunsCombinesFilters) {
   auto other_workflow = run("b", 200);
   other_workflow.workflow = "report";
   auto finished = run("c", 300);
-  finished.status = "succeeded";
+  finished.status = RunStatus::succeeded;
   put_runs({run("a", 100), other_workflow, finished, run("d", 400)});
   RunFilter running_etl;
   running_etl.workflow = "etl";
-  running_etl.status = "running";
+  running_etl.status = RunStatus::running;
   EXPECT_EQ(ids(store().list_runs(running_etl)), (std::vector<std::string>{"d", "a"}));
   RunFilter unfinished_etl;
   unfinished_etl.workflow = "etl";
@@ -547,9 +552,20 @@ TEST_P(StoreConformance, TaskIsReadBackWithEveryField) {
   EXPECT_EQ(describe(store().list_tasks("run-1")), describe(std::vector{task("run-1", "extract", 3)}));
 }
 
+TEST_P(StoreConformance, EveryTaskStatusIsReadBack) {
+  std::vector<TaskRecord> tasks;
+  for (const TaskStatus status : kEveryTaskStatus) {
+    tasks.push_back(task("run-1", std::string(to_string(status)), -1));
+    tasks.back().status = status;
+  }
+  put({{}, {}, tasks, {}});
+  std::sort(tasks.begin(), tasks.end(), [](const auto& a, const auto& b) { return a.node < b.node; });
+  EXPECT_EQ(describe(store().list_tasks("run-1")), describe(tasks));
+}
+
 TEST_P(StoreConformance, WritingATaskAgainReplacesIt) {
   auto retried = task("run-1", "extract", -1);
-  retried.status = "failed";
+  retried.status = TaskStatus::failed;
   retried.attempt = 2;
   retried.exit_code = 137;
   retried.error = "killed by signal 9";

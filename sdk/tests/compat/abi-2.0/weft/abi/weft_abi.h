@@ -1,0 +1,534 @@
+/*
+ * FROZEN: weft_abi.h exactly as it was at ABI 2.0. NEVER EDIT THIS FILE.
+ *
+ * Plugins compiled against this copy stand for every plugin built with the
+ * 2.0 SDK. The compatibility tests (sdk/tests/compat, tests/unit/plugin_host)
+ * build a fixture plugin against it alone and check that hosts built against
+ * the current header, and against a generated next minor, keep loading and
+ * running it. Everything below the marker is the 2.0 header byte for byte;
+ * the marker lets a file built against this copy check that it got it.
+ */
+#define WEFT_ABI_FROZEN_AT_2_0 1
+/* ---- the 2.0 header, unchanged, follows ---- */
+/*
+ * The weft plugin ABI: the only contract between weftd and a plugin.
+ *
+ * Pure C, no dependencies, compiled as C in the SDK's tests. A plugin is a
+ * shared object that exports one function, weft_plugin_entry(), returning a
+ * descriptor. Everything else crosses as the structs and tables below.
+ *
+ * Rules that every function here follows:
+ * - Strings cross as weft_str (pointer + length, not NUL-terminated unless
+ *   said). JSON crosses as UTF-8 text in a weft_str; an empty weft_str where
+ *   JSON is expected means "none" (null).
+ * - Pointers handed to a function are borrowed: valid only for the duration
+ *   of that call, including everything reachable from them. Copy what you
+ *   keep. The exceptions are said where they occur (the host table, the
+ *   descriptor and its factories and tables, which live as long as the
+ *   object or library they belong to).
+ * - Objects cross as opaque pointers that the side which created them destroys.
+ * - Nothing throws across this boundary. Functions return a weft_status and,
+ *   on failure, write a message a user can act on into the caller's weft_error.
+ * - Statuses, kinds and levels are int32_t fields holding the enum values
+ *   below, so their size does not depend on the compiler.
+ *
+ * Versioning. A host accepts a plugin whose abi_major equals WEFT_ABI_MAJOR
+ * and whose abi_minor is <= the host's WEFT_ABI_MINOR, and refuses any other,
+ * naming both versions. Within a major:
+ * - Every struct that can grow begins with struct_size, set by the side that
+ *   fills it to sizeof the struct as that side was compiled. Fields are only
+ *   ever appended; a minor version adds fields or functions at the end, and
+ *   never changes the meaning of an existing one (that is a new major).
+ * - WEFT_<STRUCT>_SIZE_2_0 is each struct's size as of ABI 2.0: the end of
+ *   its last 2.0 field, which is also its sizeof: no growable struct has
+ *   tail padding (a reserved field fills it where it would), so a field
+ *   appended later can never lie inside an older struct_size. A reader
+ *   accepts any struct_size >= that, and reads a field added later only when
+ *   WEFT_HAS_FIELD says the struct has it, treating it as zero (or the
+ *   function as absent) otherwise.
+ * - A field added to a struct the host fills (a new run_filter criterion,
+ *   say) is unknown to a plugin of an older minor, which ignores it: the
+ *   host checks the plugin's abi_minor before relying on one.
+ * - Arrays of growable structs are arrays of pointers, so an element's size
+ *   is its own struct_size, never the reader's sizeof. weft_str and
+ *   weft_env_var are fixed forever and are passed as plain arrays.
+ * - A plugin built against an older minor sees a newer host's structs as
+ *   their older prefix, which is all it knows about; a host reading what an
+ *   older plugin filled checks struct_size first.
+ *
+ * Layout (LP64, as on every platform weft supports), checked by the SDK's
+ * golden layout test: weft_str is 16 bytes; size_t, pointers, int64_t and
+ * double are 8 bytes aligned to 8; int32_t is 4 aligned to 4; structs are
+ * laid out in declaration order with natural alignment.
+ */
+#ifndef WEFT_ABI_H
+#define WEFT_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WEFT_ABI_MAJOR 2
+#define WEFT_ABI_MINOR 0
+
+/* The symbol every plugin exports (see weft_plugin_entry_fn). */
+#define WEFT_PLUGIN_ENTRY_SYMBOL "weft_plugin_entry"
+
+/* The size of TYPE up to the end of FIELD: the smallest struct_size that has it. */
+#define WEFT_SIZE_THROUGH(TYPE, FIELD) (offsetof(TYPE, FIELD) + sizeof(((TYPE*)0)->FIELD))
+/* Whether the struct at PTR (of type TYPE, filled by the other side) has FIELD. */
+#define WEFT_HAS_FIELD(PTR, TYPE, FIELD) ((PTR)->struct_size >= WEFT_SIZE_THROUGH(TYPE, FIELD))
+
+/* Fixed forever: no struct_size. */
+typedef struct weft_str {
+  const char* ptr;
+  size_t len;
+} weft_str;
+
+typedef enum weft_status {
+  WEFT_OK = 0,
+  WEFT_ERROR = 1,     /* failed; weft_error says why */
+  WEFT_NOT_FOUND = 2, /* the thing asked for does not exist */
+  WEFT_CONFLICT = 3   /* a write collided with an existing record */
+} weft_status;
+
+/* Caller-allocated error text; the callee writes a NUL-terminated message,
+ * truncated to fit. Fixed forever. */
+#define WEFT_ERROR_MESSAGE_SIZE 1024
+typedef struct weft_error {
+  char message[WEFT_ERROR_MESSAGE_SIZE];
+} weft_error;
+
+typedef enum weft_log_level {
+  WEFT_LOG_TRACE = 0,
+  WEFT_LOG_DEBUG = 1,
+  WEFT_LOG_INFO = 2,
+  WEFT_LOG_WARN = 3,
+  WEFT_LOG_ERROR = 4
+} weft_log_level;
+
+/* Problems found while validating: path is a JSON pointer relative to the
+ * validated value ("" for the whole value). Filled by the host, called by the
+ * plugin during the validate call only. Fixed forever. */
+typedef struct weft_problem_sink {
+  void* caller_ptr;
+  void (*report)(void* caller_ptr, weft_str path, weft_str message);
+} weft_problem_sink;
+
+/* ------------------------------------------------------------------------ */
+/* Statuses of runs and tasks, as stored and as shown                       */
+/* ------------------------------------------------------------------------ */
+
+typedef enum weft_task_status {
+  WEFT_TASK_PENDING = 1,         /* waiting for its dependencies */
+  WEFT_TASK_READY = 2,           /* may run; waiting for a slot */
+  WEFT_TASK_DISPATCHED = 3,      /* handed to its executor, not yet started */
+  WEFT_TASK_RUNNING = 4,         /* started */
+  WEFT_TASK_RETRYING = 5,        /* an attempt failed; the next waits for its backoff */
+  WEFT_TASK_SUCCEEDED = 6,       /* final */
+  WEFT_TASK_FAILED = 7,          /* final */
+  WEFT_TASK_SKIPPED = 8,         /* final: its `when` was false, or every dependency was skipped */
+  WEFT_TASK_CANCELLED = 9,       /* final */
+  WEFT_TASK_UPSTREAM_FAILED = 10 /* final: a dependency did not succeed */
+} weft_task_status;
+
+typedef enum weft_run_status {
+  WEFT_RUN_CREATED = 1, /* stored, not started */
+  WEFT_RUN_QUEUED = 2,  /* started, waiting to be taken up */
+  WEFT_RUN_RUNNING = 3,
+  WEFT_RUN_SUCCEEDED = 4, /* final */
+  WEFT_RUN_FAILED = 5,    /* final */
+  WEFT_RUN_CANCELLED = 6  /* final */
+} weft_run_status;
+
+/* ------------------------------------------------------------------------ */
+/* Tasks: what a node type plans and an executor runs                       */
+/* ------------------------------------------------------------------------ */
+
+/* One environment variable. Fixed forever. */
+typedef struct weft_env_var {
+  weft_str name;
+  weft_str value;
+} weft_env_var;
+
+/* What a node type asks an executor to run. Filled by the node type in plan;
+ * handed to the executor inside weft_task_spec. */
+typedef struct weft_command {
+  size_t struct_size;
+  const weft_str* argv; /* the program and its arguments; argc >= 1 */
+  size_t argc;
+  const weft_env_var* env; /* added to the executor's base environment */
+  size_t env_count;
+  weft_str cwd;   /* working directory; empty: the executor's default */
+  weft_str image; /* container image for executors that run containers; empty: none */
+  /* A JSON object of settings for the executor that runs the command (a Slurm
+   * partition, a Kubernetes service account, ...), as the node's params gave
+   * it; empty: none. Each executor documents the keys it reads. */
+  weft_str executor_options_json;
+} weft_command;
+#define WEFT_COMMAND_SIZE_2_0 WEFT_SIZE_THROUGH(weft_command, executor_options_json)
+
+/* One attempt of one task, as the host knows it. Filled by the host; handed
+ * to plan (command is NULL: planning decides it), and to an executor's start
+ * and recover (command is the plan's). */
+typedef struct weft_task_spec {
+  size_t struct_size;
+  weft_str task_key; /* unique per attempt; names the task in events and cancel */
+  weft_str run_id;
+  weft_str workflow;    /* the workflow's name */
+  weft_str node;        /* the node's id */
+  int64_t index;        /* element of a for_each node; -1 for a node without for_each */
+  int32_t attempt;      /* 1 for the first attempt */
+  weft_str executor;    /* the executor the node names */
+  weft_str params_json; /* the node's params with every template rendered */
+  /* Resource hints from the workflow; 0 means not given. Executors map them
+   * (rlimits, sbatch options, container resources). */
+  double cpus;
+  int64_t memory_mb;
+  int32_t gpus;
+  double timeout_s; /* 0: none. The host enforces it too, by cancel. */
+  /* Where the task's stdout, stderr and output (one JSON value) go, picked by
+   * the host under its state dir. An executor that runs tasks elsewhere
+   * documents how it brings logs and output back. */
+  weft_str stdout_path;
+  weft_str stderr_path;
+  weft_str output_path;
+  const weft_command* command; /* NULL in plan */
+} weft_task_spec;
+#define WEFT_TASK_SPEC_SIZE_2_0 WEFT_SIZE_THROUGH(weft_task_spec, command)
+
+typedef enum weft_plan_kind {
+  WEFT_PLAN_OUTPUT = 1,  /* done inline: output_json is the task's output */
+  WEFT_PLAN_FAILED = 2,  /* failed inline: error says why */
+  WEFT_PLAN_COMMAND = 3, /* run command through the node's executor */
+  WEFT_PLAN_PENDING = 4  /* the plugin works on its own and reports FINISHED for the task_key */
+} weft_plan_kind;
+
+/* What plan (any kind) or finish (OUTPUT or FAILED) decided. Filled by the
+ * plugin and handed to the host's weft_plan_sink, which copies it. */
+typedef struct weft_plan {
+  size_t struct_size;
+  int32_t kind;                /* weft_plan_kind */
+  weft_str output_json;        /* OUTPUT: JSON text; empty: null */
+  weft_str error;              /* FAILED */
+  const weft_command* command; /* COMMAND */
+} weft_plan;
+#define WEFT_PLAN_SIZE_2_0 WEFT_SIZE_THROUGH(weft_plan, command)
+
+/* Filled by the host. The plugin calls decide exactly once per plan or finish
+ * call, before returning; a call that returns WEFT_OK without deciding fails
+ * the task. Fixed forever. */
+typedef struct weft_plan_sink {
+  void* caller_ptr;
+  void (*decide)(void* caller_ptr, const weft_plan* plan);
+} weft_plan_sink;
+
+/* How an attempt that ran a command ended, for finish. Filled by the host. */
+typedef struct weft_task_result {
+  size_t struct_size;
+  const weft_task_spec* task; /* the attempt, command included */
+  int32_t exit_code;          /* 128+N when killed by signal N */
+  weft_str output_json;       /* what the task wrote as its output; empty: none */
+  weft_str error;             /* the executor's reason it did not succeed; empty: none */
+} weft_task_result;
+#define WEFT_TASK_RESULT_SIZE_2_0 WEFT_SIZE_THROUGH(weft_task_result, error)
+
+/* ------------------------------------------------------------------------ */
+/* Host services, handed to every plugin object the host creates.           */
+/* ------------------------------------------------------------------------ */
+
+typedef enum weft_task_event_kind {
+  WEFT_EVENT_STARTED = 1,  /* external_id names the task in the executor */
+  WEFT_EVENT_FINISHED = 2, /* exit_code, output_json (may be empty), error */
+  WEFT_EVENT_LOST = 3      /* the executor no longer knows the task; error says why */
+} weft_task_event_kind;
+
+/* Filled by the plugin; the host copies it during the task_event call. */
+typedef struct weft_task_event {
+  size_t struct_size;
+  int32_t kind;         /* weft_task_event_kind */
+  weft_str task_key;    /* the key of the spec given to start/recover or plan */
+  weft_str external_id; /* STARTED: the executor's id (pid, job id, ...) */
+  int32_t exit_code;    /* FINISHED: the exit status; 128+N when killed by signal N */
+  weft_str output_json; /* FINISHED: the task's output as JSON text; empty: none */
+  weft_str error;       /* FINISHED or LOST: why it did not succeed; may be empty */
+} weft_task_event;
+#define WEFT_TASK_EVENT_SIZE_2_0 WEFT_SIZE_THROUGH(weft_task_event, error)
+
+/* Called once on the host's event loop thread when the fd is readable (or has
+ * an error/hangup). Watching again means calling watch_fd again. */
+typedef void (*weft_fd_callback)(void* plugin_ptr, int fd);
+
+/* Filled by the host; valid until the plugin object it was given to is
+ * destroyed (for init: during the init call). Every function is present. */
+typedef struct weft_host_api {
+  size_t struct_size;
+  void* host_ptr; /* pass back as the first argument of every call below */
+
+  /* Any thread. Goes to the daemon's log, tagged with the plugin's name. */
+  void (*log)(void* host_ptr, weft_log_level level, weft_str message);
+
+  /* Any thread. Reports a task's progress; the host copies the event. */
+  void (*task_event)(void* host_ptr, const weft_task_event* event);
+
+  /* Any thread. Asks the host's event loop to call on_readable(plugin_ptr, fd)
+   * once when fd becomes readable. The plugin keeps owning fd and must not
+   * close it while a watch is pending. This lets an executor wait for child
+   * processes, sockets or timers without threads of its own. The host drops
+   * (without calling) the watches still pending when it destroys the object
+   * that asked for them. */
+  weft_status (*watch_fd)(void* host_ptr, int fd, weft_fd_callback on_readable, void* plugin_ptr);
+} weft_host_api;
+#define WEFT_HOST_API_SIZE_2_0 WEFT_SIZE_THROUGH(weft_host_api, watch_fd)
+
+/* ------------------------------------------------------------------------ */
+/* Node types                                                               */
+/* ------------------------------------------------------------------------ */
+/*
+ * A node type turns a node's rendered params into work. Threading: validate
+ * may be called from any thread, at the same time as anything else; plan,
+ * finish and cancel are called on the host's event loop thread only.
+ *
+ * plan must decide from its spec alone and have no effect when it decides
+ * COMMAND: after a restart the host plans a running task again to rebuild
+ * the spec it hands to the executor's recover.
+ */
+typedef struct weft_node_vtable {
+  size_t struct_size;
+  /* Required. config_json is the node type's configuration ("{}" if none). */
+  weft_status (*create)(const weft_host_api* host, weft_str config_json, void** out_node, weft_error* err);
+  /* Required. */
+  void (*destroy)(void* node);
+  /* Required. Reports each problem with params_json (unrendered: it may hold
+   * templates) through problems; WEFT_ERROR only if it could not check. */
+  weft_status (*validate)(void* node, weft_str params_json, const weft_problem_sink* problems, weft_error* err);
+  /* Required. Decides what the task does (see weft_plan_kind) through out. A
+   * WEFT_ERROR return fails the attempt with err's message. */
+  weft_status (*plan)(void* node, const weft_task_spec* task, const weft_plan_sink* out, weft_error* err);
+  /* Optional (NULL: exit code 0 with no error succeeds with the task's
+   * output, anything else fails). After a COMMAND plan ran: decides OUTPUT or
+   * FAILED through out. */
+  weft_status (*finish)(void* node, const weft_task_result* result, const weft_plan_sink* out, weft_error* err);
+  /* Optional (NULL: the node type never plans PENDING). Stops a PENDING
+   * task; the plugin still reports FINISHED (with an error) for it. */
+  weft_status (*cancel)(void* node, weft_str task_key, weft_error* err);
+} weft_node_vtable;
+#define WEFT_NODE_VTABLE_SIZE_2_0 WEFT_SIZE_THROUGH(weft_node_vtable, cancel)
+
+/* ------------------------------------------------------------------------ */
+/* Executors                                                                */
+/* ------------------------------------------------------------------------ */
+/*
+ * Threading: start, cancel and recover are called on the host's event loop
+ * thread; events may be reported from any thread. Every start that returns
+ * WEFT_OK is answered by exactly one FINISHED or LOST event, perhaps after a
+ * STARTED one.
+ */
+typedef struct weft_executor_vtable {
+  size_t struct_size;
+  /* Required. config_json is this executor's section of weftd's config ("{}" if none). */
+  weft_status (*create)(const weft_host_api* host, weft_str config_json, void** out_executor, weft_error* err);
+  /* Required. Tasks still running stay running: a restarted weftd recovers them. */
+  void (*destroy)(void* executor);
+  /* Required. A WEFT_ERROR return means nothing was started and no event will come. */
+  weft_status (*start)(void* executor, const weft_task_spec* task, weft_error* err);
+  /* Required. Stops the task and everything it started; its FINISHED event
+   * follows. WEFT_NOT_FOUND if the task is unknown. */
+  weft_status (*cancel)(void* executor, weft_str task_key, weft_error* err);
+  /* Optional (NULL: the host reports such tasks lost). After a daemon
+   * restart: take the task back by its external id and report its events as
+   * usual, or LOST if it cannot be found. An executor that cannot follow a
+   * task it finds to its end (a local process that is no longer its child,
+   * whose exit status it cannot read) stops it, and everything it started,
+   * and reports LOST: the host runs it again. It never leaves a task running
+   * unreported. external_id is empty when weftd stopped before it stored the
+   * task's STARTED event: the task may or may not have started, and an
+   * executor that can find it by task_key should (a duplicate run is worse
+   * than a lost one). */
+  weft_status (*recover)(void* executor, const weft_task_spec* task, weft_str external_id, weft_error* err);
+} weft_executor_vtable;
+#define WEFT_EXECUTOR_VTABLE_SIZE_2_0 WEFT_SIZE_THROUGH(weft_executor_vtable, recover)
+
+/* ------------------------------------------------------------------------ */
+/* Storage                                                                  */
+/* ------------------------------------------------------------------------ */
+/*
+ * Records are views filled by whoever passes them (the host in write, the
+ * store in the visitors); every pointer in them is borrowed for the duration
+ * of that call. Times are milliseconds since the Unix epoch, 0 meaning "not
+ * yet". JSON fields hold JSON text; empty means absent/null.
+ */
+typedef struct weft_workflow_record {
+  size_t struct_size;
+  weft_str name;
+  int64_t version;
+  weft_str document_json;
+  weft_str digest; /* identifies the document's content */
+  int64_t created_at;
+  int32_t deleted;  /* 1: removed from the list, its versions kept for runs */
+  int32_t reserved; /* 0; fills what would be tail padding (see "Versioning") */
+} weft_workflow_record;
+#define WEFT_WORKFLOW_RECORD_SIZE_2_0 WEFT_SIZE_THROUGH(weft_workflow_record, reserved)
+
+typedef struct weft_run_record {
+  size_t struct_size;
+  weft_str id;
+  weft_str workflow;
+  int64_t version; /* 0 for an ad-hoc run */
+  int32_t status;  /* weft_run_status */
+  weft_str params_json;
+  weft_str document_json; /* the document the run executes */
+  weft_str idempotency_key;
+  weft_str error;
+  int64_t created_at;
+  int64_t started_at;
+  int64_t finished_at;
+} weft_run_record;
+#define WEFT_RUN_RECORD_SIZE_2_0 WEFT_SIZE_THROUGH(weft_run_record, finished_at)
+
+typedef struct weft_task_record {
+  size_t struct_size;
+  weft_str run_id;
+  weft_str node;
+  int64_t index;  /* -1: the node's own row; n >= 0: element n of a for_each */
+  int32_t status; /* weft_task_status */
+  int32_t attempt;
+  int32_t has_exit_code;
+  int32_t exit_code;
+  weft_str executor;
+  weft_str external_id;
+  weft_str error;
+  weft_str output_json;
+  int64_t ready_at;
+  int64_t started_at;
+  int64_t finished_at;
+} weft_task_record;
+#define WEFT_TASK_RECORD_SIZE_2_0 WEFT_SIZE_THROUGH(weft_task_record, finished_at)
+
+typedef struct weft_token_record {
+  size_t struct_size;
+  weft_str id;
+  weft_str hash; /* of the secret; the secret itself is never stored */
+  weft_str role;
+  weft_str description;
+  int64_t created_at;
+  int32_t revoked;
+  int32_t reserved; /* 0; fills what would be tail padding (see "Versioning") */
+} weft_token_record;
+#define WEFT_TOKEN_RECORD_SIZE_2_0 WEFT_SIZE_THROUGH(weft_token_record, reserved)
+
+/* One transaction: all of it is stored, or none. Records are upserts keyed by
+ * workflow (name, version), run id, task (run_id, node, index), token id; a
+ * workflow insert whose (name, version) exists with another digest is
+ * WEFT_CONFLICT. Each array holds count pointers to records. */
+typedef struct weft_write_batch {
+  size_t struct_size;
+  const weft_workflow_record* const* workflows;
+  size_t workflow_count;
+  const weft_run_record* const* runs;
+  size_t run_count;
+  const weft_task_record* const* tasks;
+  size_t task_count;
+  const weft_token_record* const* tokens;
+  size_t token_count;
+} weft_write_batch;
+#define WEFT_WRITE_BATCH_SIZE_2_0 WEFT_SIZE_THROUGH(weft_write_batch, token_count)
+
+typedef struct weft_run_filter {
+  size_t struct_size;
+  weft_str workflow;        /* empty: any */
+  int32_t status;           /* weft_run_status; 0: any */
+  weft_str idempotency_key; /* empty: any */
+  weft_str before_id;       /* paging cursor: runs older than this id; empty: newest */
+  int32_t unfinished_only;  /* 1: created, queued and running runs only */
+  int32_t limit;            /* 0: no limit */
+} weft_run_filter;
+#define WEFT_RUN_FILTER_SIZE_2_0 WEFT_SIZE_THROUGH(weft_run_filter, limit)
+
+/* Visitors receive each record in turn; returning non-zero stops the walk. */
+typedef int (*weft_workflow_visitor)(void* caller_ptr, const weft_workflow_record* record);
+typedef int (*weft_run_visitor)(void* caller_ptr, const weft_run_record* record);
+typedef int (*weft_task_visitor)(void* caller_ptr, const weft_task_record* record);
+typedef int (*weft_token_visitor)(void* caller_ptr, const weft_token_record* record);
+
+/*
+ * Threading: every function may be called from any thread at the same time,
+ * except write, which the host calls from one thread at a time. Reads see
+ * only committed writes. Every function is required.
+ */
+typedef struct weft_store_vtable {
+  size_t struct_size;
+  /* Opens (creating and migrating as needed) the store that config_json
+   * describes, e.g. {"path":"/var/lib/weft/weft.db"} for sqlite. */
+  weft_status (*open)(const weft_host_api* host, weft_str config_json, void** out_store, weft_error* err);
+  void (*close)(void* store);
+  /* The schema version the open store is at; -1 if it cannot tell. */
+  int32_t (*schema_version)(void* store);
+  weft_status (*write)(void* store, const weft_write_batch* batch, weft_error* err);
+  /* version 0: the latest version, deleted or not (the caller checks
+   * deleted); an explicit version is returned even if deleted, since runs
+   * refer to it. WEFT_NOT_FOUND if there is none. */
+  weft_status (*get_workflow)(void* store, weft_str name, int64_t version, weft_workflow_visitor visit,
+                              void* caller_ptr, weft_error* err);
+  /* The latest version of every workflow whose latest version is not
+   * deleted, by name. Deleting a workflow is writing its latest version with
+   * deleted = 1; applying it again adds a new version. */
+  weft_status (*list_workflows)(void* store, weft_workflow_visitor visit, void* caller_ptr, weft_error* err);
+  /* WEFT_NOT_FOUND if there is none. */
+  weft_status (*get_run)(void* store, weft_str run_id, weft_run_visitor visit, void* caller_ptr, weft_error* err);
+  /* Newest first (by created_at, then id). */
+  weft_status (*list_runs)(void* store, const weft_run_filter* filter, weft_run_visitor visit, void* caller_ptr,
+                           weft_error* err);
+  /* By node, then index. */
+  weft_status (*list_tasks)(void* store, weft_str run_id, weft_task_visitor visit, void* caller_ptr, weft_error* err);
+  weft_status (*list_tokens)(void* store, weft_token_visitor visit, void* caller_ptr, weft_error* err);
+} weft_store_vtable;
+#define WEFT_STORE_VTABLE_SIZE_2_0 WEFT_SIZE_THROUGH(weft_store_vtable, list_tokens)
+
+/* ------------------------------------------------------------------------ */
+/* The plugin descriptor                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef enum weft_plugin_kind {
+  WEFT_KIND_NODE = 1,     /* vtable is a weft_node_vtable */
+  WEFT_KIND_EXECUTOR = 2, /* vtable is a weft_executor_vtable */
+  WEFT_KIND_STORAGE = 3   /* vtable is a weft_store_vtable */
+} weft_plugin_kind;
+
+/* Static storage in the plugin, like everything the descriptor points to. */
+typedef struct weft_factory {
+  size_t struct_size;
+  int32_t kind;            /* weft_plugin_kind */
+  const char* type_name;   /* NUL-terminated, e.g. "command" */
+  const char* schema_json; /* JSON Schema of params/config, NUL-terminated; may be NULL */
+  const void* vtable;      /* by kind; starts with struct_size */
+} weft_factory;
+#define WEFT_FACTORY_SIZE_2_0 WEFT_SIZE_THROUGH(weft_factory, vtable)
+
+/* The fields through abi_minor never move, in any major, so a host can read
+ * the versions of any plugin before trusting the rest. */
+typedef struct weft_plugin_descriptor {
+  size_t struct_size;
+  uint32_t abi_major;
+  uint32_t abi_minor;
+  const char* name;    /* NUL-terminated */
+  const char* version; /* NUL-terminated, semantic version of the plugin */
+  /* Optional (may be NULL): called once after the ABI check, before any
+   * factory is used. A failure refuses the plugin. */
+  weft_status (*init)(const weft_host_api* host, weft_error* err);
+  const weft_factory* const* factories; /* factory_count pointers */
+  size_t factory_count;
+} weft_plugin_descriptor;
+#define WEFT_PLUGIN_DESCRIPTOR_SIZE_2_0 WEFT_SIZE_THROUGH(weft_plugin_descriptor, factory_count)
+
+/* Returns a descriptor with static storage duration. */
+typedef const weft_plugin_descriptor* (*weft_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_ABI_H */
