@@ -1,10 +1,12 @@
-// One weftd started fresh for a measurement: its own dir (state, config, log)
-// under the session's scratch dir, a free loopback port, the default durable
-// sqlite store, the process executor, auth on. Stopped (SIGTERM, then SIGKILL)
-// with the object; its dir stays until the session removes the scratch dir.
+// One weftd started fresh for a measurement (weft_harness): its own dir
+// (state, config, log) under the session's scratch dir, a free loopback port,
+// the default durable sqlite store, the process executor, auth on. Stopped
+// (SIGTERM, then SIGKILL) with the object; its dir stays until the session
+// removes the scratch dir.
 #pragma once
 
-#include "http_api.hpp"
+#include "weft/client/api_client.hpp"
+#include "weft/harness/weftd_process.hpp"
 
 #include <sys/types.h>
 
@@ -33,15 +35,12 @@ class WeftdInstance {
   // Starts weftd and waits until /readyz answers; throws std::runtime_error
   // with weftd's log when it does not come up.
   explicit WeftdInstance(const WeftdSettings& settings);
-  ~WeftdInstance();
-  WeftdInstance(const WeftdInstance&) = delete;
-  WeftdInstance& operator=(const WeftdInstance&) = delete;
 
-  pid_t pid() const { return pid_; }
-  const HttpApi& api() const { return api_; }
-  std::filesystem::path database() const { return state_dir_ / "weft.db"; }
+  pid_t pid() const { return weftd_.pid(); }
+  const client::ApiClient& api() const { return api_; }
+  std::filesystem::path database() const { return weftd_.state_dir() / "weft.db"; }
   ProcessStats stats() const;
-  std::string log() const;
+  std::string log() const { return weftd_.log(); }
 
   // POST /api/v1/runs with the document; returns the run id.
   std::string start_run(const nlohmann::json& workflow) const;
@@ -49,15 +48,8 @@ class WeftdInstance {
   std::string wait_run(const std::string& run_id, std::chrono::seconds timeout) const;
 
  private:
-  void spawn(const std::filesystem::path& weftd);
-  void wait_ready();
-  void stop();
-
-  std::filesystem::path dir_;
-  std::filesystem::path state_dir_;
-  uint16_t port_ = 0;
-  pid_t pid_ = -1;
-  HttpApi api_{0, ""};
+  harness::WeftdProcess weftd_;
+  client::ApiClient api_;
 };
 
 }  // namespace weft::bench

@@ -22,12 +22,18 @@ int report_usage_error(const UsageError& error, const CommandSpec* command, Cons
   return 2;
 }
 
+ApiClient client_of(const Invocation& invocation) {
+  const std::string server = server_of(invocation);
+  try {
+    return ApiClient(server, discover_token().value_or(""));
+  } catch (const std::invalid_argument&) {
+    throw UsageError("--server takes http://HOST[:PORT], not '" + server + "'");
+  }
+}
+
 int report_api_error(const ApiError& error, const ApiClient& api, Console& console) {
   console.err << "weft: " << error.what() << '\n';
-  const nlohmann::json& body = error.response().body;
-  if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-    print_api_problems(console.err, body["error"].value("details", nlohmann::json::array()));
-  }
+  print_api_problems(console.err, error.details());
   if (error.response().status == 401 && !api.has_token()) {
     console.err << "no API token found: set WEFT_TOKEN or WEFT_TOKEN_FILE, or make " << admin_token_path()
                 << " readable\n";
@@ -36,7 +42,7 @@ int report_api_error(const ApiError& error, const ApiClient& api, Console& conso
 }
 
 int execute(const Invocation& invocation, Console& console) {
-  ApiClient api(server_of(invocation), discover_token());
+  ApiClient api = client_of(invocation);
   CommandContext context{invocation, api, console};
   try {
     return run_command(context);
@@ -60,6 +66,9 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   } catch (const UsageError& error) {
     return report_usage_error(error, command, console);
   } catch (const CommandError& error) {
+    console.err << "weft: " << error.what() << '\n';
+    return 1;
+  } catch (const client::ClientError& error) {
     console.err << "weft: " << error.what() << '\n';
     return 1;
   } catch (const nlohmann::json::exception& error) {

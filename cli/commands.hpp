@@ -1,16 +1,29 @@
 // The commands of weft. Each returns its exit code, or throws UsageError (2),
-// CommandError or ApiError (1), which run_cli() reports.
+// CommandError, ApiError or ClientError (1), which run_cli() reports.
 #pragma once
 
 #include <ostream>
+#include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
-#include "api_client.hpp"
 #include "arguments.hpp"
+#include "weft/client/api_client.hpp"
 
 namespace weft::cli {
+
+using client::ApiClient;
+using client::ApiError;
+using client::path_segment;
+using client::query;
+using client::Response;
+
+// A failure that ends the command with exit code 1 after printing its message.
+class CommandError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct Console {
   std::ostream& out;

@@ -5,12 +5,14 @@ namespace weft::cli {
 
 int push_command(CommandContext& context) {
   const std::string& queue = context.argument(0);
-  const ApiResponse response =
-      context.api.post("/api/v1/queues/" + path_segment(queue) + "/messages", read_json_file(context.argument(1)));
+  const nlohmann::json body =
+      context.api.post("/api/v1/queues/" + path_segment(queue) + "/messages", read_json_file(context.argument(1)))
+          .checked()
+          .json();
   if (context.json_output()) {
-    context.print_json(response.body);
+    context.print_json(body);
   } else {
-    context.console.out << "message " << response.body.value("id", "?") << " queued on " << queue << '\n';
+    context.console.out << "message " << body.value("id", "?") << " queued on " << queue << '\n';
   }
   return 0;
 }
@@ -19,8 +21,8 @@ int token_command(CommandContext& context) {
   if (context.argument(0) != "create") {
     throw UsageError("unknown token action '" + context.argument(0) + "': only 'create'");
   }
-  const ApiResponse response = context.api.post("/api/v1/tokens", {{"role", *context.invocation.value("--role")}});
-  const auto& body = response.body;
+  const nlohmann::json body =
+      context.api.post("/api/v1/tokens", {{"role", *context.invocation.value("--role")}}).checked().json();
   if (context.json_output() || !body.contains("token") || !body["token"].is_string()) {
     context.print_json(body);
   } else {

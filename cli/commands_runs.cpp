@@ -3,17 +3,20 @@
 #include "params.hpp"
 #include "views.hpp"
 
+#include <utility>
+
 namespace weft::cli {
 namespace {
 
 // Shared by run and exec: report the new run, then follow it with --wait.
-int started(CommandContext& context, const ApiResponse& response) {
-  const std::string run_id = response.body.value("id", "");
+int started(CommandContext& context, Response response) {
+  const nlohmann::json run = std::move(response).checked().json();
+  const std::string run_id = run.value("id", "");
   if (context.invocation.flag("--wait") && !run_id.empty()) return wait_for_run(context, run_id);
   if (context.json_output()) {
-    context.print_json(response.body);
+    context.print_json(run);
   } else {
-    context.console.out << "run " << run_id << ' ' << response.body.value("status", "created") << '\n';
+    context.console.out << "run " << run_id << ' ' << run.value("status", "created") << '\n';
   }
   return 0;
 }
@@ -21,10 +24,10 @@ int started(CommandContext& context, const ApiResponse& response) {
 // Shared by cancel and retry: a 202 with nothing to show but the acceptance.
 int run_action(CommandContext& context, const std::string& action, const std::string& done) {
   const std::string& run_id = context.argument(0);
-  const ApiResponse response = context.api.post(run_path(run_id) + "/" + action);
+  const nlohmann::json body = context.api.post(run_path(run_id) + "/" + action).checked().json();
   if (context.invocation.flag("--wait")) return wait_for_run(context, run_id);
   if (context.json_output()) {
-    context.print_json(response.body);
+    context.print_json(body);
   } else {
     context.console.out << "run " << run_id << ": " << done << '\n';
   }
@@ -51,23 +54,23 @@ int runs_command(CommandContext& context) {
                                                      {"status", options.value("--status")},
                                                      {"limit", options.value("--limit")},
                                                      {"cursor", options.value("--cursor")}});
-  const ApiResponse response = context.api.get(target);
+  const nlohmann::json runs = context.api.get(target).checked().json();
   if (context.json_output()) {
-    context.print_json(response.body);
+    context.print_json(runs);
   } else {
-    print_runs(context.console.out, response.body);
+    print_runs(context.console.out, runs);
   }
   return 0;
 }
 
 int status_command(CommandContext& context) {
   const std::string path = run_path(context.argument(0));
-  const ApiResponse run = context.api.get(path);
+  const nlohmann::json run = context.api.get(path).checked().json();
   if (context.json_output()) {
-    context.print_json(run.body);
+    context.print_json(run);
     return 0;
   }
-  print_run(context.console.out, run.body, context.api.get(path + "/tasks").body);
+  print_run(context.console.out, run, context.api.get(path + "/tasks").checked().json());
   return 0;
 }
 
@@ -78,7 +81,7 @@ int retry_command(CommandContext& context) { return run_action(context, "retry",
 int dev_command(CommandContext& context) {
   const std::string target =
       run_path(context.argument(0)) + "/nodes/" + path_segment(context.argument(1)) + "/execute?wait=1";
-  context.print_json(context.api.post(target, {{"params", params(context)}}).body);
+  context.print_json(context.api.post(target, {{"params", params(context)}}).checked().json());
   return 0;
 }
 

@@ -8,11 +8,11 @@ namespace {
 // Lists: -o json prints the API's answer, text a table.
 int print_list(CommandContext& context, const std::string& target,
                void (*print)(std::ostream&, const nlohmann::json&)) {
-  const ApiResponse response = context.api.get(target);
+  const nlohmann::json list = context.api.get(target).checked().json();
   if (context.json_output()) {
-    context.print_json(response.body);
+    context.print_json(list);
   } else {
-    print(context.console.out, response.body);
+    print(context.console.out, list);
   }
   return 0;
 }
@@ -21,29 +21,30 @@ int print_list(CommandContext& context, const std::string& target,
 
 int apply_command(CommandContext& context) {
   const nlohmann::json document = read_json_file(*context.invocation.value("--file"));
-  const ApiResponse response = context.api.post("/api/v1/workflows", document);
+  const Response response = context.api.post("/api/v1/workflows", document).checked();
+  const nlohmann::json workflow = response.json();
   if (context.json_output()) {
-    context.print_json(response.body);
+    context.print_json(workflow);
     return 0;
   }
   const bool created = response.status == 201;
-  context.console.out << "workflow " << response.body.value("name", "?") << " version "
-                      << response.body.value("version", nlohmann::json()).dump()
+  context.console.out << "workflow " << workflow.value("name", "?") << " version "
+                      << workflow.value("version", nlohmann::json()).dump()
                       << (created ? " stored" : " unchanged (identical document)") << '\n';
   return 0;
 }
 
 int validate_command(CommandContext& context) {
   const std::string& file = context.argument(0);
-  const ApiResponse response = context.api.post("/api/v1/workflows/validate", read_json_file(file));
-  const bool valid = response.body.value("valid", false);
+  const nlohmann::json report = context.api.post("/api/v1/workflows/validate", read_json_file(file)).checked().json();
+  const bool valid = report.value("valid", false);
   if (context.json_output()) {
-    context.print_json(response.body);
+    context.print_json(report);
   } else if (valid) {
     context.console.out << file << ": valid\n";
   } else {
     context.console.err << file << ": invalid\n";
-    print_api_problems(context.console.err, response.body.value("errors", nlohmann::json::array()));
+    print_api_problems(context.console.err, report.value("errors", nlohmann::json::array()));
   }
   return valid ? 0 : 1;
 }

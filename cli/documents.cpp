@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "api_client.hpp"
+#include "commands.hpp"
 
 namespace weft::cli {
 

@@ -15,11 +15,11 @@ constexpr std::chrono::milliseconds kPollInterval(300);
 int wait_for_run(CommandContext& context, const std::string& run_id) {
   const bool show_progress = !context.json_output();
   ProgressDisplay progress(context.console.out, context.console.terminal);
-  nlohmann::json run = context.api.get(run_path(run_id)).body;
+  nlohmann::json run = context.api.get(run_path(run_id)).checked().json();
   while (!is_final_run_status(run.value("status", ""))) {
     if (show_progress) progress.update(task_progress(run));
     std::this_thread::sleep_for(kPollInterval);
-    run = context.api.get(run_path(run_id)).body;
+    run = context.api.get(run_path(run_id)).checked().json();
   }
   if (show_progress) {
     progress.update(task_progress(run));
@@ -32,7 +32,7 @@ int wait_for_run(CommandContext& context, const std::string& run_id) {
     context.console.out << "run " << run_id << ' ' << status << '\n';
   }
   if (status == "succeeded") return 0;
-  print_failed_tasks(context.console.err, context.api.get(run_path(run_id) + "/tasks").body);
+  print_failed_tasks(context.console.err, context.api.get(run_path(run_id) + "/tasks").checked().json());
   return 1;
 }
 

@@ -23,8 +23,6 @@
 #include <string>
 #include <vector>
 
-extern char** environ;
-
 namespace weft::test {
 
 struct ProcessResult {
@@ -37,20 +35,6 @@ struct ProcessResult {
 };
 
 namespace detail {
-
-// The inherited environment without the variables that steer weft and weftd,
-// so that a developer's shell does not leak into a test; then `env` on top.
-inline std::vector<std::string> child_environment(const std::map<std::string, std::string>& env) {
-  std::vector<std::string> entries;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string entry = *e;
-    const std::string name = entry.substr(0, entry.find('='));
-    if (name.starts_with("WEFT_") || name == "NOTIFY_SOCKET" || env.contains(name)) continue;
-    entries.push_back(entry);
-  }
-  for (const auto& [name, value] : env) entries.push_back(name + "=" + value);
-  return entries;
-}
 
 inline std::vector<char*> pointers_to(std::vector<std::string>& strings) {
   std::vector<char*> pointers;
@@ -88,13 +72,13 @@ inline bool drain(int out_fd, int err_fd, std::string& out, std::string& err,
 }  // namespace detail
 
 // Runs `program args...` with stdin from /dev/null and waits for it (killing
-// it after `timeout`). `env` is added to the environment as described above.
+// it after `timeout`), in harness::child_environment(`env`).
 inline ProcessResult run_program(const std::filesystem::path& program, const std::vector<std::string>& args,
                                  const std::map<std::string, std::string>& env = {},
                                  std::chrono::seconds timeout = std::chrono::seconds(60)) {
   std::vector<std::string> argv_strings{program.string()};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  auto env_strings = detail::child_environment(env);
+  auto env_strings = harness::child_environment(env);
   auto argv = detail::pointers_to(argv_strings);
   auto envp = detail::pointers_to(env_strings);
 
