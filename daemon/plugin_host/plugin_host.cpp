@@ -377,4 +377,51 @@ std::optional<std::vector<Problem>> PluginHost::validate_params(std::string_view
 
 bool PluginHost::has_executor(std::string_view executor) const { return executors_.count(executor) > 0; }
 
+namespace {
+
+template <class Handle>
+Result<Handle*> find_loaded(Handle* handle, const char* what, std::string_view name) {
+  if (handle == nullptr)
+    return fail(ErrorCode::unavailable, std::string(what) + " '" + std::string(name) + "' is not loaded");
+  return handle;
+}
+
+}  // namespace
+
+Result<sdk::Plan> PluginHost::plan(std::string_view node_type, const sdk::TaskSpec& task) {
+  auto type = find_loaded(this->node_type(node_type), "node type", node_type);
+  if (!type) return type.failure();
+  return (*type)->plan(task);
+}
+
+Result<sdk::Plan> PluginHost::finish(std::string_view node_type, const sdk::TaskResult& result) {
+  auto type = find_loaded(this->node_type(node_type), "node type", node_type);
+  if (!type) return type.failure();
+  return (*type)->finish(result);
+}
+
+Status PluginHost::cancel_pending(std::string_view node_type, std::string_view task_key) {
+  auto type = find_loaded(this->node_type(node_type), "node type", node_type);
+  if (!type) return type.failure();
+  return (*type)->cancel(task_key);
+}
+
+Status PluginHost::start(std::string_view executor, const sdk::TaskSpec& task) {
+  auto handle = find_loaded(this->executor(executor), "executor", executor);
+  if (!handle) return handle.failure();
+  return (*handle)->start(task);
+}
+
+Status PluginHost::cancel(std::string_view executor, std::string_view task_key) {
+  auto handle = find_loaded(this->executor(executor), "executor", executor);
+  if (!handle) return handle.failure();
+  return (*handle)->cancel(task_key);
+}
+
+Status PluginHost::recover(std::string_view executor, const sdk::TaskSpec& task, std::string_view external_id) {
+  auto handle = find_loaded(this->executor(executor), "executor", executor);
+  if (!handle) return handle.failure();
+  return (*handle)->recover(task, external_id);
+}
+
 }  // namespace weft::daemon

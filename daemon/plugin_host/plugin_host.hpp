@@ -19,8 +19,8 @@
 #include "plugin_host/host_services.hpp"
 #include "plugin_host/plugin_handles.hpp"
 #include "plugin_host/plugin_info.hpp"
+#include "plugin_host/task_runtime.hpp"
 #include "store/store_client.hpp"
-#include "workflow/node_catalog.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -37,7 +37,7 @@ struct PluginHostSettings {
   std::vector<std::string> required_plugins;                   // a refusal of these is fatal
 };
 
-class PluginHost final : public NodeCatalog {
+class PluginHost final : public TaskRuntime {
  public:
   explicit PluginHost(HostServices& services);
   ~PluginHost() override;
@@ -55,6 +55,13 @@ class PluginHost final : public NodeCatalog {
   std::optional<std::vector<Problem>> validate_params(std::string_view node_type,
                                                       const nlohmann::json& params) const override;
   bool has_executor(std::string_view executor) const override;
+
+  Result<sdk::Plan> plan(std::string_view node_type, const sdk::TaskSpec& task) override;
+  Result<sdk::Plan> finish(std::string_view node_type, const sdk::TaskResult& result) override;
+  Status cancel_pending(std::string_view node_type, std::string_view task_key) override;
+  Status start(std::string_view executor, const sdk::TaskSpec& task) override;
+  Status cancel(std::string_view executor, std::string_view task_key) override;
+  Status recover(std::string_view executor, const sdk::TaskSpec& task, std::string_view external_id) override;
 
  private:
   struct StorageFactory {

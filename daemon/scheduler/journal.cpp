@@ -5,8 +5,8 @@
 
 namespace weft::daemon {
 
-Journal::Journal(boost::asio::io_context& io, StoreWriter& writer)
-    : io_(io), writer_(writer), retry_timer_(io), lazy_timer_(io) {}
+Journal::Journal(boost::asio::io_context& io, StoreWriter& writer, Clock& clock)
+    : io_(io), writer_(writer), clock_(clock) {}
 
 void Journal::mark(Journaled& thing) {
   add(thing);
@@ -15,12 +15,10 @@ void Journal::mark(Journaled& thing) {
 
 void Journal::mark_soon(Journaled& thing) {
   add(thing);
-  if (lazy_timer_armed_) return;
-  lazy_timer_armed_ = true;
-  lazy_timer_.expires_after(lazy_delay);
-  lazy_timer_.async_wait([this](const boost::system::error_code& ec) {
-    lazy_timer_armed_ = false;
-    if (!ec) schedule_flush();
+  if (lazy_timer_) return;
+  lazy_timer_ = clock_.after(lazy_delay, [this] {
+    lazy_timer_.reset();
+    schedule_flush();
   });
 }
 
@@ -42,7 +40,7 @@ void Journal::after_durable(std::function<void()> action) {
   }
 }
 
-void Journal::write(WriteBatch records, std::function<void(const std::string& error)> done) {
+void Journal::write(WriteBatch records, StoreWriter::Completion done) {
   // Its own transaction, so that a conflict fails this write alone; the
   // writer keeps submission order, so it lands after every batch before it.
   writer_.submit(std::make_shared<const WriteBatch>(std::move(records)), std::move(done));
@@ -68,23 +66,22 @@ void Journal::flush() {
   in_flight_ = batch;
   in_flight_actions_ = std::move(pending_actions_);
   pending_actions_.clear();
-  writer_.submit(in_flight_, [this](const std::string& error) { on_written(error); });
+  writer_.submit(in_flight_, [this](const Status& written) { on_written(written); });
 }
 
-void Journal::on_written(const std::string& error) {
-  if (!error.empty()) {
-    if (healthy_) spdlog::error("cannot store state changes, retrying every second: {}", error);
+void Journal::on_written(const Status& written) {
+  if (!written) {
+    if (healthy_) spdlog::error("cannot store state changes, retrying every second: {}", written.failure().message);
     healthy_ = false;
+    last_error_ = written.failure().message;
     if (stopped_) return;
-    retry_timer_.expires_after(std::chrono::seconds(1));
-    retry_timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;
-      writer_.submit(in_flight_, [this](const std::string& e) { on_written(e); });
-    });
+    retry_timer_ = clock_.after(
+        retry_delay, [this] { writer_.submit(in_flight_, [this](const Status& again) { on_written(again); }); });
     return;
   }
   if (!healthy_) spdlog::info("storing state changes works again");
   healthy_ = true;
+  last_error_.clear();
   in_flight_.reset();
   auto actions = std::move(in_flight_actions_);
   in_flight_actions_.clear();
@@ -94,8 +91,8 @@ void Journal::on_written(const std::string& error) {
 
 void Journal::stop() {
   stopped_ = true;
-  retry_timer_.cancel();
-  lazy_timer_.cancel();
+  retry_timer_.reset();
+  lazy_timer_.reset();
 }
 
 }  // namespace weft::daemon

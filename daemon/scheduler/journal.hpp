@@ -8,13 +8,18 @@
 // client) are registered with after_durable() and run only once every change
 // marked before them is stored: nothing is acted on that a crash could undo.
 //
+// A batch that cannot be written is retried every second; meanwhile the
+// journal is not healthy(), and the scheduler refuses commands that would
+// need a write (503) instead of queueing them behind it. Reads, and the
+// state in memory, go on.
+//
 // Event loop thread only.
 #pragma once
 
+#include "scheduler/clock.hpp"
 #include "scheduler/store_writer.hpp"
 
-#include <boost/asio/steady_timer.hpp>
-
+#include <atomic>
 #include <functional>
 #include <vector>
 
@@ -32,7 +37,7 @@ class Journaled {
 
 class Journal {
  public:
-  Journal(boost::asio::io_context& io, StoreWriter& writer);
+  Journal(boost::asio::io_context& io, StoreWriter& writer, Clock& clock);
 
   // Writes thing's state with the next batch. thing must stay alive until
   // then: owners release marked things only in an after_durable action.
@@ -41,10 +46,14 @@ class Journal {
   // within lazy_delay if nothing else is written before.
   void mark_soon(Journaled& thing);
   void after_durable(std::function<void()> action);
-  // Writes records that are not kept in memory (workflows, tokens) the same way.
-  void write(WriteBatch records, std::function<void(const std::string& error)> done);
+  // Writes records that are not kept in memory (workflows, tokens) in a
+  // transaction of their own, after every batch before them; done gets the
+  // store's answer (a conflict stays a conflict).
+  void write(WriteBatch records, StoreWriter::Completion done);
 
   bool healthy() const { return healthy_; }
+  // Why the last write failed, while not healthy.
+  const std::string& last_error() const { return last_error_; }
   // Stop retrying failed writes (shutdown).
   void stop();
 
@@ -52,20 +61,22 @@ class Journal {
   void add(Journaled& thing);
   void schedule_flush();
   void flush();
-  void on_written(const std::string& error);
+  void on_written(const Status& written);
 
   boost::asio::io_context& io_;
   StoreWriter& writer_;
+  Clock& clock_;
   static constexpr std::chrono::milliseconds lazy_delay{50};
-  boost::asio::steady_timer retry_timer_;
-  boost::asio::steady_timer lazy_timer_;
-  bool lazy_timer_armed_ = false;
+  static constexpr std::chrono::milliseconds retry_delay{1000};
+  std::unique_ptr<Timer> retry_timer_;
+  std::unique_ptr<Timer> lazy_timer_;
   std::vector<Journaled*> marked_;
   std::vector<std::function<void()>> pending_actions_;
   std::shared_ptr<const WriteBatch> in_flight_;
   std::vector<std::function<void()>> in_flight_actions_;
   bool flush_scheduled_ = false;
-  bool healthy_ = true;
+  std::atomic<bool> healthy_{true};  // read by API threads (readyz)
+  std::string last_error_;
   bool stopped_ = false;
 };
 

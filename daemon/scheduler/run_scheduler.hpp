@@ -4,23 +4,36 @@
 // Work per event is proportional to what changed: a finished task decrements
 // the unmet-dependency counters of its node's dependents, a dependent whose
 // counter reaches zero is resolved (skipped, expanded or made ready), and the
-// dispatcher takes ready tasks off per-node queues within the daemon's, the
-// run's and the node's limits. Nothing walks all tasks of all runs.
+// Dispatcher takes ready tasks off per-node queues within the daemon's, the
+// run's and the node's limits. Nothing walks all tasks of all runs, and
+// cascades (a failure that makes a long chain upstream_failed) run in a loop,
+// not in recursion.
 //
 // State changes go to the store through the Journal (group commit); a task is
 // handed to its executor, and a client is answered, only once the change that
-// led to it is stored.
+// led to it is stored. The loop never reads the store: commands read what
+// they need on the caller's thread first (recovery reads before the loop runs).
+//
+// The code is in three files: run_scheduler.cpp (commands, recovery, drain),
+// task_progress.cpp (how runs and tasks move on), and the parts it uses:
+// Dispatcher, WorkflowCatalog, restore_run, Journal, and the injected
+// TaskRuntime (node types and executors) and Clock.
 #pragma once
 
-#include "plugin_host/plugin_host.hpp"
+#include "plugin_host/host_services.hpp"
+#include "plugin_host/task_runtime.hpp"
+#include "scheduler/clock.hpp"
 #include "scheduler/commands.hpp"
+#include "scheduler/dispatcher.hpp"
 #include "scheduler/journal.hpp"
 #include "scheduler/run_ids.hpp"
 #include "scheduler/run_state.hpp"
 #include "scheduler/store_writer.hpp"
+#include "scheduler/workflow_catalog.hpp"
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <unordered_map>
@@ -30,18 +43,23 @@ namespace weft::daemon {
 struct SchedulerSettings {
   std::filesystem::path state_dir;
   int max_running_tasks = 256;
+  // How long a caller waits for the loop to take a command; past it the
+  // command answers 503 (the loop may still carry it out).
+  std::chrono::milliseconds command_timeout{10000};
 };
 
 class RunScheduler final : public Commands {
  public:
-  RunScheduler(boost::asio::io_context& io, PluginHost& plugins, StoreClient& store, SchedulerSettings settings);
+  RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, StoreClient& store, Clock& clock,
+               SchedulerSettings settings);
   ~RunScheduler() override;
 
-  // Loop thread, once, before commands arrive: takes back the unfinished runs
-  // in the store and asks executors to recover their tasks.
+  // Before the loop runs, once: takes back the unfinished runs in the store
+  // and asks executors to recover their tasks. Throws StoreError if the store
+  // cannot be read.
   void recover();
 
-  // Any thread but the loop's (they wait for it).
+  // Any thread but the loop's (they wait for it, up to command_timeout).
   Result<WorkflowApplied> apply_workflow(const nlohmann::json& document,
                                          const std::optional<std::string>& expected_name) override;
   Status delete_workflow(const std::string& name) override;
@@ -60,30 +78,31 @@ class RunScheduler final : public Commands {
 
  private:
   struct PreparedRun;
+  // What a command on one run found: nullopt when the run is not in memory
+  // (finished, or unknown), for the caller to tell which from the store.
+  using RunCommandResult = std::optional<Status>;
   template <class T, class Body>
   Result<T> in_loop(Body&& body);
 
-  // Commands, on the loop.
-  Status run_command(const std::string& run_id, Status (RunScheduler::*command)(const std::string&));
+  // Commands, on the loop (run_scheduler.cpp).
+  Status store_is_writable() const;
+  Status run_command(const std::string& run_id, RunCommandResult (RunScheduler::*command)(const std::string&),
+                     const std::function<Status(const RunRecord&)>& when_not_running);
   void create_prepared(const std::shared_ptr<PreparedRun>& prepared,
                        const std::function<void(Result<RunCreated>)>& reply);
-  Status start_created(const std::string& run_id);
-  Status cancel(const std::string& run_id);
-  void retry(const std::string& run_id, const std::function<void(Status)>& reply);
-
-  // Building runs from stored records (recovery and retry).
-  Result<std::unique_ptr<RunState>> restore(const RunRecord& record, const std::vector<TaskRecord>& tasks);
+  RunCommandResult start_created(const std::string& run_id);
+  RunCommandResult cancel(const std::string& run_id);
+  void retry(std::unique_ptr<RunState> run, const std::function<void(Status)>& reply);
   void resume(RunState& run);
   void restore_items(NodeState& node);
-  std::optional<RunCreated> find_by_idempotency_key(const std::string& key) const;
+  void fail_unresumable(const RunRecord& record, const std::string& why);
 
-  // Progress.
+  // Progress, on the loop (task_progress.cpp).
   void start(RunState& run);
   void resolve(NodeState& node);
+  void resolve_ready_dependents();
   void expand(NodeState& node);
   void make_ready(TaskState& task);
-  void schedule_pump();
-  void pump();
   void dispatch(TaskState& task);
   Result<sdk::Plan> plan_attempt(TaskState& task);
   void launch(TaskState& task);
@@ -93,31 +112,36 @@ class RunScheduler final : public Commands {
   void succeed(TaskState& task, nlohmann::json output);
   void fail_attempt(TaskState& task, std::string error);
   void lose(TaskState& task, const std::string& error);
+  void end_attempt(TaskState& task);
   void settle(TaskState& task, TaskStatus status);
   void settle_node(NodeState& node, TaskStatus status, std::string error = {});
   void finish_run(RunState& run);
   void arm_timeout(TaskState& task);
   void stop_task(TaskState& task);
-  void take_slot(TaskState& task);
-  void release_slot(TaskState& task);
+  void stop_attempt(TaskState& task);
   void check_drained();
 
   boost::asio::io_context& io_;
-  PluginHost& plugins_;
+  TaskRuntime& runtime_;
   StoreClient& store_;
+  Clock& clock_;
   SchedulerSettings settings_;
   StoreWriter writer_;
   Journal journal_;
+  Dispatcher dispatcher_;
+  WorkflowCatalog workflows_;
   RunIdGenerator run_ids_;
   std::unordered_map<std::string, std::unique_ptr<RunState>> runs_;
   std::unordered_map<std::string, TaskState*> active_;  // by key: tasks an executor or node type holds
-  std::deque<RunState*> runs_with_ready_;
-  std::map<std::string, WorkflowRecord, std::less<>> latest_workflows_;  // written through this loop
-  std::map<std::string, std::string, std::less<>> idempotency_in_flight_;
-  int running_ = 0;
-  bool pump_scheduled_ = false;
+  // Runs created by this loop with an idempotency key, until they leave
+  // memory: a second request with the key finds the first run here even
+  // before the store has it.
+  std::map<std::string, std::string, std::less<>> idempotency_keys_;
+  std::deque<NodeState*> resolvable_;  // dependencies all final, to resolve in resolve_ready_dependents
+  bool resolving_ = false;
   bool draining_ = false;
   std::function<void()> drained_;
+  std::unique_ptr<Timer> grace_timer_;
 };
 
 }  // namespace weft::daemon

@@ -4,11 +4,6 @@
 
 namespace weft::daemon {
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string TaskState::key() const {
   return run->id + "/" + node->spec->id + "/" + std::to_string(index) + "/" + std::to_string(attempt);
 }

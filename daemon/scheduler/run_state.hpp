@@ -6,6 +6,7 @@
 // row per element (index 0..n-1), created when the node is expanded.
 #pragma once
 
+#include "scheduler/clock.hpp"
 #include "scheduler/journal.hpp"
 #include "workflow/value_path.hpp"
 #include "workflow/workflow.hpp"
@@ -13,7 +14,6 @@
 #include <weft/sdk/status.hpp>
 #include <weft/sdk/task.hpp>
 
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include <deque>
@@ -29,7 +29,11 @@ using sdk::RunStatus;
 using sdk::TaskStatus;
 using sdk::to_string;
 
-int64_t now_ms();
+// A final status that counts as a failure for the nodes that depend on it,
+// and that a retry of the run runs again.
+inline bool failed_status(TaskStatus s) {
+  return s == TaskStatus::failed || s == TaskStatus::cancelled || s == TaskStatus::upstream_failed;
+}
 
 struct RunState;
 struct NodeState;
@@ -56,7 +60,7 @@ struct TaskState final : Journaled {
   bool holds_slot = false;              // counted against the node's, run's and daemon's limits
   bool timed_out = false;
   bool cancel_requested = false;
-  std::unique_ptr<boost::asio::steady_timer> timer;  // backoff or timeout
+  std::unique_ptr<Timer> timer;  // backoff or timeout; destroying it cancels it
 
   // "<run>/<node>/<index>/<attempt>": names this attempt to plugins, so a late
   // event of an earlier attempt cannot be taken for the current one.

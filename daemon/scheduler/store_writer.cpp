@@ -10,13 +10,15 @@ StoreWriter::~StoreWriter() { thread_.join(); }
 
 void StoreWriter::submit(std::shared_ptr<const WriteBatch> batch, Completion done) {
   boost::asio::post(thread_, [this, batch = std::move(batch), done = std::move(done)]() mutable {
-    std::string error;
+    Status written = Done{};
     try {
       if (!batch->empty()) store_.write(*batch);
+    } catch (const StoreConflict& e) {
+      written = fail(ErrorCode::conflict, e.what());
     } catch (const std::exception& e) {
-      error = e.what();
+      written = fail(ErrorCode::unavailable, e.what());
     }
-    boost::asio::post(io_, [done = std::move(done), error = std::move(error)] { done(error); });
+    boost::asio::post(io_, [done = std::move(done), written = std::move(written)] { done(written); });
   });
 }
 

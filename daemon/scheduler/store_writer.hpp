@@ -3,6 +3,7 @@
 // answering while a transaction commits (and fsyncs).
 #pragma once
 
+#include "core/result.hpp"
 #include "store/store_client.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -15,8 +16,9 @@ namespace weft::daemon {
 
 class StoreWriter {
  public:
-  // error is empty on success. Called on the io_context's thread.
-  using Completion = std::function<void(const std::string& error)>;
+  // Done, or why not: conflict for a write that collided with a stored
+  // record, unavailable when the store failed. Called on the io_context's thread.
+  using Completion = std::function<void(const Status& written)>;
 
   StoreWriter(boost::asio::io_context& io, StoreClient& store);
   ~StoreWriter();  // waits for the write under way

@@ -69,7 +69,7 @@ struct Workflow {
 };
 
 // Most nodes one document may have.
-inline constexpr std::size_t max_workflow_nodes = 10000;
+inline constexpr std::size_t max_workflow_nodes = 100000;
 
 // Validates `document` completely. Failure: ErrorCode::invalid_workflow,
 // "workflow 'x' is invalid: N problems", every problem at its JSON pointer.

@@ -113,7 +113,10 @@ TEST(Robustness, TooManyNodesIsOneProblem) {
     nodes.push_back({{"id", "n" + std::to_string(i)}, {"type", "noop"}});
   auto workflow = parse_workflow(json{{"name", "big"}, {"nodes", std::move(nodes)}}, TestCatalog());
   ASSERT_FALSE(workflow.ok());
-  EXPECT_THAT(workflow.failure().details, ElementsAre(Problem{"/nodes", "has 10001 nodes; at most 10000 are allowed"}));
+  const std::string count = std::to_string(max_workflow_nodes);
+  EXPECT_THAT(workflow.failure().details,
+              ElementsAre(Problem{"/nodes", "has " + std::to_string(max_workflow_nodes + 1) + " nodes; at most " +
+                                                count + " are allowed"}));
 }
 
 TEST(Robustness, HugeValuesAreShownShortInMessages) {

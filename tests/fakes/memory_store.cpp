@@ -9,6 +9,7 @@ void MemoryStore::fail_if_asked() const {
 }
 
 void MemoryStore::write(const sdk::WriteBatch& batch) {
+  if (failing_writes) throw std::runtime_error("database or disk is full");
   std::lock_guard lock(mutex_);
   for (const auto& w : batch.workflows) {
     const auto key = std::make_pair(w.name, w.version);

@@ -29,6 +29,8 @@ class MemoryStore : public sdk::Store {
 
   // While set, every read fails as a broken database would.
   std::atomic<bool> failing{false};
+  // While set, every write fails as a full disk would, and stores nothing.
+  std::atomic<bool> failing_writes{false};
 
  private:
   void fail_if_asked() const;

@@ -1,0 +1,426 @@
+// How runs and tasks move on, event by event: RunScheduler's progress (see
+// run_scheduler.hpp). Every function runs on the loop and touches only what
+// the event changed.
+#include "core/json_text.hpp"
+#include "scheduler/run_scheduler.hpp"
+#include "scheduler/task_files.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace weft::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+// The workflow's resource hints (validated when it was stored), typed.
+sdk::Resources resource_hints(const json& resources) {
+  return {resources.value("cpus", 0.0), resources.value("memory_mb", int64_t{0}), resources.value("gpus", 0)};
+}
+
+std::string describe(const TaskState& t) {
+  return "run " + t.run->id + " task " + t.node->spec->id + (t.index >= 0 ? "[" + std::to_string(t.index) + "]" : "");
+}
+
+// Exponential backoff with +-20% jitter, so that tasks failing together do not
+// retry together.
+std::chrono::milliseconds backoff(const RetryPolicy& policy, int attempt) {
+  static thread_local std::mt19937 random{std::random_device{}()};
+  const double base = std::min(policy.max_backoff_s, policy.backoff_s * std::pow(policy.backoff_factor, attempt - 1));
+  const double jitter = std::uniform_real_distribution<double>(0.8, 1.2)(random);
+  return std::chrono::milliseconds(static_cast<int64_t>(base * jitter * 1000));
+}
+
+}  // namespace
+
+void RunScheduler::start(RunState& run) {
+  run.status = RunStatus::running;
+  if (run.started_at == 0) run.started_at = clock_.now_ms();
+  journal_.mark(run);
+  spdlog::info("run {} started", run.id);
+  for (auto& node : run.nodes) {
+    if (node.unmet == 0) resolvable_.push_back(&node);
+  }
+  resolve_ready_dependents();
+  if (run.nodes.empty()) finish_run(run);
+}
+
+// All of the node's dependencies are final: decide what becomes of it.
+void RunScheduler::resolve(NodeState& node) {
+  RunState& run = *node.row.run;
+  if (run.cancelling) return settle_node(node, TaskStatus::cancelled, "the run was cancelled");
+  if (node.dep_failed) return settle_node(node, TaskStatus::upstream_failed, "a dependency did not succeed");
+  if (!node.spec->dependencies.empty() && node.deps_succeeded == 0) {
+    return settle_node(node, TaskStatus::skipped, "every dependency was skipped");
+  }
+  if (node.spec->when) {
+    auto test = node.spec->when->test(run);
+    if (!test) return settle_node(node, TaskStatus::failed, "when: " + test.failure().message);
+    if (!test.value()) return settle_node(node, TaskStatus::skipped);
+  }
+  if (node.is_for_each()) return expand(node);
+  make_ready(node.row);
+}
+
+// Resolves the nodes whose dependencies all became final, in a loop rather
+// than by recursion: resolving one may settle it (skipped, upstream_failed),
+// which makes its dependents resolvable in turn, and a chain of 100,000 such
+// nodes must not take 100,000 stack frames. Only the outermost call loops.
+void RunScheduler::resolve_ready_dependents() {
+  if (resolving_) return;
+  resolving_ = true;
+  while (!resolvable_.empty()) {
+    NodeState& node = *resolvable_.front();
+    resolvable_.pop_front();
+    resolve(node);
+  }
+  resolving_ = false;
+}
+
+void RunScheduler::expand(NodeState& node) {
+  RunState& run = *node.row.run;
+  auto items = node.spec->for_each->render(run, "/for_each");
+  if (!items) return settle_node(node, TaskStatus::failed, "for_each: " + items.failure().message);
+  if (!items->is_array()) {
+    return settle_node(
+        node, TaskStatus::failed,
+        "for_each: '" + node.spec->for_each->source() + "' gave " + items->type_name() + ", not an array");
+  }
+  node.row.status = TaskStatus::running;
+  node.row.started_at = clock_.now_ms();
+  journal_.mark(node.row);
+  if (items->empty()) return settle_node(node, TaskStatus::succeeded);
+  node.elements.reserve(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    auto element = std::make_unique<TaskState>();
+    element->run = &run;
+    element->node = &node;
+    element->index = static_cast<int64_t>(i);
+    element->item = std::move((*items)[i]);
+    node.elements.push_back(std::move(element));
+    make_ready(*node.elements.back());
+  }
+}
+
+void RunScheduler::make_ready(TaskState& task) {
+  task.status = TaskStatus::ready;
+  task.ready_at = clock_.now_ms();
+  journal_.mark(task);
+  dispatcher_.enqueue(task);
+}
+
+void RunScheduler::dispatch(TaskState& task) {
+  NodeState& node = *task.node;
+  ++task.attempt;
+  task.error.clear();
+  task.exit_code.reset();
+  task.external_id.clear();
+  task.timed_out = false;
+  dispatcher_.take(task);
+  auto planned = plan_attempt(task);
+  if (!planned) return fail_attempt(task, planned.failure().message);
+  task.started_at = clock_.now_ms();  // executors report their own start; inline work starts now
+  sdk::Plan& plan = planned.value();
+  switch (plan.kind) {
+    case WEFT_PLAN_OUTPUT: return succeed(task, std::move(plan.output));
+    case WEFT_PLAN_FAILED: return fail_attempt(task, std::move(plan.error));
+    case WEFT_PLAN_PENDING:
+      task.status = TaskStatus::running;
+      journal_.mark(task);
+      active_[task.key()] = &task;
+      arm_timeout(task);
+      return;
+    case WEFT_PLAN_COMMAND: task.spec->command = std::move(plan.command); return launch(task);
+  }
+  fail_attempt(task, "node type '" + node.spec->type + "' decided a plan of unknown kind");
+}
+
+// Renders the attempt's params and asks the node type what to do with them;
+// task.spec holds the attempt from here until it ends.
+Result<sdk::Plan> RunScheduler::plan_attempt(TaskState& task) {
+  const NodeState& node = *task.node;
+  const RunState& run = *task.run;
+  const TaskScope scope(run, task.item, static_cast<size_t>(std::max<int64_t>(task.index, 0)));
+  auto params = node.spec->params_template->render(task.index >= 0 ? static_cast<const Scope&>(scope) : run);
+  if (!params) return params.failure();
+  const auto files = task_files(settings_.state_dir, run.id, node.spec->id, task.index, task.attempt);
+  auto spec = std::make_unique<sdk::TaskSpec>();
+  spec->task_key = task.key();
+  spec->run_id = run.id;
+  spec->workflow = run.workflow->name;
+  spec->node = node.spec->id;
+  if (task.index >= 0) spec->index = task.index;
+  spec->attempt = task.attempt;
+  spec->executor = node.spec->executor;
+  spec->params = std::move(params.value());
+  spec->resources = resource_hints(node.spec->resources);
+  spec->timeout_s = node.spec->timeout_s.value_or(0);
+  spec->stdout_path = files.stdout_path.string();
+  spec->stderr_path = files.stderr_path.string();
+  spec->output_path = files.output_path.string();
+  task.spec = std::move(spec);
+  return runtime_.plan(node.spec->type, *task.spec);
+}
+
+// Records the task as dispatched, and starts it once that is stored.
+void RunScheduler::launch(TaskState& task) {
+  NodeState& node = *task.node;
+  if (!runtime_.has_executor(node.spec->executor)) {
+    return fail_attempt(task, "executor '" + node.spec->executor + "' is not loaded");
+  }
+  const std::string key = task.key();
+  task.status = TaskStatus::dispatched;
+  task.executor = node.spec->executor;
+  journal_.mark(task);
+  active_[key] = &task;
+  journal_.after_durable([this, &task, key] {
+    if (task.status != TaskStatus::dispatched || task.key() != key) return;
+    if (task.cancel_requested) {
+      active_.erase(key);
+      end_attempt(task);
+      return settle(task, TaskStatus::cancelled);
+    }
+    const Status started = runtime_.start(task.executor, *task.spec);
+    if (!started) {
+      active_.erase(key);
+      return fail_attempt(task, started.failure().message);
+    }
+    arm_timeout(task);
+  });
+}
+
+// After a restart, a task its executor may still be running: planned again
+// (plans that run a command are deterministic) to rebuild the spec, and
+// handed back to the executor, which reports its end or that it lost it.
+void RunScheduler::recover_task(TaskState& task) {
+  if (task.executor.empty() || !runtime_.has_executor(task.executor)) {
+    return lose(task, "weftd restarted while the task ran, and its executor '" + task.executor + "' is gone");
+  }
+  dispatcher_.take(task);
+  auto planned = plan_attempt(task);
+  if (!planned || planned->kind != WEFT_PLAN_COMMAND) {
+    return lose(task, "weftd restarted while the task ran, and planning it again gave no command: " +
+                          (planned ? std::string("the node type decided otherwise") : planned.failure().message));
+  }
+  task.spec->command = std::move(planned->command);
+  const std::string key = task.key();
+  active_[key] = &task;
+  const Status recovered = runtime_.recover(task.executor, *task.spec, task.external_id);
+  if (!recovered) {
+    active_.erase(key);
+    lose(task, recovered.failure().message);
+  }
+}
+
+void RunScheduler::post_task_event(TaskEvent event) {
+  boost::asio::post(io_, [this, event = std::move(event)] { on_task_event(event); });
+}
+
+void RunScheduler::on_task_event(const TaskEvent& event) {
+  const auto it = active_.find(event.task_key);
+  if (it == active_.end()) {
+    spdlog::debug("event for task {} that is not running here; ignored", event.task_key);
+    return;
+  }
+  TaskState& task = *it->second;
+  switch (event.kind) {
+    case WEFT_EVENT_STARTED:
+      // Stored with the next batch rather than in one of its own: a short
+      // task's end usually follows within milliseconds, and one commit per
+      // task, not two, is what keeps chains fast. If weftd dies first, the
+      // executor finds the task by its key instead (see recover).
+      task.status = TaskStatus::running;
+      task.external_id = event.external_id;
+      task.started_at = clock_.now_ms();
+      journal_.mark_soon(task);
+      return;
+    case WEFT_EVENT_FINISHED: active_.erase(it); return on_finished(task, event);
+    case WEFT_EVENT_LOST: active_.erase(it); return lose(task, event.error);
+  }
+}
+
+void RunScheduler::on_finished(TaskState& task, const TaskEvent& event) {
+  task.timer.reset();
+  task.exit_code = event.exit_code;
+  if (task.cancel_requested) {
+    end_attempt(task);
+    task.error = "cancelled";
+    return settle(task, TaskStatus::cancelled);
+  }
+  if (task.timed_out) {
+    return fail_attempt(task,
+                        "timed out after " + std::to_string(static_cast<int64_t>(*task.node->spec->timeout_s)) + " s");
+  }
+  if (!event.output_json.empty()) {
+    auto parsed = parse_json(event.output_json);
+    if (!parsed) return fail_attempt(task, "the task's output is " + parsed.failure().message);
+  }
+  if (!task.spec) return fail_attempt(task, "weftd lost track of the attempt's spec (a bug; please report it)");
+  const sdk::TaskResult result{task.spec.get(), event.exit_code, event.output_json, event.error};
+  auto finished = runtime_.finish(task.node->spec->type, result);
+  if (!finished) return fail_attempt(task, finished.failure().message);
+  if (finished->kind == WEFT_PLAN_OUTPUT) return succeed(task, std::move(finished->output));
+  fail_attempt(task, finished->error.empty() ? "the node type reported no output" : std::move(finished->error));
+}
+
+void RunScheduler::succeed(TaskState& task, json output) {
+  end_attempt(task);
+  task.output_text = output.dump();
+  task.output = std::move(output);
+  settle(task, TaskStatus::succeeded);
+}
+
+void RunScheduler::fail_attempt(TaskState& task, std::string error) {
+  end_attempt(task);
+  task.error = std::move(error);
+  const RetryPolicy& policy = task.node->spec->retry;
+  if (task.attempt - task.attempts_before < policy.max_attempts && !task.run->cancelling) {
+    spdlog::info("{} attempt {} failed, retrying: {}", describe(task), task.attempt, task.error);
+    task.status = TaskStatus::retrying;
+    journal_.mark(task);
+    task.timer = clock_.after(backoff(policy, task.attempt), [this, &task] {
+      if (task.status == TaskStatus::retrying) make_ready(task);
+    });
+    return;
+  }
+  spdlog::info("{} failed: {}", describe(task), task.error);
+  settle(task, TaskStatus::failed);
+}
+
+// The task's attempt vanished (a weftd restart, an executor that forgot it):
+// not the task's fault, so it runs again without using up an attempt, up to a
+// bound that keeps a task that always gets lost from cycling forever.
+void RunScheduler::lose(TaskState& task, const std::string& error) {
+  constexpr int max_losses = 3;
+  end_attempt(task);
+  spdlog::warn("{} attempt {} was lost: {}", describe(task), task.attempt, error);
+  if (task.cancel_requested || task.run->cancelling) return settle(task, TaskStatus::cancelled);
+  if (++task.lost_count > max_losses) {
+    task.error = "lost " + std::to_string(max_losses) + " times, last: " + error;
+    return settle(task, TaskStatus::failed);
+  }
+  --task.attempt;
+  make_ready(task);
+}
+
+// A task reached a final status.
+void RunScheduler::settle(TaskState& task, TaskStatus status) {
+  task.timer.reset();
+  task.status = status;
+  task.finished_at = clock_.now_ms();
+  journal_.mark(task);
+  NodeState& node = *task.node;
+  if (task.index < 0) return settle_node(node, status, task.error);
+  if (++node.elements_final < node.elements.size()) return;
+  settle_node(node, TaskStatus::succeeded);
+}
+
+// The node reached a final status: for a for_each node, `status` succeeded
+// means "all elements are final" and the elements decide.
+void RunScheduler::settle_node(NodeState& node, TaskStatus status, std::string error) {
+  RunState& run = *node.row.run;
+  if (node.expanded() && status == TaskStatus::succeeded) {
+    const auto bad = std::count_if(node.elements.begin(), node.elements.end(),
+                                   [](const auto& e) { return e->status != TaskStatus::succeeded; });
+    if (bad > 0) {
+      const bool cancelled = std::all_of(node.elements.begin(), node.elements.end(), [](const auto& e) {
+        return e->status == TaskStatus::succeeded || e->status == TaskStatus::cancelled;
+      });
+      status = cancelled ? TaskStatus::cancelled : TaskStatus::failed;
+      error = std::to_string(bad) + " of " + std::to_string(node.elements.size()) + " tasks did not succeed";
+    } else {
+      node.outputs = json::array();
+      for (const auto& e : node.elements) node.outputs.push_back(e->output);
+    }
+  }
+  if (node.row.status != status || node.expanded()) {
+    node.row.status = status;
+    node.row.error = std::move(error);
+    if (node.row.finished_at == 0) node.row.finished_at = clock_.now_ms();
+    journal_.mark(node.row);
+  }
+  ++run.nodes_final;
+  for (const size_t d : node.spec->dependents) {
+    NodeState& dependent = run.nodes[d];
+    if (status == TaskStatus::succeeded) ++dependent.deps_succeeded;
+    if (failed_status(status)) dependent.dep_failed = true;
+    if (--dependent.unmet == 0) resolvable_.push_back(&dependent);
+  }
+  if (run.nodes_final == run.nodes.size()) finish_run(run);
+  resolve_ready_dependents();
+}
+
+void RunScheduler::finish_run(RunState& run) {
+  if (is_final(run.status)) return;  // the last node settled deeper in this same cascade
+  const bool any_failed = std::any_of(run.nodes.begin(), run.nodes.end(), [](const NodeState& n) {
+    return n.row.status == TaskStatus::failed || n.row.status == TaskStatus::upstream_failed;
+  });
+  run.status = run.cancelling ? RunStatus::cancelled : any_failed ? RunStatus::failed : RunStatus::succeeded;
+  run.finished_at = clock_.now_ms();
+  journal_.mark(run);
+  dispatcher_.forget(run);
+  spdlog::info("run {} {}", run.id, to_string(run.status));
+  // Marked state must outlive its write; the run is let go once stored.
+  journal_.after_durable([this, id = run.id, key = run.idempotency_key] {
+    if (!key.empty()) idempotency_keys_.erase(key);
+    runs_.erase(id);
+    check_drained();
+  });
+}
+
+void RunScheduler::arm_timeout(TaskState& task) {
+  if (!task.node->spec->timeout_s) return;
+  const auto limit = std::chrono::milliseconds(static_cast<int64_t>(*task.node->spec->timeout_s * 1000));
+  task.timer = clock_.after(limit, [this, &task, key = task.key()] {
+    if (!active_.count(key)) return;
+    spdlog::info("{} timed out", describe(task));
+    task.timed_out = true;
+    stop_attempt(task);
+  });
+}
+
+// Cancellation of one task: what has not started ends now; what runs is
+// asked to stop, and ends when its executor or node type reports it.
+void RunScheduler::stop_task(TaskState& task) {
+  switch (task.status) {
+    case TaskStatus::pending:
+    case TaskStatus::ready:
+    case TaskStatus::retrying:
+      task.error = "cancelled";
+      if (task.index >= 0 || task.node->unmet == 0) settle(task, TaskStatus::cancelled);
+      return;
+    case TaskStatus::dispatched:
+      task.cancel_requested = true;  // the start, still waiting for the store, will not happen
+      return;
+    case TaskStatus::running:
+      task.cancel_requested = true;
+      stop_attempt(task);
+      return;
+    default: return;
+  }
+}
+
+// Asks whoever holds the running attempt (its executor, or its node type for
+// work it does itself) to stop it; its end is reported as usual.
+void RunScheduler::stop_attempt(TaskState& task) {
+  const std::string key = task.key();
+  const Status stopped =
+      task.executor.empty() ? runtime_.cancel_pending(task.node->spec->type, key) : runtime_.cancel(task.executor, key);
+  if (!stopped) spdlog::warn("{}: cancel failed: {}", describe(task), stopped.failure().message);
+}
+
+// The attempt is over: its slot goes back to the dispatcher (which queues
+// what waited on it), and its spec is let go.
+void RunScheduler::end_attempt(TaskState& task) {
+  task.spec.reset();
+  if (!task.holds_slot) return;
+  dispatcher_.release(task);
+  check_drained();
+}
+
+}  // namespace weft::daemon

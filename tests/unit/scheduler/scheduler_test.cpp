@@ -1,0 +1,266 @@
+// The scheduler in process: a store in memory, node types and an executor of
+// the test's own (fake_runtime.hpp), and virtual time (virtual_clock.hpp), so
+// that backoffs, timeouts and limits are checked without sleeping and without
+// processes. The end-to-end suites (tests/e2e) check the same daemon for real.
+#include "fake_runtime.hpp"
+#include "memory_store.hpp"
+#include "scheduler/run_scheduler.hpp"
+#include "virtual_clock.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <filesystem>
+#include <future>
+#include <thread>
+
+namespace weft::test {
+namespace {
+
+using daemon::ErrorCode;
+using daemon::RunRequest;
+using nlohmann::json;
+using sdk::RunStatus;
+using sdk::TaskStatus;
+using namespace std::chrono_literals;
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start_scheduler(); }
+  void TearDown() override { stop_scheduler(); }
+
+  void start_scheduler() {
+    scheduler_ = std::make_unique<daemon::RunScheduler>(io_, runtime_, *store_.client, clock_,
+                                                        daemon::SchedulerSettings{state_dir_, 256, 10s});
+    scheduler_->recover();
+    io_.restart();
+    loop_ = std::thread([this] { io_.run(); });
+  }
+  // As a kill would: the loop stops where it is; what was stored stays.
+  void stop_scheduler() {
+    io_.stop();
+    if (loop_.joinable()) loop_.join();
+    scheduler_.reset();
+  }
+
+  std::string apply(const json& workflow) {
+    auto applied = scheduler_->apply_workflow(workflow, std::nullopt);
+    EXPECT_TRUE(applied) << applied.failure().message;
+    return applied ? applied->name : "";
+  }
+  daemon::Result<daemon::RunCreated> create(const std::string& workflow, json params = json::object()) {
+    RunRequest request;
+    request.workflow = workflow;
+    request.params = std::move(params);
+    return scheduler_->create_run(request);
+  }
+  std::string run(const json& workflow, json params = json::object()) {
+    auto created = create(apply(workflow), std::move(params));
+    EXPECT_TRUE(created) << created.failure().message;
+    return created ? created->id : "";
+  }
+
+  // Waits until every handler posted so far (and those they posted) ran.
+  void settle_loop() {
+    for (int round = 0; round < 3; ++round) {
+      std::promise<void> done;
+      boost::asio::post(io_, [&done] { done.set_value(); });
+      done.get_future().wait();
+    }
+  }
+  // A bound on waiting for the store's writer thread, not a timing check.
+  bool eventually(const std::function<bool()>& condition) {
+    for (int i = 0; i < 5000; ++i) {
+      settle_loop();
+      if (condition()) return true;
+      std::this_thread::sleep_for(2ms);
+    }
+    return condition();
+  }
+
+  std::optional<sdk::RunRecord> stored_run(const std::string& id) { return store_.client->get_run(id); }
+  std::optional<sdk::TaskRecord> stored_task(const std::string& run_id, const std::string& node, int64_t index = -1) {
+    for (auto& t : store_.client->list_tasks(run_id)) {
+      if (t.node == node && t.index == index) return t;
+    }
+    return std::nullopt;
+  }
+  bool run_is(const std::string& id, RunStatus status) {
+    const auto r = stored_run(id);
+    return r && r->status == status;
+  }
+  bool task_is(const std::string& run_id, const std::string& node, TaskStatus status) {
+    const auto t = stored_task(run_id, node);
+    return t && t->status == status;
+  }
+
+  void finish(const sdk::TaskSpec& task, int exit_code) {
+    scheduler_->post_task_event({WEFT_EVENT_FINISHED, task.task_key, "", exit_code, "", ""});
+  }
+  size_t started() const { return runtime_.started().size(); }
+
+  static json workflow(json nodes, json extra = json::object()) {
+    json doc = {{"name", "wf"}, {"defaults", {{"executor", "fake"}}}, {"nodes", std::move(nodes)}};
+    doc.update(extra);
+    return doc;
+  }
+
+  std::filesystem::path state_dir_ = std::filesystem::temp_directory_path() / "weft-scheduler-test";
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ = boost::asio::make_work_guard(io_);
+  VirtualClock clock_{io_};
+  FakeRuntime runtime_;
+  OpenedMemoryStore store_ = open_memory_store();
+  std::unique_ptr<daemon::RunScheduler> scheduler_;
+  std::thread loop_;
+};
+
+TEST_F(SchedulerTest, AFailedAttemptRunsAgainOnlyOnceItsBackoffHasPassed) {
+  const json retry = {{"max_attempts", 2}, {"backoff_s", 10}, {"backoff_factor", 1}, {"max_backoff_s", 10}};
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}, {"retry", retry}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  finish(runtime_.started()[0], 1);
+  ASSERT_TRUE(eventually([&] { return task_is(id, "a", TaskStatus::retrying); }));
+  clock_.advance(7s);  // the backoff is 10 s, +-20%
+  settle_loop();
+  EXPECT_EQ(started(), 1u);
+  clock_.advance(6s);
+  ASSERT_TRUE(eventually([&] { return started() == 2; }));
+  EXPECT_EQ(runtime_.started()[1].attempt, 2);
+  finish(runtime_.started()[1], 0);
+  EXPECT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
+}
+
+TEST_F(SchedulerTest, ATaskThatRunsPastItsTimeoutIsCancelledAndFails) {
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}, {"timeout_s", 30}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  clock_.advance(29s);
+  settle_loop();
+  EXPECT_TRUE(runtime_.cancelled().empty());
+  clock_.advance(2s);
+  ASSERT_TRUE(eventually([&] { return runtime_.cancelled().size() == 1; }));
+  EXPECT_EQ(runtime_.cancelled()[0], runtime_.started()[0].task_key);
+  finish(runtime_.started()[0], 128 + 15);
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::failed); }));
+  EXPECT_THAT(stored_task(id, "a")->error, ::testing::HasSubstr("timed out after 30 s"));
+}
+
+TEST_F(SchedulerTest, ANodeLimitHoldsTasksBackUntilASlotFrees) {
+  const auto id =
+      run(workflow({{{"id", "a"}, {"type", "task"}, {"for_each", "{{ params.items }}"}, {"max_parallel", 2}}},
+                   {{"params", {{"items", {1, 2, 3, 4, 5}}}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 2; }));
+  settle_loop();
+  EXPECT_EQ(started(), 2u);
+  finish(runtime_.started()[0], 0);
+  ASSERT_TRUE(eventually([&] { return started() == 3; }));
+  for (size_t i = 1; i < 5; ++i) {
+    ASSERT_TRUE(eventually([&] { return started() > i; }));
+    finish(runtime_.started()[i], 0);
+  }
+  EXPECT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
+}
+
+// 100,000 nodes that each depend on the one before: the first fails, and the
+// rest become upstream_failed in one cascade, which must not recurse.
+TEST_F(SchedulerTest, AFailureCascadesDownAChainOf100000NodesWithoutRecursion) {
+  json nodes = json::array({{{"id", "n0"}, {"type", "failing"}}});
+  for (int i = 1; i < 100000; ++i) {
+    nodes.push_back(
+        {{"id", "n" + std::to_string(i)}, {"type", "inline"}, {"depends_on", {"n" + std::to_string(i - 1)}}});
+  }
+  const auto id = run(workflow(nodes));
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::failed); }));
+  EXPECT_EQ(stored_task(id, "n99999")->status, TaskStatus::upstream_failed);
+}
+
+TEST_F(SchedulerTest, AForEachOf100000ElementsRunsToTheEnd) {
+  json items = json::array();
+  for (int i = 0; i < 100000; ++i) items.push_back(i);
+  const auto id = run(workflow({{{"id", "each"}, {"type", "inline"}, {"for_each", "{{ params.items }}"}}},
+                               {{"params", {{"items", json::array()}}}}),
+                      {{"items", items}});
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
+  EXPECT_EQ(stored_task(id, "each", 99999)->output_json, R"({"echo":{}})");
+}
+
+TEST_F(SchedulerTest, WhileTheStoreCannotBeWrittenCommandsAnswerUnavailableAndItRecoversAfterwards) {
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  store_.store->failing_writes = true;
+  finish(runtime_.started()[0], 0);
+  ASSERT_TRUE(eventually([&] { return !scheduler_->store_healthy(); }));
+  const auto refused = create("wf");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.failure().code, ErrorCode::unavailable);
+  EXPECT_THAT(refused.failure().message, ::testing::HasSubstr("disk is full"));
+  store_.store->failing_writes = false;
+  clock_.advance(1s);  // the journal retries its batch every second
+  ASSERT_TRUE(eventually([&] { return scheduler_->store_healthy(); }));
+  EXPECT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
+  EXPECT_TRUE(create("wf"));
+}
+
+TEST_F(SchedulerTest, RunsGoOnWhileTheStoreCannotBeRead) {
+  const auto id =
+      run(workflow({{{"id", "a"}, {"type", "task"}}, {{"id", "b"}, {"type", "task"}, {"depends_on", {"a"}}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  store_.store->failing = true;
+  finish(runtime_.started()[0], 0);
+  ASSERT_TRUE(eventually([&] { return started() == 2; }));
+  EXPECT_FALSE(create("wf"));  // it needs a read: unavailable, not a hang
+  store_.store->failing = false;
+  finish(runtime_.started()[1], 0);
+  EXPECT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
+}
+
+TEST_F(SchedulerTest, AWorkflowVersionStoredMeanwhileByAnotherWriterIsAConflict) {
+  apply(workflow({{{"id", "a"}, {"type", "inline"}}}));
+  sdk::WriteBatch other;  // another weftd on the same store took version 2
+  other.workflows.push_back({"wf", 2, R"({"other":true})", "other-digest", 1, false});
+  store_.client->write(other);
+  const auto applied = scheduler_->apply_workflow(workflow({{{"id", "b"}, {"type", "inline"}}}), std::nullopt);
+  ASSERT_FALSE(applied);
+  EXPECT_EQ(applied.failure().code, ErrorCode::conflict);
+  EXPECT_EQ(apply(workflow({{{"id", "b"}, {"type", "inline"}}})), "wf");  // read again: version 3
+  EXPECT_EQ(store_.client->get_workflow("wf", 0)->version, 3);
+}
+
+TEST_F(SchedulerTest, AfterARestartARunningTaskIsHandedBackToItsExecutorWithItsWholeSpec) {
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}, {"params", {{"argv", {"sleep", "60"}}}}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  scheduler_->post_task_event({WEFT_EVENT_STARTED, runtime_.started()[0].task_key, "pid-1", 0, "", ""});
+  settle_loop();
+  clock_.advance(100ms);  // a start is stored with the next batch, or after 50 ms
+  ASSERT_TRUE(eventually([&] { return task_is(id, "a", TaskStatus::running); }));
+  stop_scheduler();
+  start_scheduler();
+  ASSERT_TRUE(eventually([&] { return runtime_.recovered().size() == 1; }));
+  const sdk::TaskSpec recovered = runtime_.recovered()[0];
+  EXPECT_EQ(recovered.task_key, runtime_.started()[0].task_key);
+  ASSERT_TRUE(recovered.command);
+  EXPECT_EQ(recovered.command->argv, (std::vector<std::string>{"sleep", "60"}));
+  EXPECT_EQ(recovered.stdout_path, runtime_.started()[0].stdout_path);
+  finish(recovered, 0);
+  EXPECT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
+}
+
+TEST_F(SchedulerTest, CancellingARunStopsItsRunningTasksThroughTheirExecutor) {
+  const auto id =
+      run(workflow({{{"id", "a"}, {"type", "task"}}, {{"id", "b"}, {"type", "task"}, {"depends_on", {"a"}}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  scheduler_->post_task_event({WEFT_EVENT_STARTED, runtime_.started()[0].task_key, "pid-1", 0, "", ""});
+  ASSERT_TRUE(scheduler_->cancel_run(id));
+  ASSERT_TRUE(eventually([&] { return runtime_.cancelled().size() == 1; }));
+  finish(runtime_.started()[0], 128 + 15);
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::cancelled); }));
+  EXPECT_EQ(stored_task(id, "b")->status, TaskStatus::cancelled);
+  const auto again = scheduler_->cancel_run(id);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.failure().code, ErrorCode::conflict);
+}
+
+}  // namespace
+}  // namespace weft::test
