@@ -2,6 +2,7 @@
 // performance issue against a bare posix_spawn loop. Progress goes to stderr;
 // the table (or, with --json, the JSON report) to stdout.
 #include "report.hpp"
+#include "slow_clients.hpp"
 #include "workloads.hpp"
 
 #include <unistd.h>
@@ -22,7 +23,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: weft-bench [--only W1,W2,...] [--repeat N] [--json[=FILE]] [--build-dir DIR] [--scratch-dir DIR] [--keep]\n"
     "                  [--synchronous full|normal]\n"
-    "  --only         workloads to run (default all): fanout, chain, sleeps, layered, noop\n"
+    "  --only         workloads to run (default all): fanout, chain, sleeps, layered, noop, slow_clients\n"
     "  --repeat N     run each workload N times and report the medians (default 1)\n"
     "  --json         print the JSON report instead of the table\n"
     "  --json=FILE    print the table and write the JSON report to FILE\n"
@@ -54,8 +55,18 @@ std::vector<std::string> split(const std::string& list) {
   return parts;
 }
 
+// The workloads of workloads.cpp, then those kept in files of their own.
+const std::vector<Workload>& all_workloads() {
+  static const std::vector<Workload> all = [] {
+    auto list = workloads();
+    list.push_back(slow_clients_workload());
+    return list;
+  }();
+  return all;
+}
+
 bool known_workload(const std::string& name) {
-  return std::any_of(workloads().begin(), workloads().end(), [&](const Workload& w) { return w.name == name; });
+  return std::any_of(all_workloads().begin(), all_workloads().end(), [&](const Workload& w) { return w.name == name; });
 }
 
 Options parse_options(int argc, char** argv) {
@@ -138,7 +149,7 @@ int main(int argc, char** argv) {
   options.weftd.scratch_dir = session_dir;
   const std::set<std::string> chosen(options.only.begin(), options.only.end());
   std::vector<WorkloadResults> results;
-  for (const auto& workload : workloads()) {
+  for (const auto& workload : all_workloads()) {
     if (chosen.empty() || chosen.count(workload.name)) results.push_back(measure(workload, options));
   }
   const Machine machine = this_machine();

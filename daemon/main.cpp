@@ -112,7 +112,8 @@ int serve(const Config& config) {
     return 1;
   }
 
-  RunScheduler scheduler(io, plugins, store, {config.state_dir, config.limits.max_running_tasks});
+  SystemClock clock(io);
+  RunScheduler scheduler(io, plugins, store, clock, {config.state_dir, config.limits.max_running_tasks});
   services.set_task_event_sink([&scheduler](TaskEvent event) { scheduler.post_task_event(std::move(event)); });
   try {
     scheduler.recover();
@@ -123,6 +124,10 @@ int serve(const Config& config) {
 
   ApiSettings api_settings{config.listen, config.limits.max_body_bytes, config.auth.enabled, config.state_dir,
                            config.api.threads};
+  api_settings.read_timeout = std::chrono::seconds(config.api.read_timeout_s);
+  api_settings.answer_timeout = std::chrono::seconds(config.api.answer_timeout_s);
+  api_settings.max_connections = static_cast<size_t>(config.api.max_connections);
+  api_settings.max_connections_per_client = static_cast<size_t>(config.api.max_connections_per_client);
   std::unique_ptr<ApiServer> server;
   try {
     server = std::make_unique<ApiServer>(
@@ -162,15 +167,15 @@ int serve(const Config& config) {
   if (const auto interval = watchdog_ping_interval()) keep_watchdog_fed(watchdog, *interval);
   notify_systemd("READY=1");
 
-  // Handlers catch what they expect; this is the last line against a bug
-  // taking the whole daemon down with every run in it.
-  for (;;) {
-    try {
-      io.run();
-      break;
-    } catch (const std::exception& e) {
-      spdlog::critical("unexpected error in the event loop (a bug; please report it): {}", e.what());
-    }
+  // Work is caught where it is posted (commands answer 500, plugin calls are
+  // guarded). What escapes a handler would leave the loop's state half
+  // updated, so it ends the process: systemd restarts weftd, and recovery
+  // takes the runs back from what is stored.
+  try {
+    io.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("unexpected error in the event loop (a bug; please report it), stopping: {}", e.what());
+    return 70;  // EX_SOFTWARE
   }
   if (stopper.joinable()) stopper.join();
   spdlog::info("stopped");

@@ -2,55 +2,86 @@
 
 #include "api/api_error.hpp"
 #include "api/query.hpp"
+#include "api/reply_bytes.hpp"
 
+#include <Poco/Buffer.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/String.h>
-#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <array>
+#include <future>
 
 namespace weft::daemon {
 
+using Clock = EventLoop::Clock;
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
 namespace {
 
-struct RequestTarget {
-  std::vector<std::string> segments;  // decoded
-  Query query;                        // decoded
-};
+// The ticket of the request a request thread is reading; set around Poco's connection.
+thread_local RequestTicket* current_ticket = nullptr;
 
-RequestTarget parse_target(const std::string& target) {
-  try {
-    const Poco::URI uri(target);
-    RequestTarget parsed;
-    uri.getPathSegments(parsed.segments);
-    for (auto& [name, value] : uri.getQueryParameters()) parsed.query[name] = value;
-    return parsed;
-  } catch (const Poco::Exception& e) {
-    raise(ErrorCode::invalid_request, "the request target '" + target + "' is not a valid URI: " + e.message());
-  }
-}
+// Backlog for bursts of connections; the kernel caps it at somaxconn.
+constexpr int kListenBacklog = 1024;
 
 Poco::Net::ServerSocket bind(const std::string& listen) {
   try {
-    return Poco::Net::ServerSocket(Poco::Net::SocketAddress(listen));
+    return Poco::Net::ServerSocket(Poco::Net::SocketAddress(listen), kListenBacklog);
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on '" + listen + "': " + e.displayText());
   }
+}
+
+std::string in_seconds(std::chrono::milliseconds duration) {
+  const auto ms = duration.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
+// Connections beyond what the descriptor limit leaves room for (tasks need
+// descriptors too) would fail anyway.
+size_t connection_limit(size_t configured) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return configured;
+  const size_t room = std::max<size_t>(64, static_cast<size_t>(limit.rlim_cur) / 2);
+  if (room < configured) {
+    spdlog::warn("serving at most {} API connections, not {} (api.max_connections): the descriptor limit is {}", room,
+                 configured, limit.rlim_cur);
+  }
+  return std::min(configured, room);
+}
+
+ConnectionSettings connection_settings(const ApiSettings& api) {
+  ConnectionSettings settings;
+  settings.max_connections = connection_limit(api.max_connections);
+  settings.max_per_client = api.max_connections_per_client;
+  settings.read_timeout = api.read_timeout;
+  settings.answer_timeout = api.answer_timeout;
+  settings.max_body_bytes = api.max_body_bytes;
+  settings.slow_body_threads = std::max(1, api.threads / 4);
+  return settings;
+}
+
+bool has_body(const HTTPServerRequest& request) {
+  return request.getChunkedTransferEncoding() || (request.hasContentLength() && request.getContentLength64() > 0);
+}
+
+ApiError too_large(size_t limit) {
+  return ApiError(fail(ErrorCode::payload_too_large,
+                       "the request body is larger than the limit of " + std::to_string(limit) + " bytes"));
 }
 
 ApiError unauthorized(const std::string& message) {
@@ -59,19 +90,14 @@ ApiError unauthorized(const std::string& message) {
   return error;
 }
 
-ApiReply error_reply(const ApiError& error) {
-  auto reply = json_reply(error.status, error_body(error));
-  reply.headers = error.headers;
-  return reply;
+// Limits each read of the socket to what is left of the request's deadline,
+// so that a body trickling in cannot hold the thread past it.
+void limit_reads(Poco::Net::StreamSocket& socket, Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()).count();
+  socket.setReceiveTimeout(Poco::Timespan(std::max<int64_t>(left, 1000)));
 }
 
-bool has_body(const HTTPServerRequest& request) {
-  return request.getChunkedTransferEncoding() || (request.hasContentLength() && request.getContentLength64() > 0);
-}
-
-// Reads what is left of a body that the reply did not need (up to a bound),
-// so that closing the connection does not reset it before the client has read
-// the reply. Returns whether the body ended.
+// Reads what is left of a body that the reply did not need; returns whether it ended.
 bool discard_rest_of_body(HTTPServerRequest& request) {
   constexpr std::streamsize kMostDiscarded = 1024 * 1024;
   try {
@@ -83,32 +109,39 @@ bool discard_rest_of_body(HTTPServerRequest& request) {
   }
 }
 
-ApiError too_large(size_t limit) {
-  return ApiError(fail(ErrorCode::payload_too_large,
-                       "the request body is larger than the limit of " + std::to_string(limit) + " bytes"));
-}
-
-void send(ApiReply& reply, HTTPServerResponse& response) {
-  response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
-  response.setContentType(reply.content_type);
-  for (const auto& [name, value] : reply.headers) response.set(name, value);
-  if (reply.stream) {
-    response.setChunkedTransferEncoding(true);
-    reply.stream(response.send());
-    return;
+std::string busy_reason(Waits waits, std::chrono::milliseconds timeout) {
+  const std::string within = " within " + in_seconds(timeout) + " (api.answer_timeout_s)";
+  if (waits == Waits::scheduler) {
+    return "the scheduler did not answer" + within +
+           "; the change may still be made (a run request repeated with the same idempotency_key returns the run "
+           "if it was created)";
   }
-  response.setContentLength64(static_cast<Poco::Int64>(reply.body.size()));
-  response.send() << reply.body;
+  return "the store did not answer" + within;
 }
 
 }  // namespace
 
+struct ApiServer::Target {
+  std::vector<std::string> segments;  // decoded
+  Query query;                        // decoded
+
+  static Target parse(const std::string& target) {
+    try {
+      const Poco::URI uri(target);
+      Target parsed;
+      uri.getPathSegments(parsed.segments);
+      for (auto& [name, value] : uri.getQueryParameters()) parsed.query[name] = value;
+      return parsed;
+    } catch (const Poco::Exception& e) {
+      raise(ErrorCode::invalid_request, "the request target '" + target + "' is not a valid URI: " + e.message());
+    }
+  }
+};
+
 class ApiServer::RequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit RequestHandler(ApiServer& server) : server_(server) {}
-  void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
-    server_.serve(request, response);
-  }
+  void handleRequest(HTTPServerRequest& request, HTTPServerResponse&) override { server_.handle(request); }
 
  private:
   ApiServer& server_;
@@ -129,39 +162,122 @@ ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCat
                      PluginLister list_plugins, ReadinessCheck is_ready, ApiSettings settings)
     : settings_(std::move(settings)),
       verifier_(store),
-      endpoints_(EndpointContext{commands, store, catalog, std::move(list_plugins), std::move(is_ready),
-                                 settings_.state_dir, stopping_}),
-      threads_(std::make_unique<Poco::ThreadPool>(1, std::max(settings_.threads, 1))) {
+      logs_(loop_, store, pool_, settings_.state_dir),
+      endpoints_(EndpointContext{commands, store, catalog, std::move(list_plugins), std::move(is_ready), logs_}),
+      params_(new Poco::Net::HTTPServerParams),
+      factory_(new RequestHandlerFactory(*this)),
+      pool_(settings_.threads) {
   endpoints_.add_to(router_);
-  auto params = Poco::Net::HTTPServerParams::Ptr(new Poco::Net::HTTPServerParams);
-  params->setMaxThreads(std::max(settings_.threads, 1));
-  params->setKeepAlive(true);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new RequestHandlerFactory(*this), *threads_, bind(settings_.listen),
-                                                    params);
+  params_->setKeepAlive(true);
+  params_->setTimeout(
+      Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(settings_.read_timeout).count()));
+  auto listener = bind(settings_.listen);
+  port_ = listener.address().port();
+  RequestHandling& handling = *this;  // a private base: converted here, where it is accessible
+  connections_ = std::make_unique<Connections>(loop_, pool_, handling, listener, connection_settings(settings_));
 }
 
 ApiServer::~ApiServer() { stop(); }
 
 void ApiServer::start() {
-  server_->start();
-  spdlog::info("serving the API on {} (port {})", settings_.listen, port());
+  if (started_ || stopped_) return;
+  started_ = true;
+  loop_.post([this] {
+    logs_.start();
+    connections_->start();
+  });
+  loop_thread_ = std::thread([this] { loop_.run(); });
+  spdlog::info("serving the API on {} (port {})", settings_.listen, port_);
 }
 
 void ApiServer::stop() {
   if (stopped_) return;
   stopped_ = true;
-  stopping_ = true;
-  server_->stopAll(true);
-  threads_->joinAll();
+  if (!started_) return pool_.stop();
+  loop_.post([this] {
+    connections_->stop_accepting();
+    logs_.stop();
+  });
+  pool_.stop();
+  std::promise<void> closed;
+  loop_.post([this, &closed] {
+    connections_->close_all();
+    closed.set_value();
+  });
+  closed.get_future().wait();
+  loop_.stop();
+  loop_thread_.join();
 }
 
-uint16_t ApiServer::port() const { return server_->port(); }
+// On the connection loop: /healthz and /readyz, which must answer while every
+// request thread is busy.
+std::optional<ApiReply> ApiServer::answer_at_once(const RequestHead& head) {
+  if (head.method != "GET") return std::nullopt;
+  try {
+    auto target = Target::parse(head.target);
+    auto match = router_.find(head.method, target.segments);
+    if (match.route->waits != Waits::nothing) return std::nullopt;
+    return match.route->endpoint(ApiRequest{head.method, std::move(match.captures), std::move(target.query), ""});
+  } catch (const std::exception&) {
+    return std::nullopt;  // a request thread answers it, as any other
+  }
+}
 
-void ApiServer::serve(HTTPServerRequest& request, HTTPServerResponse& response) {
+void ApiServer::serve(const std::shared_ptr<RequestTicket>& ticket) {
+  current_ticket = ticket.get();
+  try {
+    Poco::Net::HTTPServerConnection connection(ticket->socket, params_, factory_);
+    connection.run();
+  } catch (const std::exception& e) {
+    spdlog::debug("an API connection from a request thread: {}", e.what());
+  }
+  current_ticket = nullptr;
+  if (!ticket->detached) connections_->released(*ticket);
+}
+
+// Reads the request through Poco, then gives the socket back to the
+// connection loop before anything can wait: from then on a slow store or
+// scheduler holds this thread (up to answer_timeout for the client, which
+// the loop answers 503 after that), never the connection.
+void ApiServer::handle(HTTPServerRequest& request) {
+  RequestTicket& ticket = *current_ticket;
   const std::string request_line = request.getMethod() + " " + request.getURI();
+  const std::string version = request.getVersion();
+  const std::string authorization = request.get("Authorization", "");  // a copy: get() may return its argument
+  Disposition disposition{request.getKeepAlive(), false};
+  const Route* route = nullptr;
+  ApiRequest api_request;
+  std::optional<ApiReply> early;
+  bool body_read = false;
+  try {
+    auto target = Target::parse(request.getURI());
+    auto match = router_.find(request.getMethod(), target.segments);
+    route = match.route;
+    api_request =
+        ApiRequest{request.getMethod(), std::move(match.captures), std::move(target.query), read_body(request, ticket)};
+    body_read = true;
+  } catch (const ApiError& e) {
+    early = error_reply(e);
+  }
+  // What is left of a body must not be taken for the next request. One that
+  // has arrived whole is read here; otherwise the connection closes after the
+  // reply (lingering, so that the reply is not lost to a reset).
+  if (has_body(request) && !body_read) {
+    const bool consumed = !declares_too_large(request) && ticket.body_awaited && discard_rest_of_body(request);
+    if (!consumed) disposition = Disposition{false, true};
+  }
+  auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(request);
+  Poco::Buffer<char> read_ahead(0);
+  impl.session().drainBuffer(read_ahead);
+  if (read_ahead.size() > 0) disposition = Disposition{false, true};  // pipelined requests are not served
+  impl.detachSocket();
+  ticket.detached = true;
+
+  if (early) return connections_->reply(ticket, disposition, reply_bytes(*early, version, disposition.keep_alive), {});
+  connections_->answering(ticket, disposition, busy_reason(route->waits, settings_.answer_timeout));
   ApiReply reply;
   try {
-    reply = answer(request);
+    reply = answer(*route, api_request, authorization);
   } catch (const ApiError& e) {
     reply = error_reply(e);
   } catch (const StoreError& e) {
@@ -171,48 +287,39 @@ void ApiServer::serve(HTTPServerRequest& request, HTTPServerResponse& response) 
     spdlog::error("{}: {}", request_line, e.what());
     reply = error_reply(ApiError(fail(ErrorCode::internal, "internal error; weftd's log has the details")));
   }
-  // An error may come before the body was read; what is left of it must not
-  // be taken for the next request on this connection. It is read (up to a
-  // bound) even when the connection closes after the reply: closing with
-  // unread bytes makes the kernel reset the connection, which can destroy the
-  // reply before the client reads it.
-  // A client that declared a body over the limit may be waiting for this
-  // answer before it sends the body: only wait briefly for one.
-  const bool too_large = declares_too_large(request);
-  if (too_large) {
-    static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().setReceiveTimeout(Poco::Timespan(0, 200'000));
-  }
-  const bool body_consumed = !has_body(request) || discard_rest_of_body(request);
-  if (!body_consumed || too_large) {
-    response.setKeepAlive(false);
-  }
-  try {
-    send(reply, response);
-  } catch (const std::exception& e) {
-    spdlog::warn("{}: could not send the reply: {}", request_line, e.what());
-  }
+  auto bytes = reply_bytes(reply, version, disposition.keep_alive);
+  connections_->reply(ticket, disposition, std::move(bytes), std::move(reply.stream));
 }
 
-ApiReply ApiServer::answer(HTTPServerRequest& request) {
-  auto target = parse_target(request.getURI());
-  auto match = router_.find(request.getMethod(), target.segments);
-  if (settings_.auth_enabled && match.route->required_role) authorize(request, *match.route->required_role);
-  const ApiRequest api_request{request.getMethod(), std::move(match.captures), std::move(target.query),
-                               read_body(request)};
-  return match.route->endpoint(api_request);
+ApiReply ApiServer::answer(const Route& route, const ApiRequest& request, const std::string& authorization) {
+  if (settings_.auth_enabled && route.required_role) authorize(authorization, *route.required_role);
+  if (route.waits != Waits::scheduler) return route.endpoint(request);
+  // Requests waiting for the scheduler may hold at most half of the threads,
+  // so that reads go on while it is slow (its store full, for one).
+  struct Waiting {
+    std::atomic<int>& count;
+    ~Waiting() { --count; }
+  } waiting{waiting_for_scheduler_};
+  const int most = std::max(1, settings_.threads / 2);
+  if (++waiting_for_scheduler_ > most) {
+    throw ApiError(fail(ErrorCode::unavailable, "weftd is busy: " + std::to_string(most) +
+                                                    " requests are waiting for the scheduler already; try again "
+                                                    "later"));
+  }
+  return route.endpoint(request);
 }
 
 bool ApiServer::declares_too_large(const HTTPServerRequest& request) const {
   return request.hasContentLength() && static_cast<uint64_t>(request.getContentLength64()) > settings_.max_body_bytes;
 }
 
-void ApiServer::authorize(const HTTPServerRequest& request, Role needed) const {
+void ApiServer::authorize(const std::string& authorization, Role needed) const {
   constexpr std::string_view kScheme = "bearer ";
-  const std::string header = request.get("Authorization", "");  // a copy: get() may return its default argument
-  if (header.size() <= kScheme.size() || Poco::icompare(header.substr(0, kScheme.size()), std::string(kScheme)) != 0) {
+  if (authorization.size() <= kScheme.size() ||
+      Poco::icompare(authorization.substr(0, kScheme.size()), std::string(kScheme)) != 0) {
     throw unauthorized("this request needs an 'Authorization: Bearer <token>' header");
   }
-  const auto role = verifier_.verify(Poco::trim(header.substr(kScheme.size())));
+  const auto role = verifier_.verify(Poco::trim(authorization.substr(kScheme.size())));
   if (!role) throw unauthorized("the bearer token is not valid (unknown or revoked)");
   if (!permits(*role, needed)) {
     raise(ErrorCode::forbidden, std::string("a token of role '") + to_string(*role) + "' may not do this; it needs '" +
@@ -221,20 +328,38 @@ void ApiServer::authorize(const HTTPServerRequest& request, Role needed) const {
 }
 
 // Content-Length is checked before anything is read; a chunked body is read
-// up to one byte past the limit.
-std::string ApiServer::read_body(HTTPServerRequest& request) const {
+// up to one byte past the limit. Each read waits only for what is left of the
+// request's read deadline.
+std::string ApiServer::read_body(HTTPServerRequest& request, const RequestTicket& ticket) const {
   const size_t limit = settings_.max_body_bytes;
   if (!has_body(request)) return {};
   if (declares_too_large(request)) throw too_large(limit);
+  auto& socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket();
   std::string body;
   std::array<char, 16 * 1024> buffer{};
   try {
     auto& in = request.stream();
-    while (body.size() <= limit && in) {
-      in.read(buffer.data(), static_cast<std::streamsize>(std::min(buffer.size(), limit + 1 - body.size())));
-      body.append(buffer.data(), static_cast<size_t>(in.gcount()));
+    while (body.size() <= limit) {
+      if (Clock::now() >= ticket.read_deadline) {
+        throw ApiError(
+            408, "request_timeout",
+            "the request body did not arrive within " + in_seconds(settings_.read_timeout) + " (api.read_timeout_s)");
+      }
+      limit_reads(socket, ticket.read_deadline);
+      if (in.peek() == std::char_traits<char>::eof()) break;  // at most one read of the socket
+      const auto n =
+          in.readsome(buffer.data(), static_cast<std::streamsize>(std::min(buffer.size(), limit + 1 - body.size())));
+      body.append(buffer.data(), static_cast<size_t>(n));
     }
-    if (in.bad()) raise(ErrorCode::invalid_request, "the request body could not be read");
+    if (in.bad()) {
+      // The stream turns a socket's timeout into badbit.
+      if (Clock::now() >= ticket.read_deadline) {
+        throw ApiError(
+            408, "request_timeout",
+            "the request body did not arrive within " + in_seconds(settings_.read_timeout) + " (api.read_timeout_s)");
+      }
+      raise(ErrorCode::invalid_request, "the request body could not be read");
+    }
   } catch (const Poco::Exception& e) {
     raise(ErrorCode::invalid_request, "the request body could not be read: " + e.displayText());
   }

@@ -1,29 +1,38 @@
-// weftd's HTTP API (docs/api.md), served by Poco's HTTP server on threads of its
-// own. State changes go through Commands, reads to the store.
+// weftd's HTTP API (docs/api.md). Poco reads each request and writes each
+// reply's head; around it, the API keeps every connection on an event loop
+// of its own (connections.hpp) and hands one to a request thread only once its
+// request head has arrived, and only until the request is read. State changes
+// go through Commands, reads to the store; both are waited for on request
+// threads, within api.answer_timeout_s. Log followers are streams on the loop
+// (log_follow.hpp) and hold no thread.
 #pragma once
 
 #include "api/api_settings.hpp"
+#include "api/connections.hpp"
 #include "api/endpoints.hpp"
+#include "api/event_loop.hpp"
 #include "api/exchange.hpp"
+#include "api/log_follow.hpp"
+#include "api/request_pool.hpp"
 #include "api/router.hpp"
+#include "api/task_updates.hpp"
 #include "auth/token_verifier.hpp"
+
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerParams.h>
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <thread>
 
-namespace Poco {
-class ThreadPool;
-namespace Net {
-class HTTPServer;
+namespace Poco::Net {
 class HTTPServerRequest;
-class HTTPServerResponse;
-}  // namespace Net
-}  // namespace Poco
+}  // namespace Poco::Net
 
 namespace weft::daemon {
 
-class ApiServer {
+class ApiServer final : private RequestHandling {
  public:
   // Binds the listen address at once; throws std::runtime_error naming it if
   // that fails. Every argument outlives the server.
@@ -34,30 +43,46 @@ class ApiServer {
   ApiServer& operator=(const ApiServer&) = delete;
 
   void start();
-  // Stops accepting, ends log streams and waits for the requests being
-  // served. Idempotent; the destructor calls it.
+  // Stops accepting, ends log streams, waits for the requests being answered
+  // (a request waiting for the scheduler is waited for to its end), and
+  // closes every connection. Idempotent; the destructor calls it.
   void stop();
   // The port bound, also when the listen address asked for port 0.
-  uint16_t port() const;
+  uint16_t port() const { return port_; }
+
+  // Any thread, never blocks: the scheduler's word that a task changed (its
+  // status or attempt). Log followers end and move to new attempts by it.
+  void task_updated(const TaskUpdate& update) { logs_.task_updated(update); }
 
  private:
   class RequestHandler;
   class RequestHandlerFactory;
+  struct Target;
 
-  // Answers one request; never throws.
-  void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
-  ApiReply answer(Poco::Net::HTTPServerRequest& request);
-  void authorize(const Poco::Net::HTTPServerRequest& request, Role needed) const;
-  std::string read_body(Poco::Net::HTTPServerRequest& request) const;
+  std::optional<ApiReply> answer_at_once(const RequestHead& head) override;
+  void serve(const std::shared_ptr<RequestTicket>& ticket) override;
+  // Inside Poco's connection, on a request thread: reads the request, gives
+  // the socket back to the connection loop, then answers.
+  void handle(Poco::Net::HTTPServerRequest& request);
+  ApiReply answer(const Route& route, const ApiRequest& request, const std::string& authorization);
+  void authorize(const std::string& authorization, Role needed) const;
+  std::string read_body(Poco::Net::HTTPServerRequest& request, const RequestTicket& ticket) const;
   bool declares_too_large(const Poco::Net::HTTPServerRequest& request) const;
 
   const ApiSettings settings_;
-  std::atomic<bool> stopping_{false};
   TokenVerifier verifier_;
+  EventLoop loop_;
+  LogWatch logs_;
   Endpoints endpoints_;
   Router router_;
-  std::unique_ptr<Poco::ThreadPool> threads_;  // outlives server_, whose connections run on it
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+  std::unique_ptr<Connections> connections_;
+  RequestPool pool_;  // after what its jobs use: stopped (and so destroyed) first
+  std::atomic<int> waiting_for_scheduler_{0};
+  uint16_t port_ = 0;
+  std::thread loop_thread_;
+  bool started_ = false;
   bool stopped_ = false;
 };
 

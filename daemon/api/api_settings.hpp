@@ -1,6 +1,7 @@
 // What the API server is told by weftd's configuration.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -12,7 +13,13 @@ struct ApiSettings {
   size_t max_body_bytes = 1024 * 1024;    // larger request bodies are refused with 413
   bool auth_enabled = true;               // false: no tokens are asked for
   std::filesystem::path state_dir;        // where task log files live (scheduler/task_files.hpp)
-  int threads = 8;                        // requests served at once; a following log holds one
+  int threads = 16;                       // request threads: most requests read and answered at once
+  // A request's head (and body) must have arrived this long after its first byte.
+  std::chrono::milliseconds read_timeout{10'000};
+  // A request waiting longer for a thread, the store or the scheduler is answered 503.
+  std::chrono::milliseconds answer_timeout{10'000};
+  size_t max_connections = 1024;           // open at once, from all clients
+  size_t max_connections_per_client = 32;  // open at once from one client address; more are answered 429
 };
 
 }  // namespace weft::daemon

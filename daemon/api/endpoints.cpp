@@ -31,27 +31,28 @@ Endpoints::Endpoints(EndpointContext context) : context_(std::move(context)) {}
 
 void Endpoints::add_to(Router& router) {
   const auto add = [&](const char* method, const char* pattern, std::optional<Role> role,
-                       ApiReply (Endpoints::*endpoint)(const ApiRequest&)) {
-    router.add(method, pattern, role,
-               [this, endpoint](const ApiRequest& request) { return (this->*endpoint)(request); });
+                       ApiReply (Endpoints::*endpoint)(const ApiRequest&), Waits waits = Waits::store) {
+    router.add(
+        method, pattern, role, [this, endpoint](const ApiRequest& request) { return (this->*endpoint)(request); },
+        waits);
   };
-  add("GET", "/healthz", std::nullopt, &Endpoints::healthz);
-  add("GET", "/readyz", std::nullopt, &Endpoints::readyz);
+  add("GET", "/healthz", std::nullopt, &Endpoints::healthz, Waits::nothing);
+  add("GET", "/readyz", std::nullopt, &Endpoints::readyz, Waits::nothing);
   add("GET", "/api/v1/plugins", Role::viewer, &Endpoints::list_plugins);
-  add("POST", "/api/v1/workflows", Role::admin, &Endpoints::post_workflow);
+  add("POST", "/api/v1/workflows", Role::admin, &Endpoints::post_workflow, Waits::scheduler);
   add("GET", "/api/v1/workflows", Role::viewer, &Endpoints::list_workflows);
   add("POST", "/api/v1/workflows/validate", Role::viewer, &Endpoints::validate_workflow);
-  add("PUT", "/api/v1/workflows/{name}", Role::admin, &Endpoints::put_workflow);
+  add("PUT", "/api/v1/workflows/{name}", Role::admin, &Endpoints::put_workflow, Waits::scheduler);
   add("GET", "/api/v1/workflows/{name}", Role::viewer, &Endpoints::get_workflow);
-  add("DELETE", "/api/v1/workflows/{name}", Role::admin, &Endpoints::delete_workflow);
-  add("POST", "/api/v1/workflows/{name}/runs", Role::operator_, &Endpoints::create_run);
+  add("DELETE", "/api/v1/workflows/{name}", Role::admin, &Endpoints::delete_workflow, Waits::scheduler);
+  add("POST", "/api/v1/workflows/{name}/runs", Role::operator_, &Endpoints::create_run, Waits::scheduler);
   // An ad-hoc document runs commands of its author's choosing, as applying a workflow does.
-  add("POST", "/api/v1/runs", Role::admin, &Endpoints::create_adhoc_run);
+  add("POST", "/api/v1/runs", Role::admin, &Endpoints::create_adhoc_run, Waits::scheduler);
   add("GET", "/api/v1/runs", Role::viewer, &Endpoints::list_runs);
   add("GET", "/api/v1/runs/{id}", Role::viewer, &Endpoints::get_run);
-  add("POST", "/api/v1/runs/{id}/start", Role::operator_, &Endpoints::start_run);
-  add("POST", "/api/v1/runs/{id}/cancel", Role::operator_, &Endpoints::cancel_run);
-  add("POST", "/api/v1/runs/{id}/retry", Role::operator_, &Endpoints::retry_run);
+  add("POST", "/api/v1/runs/{id}/start", Role::operator_, &Endpoints::start_run, Waits::scheduler);
+  add("POST", "/api/v1/runs/{id}/cancel", Role::operator_, &Endpoints::cancel_run, Waits::scheduler);
+  add("POST", "/api/v1/runs/{id}/retry", Role::operator_, &Endpoints::retry_run, Waits::scheduler);
   add("GET", "/api/v1/runs/{id}/tasks", Role::viewer, &Endpoints::list_tasks);
   add("GET", "/api/v1/runs/{id}/results", Role::viewer, &Endpoints::get_results);
   add("GET", "/api/v1/runs/{id}/tasks/{task}/logs", Role::viewer, &Endpoints::get_logs);
@@ -206,7 +207,7 @@ ApiReply Endpoints::get_logs(const ApiRequest& request) {
   log.task = *task;
   log.stderr_stream = choice_parameter(request.query, "stream", "stdout", {"stdout", "stderr"}) == "stderr";
   log.follow = flag_parameter(request.query, "follow");
-  return task_log_reply(context_.store, context_.state_dir, log, context_.stopping);
+  return task_log_reply(context_.store, context_.logs, log);
 }
 
 }  // namespace weft::daemon

@@ -4,14 +4,13 @@
 #pragma once
 
 #include "api/exchange.hpp"
+#include "api/log_follow.hpp"
 #include "api/router.hpp"
 #include "plugin_host/plugin_info.hpp"
 #include "scheduler/commands.hpp"
 #include "store/store_client.hpp"
 #include "workflow/node_catalog.hpp"
 
-#include <atomic>
-#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -19,6 +18,7 @@
 namespace weft::daemon {
 
 using PluginLister = std::function<std::vector<PluginInfo>()>;
+// Answered on the API's connection loop: it must not block.
 using ReadinessCheck = std::function<bool()>;
 
 // Everything the endpoints use; all of it outlives them.
@@ -28,8 +28,7 @@ struct EndpointContext {
   const NodeCatalog& catalog;
   PluginLister list_plugins;
   ReadinessCheck is_ready;
-  std::filesystem::path state_dir;
-  const std::atomic<bool>& stopping;  // set when the server stops: long replies end early
+  LogWatch& logs;  // where log replies are followed
 };
 
 class Endpoints {

@@ -4,10 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <functional>
+#include <cstddef>
 #include <map>
-#include <ostream>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,14 +21,43 @@ struct ApiRequest {
   std::string body;                          // at most max_body_bytes
 };
 
+// Where a streamed reply body goes. The API's connection loop owns it and
+// sends it without blocking; it is used on that loop's thread only.
+class StreamOutput {
+ public:
+  // How many more bytes may be written before the client has read some:
+  // a stream that finds no room waits for ReplyStream::resume().
+  virtual size_t room() const = 0;
+  virtual void write(std::string_view bytes) = 0;
+  // The body is complete; nothing may be written after.
+  virtual void end() = 0;
+
+ protected:
+  ~StreamOutput() = default;
+};
+
+// A reply body that is sent as it becomes available (a followed log; event
+// streams), driven by the API's connection loop instead of holding a request
+// thread: no method may block.
+class ReplyStream {
+ public:
+  virtual ~ReplyStream() = default;
+  // The head is on its way: start writing to out, which stays valid until close().
+  virtual void open(StreamOutput& out) = 0;
+  // out has room again.
+  virtual void resume() = 0;
+  // The connection is going away (the client left, weftd stops, or the
+  // stream ended): release what the stream holds and never touch out again.
+  virtual void close() = 0;
+};
+
 struct ApiReply {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  // When set, the body is sent with chunked transfer encoding by this
-  // function, on the request's thread; it returns when it is done or when out fails.
-  std::function<void(std::ostream& out)> stream;
+  // When set, the body is this stream (sent chunked), and `body` is unused.
+  std::shared_ptr<ReplyStream> stream;
 };
 
 inline ApiReply json_reply(int status, const nlohmann::json& body) {

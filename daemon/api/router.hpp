@@ -15,11 +15,18 @@ namespace weft::daemon {
 
 using Endpoint = std::function<ApiReply(const ApiRequest&)>;
 
+// What an endpoint may wait for. It decides where the request is answered
+// (one that waits for nothing is answered on the connection loop, never
+// queued behind slow requests) and what a client is told when the wait takes
+// too long.
+enum class Waits { nothing, store, scheduler };
+
 struct Route {
   std::string method;
   std::vector<std::string> pattern;   // segments; "{…}" captures
   std::optional<Role> required_role;  // nullopt: served without a token
   Endpoint endpoint;
+  Waits waits = Waits::store;
 };
 
 struct RouteMatch {
@@ -30,7 +37,8 @@ struct RouteMatch {
 class Router {
  public:
   // Register before serving; lookups then run from any thread.
-  void add(std::string method, std::string_view pattern, std::optional<Role> required_role, Endpoint endpoint);
+  void add(std::string method, std::string_view pattern, std::optional<Role> required_role, Endpoint endpoint,
+           Waits waits = Waits::store);
 
   // Throws ApiError: 404 not_found when no pattern matches the path, 405
   // method_not_allowed with an Allow header when patterns match the path but

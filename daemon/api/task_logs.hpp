@@ -2,11 +2,10 @@
 #pragma once
 
 #include "api/exchange.hpp"
+#include "api/log_follow.hpp"
 #include "api/representation.hpp"
 #include "store/store_client.hpp"
 
-#include <atomic>
-#include <filesystem>
 #include <string>
 
 namespace weft::daemon {
@@ -19,11 +18,9 @@ struct LogRequest {
 };
 
 // A text/plain reply streaming the file of the task's latest attempt (empty if
-// there is no file). Throws ApiError 404 for an unknown run or task. The reply
-// reads the store and the file on the request's thread, every 200 ms while it
-// follows, and stops early once `stopping` is set. store and stopping must
-// outlive the reply.
-ApiReply task_log_reply(const StoreClient& store, const std::filesystem::path& state_dir, const LogRequest& request,
-                        const std::atomic<bool>& stopping);
+// there is no file), followed on the API's connection loop when
+// request.follow (see log_follow.hpp). Reads the store once, on the calling
+// thread. Throws ApiError 404 for an unknown run or task.
+ApiReply task_log_reply(const StoreClient& store, LogWatch& logs, const LogRequest& request);
 
 }  // namespace weft::daemon

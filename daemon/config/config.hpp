@@ -36,7 +36,11 @@ struct LogConfig {
 };
 
 struct ApiConfig {
-  int threads = 16;  // most requests served at once; started on demand, and a log follower holds one
+  int threads = 16;                     // request threads, started on demand: most requests answered at once
+  int read_timeout_s = 10;              // a request's head and body must arrive within this of its first byte
+  int answer_timeout_s = 10;            // a request waiting longer for the store or the scheduler is answered 503
+  int max_connections = 1024;           // open at once, from all clients
+  int max_connections_per_client = 32;  // open at once from one client address; more are answered 429
 };
 
 // Mirrors the JSON document key by key.

@@ -6,6 +6,7 @@
 #include "auth/token_secret.hpp"
 #include "memory_store.hpp"
 #include "scheduler/task_files.hpp"
+#include "weft/client/api_client.hpp"
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -74,11 +75,8 @@ class CommandOnlyCatalog : public NodeCatalog {
   bool has_executor(std::string_view executor) const override { return executor == "process"; }
 };
 
-struct HttpReply {
-  int status = 0;
-  std::string body;
-  Poco::Net::HTTPResponse head;
-  json json_body() const { return json::parse(body); }
+struct HttpReply : client::Response {
+  nlohmann::json json_body() const { return json(); }
   std::string error_code() const { return json_body()["error"]["code"]; }
 };
 
@@ -116,22 +114,18 @@ class ApiServerTest : public ::testing::Test {
 
   HttpReply call(const std::string& method, const std::string& target, const std::string& body = "",
                  const std::optional<std::string>& token = std::nullopt) {
-    Poco::Net::HTTPClientSession session("127.0.0.1", server_->port());
-    Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
-    const std::string bearer = token.value_or(admin_token_);
-    if (!bearer.empty()) request.set("Authorization", "Bearer " + bearer);
-    request.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    session.sendRequest(request) << body;
-    return receive(session);
+    return {client::ApiClient(server_->port(), token.value_or(admin_token_)).send(method, target, body)};
   }
 
   HttpReply get(const std::string& target) { return call("GET", target); }
   HttpReply post(const std::string& target, const json& body) { return call("POST", target, body.dump()); }
 
+  // The answer to a request sent on `session` by hand, for what ApiClient does not send.
   static HttpReply receive(Poco::Net::HTTPClientSession& session) {
+    Poco::Net::HTTPResponse head;
     HttpReply reply;
-    auto& in = session.receiveResponse(reply.head);
-    reply.status = reply.head.getStatus();
+    auto& in = session.receiveResponse(head);
+    reply.status = head.getStatus();
     Poco::StreamCopier::copyToString(in, reply.body);
     return reply;
   }
@@ -251,7 +245,7 @@ TEST_F(ApiServerTest, WrongMethodIsNotAllowedAndSaysWhichAre) {
   const auto reply = call("DELETE", "/api/v1/runs");
   EXPECT_EQ(reply.status, 405);
   EXPECT_EQ(reply.error_code(), "method_not_allowed");
-  EXPECT_EQ(reply.head.get("Allow"), "POST, GET");
+  EXPECT_EQ(reply.header("Allow"), "POST, GET");
 }
 
 TEST_F(ApiServerTest, NonNumericQueryValuesAreRefused) {
@@ -291,13 +285,13 @@ TEST_F(ApiServerTest, RequestWithoutTokenIsUnauthorized) {
   const auto reply = call("GET", "/api/v1/runs", "", "");
   EXPECT_EQ(reply.status, 401);
   EXPECT_EQ(reply.error_code(), "unauthorized");
-  EXPECT_EQ(reply.head.get("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(reply.header("WWW-Authenticate"), "Bearer");
 }
 
 TEST_F(ApiServerTest, RequestWithUnknownTokenIsUnauthorized) {
   const auto reply = call("GET", "/api/v1/runs", "", new_token_secret());
   EXPECT_EQ(reply.status, 401);
-  EXPECT_EQ(reply.head.get("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(reply.header("WWW-Authenticate"), "Bearer");
 }
 
 TEST_F(ApiServerTest, RequestWithTheAdminTokenIsServed) { EXPECT_EQ(get("/api/v1/runs").status, 200); }
@@ -545,7 +539,7 @@ TEST_F(ApiServerTest, LogsServeTheLatestAttemptsFile) {
   write_log("r1", "greet", 3, 2, "oops\n", true);
   const auto reply = get("/api/v1/runs/r1/tasks/greet[3]/logs");
   EXPECT_EQ(reply.status, 200);
-  EXPECT_EQ(reply.head.getContentType(), "text/plain; charset=utf-8");
+  EXPECT_EQ(reply.content_type, "text/plain; charset=utf-8");
   EXPECT_EQ(reply.body, "second attempt\n");
   EXPECT_EQ(get("/api/v1/runs/r1/tasks/greet[3]/logs?stream=stderr").body, "oops\n");
 }
