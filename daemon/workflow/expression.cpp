@@ -1,3 +1,5 @@
+// The expression language's lexer, parser and evaluator (docs/workflow-language.md).
+// Over 400 lines: one grammar, kept in one place so that it reads in order.
 #include "workflow/expression.hpp"
 
 #include "workflow/expression_tree.hpp"

@@ -1,6 +1,9 @@
 // The HTTP API as its clients see it: a real ApiServer on a real socket, a
 // fake scheduler behind Commands and an in-memory storage plugin behind the
 // real StoreClient.
+//
+// Over 400 lines: one fixture serves every endpoint's tests; split it by
+// endpoint group when it grows further.
 #include "api/api_server.hpp"
 #include "auth/admin_token.hpp"
 #include "auth/token_secret.hpp"

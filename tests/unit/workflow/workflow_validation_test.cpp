@@ -1,3 +1,6 @@
+// Workflow documents checked as a whole: every field and every problem the
+// parser names. Over 400 lines: one behaviour per test, for each field of the
+// document.
 #include "workflow/workflow.hpp"
 
 #include "test_catalog.hpp"

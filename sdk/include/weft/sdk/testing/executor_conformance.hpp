@@ -60,6 +60,9 @@
 //   of it, and reports LOST, so that weftd runs it again and never twice at
 //   once. That falls short of the ABI's "take the task back"; say so in the
 //   executor's documentation.
+//
+// Over 400 lines on purpose: the whole suite is one header, so that a third
+// party instantiates it with one include and one macro.
 #pragma once
 
 #include <gtest/gtest.h>

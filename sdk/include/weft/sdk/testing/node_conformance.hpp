@@ -41,6 +41,9 @@
 // - finish (or the ABI's default if finish is NULL), after a COMMAND plan:
 //   exit code 0 with an output gives OUTPUT; exit code 1 gives FAILED with an
 //   error. Skipped when no valid example plans a command.
+//
+// Over 400 lines on purpose: the whole suite is one header, so that a third
+// party instantiates it with one include and one macro.
 #pragma once
 
 #include <gtest/gtest.h>
