@@ -101,7 +101,7 @@ class SchedulerTest : public ::testing::Test {
   }
   size_t started() const { return runtime_.started().size(); }
 
-  static json workflow(json nodes, json extra = json::object()) {
+  static json workflow(json nodes, const json& extra = json::object()) {
     json doc = {{"name", "wf"}, {"defaults", {{"executor", "fake"}}}, {"nodes", std::move(nodes)}};
     doc.update(extra);
     return doc;
