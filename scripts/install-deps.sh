@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git ca-certificates
-  # libraries the build links or includes (Boost: Asio and DLL are header-only)
+  # libraries the build links or includes; Boost: Asio and DLL are header-only
   libboost-dev nlohmann-json3-dev libspdlog-dev libpoco-dev libsqlite3-dev
   libgtest-dev libgmock-dev
   # what make run, the tests and the static checks run
