@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev
   # what make run, the tests and the static checks run
   curl sqlite3 python3 clang-format clang-tidy
+  # the single-node Slurm the slurm executor's tests start: scripts/slurm-local.sh
+  munge slurmctld slurmd slurm-client
 )
 
 if [ "${1:-}" = "--list" ]; then
