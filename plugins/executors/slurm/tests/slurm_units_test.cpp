@@ -1,0 +1,202 @@
+// The slurm executor's pure parts: what each job state becomes, the sbatch
+// arguments a task's resources make, reading squeue, the batch script, and
+// the configuration's errors. The executor itself is tested against a real
+// Slurm (slurm_conformance_test.cpp).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "../batch_script.hpp"
+#include "../cli_transport.hpp"
+#include "../job_outcome.hpp"
+#include "../slurm_config.hpp"
+
+namespace weft::slurm {
+namespace {
+
+using Kind = JobOutcome::Kind;
+using nlohmann::json;
+
+JobRecord job(const std::string& state, int exit_status = 0, const std::string& reason = "None") {
+  return {42, state, reason, exit_status, "run/node/-1/1"};
+}
+
+TEST(JobOutcome, JobsThatHaveNotEndedAreGoing) {
+  for (const char* state : {"PENDING", "RUNNING", "COMPLETING", "CONFIGURING", "SUSPENDED", "REQUEUED"}) {
+    EXPECT_EQ(outcome_of(job(state), std::nullopt, false).kind, Kind::going) << state;
+  }
+}
+
+TEST(JobOutcome, CompletedAndFailedJobsTakeTheRecordedExitCode) {
+  const auto completed = outcome_of(job("COMPLETED"), 0, false);
+  EXPECT_EQ(completed.kind, Kind::finished);
+  EXPECT_EQ(completed.exit_code, 0);
+  EXPECT_EQ(completed.error, "");
+  const auto failed = outcome_of(job("FAILED", 3 << 8, "NonZeroExitCode"), 3, false);
+  EXPECT_EQ(failed.kind, Kind::finished);
+  EXPECT_EQ(failed.exit_code, 3);
+  EXPECT_EQ(failed.error, "") << "the command's own exit code needs no explaining";
+}
+
+TEST(JobOutcome, AFailedJobWithoutMarkerTakesSlurmsExitStatusAndSaysWhy) {
+  const auto by_code = outcome_of(job("FAILED", 7 << 8, "NonZeroExitCode"), std::nullopt, false);
+  EXPECT_EQ(by_code.exit_code, 7);
+  EXPECT_NE(by_code.error.find("NonZeroExitCode"), std::string::npos) << by_code.error;
+  EXPECT_EQ(outcome_of(job("FAILED", SIGKILL), std::nullopt, false).exit_code, 128 + SIGKILL);
+  EXPECT_EQ(outcome_of(job("FAILED", 0, "JobLaunchFailure"), std::nullopt, false).exit_code, 1) << "never a success";
+}
+
+TEST(JobOutcome, SlurmsStopsFinishWithAnErrorAndNeverLookLikeSuccess) {
+  const auto cancelled = outcome_of(job("CANCELLED", SIGTERM), std::nullopt, true);
+  EXPECT_EQ(cancelled.kind, Kind::finished);
+  EXPECT_EQ(cancelled.exit_code, 128 + SIGTERM);
+  EXPECT_EQ(cancelled.error, "cancelled");
+  EXPECT_NE(outcome_of(job("CANCELLED"), std::nullopt, false).error.find("outside weft"), std::string::npos);
+  const auto timeout = outcome_of(job("TIMEOUT"), std::nullopt, false);
+  EXPECT_EQ(timeout.kind, Kind::finished);
+  EXPECT_NE(timeout.error.find("time limit"), std::string::npos);
+  const auto oom = outcome_of(job("OUT_OF_MEMORY"), std::nullopt, false);
+  EXPECT_EQ(oom.exit_code, 128 + SIGKILL);
+  EXPECT_NE(oom.error.find("out of memory"), std::string::npos);
+}
+
+TEST(JobOutcome, NodeFailuresAndPreemptionAreLostSoWeftdRunsTheTaskAgain) {
+  for (const char* state : {"NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "SOMETHING_NEW"}) {
+    const auto outcome = outcome_of(job(state), std::nullopt, false);
+    EXPECT_EQ(outcome.kind, Kind::lost) << state;
+    EXPECT_FALSE(outcome.error.empty()) << state;
+  }
+}
+
+TEST(JobOutcome, AVanishedJobIsResolvedByItsMarkerOrLost) {
+  const auto finished = outcome_of_vanished(42, 5, false);
+  EXPECT_EQ(finished.kind, Kind::finished);
+  EXPECT_EQ(finished.exit_code, 5);
+  const auto lost = outcome_of_vanished(42, std::nullopt, false);
+  EXPECT_EQ(lost.kind, Kind::lost);
+  EXPECT_NE(lost.error.find("MinJobAge"), std::string::npos) << lost.error;
+}
+
+TEST(SbatchArguments, ResourcesPlacementAndTimeLimitBecomeOptions) {
+  JobRequest request;
+  request.name = "r/n/-1/1";
+  request.comment = "weft run r task r/n/-1/1";
+  request.stdout_path = "/shared/o";
+  request.stderr_path = "/shared/e";
+  request.working_dir = "/shared";
+  request.cpus_per_task = 4;
+  request.memory_mb = 2048;
+  request.gpus = 2;
+  request.time_limit_s = 125;
+  request.partition = "gpu";
+  request.account = "lab";
+  request.qos = "high";
+  request.extra_args = {"--constraint=a100"};
+  const auto args = sbatch_arguments(request);
+  for (const char* expected :
+       {"--parsable", "--job-name=r/n/-1/1", "--comment=weft run r task r/n/-1/1", "--output=/shared/o",
+        "--error=/shared/e", "--chdir=/shared", "--no-requeue", "--cpus-per-task=4", "--mem=2048", "--gres=gpu:2",
+        "--time=2:5", "--partition=gpu", "--account=lab", "--qos=high", "--constraint=a100"}) {
+    EXPECT_NE(std::find(args.begin(), args.end(), expected), args.end()) << expected;
+  }
+}
+
+TEST(SbatchArguments, UnsetResourcesAreLeftToSlurm) {
+  const auto args = sbatch_arguments(JobRequest{});
+  for (const auto& arg : args) {
+    for (const char* unset : {"--cpus-per-task", "--mem", "--gres", "--time", "--partition", "--account", "--qos"}) {
+      EXPECT_NE(arg.rfind(unset, 0), 0u) << arg;
+    }
+  }
+}
+
+TEST(SqueueListing, FieldsAreReadAndANameMayHoldTheSeparator) {
+  const auto jobs = parse_squeue_listing("7|FAILED|768|NonZeroExitCode|run/a|b/-1/1\n8|PENDING|0|Priority|x\n");
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].id, 7);
+  EXPECT_EQ(jobs[0].state, "FAILED");
+  EXPECT_EQ(jobs[0].exit_status, 768);
+  EXPECT_EQ(jobs[0].reason, "NonZeroExitCode");
+  EXPECT_EQ(jobs[0].name, "run/a|b/-1/1");
+  EXPECT_EQ(jobs[1].state, "PENDING");
+}
+
+TEST(SqueueListing, ArrayElementsAreSkippedAndGarbageIsAnError) {
+  EXPECT_TRUE(parse_squeue_listing("12_3|RUNNING|0|None|x\n").empty());
+  EXPECT_THROW(parse_squeue_listing("squeue: error: something\n"), std::invalid_argument);
+}
+
+sdk::TaskSpec shell_task(const std::filesystem::path& dir, const std::string& script) {
+  sdk::TaskSpec task;
+  task.task_key = "run/node/-1/1";
+  task.run_id = "run";
+  task.node = "node";
+  task.output_path = (dir / "node.1.output.json").string();
+  task.command = sdk::Command{{"/bin/sh", "-c", script}, {{"GREETING", "it's \"here\" $HOME"}}, "", "", json::object()};
+  return task;
+}
+
+TEST(BatchScript, RunsTheCommandWithItsEnvAndRecordsItsExitCode) {
+  const auto dir = std::filesystem::temp_directory_path() / ("weft-slurm-script-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto task = shell_task(dir, R"(printf '%s' "$GREETING" > "$WEFT_OUTPUT"; exit 4)");
+  const auto script_path = dir / "job.sh";
+  std::ofstream(script_path) << batch_script(task);
+  const int status = std::system(("/bin/sh " + script_path.string()).c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 4);
+  EXPECT_EQ(read_exit_marker(exit_marker_path(task)), 4);
+  std::ifstream output(task.output_path);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(output), {}), "it's \"here\" $HOME");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(BatchScript, AnEnvNameTheShellCannotExportIsRefused) {
+  auto task = shell_task("/tmp", "true");
+  task.command->env = {{"BAD-NAME", "x"}};
+  EXPECT_THROW(batch_script(task), std::invalid_argument);
+}
+
+TEST(Config, DefaultsAndEveryKey) {
+  const auto config = SlurmExecutorConfig::parse(json::parse(R"({
+    "slurm_conf": "/etc/slurm/other.conf", "partition": "p", "extra_args": ["--exclusive"],
+    "poll_interval_s": 0.5, "submit_rate_per_s": 3, "max_jobs_in_flight": 7})"));
+  EXPECT_EQ(config.cli.slurm_conf, "/etc/slurm/other.conf");
+  EXPECT_EQ(config.placement.partition, "p");
+  EXPECT_EQ(config.placement.extra_args, std::vector<std::string>{"--exclusive"});
+  EXPECT_EQ(config.poll_interval, std::chrono::milliseconds(500));
+  EXPECT_EQ(config.submit_rate_per_s, 3);
+  EXPECT_EQ(config.max_jobs_in_flight, 7);
+}
+
+TEST(Config, BadKeysAndValuesAreNamed) {
+  const auto message_of = [](const char* text) {
+    try {
+      SlurmExecutorConfig::parse(json::parse(text));
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message_of(R"({"partiton": "p"})").find("partiton"), std::string::npos);
+  EXPECT_NE(message_of(R"({"poll_interval_s": 0})").find("poll_interval_s"), std::string::npos);
+  EXPECT_NE(message_of(R"({"max_jobs_in_flight": 0})").find("max_jobs_in_flight"), std::string::npos);
+  EXPECT_NE(message_of(R"({"extra_args": ["oops"]})").find("extra_args"), std::string::npos);
+  EXPECT_NE(message_of(R"([])").find("JSON object"), std::string::npos);
+}
+
+TEST(Placement, TheNodesOptionsOverrideTheExecutorsAndAddArguments) {
+  const auto defaults = JobPlacement::parse(json{{"partition", "a"}, {"qos", "q"}, {"extra_args", {"--x"}}}, "c");
+  const auto merged =
+      defaults.overridden_by(JobPlacement::parse(json{{"partition", "b"}, {"extra_args", {"--y"}}}, "n"));
+  EXPECT_EQ(merged.partition, "b");
+  EXPECT_EQ(merged.qos, "q");
+  EXPECT_EQ(merged.extra_args, (std::vector<std::string>{"--x", "--y"}));
+}
+
+}  // namespace
+}  // namespace weft::slurm
