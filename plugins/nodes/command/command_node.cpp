@@ -1,7 +1,8 @@
 // The `command` node type: runs a program through the node's executor.
 //
-// params: {"argv": [string, ...] (required, not empty), "env": {name: string}, "cwd": string}
-// plan:   Plan::run(Command{argv, env, cwd}) from the rendered params, or
+// params: {"argv": [string, ...] (required, not empty), "env": {name: string}, "cwd": string,
+//          "executor_options": {...} (for the node's executor, which checks them)}
+// plan:   Plan::run(Command{argv, env, cwd, executor_options}) from the rendered params, or
 //         Plan::failure naming what is wrong with them; the daemon adds the
 //         task key, resources and paths.
 // finish: the SDK's default (exit 0 succeeds with the task's output).
@@ -57,8 +58,11 @@ std::vector<Problem> check_params(const json& params) {
       check_env(value, problems);
     } else if (name == "cwd") {
       check_cwd(value, problems);
+    } else if (name == "executor_options") {
+      if (!value.is_object()) problems.push_back({"/executor_options", "must be an object"});
     } else {
-      problems.push_back({pointer("", name), "is not a param of command nodes (they take argv, env and cwd)"});
+      problems.push_back(
+          {pointer("", name), "is not a param of command nodes (they take argv, env, cwd and executor_options)"});
     }
   }
   if (!params.contains("argv")) problems.push_back({"/argv", "is required"});
@@ -99,10 +103,12 @@ const char* const kParamsSchema = R"({
              "description": "the program and its arguments; the program is looked up in weftd's PATH"},
     "env": {"type": "object", "additionalProperties": {"type": "string"},
             "description": "variables added to the task's environment"},
-    "cwd": {"type": "string", "minLength": 1, "description": "the task's working directory"}
-  },
-  "required": ["argv"],
-  "additionalProperties": false
+    "cwd": {"type": "string", "minLength": 1, "description": "the task's working directory"},
+    "executor_options": {"type": "object",
+                         "description": "settings for the node's executor, which checks them: slurm takes partition, account, qos, extra_args"
+}
+}
+, "required" : ["argv"], "additionalProperties" : false
 })";
 
 }  // namespace
@@ -123,6 +129,7 @@ class CommandNode final : public weft::sdk::NodeType {
       for (const auto& [name, value] : env->items()) command.env.emplace_back(name, value.get<std::string>());
     }
     command.cwd = params.value("cwd", std::string());
+    command.executor_options = params.value("executor_options", json::object());
     return Plan::run(std::move(command));
   }
 };

@@ -91,8 +91,9 @@ TEST_F(CommandNodeTest, ReportsACwdThatIsNotANonEmptyString) {
 }
 
 TEST_F(CommandNodeTest, ReportsUnknownParams) {
-  EXPECT_THAT(problems_with({{"argv", {"true"}}, {"shell", true}}),
-              ElementsAre(Pair("/shell", "is not a param of command nodes (they take argv, env and cwd)")));
+  EXPECT_THAT(
+      problems_with({{"argv", {"true"}}, {"shell", true}}),
+      ElementsAre(Pair("/shell", "is not a param of command nodes (they take argv, env, cwd and executor_options)")));
 }
 
 TEST_F(CommandNodeTest, ReportsParamsThatAreNotAnObject) {
@@ -108,6 +109,15 @@ TEST_F(CommandNodeTest, PlanHandsArgvEnvAndCwdToTheExecutor) {
   EXPECT_EQ(planned.command.cwd, "/tmp");
   EXPECT_EQ(planned.command.image, "");
   EXPECT_EQ(planned.command.executor_options, json::object());
+}
+
+TEST_F(CommandNodeTest, PlanHandsExecutorOptionsToTheExecutorAndRefusesANonObject) {
+  const json options = {{"partition", "gpu"}, {"extra_args", {"--exclusive"}}};
+  const Plan planned = plan({{"argv", {"true"}}, {"executor_options", options}});
+  ASSERT_EQ(planned.kind, WEFT_PLAN_COMMAND) << planned.error;
+  EXPECT_EQ(planned.command.executor_options, options);
+  EXPECT_THAT(problems_with({{"argv", {"true"}}, {"executor_options", "gpu"}}),
+              ElementsAre(Pair("/executor_options", "must be an object")));
 }
 
 TEST_F(CommandNodeTest, PlanGivesAnEmptyEnvAndNoCwdWhenNoneAreSet) {
