@@ -47,6 +47,8 @@ start() {
   rm -rf "$dir/ctld" "$dir/d" "$dir/run" "$dir/log" "$dir/munge-socket"
   mkdir -p "$dir/ctld" "$dir/d" "$dir/run" "$dir/log" "$dir/munge" "$dir/munge-socket"
   chmod 0755 "$dir"
+  runuser -u munge -- test -x "$dir" ||
+    fail "the user munge cannot reach $dir: every directory above it must be searchable by others (chmod o+x)"
   local port=${SLURM_LOCAL_PORT:-6817}
   local cpus=${SLURM_LOCAL_CPUS:-8}
 

@@ -90,26 +90,33 @@ TEST_F(SlurmInWeftd, AWorkflowOnProcessAndSlurmMapsResourcesTimesOutAndRetries) 
   auto document = workflow(
       "mixed", {sh("local", "printf '{\"n\": 2}' > \"$WEFT_OUTPUT\""),
                 sh("sized",
-                   "printf '{\"cpus\": %s, \"mem\": %s, \"from\": %s}' \"$SLURM_CPUS_PER_TASK\" "
-                   "\"$SLURM_MEM_PER_NODE\" \"$1\" > \"$WEFT_OUTPUT\"",
+                   "printf '{\"cpus\": %s, \"mem\": %s, \"partition\": \"%s\", \"from\": %s}' \"$SLURM_CPUS_PER_TASK\" "
+                   "\"$SLURM_MEM_PER_NODE\" \"$SLURM_JOB_PARTITION\" \"$1\" > \"$WEFT_OUTPUT\"",
                    {"{{ nodes.local.output.n }}"})
                     .after({"local"}),
                 sh("slow", "sleep 120").timeout_s(3),
-                sh("flaky", "[ -e " + quoted(flag) + " ] || { touch " + quoted(flag) + "; exit 3; }").retry(2, 0.1)});
-  on_slurm(document, 1, {{"resources", {{"cpus", 2}, {"memory_mb", 100}}}});
+                sh("flaky", "[ -e " + quoted(flag) + " ] || { touch " + quoted(flag) + "; exit 3; }").retry(2, 0.1),
+                sh("misplaced", "true")});
+  on_slurm(
+      document, 1,
+      {{"resources", {{"cpus", 2}, {"memory_mb", 100}}}, {"params", {{"executor_options", {{"partition", "debug"}}}}}});
   on_slurm(document, 2);
   on_slurm(document, 3);
+  on_slurm(document, 4, {{"params", {{"executor_options", {{"partition", "no-such-partition"}}}}}});
   const std::string run_id = weftd_.start_adhoc(document);
 
   EXPECT_EQ(weftd_.wait_run(run_id, std::chrono::seconds(90))["status"], "failed") << weftd_.log();
   auto tasks = weftd_.tasks(run_id);
   EXPECT_EQ(tasks["local"]["status"], "succeeded");
   EXPECT_EQ(tasks["sized"]["status"], "succeeded") << tasks["sized"];
-  EXPECT_EQ(weftd_.results(run_id)["outputs"]["sized"], json({{"cpus", 2}, {"mem", 100}, {"from", 2}}));
+  EXPECT_EQ(weftd_.results(run_id)["outputs"]["sized"],
+            json({{"cpus", 2}, {"mem", 100}, {"partition", "debug"}, {"from", 2}}));
   EXPECT_EQ(tasks["slow"]["status"], "failed");
   EXPECT_NE(tasks["slow"]["error"].dump().find("timed out"), std::string::npos) << tasks["slow"];
   EXPECT_EQ(tasks["flaky"]["status"], "succeeded") << tasks["flaky"];
   EXPECT_EQ(tasks["flaky"]["attempt"], 2);
+  EXPECT_EQ(tasks["misplaced"]["status"], "failed");
+  EXPECT_NE(tasks["misplaced"]["error"].dump().find("Slurm refused the job"), std::string::npos) << tasks["misplaced"];
 
   const auto jobs = jobs_of(run_id);
   EXPECT_EQ(jobs_of_node(jobs, "local"), 0) << "the process node ran on Slurm";
