@@ -1,28 +1,20 @@
 // The slurm executor, built and loaded as the daemon loads it, against the
 // executor conformance suite, on the real single-node Slurm that the ctest
 // fixture slurm_cluster starts (scripts/slurm-local.sh).
-#include <cstdlib>
 #include <filesystem>
 #include <weft/sdk/testing/executor_conformance.hpp>
+
+#include "slurm_cluster.hpp"
 
 namespace {
 
 using weft::sdk::testing::ExecutorUnderTest;
 
 // Fails every test, saying how to set Slurm up, when the fixture did not
-// start it: a test that needs Slurm never skips.
+// start it.
 class SlurmIsUp : public ::testing::Environment {
  public:
-  void SetUp() override {
-    ASSERT_TRUE(std::filesystem::exists(WEFT_SLURM_CONF))
-        << "no Slurm cluster at " << WEFT_SLURM_CONF
-        << ": run these tests through ctest (its fixture slurm_cluster runs scripts/slurm-local.sh start), as root, "
-           "after scripts/install-deps.sh installed munge, slurmctld, slurmd and slurm-client";
-    const std::string ping = std::string("SLURM_CONF=") + WEFT_SLURM_CONF + " scontrol ping | grep -q UP";
-    ASSERT_EQ(std::system(ping.c_str()), 0)
-        << "slurmctld does not answer; see the logs under " << std::filesystem::path(WEFT_SLURM_CONF).parent_path()
-        << "/log and restart it with scripts/slurm-local.sh start DIR";
-  }
+  void SetUp() override { weft::slurm::testing::assert_slurm_is_up(); }
 };
 const auto* const slurm_is_up = ::testing::AddGlobalTestEnvironment(new SlurmIsUp);
 

@@ -13,6 +13,7 @@
 #include <weft/sdk/testing/fake_host.hpp>
 
 #include "../slurm_executor.hpp"
+#include "slurm_cluster.hpp"
 
 namespace weft::slurm {
 namespace {
@@ -23,10 +24,7 @@ using sdk::testing::RecordedEvent;
 class SlurmLimits : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(std::filesystem::exists(WEFT_SLURM_CONF))
-        << "no Slurm cluster at " << WEFT_SLURM_CONF
-        << ": run these tests through ctest (its fixture slurm_cluster runs scripts/slurm-local.sh start), as root, "
-           "after scripts/install-deps.sh";
+    ASSERT_NO_FATAL_FAILURE(testing::assert_slurm_is_up());
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "slurm_cluster.hpp"
 #include "weftd_process.hpp"
 #include "workflows.hpp"
 
@@ -74,12 +75,7 @@ WeftdOptions with_slurm() {
 
 class SlurmInWeftd : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(std::filesystem::exists(WEFT_SLURM_CONF))
-        << "no Slurm cluster at " << WEFT_SLURM_CONF
-        << ": run these tests through ctest (its fixture slurm_cluster runs scripts/slurm-local.sh start), as root, "
-           "after scripts/install-deps.sh";
-  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(slurm::testing::assert_slurm_is_up()); }
 
   WeftdProcess weftd_{with_slurm()};
   TempDir dir_;
