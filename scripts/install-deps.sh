@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev
   # what make run, the tests and the static checks run
   curl sqlite3 python3 clang-format clang-tidy
+  # openssl makes the certificates of the fake HTTPS servers in the tests
+  openssl
 )
 
 if [ "${1:-}" = "--list" ]; then

@@ -23,8 +23,15 @@ using nlohmann::json;
 
 // grpc-gateway's error body, with the gRPC code its HTTP status maps from.
 FakeReply argo_error(int status, const std::string& message) {
-  const int code = status == 400 ? 3 : status == 401 ? 16 : status == 403 ? 7 : status == 404 ? 5 : status == 409 ? 6
-                 : status == 429 ? 8 : status == 501 ? 12 : status == 503 ? 14 : 13;
+  const int code = status == 400   ? 3
+                   : status == 401 ? 16
+                   : status == 403 ? 7
+                   : status == 404 ? 5
+                   : status == 409 ? 6
+                   : status == 429 ? 8
+                   : status == 501 ? 12
+                   : status == 503 ? 14
+                                   : 13;
   return {status, "application/json", json{{"code", code}, {"message", message}, {"details", json::array()}}.dump()};
 }
 
@@ -98,8 +105,7 @@ struct ArgoFake::Pod {
   bool vanished = false;
 };
 
-ArgoFake::ArgoFake(Options options)
-    : options_(std::move(options)), schema_(SwaggerSchema::load(WEFT_ARGO_SWAGGER)) {
+ArgoFake::ArgoFake(Options options) : options_(std::move(options)), schema_(SwaggerSchema::load(WEFT_ARGO_SWAGGER)) {
   server_ = std::make_unique<FakeHttpsServer>(
       options_.dir, [this](const FakeRequest& r) { return handle(r); }, argo_error);
   server_->require_token(options_.token);
@@ -172,8 +178,7 @@ FakeReply ArgoFake::handle(const FakeRequest& request) {
   return unknown();
 }
 
-std::optional<FakeReply> ArgoFake::refuse_body(const FakeRequest& request, const std::string& definition,
-                                               json& body) {
+std::optional<FakeReply> ArgoFake::refuse_body(const FakeRequest& request, const std::string& definition, json& body) {
   body = json::parse(request.body, nullptr, false);
   std::vector<std::string> problems;
   if (body.is_discarded()) {
@@ -198,8 +203,14 @@ FakeReply ArgoFake::create(const std::string& ns, const FakeRequest& request) {
   if (!body.contains("workflow")) return argo_error(400, "workflow is required");
   json wf = body["workflow"];
   if (body.value("namespace", ns) != ns) return argo_error(400, "the body's namespace differs from the path's");
+  if (!valid_name(ns) || ns.find('.') != std::string::npos) {
+    return argo_error(400, "namespace: Invalid value: \"" + ns +
+                               "\": a lowercase RFC 1123 label must consist of "
+                               "lower case alphanumeric characters or '-'");
+  }
   auto& meta = wf["metadata"];
-  for (const auto& [key, value] : meta.value("labels", json::object()).items()) {
+  const json labels = meta.value("labels", json::object());
+  for (const auto& [key, value] : labels.items()) {
     if (!valid_label_value(value.get<std::string>())) {
       return argo_error(400, "metadata.labels: Invalid value: \"" + value.get<std::string>() + "\" for " + key);
     }
@@ -260,8 +271,7 @@ FakeReply ArgoFake::get(const std::string& ns, const std::string& name) {
   return ok(it->second->workflow);
 }
 
-FakeReply ArgoFake::stop(const std::string& ns, const std::string& name, const FakeRequest& request,
-                         bool terminate) {
+FakeReply ArgoFake::stop(const std::string& ns, const std::string& name, const FakeRequest& request, bool terminate) {
   note(terminate ? "PUT terminate" : "PUT stop");
   json body;
   const std::string definition = terminate ? "io.argoproj.workflow.v1alpha1.WorkflowTerminateRequest"
@@ -360,13 +370,21 @@ void ArgoFake::run_pod(const std::string& name) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  // A container starts with every signal at its default and none blocked,
+  // whatever the test process did with its own.
+  sigset_t all;
+  sigset_t none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   pid_t pid = 0;
   const int error = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -374,15 +392,19 @@ void ArgoFake::run_pod(const std::string& name) {
 
   std::unique_lock lock(mutex_);
   if (error != 0) {
-    finish(*pod, "Error",
-           "failed to start container \"main\": exec: \"" + args[0] + "\": " + std::strerror(error), std::nullopt);
+    finish(*pod, "Error", "failed to start container \"main\": exec: \"" + args[0] + "\": " + std::strerror(error),
+           std::nullopt);
     return;
   }
   pod->workflow["status"]["phase"] = "Running";
-  pod->workflow["status"]["nodes"] = {
-      {name,
-       {{"id", name}, {"name", name}, {"displayName", name}, {"type", "Pod"}, {"templateName", "main"},
-        {"phase", "Running"}, {"startedAt", now_rfc3339()}}}};
+  pod->workflow["status"]["nodes"] = {{name,
+                                       {{"id", name},
+                                        {"name", name},
+                                        {"displayName", name},
+                                        {"type", "Pod"},
+                                        {"templateName", "main"},
+                                        {"phase", "Running"},
+                                        {"startedAt", now_rfc3339()}}}};
   pod->workflow["metadata"]["resourceVersion"] = std::to_string(++resource_version_);
 
   std::optional<Clock::time_point> kill_at;
@@ -393,7 +415,7 @@ void ArgoFake::run_pod(const std::string& name) {
     if (!kill_at && (closing_ || pod->vanished || !pod->stop_strategy.empty() || deadline_passed)) {
       ::kill(-pid, SIGTERM);
       kill_at = Clock::now() + options_.kill_grace;
-      reason = deadline_passed ? "Pod was active on the node longer than the specified deadline"
+      reason = deadline_passed              ? "Pod was active on the node longer than the specified deadline"
                : pod->stop_strategy.empty() ? "pod deleted"
                                             : "Stopped with strategy '" + pod->stop_strategy + "'";
     }
@@ -412,8 +434,7 @@ void ArgoFake::run_pod(const std::string& name) {
   }
 }
 
-void ArgoFake::finish(Pod& pod, const std::string& phase, const std::string& message,
-                      std::optional<int> exit_code) {
+void ArgoFake::finish(Pod& pod, const std::string& phase, const std::string& message, std::optional<int> exit_code) {
   std::string node_phase = phase;
   std::string node_message = message;
   json outputs = json::object();

@@ -36,8 +36,8 @@ namespace weft::fakes {
 class ArgoFake {
  public:
   struct Options {
-    std::filesystem::path dir;  // exists; holds the certificate and the pods' logs
-    std::string token;          // the bearer token requests must carry; empty: none
+    std::filesystem::path dir;                   // exists; holds the certificate and the pods' logs
+    std::string token;                           // the bearer token requests must carry; empty: none
     std::chrono::milliseconds kill_grace{1000};  // between SIGTERM and SIGKILL when a pod is stopped
   };
 
@@ -71,8 +71,7 @@ class ArgoFake {
   FakeReply stop(const std::string& ns, const std::string& name, const FakeRequest& request, bool terminate);
   FakeReply remove(const std::string& ns, const std::string& name);
   FakeReply log(const std::string& ns, const std::string& name);
-  std::optional<FakeReply> refuse_body(const FakeRequest& request, const std::string& definition,
-                                       nlohmann::json& body);
+  std::optional<FakeReply> refuse_body(const FakeRequest& request, const std::string& definition, nlohmann::json& body);
   void run_pod(const std::string& name);
   void finish(Pod& pod, const std::string& phase, const std::string& message, std::optional<int> exit_code);
   void note(const std::string& what);

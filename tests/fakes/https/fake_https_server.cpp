@@ -18,9 +18,10 @@ namespace {
 
 // A key and a certificate valid for a day, for localhost and 127.0.0.1.
 void make_certificate(const std::filesystem::path& key, const std::filesystem::path& cert) {
-  const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"
-                              " -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
-                              key.string() + "' -out '" + cert.string() + "' >/dev/null 2>&1";
+  const std::string command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"
+      " -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
+      key.string() + "' -out '" + cert.string() + "' >/dev/null 2>&1";
   if (std::system(command.c_str()) != 0 || !std::filesystem::exists(cert)) {
     throw std::runtime_error(
         "cannot make a test certificate with the openssl command (scripts/install-deps.sh installs it): " + command);

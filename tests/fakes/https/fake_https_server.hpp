@@ -23,7 +23,7 @@ namespace weft::fakes {
 
 struct FakeRequest {
   std::string method;
-  std::string path;                          // decoded, without the query
+  std::string path;                               // decoded, without the query
   std::multimap<std::string, std::string> query;  // decoded
   std::string body;
   std::string accept;

@@ -33,7 +33,8 @@ bool has_type(const nlohmann::json& value, const std::string& type) {
   if (type == "number") return value.is_number();
   if (type == "integer") {
     if (value.is_number_integer()) return true;
-    return value.is_number_float() && value.get<double>() == static_cast<double>(static_cast<int64_t>(value.get<double>()));
+    return value.is_number_float() &&
+           value.get<double>() == static_cast<double>(static_cast<int64_t>(value.get<double>()));
   }
   if (type == "null") return value.is_null();
   return false;
@@ -46,7 +47,8 @@ bool in_format_range(const nlohmann::json& value, const std::string& format) {
     const auto v = value.get<int64_t>();
     return v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max();
   }
-  if (format == "int64") return !value.is_number_unsigned() || value.get<uint64_t>() <= std::numeric_limits<int64_t>::max();
+  if (format == "int64")
+    return !value.is_number_unsigned() || value.get<uint64_t>() <= std::numeric_limits<int64_t>::max();
   if (format == "uint64") return value.is_number_unsigned() || value.get<int64_t>() >= 0;
   return true;
 }
@@ -130,8 +132,8 @@ void SwaggerSchema::check(const nlohmann::json& value, const nlohmann::json& sch
   }
 }
 
-void SwaggerSchema::check_object(const nlohmann::json& value, const nlohmann::json& schema,
-                                 const std::string& pointer, std::vector<std::string>& found, int depth) const {
+void SwaggerSchema::check_object(const nlohmann::json& value, const nlohmann::json& schema, const std::string& pointer,
+                                 std::vector<std::string>& found, int depth) const {
   const std::string where = pointer.empty() ? "/" : pointer;
   if (const auto required = schema.find("required"); required != schema.end()) {
     for (const auto& key : *required) {
