@@ -1,5 +1,6 @@
 #include "workflow_manifest.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -62,10 +63,20 @@ json create_request(const sdk::TaskSpec& task, const ArgoConfig& config) {
   const std::string output_file = config.scratch_dir + "/" + name + ".output.json";
   const std::string stderr_file = config.scratch_dir + "/" + name + ".stderr";
 
+  // The variables that tell a task who it is (docs/workflows.md), as every
+  // executor sets them, over any of the same name in the command's env.
+  std::vector<std::pair<std::string, std::string>> own = {{"WEFT_OUTPUT", output_file},
+                                                          {"WEFT_RUN_ID", task.run_id},
+                                                          {"WEFT_NODE", task.node},
+                                                          {"WEFT_ATTEMPT", std::to_string(task.attempt)},
+                                                          {"WEFT_TASK_KEY", task.task_key}};
+  if (task.index) own.emplace_back("WEFT_INDEX", std::to_string(*task.index));
   json env = json::array();
-  env.push_back({{"name", "WEFT_OUTPUT"}, {"value", output_file}});
-  env.push_back({{"name", "WEFT_TASK_KEY"}, {"value", task.task_key}});
-  for (const auto& [k, v] : command.env) env.push_back({{"name", k}, {"value", v}});
+  for (const auto& [k, v] : command.env) {
+    const bool overridden = std::any_of(own.begin(), own.end(), [&](const auto& o) { return o.first == k; });
+    if (!overridden && k != "WEFT_INDEX") env.push_back({{"name", k}, {"value", v}});
+  }
+  for (const auto& [k, v] : own) env.push_back({{"name", k}, {"value", v}});
 
   json container = {{"name", "main"}, {"image", image}, {"env", env}};
   std::vector<std::string> argv = command.argv;

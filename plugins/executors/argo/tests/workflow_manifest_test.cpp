@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "swagger_schema.hpp"
 
 namespace {
@@ -80,6 +82,14 @@ TEST(ArgoConfig, BadKeysAreRefusedByName) {
   EXPECT_THROW(ArgoConfig::parse({{"server", "ftp://x"}}), std::invalid_argument);
   EXPECT_THROW(ArgoConfig::parse({{"server", "https://x"}, {"cancel", "kill"}}), std::invalid_argument);
   EXPECT_THROW(ArgoConfig::parse({{"server", "https://x"}, {"poll_interval_s", 0}}), std::invalid_argument);
+}
+
+TEST(ArgoConfig, TheShippedExampleIsAccepted) {
+  std::ifstream in(WEFT_SOURCE_DIR "/etc/weftd-argo.json");
+  const auto example = json::parse(in);
+  const auto config = ArgoConfig::parse(example.at("executors").at("argo"));
+  EXPECT_EQ(config.nspace, "weft-tasks");
+  EXPECT_TRUE(config.delete_after_finish);
 }
 
 }  // namespace
