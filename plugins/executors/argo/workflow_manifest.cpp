@@ -72,9 +72,12 @@ json create_request(const sdk::TaskSpec& task, const ArgoConfig& config) {
                                                           {"WEFT_TASK_KEY", task.task_key}};
   if (task.index) own.emplace_back("WEFT_INDEX", std::to_string(*task.index));
   json env = json::array();
-  for (const auto& [k, v] : command.env) {
-    const bool overridden = std::any_of(own.begin(), own.end(), [&](const auto& o) { return o.first == k; });
-    if (!overridden && k != "WEFT_INDEX") env.push_back({{"name", k}, {"value", v}});
+  for (const auto& variable : command.env) {
+    const bool overridden =
+        std::any_of(own.begin(), own.end(), [&](const auto& o) { return o.first == variable.first; });
+    if (!overridden && variable.first != "WEFT_INDEX") {
+      env.push_back({{"name", variable.first}, {"value", variable.second}});
+    }
   }
   for (const auto& [k, v] : own) env.push_back({{"name", k}, {"value", v}});
 

@@ -64,7 +64,7 @@ TEST(SwaggerSchema, AdditionalPropertiesFalseRefusesEveryKey) {
 
 TEST(SwaggerSchema, UnknownDefinitionsAndBadDocumentsAreErrors) {
   EXPECT_THROW(problems("{}", "Nope"), std::invalid_argument);
-  EXPECT_THROW(SwaggerSchema(json::object()), std::invalid_argument);
+  EXPECT_THROW(SwaggerSchema{json::object()}, std::invalid_argument);
   EXPECT_THROW(SwaggerSchema::load("/no/such/file.json"), std::runtime_error);
 }
 
