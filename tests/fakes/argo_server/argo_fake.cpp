@@ -3,8 +3,10 @@
 #include "argo_fake.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -329,10 +331,13 @@ void ArgoFake::run_pod(const std::string& name) {
   std::vector<std::string> args;
   std::vector<std::string> env_strings;
   std::string cwd;
-  std::filesystem::path log_file;
+  std::shared_ptr<Pod> pod;
   {
     const std::lock_guard lock(mutex_);
-    const auto& container = pods_.at(name)->workflow["spec"]["templates"][0]["container"];
+    const auto it = pods_.find(name);
+    if (it == pods_.end()) return;  // deleted before its pod was scheduled
+    pod = it->second;
+    const auto& container = pod->workflow["spec"]["templates"][0]["container"];
     for (const auto& a : container.value("command", json::array())) args.push_back(a.get<std::string>());
     for (const auto& a : container.value("args", json::array())) args.push_back(a.get<std::string>());
     // The image's environment is this machine's; the container's env goes over it.
@@ -347,13 +352,8 @@ void ArgoFake::run_pod(const std::string& name) {
     }
     for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
     cwd = container.value("workingDir", "");
-    log_file = pods_.at(name)->log;
   }
-  std::shared_ptr<Pod> pod;
-  {
-    const std::lock_guard lock(mutex_);
-    pod = pods_.at(name);
-  }
+  const std::filesystem::path log_file = pod->log;
   if (args.empty()) {
     const std::lock_guard lock(mutex_);
     finish(*pod, "Error", "the container has no command: the image's entrypoint is not played by the fake",
@@ -407,6 +407,7 @@ void ArgoFake::run_pod(const std::string& name) {
                                         {"startedAt", now_rfc3339()}}}};
   pod->workflow["metadata"]["resourceVersion"] = std::to_string(++resource_version_);
 
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   std::optional<Clock::time_point> kill_at;
   std::string reason;
   int status = 0;
@@ -420,8 +421,14 @@ void ArgoFake::run_pod(const std::string& name) {
                                             : "Stopped with strategy '" + pod->stop_strategy + "'";
     }
     if (kill_at && Clock::now() >= *kill_at) ::kill(-pid, SIGKILL);
-    changed_.wait_for(lock, std::chrono::milliseconds(20));
+    // Wait for the process to end, looking at stop requests every 100 ms:
+    // a thousand pods must not keep the machine busy waking up.
+    lock.unlock();
+    pollfd exited{pidfd, POLLIN, 0};
+    ::poll(&exited, 1, pidfd >= 0 ? 100 : 20);
+    lock.lock();
   }
+  if (pidfd >= 0) ::close(pidfd);
   // The container's other processes end with it, as a pod's do.
   ::kill(-pid, SIGKILL);
   const int exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
