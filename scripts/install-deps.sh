@@ -17,6 +17,8 @@ packages=(
   curl sqlite3 python3 clang-format clang-tidy
   # the single-node Slurm the slurm executor's tests start: scripts/slurm-local.sh
   munge slurmctld slurmd slurm-client
+  # openssl makes the certificates of the fake HTTPS servers in the tests
+  openssl
 )
 
 if [ "${1:-}" = "--list" ]; then

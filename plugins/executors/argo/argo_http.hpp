@@ -1,0 +1,60 @@
+// Requests to argo-server over HTTPS (Poco NetSSL), with the bearer token
+// read from a file: re-read when the file changes, as projected
+// service-account tokens rotate, and once more when the server answers 401.
+//
+// Blocking: used only on the executor's worker thread, never on weftd's
+// event loop. Not thread-safe.
+#pragma once
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "argo_config.hpp"
+
+namespace weft::argo {
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+
+// The request may succeed if tried again later: the network failed, or the
+// server answered 429, 5xx, or 401 with the newest token.
+class TransientError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ArgoHttp {
+ public:
+  explicit ArgoHttp(const ArgoConfig& config);
+  ~ArgoHttp();
+  ArgoHttp(const ArgoHttp&) = delete;
+  ArgoHttp& operator=(const ArgoHttp&) = delete;
+
+  // method and path_and_query as sent ("/api/v1/workflows/ns?..."); body is
+  // JSON text or empty. Returns any reply that is final (2xx and the 4xx
+  // other than 401 and 429); throws TransientError for the others.
+  HttpReply request(const std::string& method, const std::string& path_and_query, const std::string& body = "");
+
+ private:
+  HttpReply send_once(const std::string& method, const std::string& path_and_query, const std::string& body);
+  void refresh_token(bool force);
+
+  ArgoConfig config_;
+  Poco::Net::Context::Ptr context_;
+  std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+  std::string token_;
+  std::filesystem::file_time_type token_mtime_{};
+};
+
+// What an error reply of argo-server says ({"code":..,"message":..}), for a
+// task's error text: "HTTP 404: workflows... not found".
+std::string describe_error(const HttpReply& reply);
+
+}  // namespace weft::argo

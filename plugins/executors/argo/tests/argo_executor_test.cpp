@@ -1,0 +1,127 @@
+// The argo executor against what a real argo-server does that the
+// conformance suite does not ask for: overload (429, 503), rotated tokens,
+// workflows deleted behind weft's back, deadlines, one list call a poll.
+#include "argo_executor.hpp"
+
+#include <gtest/gtest.h>
+#include <weft/sdk/testing/fake_host.hpp>
+
+#include "argo_test_support.hpp"
+#include "workflow_manifest.hpp"
+
+namespace {
+
+using weft::argo::testing::fake;
+using weft::sdk::testing::FakeHost;
+
+const auto* const kNoViolations = ::testing::AddGlobalTestEnvironment(new weft::argo::testing::NoViolations);
+constexpr std::chrono::seconds kDeadline{30};
+
+class ArgoExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string dir = (std::filesystem::temp_directory_path() / "weft-argo-test-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+    scratch_ = dir;
+    config_ = weft::argo::testing::config_in(scratch_);
+  }
+  void TearDown() override {
+    fake().server().fail_next(0, 0);
+    fake().server().require_token(weft::argo::testing::kToken);
+    if (!HasFailure()) std::filesystem::remove_all(scratch_);
+  }
+  weft::sdk::TaskSpec task(const std::string& name, const std::string& script, double timeout_s = 0) {
+    weft::sdk::TaskSpec t;
+    t.task_key = scratch_.filename().string() + "/" + name;
+    t.run_id = "run";
+    t.node = name;
+    t.timeout_s = timeout_s;
+    t.stdout_path = (scratch_ / (name + ".out")).string();
+    t.stderr_path = (scratch_ / (name + ".err")).string();
+    t.output_path = (scratch_ / (name + ".json")).string();
+    t.command = weft::sdk::Command{{"/bin/sh", "-c", script}, {}, "", "", {}};
+    return t;
+  }
+
+  std::filesystem::path scratch_;
+  nlohmann::json config_;
+  FakeHost host_;
+};
+
+TEST_F(ArgoExecutorTest, OverloadAnswersAreRetriedAndTheTaskStillRuns) {
+  weft::argo::ArgoExecutor executor(host_.host(), config_);
+  fake().server().fail_next(3, 503);
+  const auto t = task("overloaded", "echo hi");
+  executor.start(t);
+  fake().server().fail_next(2, 429);
+  const auto finished = host_.wait_for_finished(t.task_key, kDeadline);
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(finished->exit_code, 0) << finished->error;
+  EXPECT_TRUE(host_.find(t.task_key, WEFT_EVENT_STARTED));
+}
+
+TEST_F(ArgoExecutorTest, ARotatedTokenIsReadFromItsFile) {
+  weft::argo::ArgoExecutor executor(host_.host(), config_);
+  fake().server().require_token("second-token");
+  const auto t = task("rotated", "exit 0");
+  executor.start(t);
+  // Refused with the old token, it keeps trying until the file has the new one.
+  EXPECT_FALSE(host_.run_until([&] { return host_.find(t.task_key, WEFT_EVENT_STARTED).has_value(); },
+                               std::chrono::milliseconds(500)));
+  std::ofstream(scratch_ / "token") << "second-token\n";
+  const auto finished = host_.wait_for_finished(t.task_key, kDeadline);
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(finished->error, "");
+}
+
+TEST_F(ArgoExecutorTest, AWorkflowDeletedBehindWeftsBackIsLost) {
+  weft::argo::ArgoExecutor executor(host_.host(), config_);
+  const auto t = task("vanishing", "sleep 30");
+  executor.start(t);
+  const auto started = host_.wait_for(t.task_key, WEFT_EVENT_STARTED, kDeadline);
+  ASSERT_TRUE(started);
+  fake().vanish(started->external_id);
+  const auto lost = host_.wait_for(t.task_key, WEFT_EVENT_LOST, kDeadline);
+  ASSERT_TRUE(lost);
+  EXPECT_NE(lost->error.find(started->external_id), std::string::npos) << lost->error;
+}
+
+TEST_F(ArgoExecutorTest, ATimeoutBecomesTheActiveDeadlineAndItsMessageTheError) {
+  weft::argo::ArgoExecutor executor(host_.host(), config_);
+  const auto t = task("slow", "sleep 30", 0.5);
+  executor.start(t);
+  const auto finished = host_.wait_for_finished(t.task_key, kDeadline);
+  ASSERT_TRUE(finished);
+  EXPECT_NE(finished->exit_code, 0);
+  EXPECT_NE(finished->error.find("longer than the specified deadline"), std::string::npos) << finished->error;
+}
+
+TEST_F(ArgoExecutorTest, ARefusedWorkflowFinishesWithTheServersWords) {
+  auto config = config_;
+  config["namespace"] = "Not_A_Namespace";  // Kubernetes refuses such a name
+  weft::argo::ArgoExecutor executor(host_.host(), config);
+  const auto t = task("refused", "exit 0");
+  executor.start(t);
+  const auto finished = host_.wait_for_finished(t.task_key, kDeadline);
+  ASSERT_TRUE(finished);
+  EXPECT_NE(finished->exit_code, 0);
+  EXPECT_NE(finished->error.find("Invalid value: \"Not_A_Namespace\""), std::string::npos) << finished->error;
+  EXPECT_FALSE(host_.find(t.task_key, WEFT_EVENT_STARTED)) << "a workflow that was never created did not start";
+}
+
+TEST_F(ArgoExecutorTest, StatusIsOneListCallAPollForAllTasks) {
+  weft::argo::ArgoExecutor executor(host_.host(), config_);
+  std::vector<weft::sdk::TaskSpec> tasks;
+  for (int i = 0; i < 10; ++i) tasks.push_back(task("many" + std::to_string(i), "sleep 1"));
+  const int lists_before = fake().calls("GET list");
+  const int gets_before = fake().calls("GET workflow");
+  for (const auto& t : tasks) executor.start(t);
+  for (const auto& t : tasks) ASSERT_TRUE(host_.wait_for_finished(t.task_key, kDeadline));
+  const int lists = fake().calls("GET list") - lists_before;
+  const int gets = fake().calls("GET workflow") - gets_before;
+  EXPECT_GT(lists, 0);
+  // One GET at most for each task, when it leaves the list of unfinished ones.
+  EXPECT_LE(gets, 10);
+}
+
+}  // namespace

@@ -1,0 +1,166 @@
+#include "workflow_manifest.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+namespace weft::argo {
+namespace {
+
+using nlohmann::json;
+
+std::string hash_hex(const std::string& text) {
+  // FNV-1a, 64 bits: stable across builds and machines, unlike std::hash.
+  uint64_t h = 1469598103934665603ULL;
+  for (const unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+std::string cpu_quantity(double cpus) {
+  const auto millis = static_cast<int64_t>(std::ceil(cpus * 1000));
+  return millis % 1000 == 0 ? std::to_string(millis / 1000) : std::to_string(millis) + "m";
+}
+
+bool terminal(const std::string& phase) { return phase == "Succeeded" || phase == "Failed" || phase == "Error"; }
+
+}  // namespace
+
+std::string workflow_name(const std::string& task_key) { return "weft-" + hash_hex(task_key); }
+
+std::string label_value(const std::string& text) {
+  std::string v;
+  for (const char c : text) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    v += ok ? c : '-';
+    if (v.size() == 63) break;
+  }
+  while (!v.empty() && !std::isalnum(static_cast<unsigned char>(v.back()))) v.pop_back();
+  while (!v.empty() && !std::isalnum(static_cast<unsigned char>(v.front()))) v.erase(0, 1);
+  return v;
+}
+
+std::string unfinished_selector(const ArgoConfig& config) {
+  return std::string(kInstanceLabel) + "=" + label_value(config.instance) + ",workflows.argoproj.io/completed!=true";
+}
+
+json create_request(const sdk::TaskSpec& task, const ArgoConfig& config) {
+  const sdk::Command& command = *task.command;
+  if (command.argv.empty()) throw std::invalid_argument("the command's argv is empty");
+  const std::string image = command.image.empty() ? config.default_image : command.image;
+  if (image.empty()) {
+    throw std::invalid_argument(
+        "the argo executor needs a container image: give the node an image, or the executor "
+        "a default_image");
+  }
+  const std::string name = workflow_name(task.task_key);
+  const std::string output_file = config.scratch_dir + "/" + name + ".output.json";
+  const std::string stderr_file = config.scratch_dir + "/" + name + ".stderr";
+
+  // The variables that tell a task who it is (docs/workflows.md), as every
+  // executor sets them, over any of the same name in the command's env.
+  std::vector<std::pair<std::string, std::string>> own = {{"WEFT_OUTPUT", output_file},
+                                                          {"WEFT_RUN_ID", task.run_id},
+                                                          {"WEFT_NODE", task.node},
+                                                          {"WEFT_ATTEMPT", std::to_string(task.attempt)},
+                                                          {"WEFT_TASK_KEY", task.task_key}};
+  if (task.index) own.emplace_back("WEFT_INDEX", std::to_string(*task.index));
+  json env = json::array();
+  for (const auto& variable : command.env) {
+    const bool overridden =
+        std::any_of(own.begin(), own.end(), [&](const auto& o) { return o.first == variable.first; });
+    if (!overridden && variable.first != "WEFT_INDEX") {
+      env.push_back({{"name", variable.first}, {"value", variable.second}});
+    }
+  }
+  for (const auto& [k, v] : own) env.push_back({{"name", k}, {"value", v}});
+
+  json container = {{"name", "main"}, {"image", image}, {"env", env}};
+  std::vector<std::string> argv = command.argv;
+  if (config.separate_stderr) {
+    // Kubernetes keeps one log of a container's stdout and stderr: a shell
+    // sends stderr to a file that comes back as an output parameter.
+    argv.insert(argv.begin(), {"/bin/sh", "-c", "exec 2>\"$0\"; exec \"$@\"", stderr_file});
+  }
+  container["command"] = json::array({argv.front()});
+  container["args"] = json(std::vector<std::string>(argv.begin() + 1, argv.end()));
+  if (!command.cwd.empty()) container["workingDir"] = command.cwd;
+  json resources = json::object();
+  if (task.resources.cpus > 0) resources["cpu"] = cpu_quantity(task.resources.cpus);
+  if (task.resources.memory_mb > 0) resources["memory"] = std::to_string(task.resources.memory_mb) + "Mi";
+  if (task.resources.gpus > 0) resources["nvidia.com/gpu"] = std::to_string(task.resources.gpus);
+  if (!resources.empty()) container["resources"] = {{"requests", resources}, {"limits", resources}};
+
+  json parameters = json::array();
+  parameters.push_back({{"name", kOutputParameter}, {"valueFrom", {{"path", output_file}, {"default", ""}}}});
+  if (config.separate_stderr) {
+    parameters.push_back({{"name", kStderrParameter}, {"valueFrom", {{"path", stderr_file}, {"default", ""}}}});
+  }
+  json tmpl = {{"name", "main"}, {"container", container}, {"outputs", {{"parameters", parameters}}}};
+  if (task.timeout_s > 0) {
+    tmpl["activeDeadlineSeconds"] = std::to_string(static_cast<int64_t>(std::ceil(task.timeout_s)));
+  }
+  json spec = {{"entrypoint", "main"}, {"templates", json::array({tmpl})}};
+  if (!config.service_account.empty()) spec["serviceAccountName"] = config.service_account;
+
+  json labels = {{kInstanceLabel, label_value(config.instance)},
+                 {"weft.io/run-id", label_value(task.run_id)},
+                 {"weft.io/node", label_value(task.node)},
+                 {"weft.io/attempt", std::to_string(task.attempt)}};
+  json metadata = {{"name", name},
+                   {"namespace", config.nspace},
+                   {"labels", labels},
+                   {"annotations", {{"weft.io/task-key", task.task_key}, {"weft.io/workflow", task.workflow}}}};
+  return {{"namespace", config.nspace},
+          {"serverDryRun", false},
+          {"workflow",
+           {{"apiVersion", "argoproj.io/v1alpha1"}, {"kind", "Workflow"}, {"metadata", metadata}, {"spec", spec}}}};
+}
+
+std::optional<Outcome> outcome_of(const json& workflow) {
+  const json status = workflow.value("status", json::object());
+  const std::string phase = status.value("phase", "");
+  if (!terminal(phase)) return std::nullopt;
+  Outcome outcome;
+  int exit_code = -1;  // -1: Argo did not say
+  std::string node_message;
+  const json nodes = status.value("nodes", json::object());
+  for (const auto& [id, node] : nodes.items()) {
+    if (node.value("type", "") != "Pod") continue;
+    node_message = node.value("message", "");
+    const json outputs = node.value("outputs", json::object());
+    if (outputs.contains("exitCode") && outputs["exitCode"].is_string()) {
+      try {
+        exit_code = std::stoi(outputs["exitCode"].get<std::string>());
+      } catch (const std::exception&) {
+        exit_code = -1;
+      }
+    }
+    for (const auto& p : outputs.value("parameters", json::array())) {
+      if (p.value("name", "") == kOutputParameter) outcome.output_json = p.value("value", "");
+      if (p.value("name", "") == kStderrParameter) outcome.stderr_text = p.value("value", "");
+    }
+  }
+  const std::string name = workflow.value("metadata", json::object()).value("name", "");
+  if (phase == "Succeeded") {
+    outcome.exit_code = exit_code < 0 ? 0 : exit_code;
+  } else {
+    outcome.exit_code = exit_code < 0 ? 1 : exit_code;
+    std::string message = status.value("message", "");
+    if (message.empty()) message = node_message;
+    outcome.error = "argo workflow " + name + " " + phase + (message.empty() ? "" : ": " + message);
+  }
+  if (!outcome.output_json.empty() && json::parse(outcome.output_json, nullptr, false).is_discarded()) {
+    if (outcome.error.empty()) outcome.error = "the task's output is not JSON: " + outcome.output_json.substr(0, 200);
+    outcome.output_json.clear();
+  }
+  return outcome;
+}
+
+}  // namespace weft::argo

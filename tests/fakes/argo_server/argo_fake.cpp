@@ -1,0 +1,487 @@
+// One file: the fake's HTTP routes and the pods they start share the
+// workflow table and its lock, and read best side by side.
+#include "argo_fake.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+extern char** environ;
+
+namespace weft::fakes {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+// grpc-gateway's error body, with the gRPC code its HTTP status maps from.
+FakeReply argo_error(int status, const std::string& message) {
+  const int code = status == 400   ? 3
+                   : status == 401 ? 16
+                   : status == 403 ? 7
+                   : status == 404 ? 5
+                   : status == 409 ? 6
+                   : status == 429 ? 8
+                   : status == 501 ? 12
+                   : status == 503 ? 14
+                                   : 13;
+  return {status, "application/json", json{{"code", code}, {"message", message}, {"details", json::array()}}.dump()};
+}
+
+FakeReply ok(const json& body) { return {200, "application/json", body.dump()}; }
+
+std::string now_rfc3339() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(s);
+  while (std::getline(in, part, sep)) parts.push_back(part);
+  return parts;
+}
+
+// Kubernetes' rules for names (DNS-1123 subdomain) and label values.
+bool valid_name(const std::string& name) {
+  static const std::regex pattern("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
+  return name.size() <= 253 && std::regex_match(name, pattern);
+}
+bool valid_label_value(const std::string& value) {
+  static const std::regex pattern("([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?");
+  return value.size() <= 63 && std::regex_match(value, pattern);
+}
+
+// A label selector of equality terms: k=v, k==v, k!=v, k, !k.
+bool selects(const std::string& selector, const json& labels) {
+  for (const auto& term : split(selector, ',')) {
+    if (term.empty()) continue;
+    const auto label = [&](const std::string& key) -> std::optional<std::string> {
+      if (!labels.is_object() || !labels.contains(key)) return std::nullopt;
+      return labels.at(key).get<std::string>();
+    };
+    if (const auto ne = term.find("!="); ne != std::string::npos) {
+      if (label(term.substr(0, ne)) == term.substr(ne + 2)) return false;
+    } else if (const auto eq = term.find('='); eq != std::string::npos) {
+      const auto value_at = term.compare(eq, 2, "==") == 0 ? eq + 2 : eq + 1;
+      if (label(term.substr(0, eq)) != term.substr(value_at)) return false;
+    } else if (term[0] == '!') {
+      if (label(term.substr(1))) return false;
+    } else if (!label(term)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+struct ArgoFake::Pod {
+  json workflow;
+  std::filesystem::path log;
+  std::optional<Clock::time_point> deadline;
+  std::string stop_strategy;  // "Stop" or "Terminate" once asked
+  bool ended = false;
+  bool vanished = false;
+};
+
+ArgoFake::ArgoFake(Options options) : options_(std::move(options)), schema_(SwaggerSchema::load(WEFT_ARGO_SWAGGER)) {
+  server_ = std::make_unique<FakeHttpsServer>(
+      options_.dir, [this](const FakeRequest& r) { return handle(r); }, argo_error);
+  server_->require_token(options_.token);
+}
+
+ArgoFake::~ArgoFake() {
+  server_.reset();
+  std::vector<std::thread> runners;
+  {
+    const std::lock_guard lock(mutex_);
+    closing_ = true;
+    runners.swap(runners_);
+  }
+  changed_.notify_all();
+  for (auto& runner : runners) runner.join();
+}
+
+std::vector<std::string> ArgoFake::violations() const {
+  const std::lock_guard lock(mutex_);
+  return violations_;
+}
+
+int ArgoFake::calls(const std::string& what) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = calls_.find(what);
+  return it == calls_.end() ? 0 : it->second;
+}
+
+std::optional<json> ArgoFake::workflow(const std::string& name) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = pods_.find(name);
+  if (it == pods_.end()) return std::nullopt;
+  return it->second->workflow;
+}
+
+void ArgoFake::vanish(const std::string& name) {
+  {
+    const std::lock_guard lock(mutex_);
+    const auto it = pods_.find(name);
+    if (it == pods_.end()) return;
+    it->second->vanished = true;
+    pods_.erase(it);
+  }
+  changed_.notify_all();
+}
+
+void ArgoFake::note(const std::string& what) {
+  const std::lock_guard lock(mutex_);
+  ++calls_[what];
+}
+
+FakeReply ArgoFake::handle(const FakeRequest& request) {
+  static constexpr std::string_view kPrefix = "/api/v1/workflows/";
+  const auto unknown = [&] {
+    const std::lock_guard lock(mutex_);
+    violations_.push_back(request.method + " " + request.path + ": not a route of the swagger document");
+    return argo_error(404, "Not Found");
+  };
+  if (request.path.rfind(kPrefix, 0) != 0) return unknown();
+  const auto parts = split(request.path.substr(kPrefix.size()), '/');
+  const std::string& m = request.method;
+  if (parts.size() == 1 && m == "GET") return list(parts[0], request);
+  if (parts.size() == 1 && m == "POST") return create(parts[0], request);
+  if (parts.size() == 2 && m == "GET") return get(parts[0], parts[1]);
+  if (parts.size() == 2 && m == "DELETE") return remove(parts[0], parts[1]);
+  if (parts.size() == 3 && m == "PUT" && (parts[2] == "stop" || parts[2] == "terminate")) {
+    return stop(parts[0], parts[1], request, parts[2] == "terminate");
+  }
+  if (parts.size() == 3 && m == "GET" && parts[2] == "log") return log(parts[0], parts[1]);
+  return unknown();
+}
+
+std::optional<FakeReply> ArgoFake::refuse_body(const FakeRequest& request, const std::string& definition, json& body) {
+  body = json::parse(request.body, nullptr, false);
+  std::vector<std::string> problems;
+  if (body.is_discarded()) {
+    problems.push_back("the body is not JSON");
+  } else {
+    problems = schema_.problems(body, definition);
+  }
+  if (problems.empty()) return std::nullopt;
+  std::string text;
+  for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p;
+  const std::lock_guard lock(mutex_);
+  violations_.push_back(request.method + " " + request.path + ": not a " + definition + ": " + text);
+  return argo_error(400, "the body is not a " + definition + ": " + text);
+}
+
+FakeReply ArgoFake::create(const std::string& ns, const FakeRequest& request) {
+  note("POST create");
+  json body;
+  if (auto refused = refuse_body(request, "io.argoproj.workflow.v1alpha1.WorkflowCreateRequest", body)) {
+    return *refused;
+  }
+  if (!body.contains("workflow")) return argo_error(400, "workflow is required");
+  json wf = body["workflow"];
+  if (body.value("namespace", ns) != ns) return argo_error(400, "the body's namespace differs from the path's");
+  if (!valid_name(ns) || ns.find('.') != std::string::npos) {
+    return argo_error(400, "namespace: Invalid value: \"" + ns +
+                               "\": a lowercase RFC 1123 label must consist of "
+                               "lower case alphanumeric characters or '-'");
+  }
+  auto& meta = wf["metadata"];
+  const json labels = meta.value("labels", json::object());
+  for (const auto& [key, value] : labels.items()) {
+    if (!valid_label_value(value.get<std::string>())) {
+      return argo_error(400, "metadata.labels: Invalid value: \"" + value.get<std::string>() + "\" for " + key);
+    }
+  }
+  const auto& spec = wf["spec"];
+  const auto templates = spec.value("templates", json::array());
+  if (templates.size() != 1 || !templates[0].contains("container") ||
+      templates[0].value("name", "") != spec.value("entrypoint", "")) {
+    return argo_error(400, "the fake plays workflows of one container template, named by the entrypoint");
+  }
+  const std::lock_guard lock(mutex_);
+  std::string name = meta.value("name", "");
+  if (name.empty()) name = meta.value("generateName", "") + std::to_string(next_uid_);
+  if (!valid_name(name)) return argo_error(400, "metadata.name: Invalid value: \"" + name + "\"");
+  if (pods_.count(name) != 0) {
+    return argo_error(409, "workflows.argoproj.io \"" + name + "\" already exists");
+  }
+  meta["name"] = name;
+  meta["namespace"] = ns;
+  meta["uid"] = "fake-uid-" + std::to_string(next_uid_++);
+  meta["creationTimestamp"] = now_rfc3339();
+  meta["resourceVersion"] = std::to_string(++resource_version_);
+  wf["status"] = {{"phase", "Pending"}, {"startedAt", now_rfc3339()}, {"progress", "0/1"}};
+  if (body.value("serverDryRun", false)) return ok(wf);
+  auto pod = std::make_shared<Pod>();
+  pod->workflow = wf;
+  pod->log = options_.dir / (name + ".log");
+  if (const auto deadline = templates[0].find("activeDeadlineSeconds"); deadline != templates[0].end()) {
+    const double seconds = deadline->is_string() ? std::stod(deadline->get<std::string>()) : deadline->get<double>();
+    pod->deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  }
+  pods_[name] = pod;
+  runners_.emplace_back([this, name] { run_pod(name); });
+  return ok(wf);
+}
+
+FakeReply ArgoFake::list(const std::string& ns, const FakeRequest& request) {
+  note("GET list");
+  const std::string selector = request.query_value("listOptions.labelSelector");
+  const std::lock_guard lock(mutex_);
+  json items = json::array();
+  for (const auto& [name, pod] : pods_) {
+    const auto& meta = pod->workflow["metadata"];
+    if (meta.value("namespace", "") == ns && selects(selector, meta.value("labels", json::object()))) {
+      items.push_back(pod->workflow);
+    }
+  }
+  return ok({{"metadata", {{"resourceVersion", std::to_string(resource_version_)}}}, {"items", items}});
+}
+
+FakeReply ArgoFake::get(const std::string& ns, const std::string& name) {
+  note("GET workflow");
+  const std::lock_guard lock(mutex_);
+  const auto it = pods_.find(name);
+  if (it == pods_.end() || it->second->workflow["metadata"].value("namespace", "") != ns) {
+    return argo_error(404, "workflows.argoproj.io \"" + name + "\" not found");
+  }
+  return ok(it->second->workflow);
+}
+
+FakeReply ArgoFake::stop(const std::string& ns, const std::string& name, const FakeRequest& request, bool terminate) {
+  note(terminate ? "PUT terminate" : "PUT stop");
+  json body;
+  const std::string definition = terminate ? "io.argoproj.workflow.v1alpha1.WorkflowTerminateRequest"
+                                           : "io.argoproj.workflow.v1alpha1.WorkflowStopRequest";
+  if (auto refused = refuse_body(request, definition, body)) return *refused;
+  {
+    const std::lock_guard lock(mutex_);
+    const auto it = pods_.find(name);
+    if (it == pods_.end() || it->second->workflow["metadata"].value("namespace", "") != ns) {
+      return argo_error(404, "workflows.argoproj.io \"" + name + "\" not found");
+    }
+    if (it->second->ended) return argo_error(400, "cannot shutdown a completed workflow");
+    it->second->stop_strategy = terminate ? "Terminate" : "Stop";
+  }
+  changed_.notify_all();
+  return get(ns, name);
+}
+
+FakeReply ArgoFake::remove(const std::string& ns, const std::string& name) {
+  note("DELETE workflow");
+  {
+    const std::lock_guard lock(mutex_);
+    const auto it = pods_.find(name);
+    if (it == pods_.end() || it->second->workflow["metadata"].value("namespace", "") != ns) {
+      return argo_error(404, "workflows.argoproj.io \"" + name + "\" not found");
+    }
+    it->second->vanished = true;
+    pods_.erase(it);
+  }
+  changed_.notify_all();
+  return ok(json::object());
+}
+
+FakeReply ArgoFake::log(const std::string& ns, const std::string& name) {
+  note("GET log");
+  std::filesystem::path file;
+  {
+    const std::lock_guard lock(mutex_);
+    const auto it = pods_.find(name);
+    if (it == pods_.end() || it->second->workflow["metadata"].value("namespace", "") != ns) {
+      return argo_error(404, "workflows.argoproj.io \"" + name + "\" not found");
+    }
+    file = it->second->log;
+  }
+  // grpc-gateway streams one {"result": ...} object a line.
+  std::string body;
+  std::istringstream lines(read_file(file).value_or(""));
+  for (std::string line; std::getline(lines, line);) {
+    body += json{{"result", {{"content", line}, {"podName", name}}}}.dump() + "\n";
+  }
+  return {200, "application/json", body};
+}
+
+void ArgoFake::run_pod(const std::string& name) {
+  std::vector<std::string> args;
+  std::vector<std::string> env_strings;
+  std::string cwd;
+  std::shared_ptr<Pod> pod;
+  {
+    const std::lock_guard lock(mutex_);
+    const auto it = pods_.find(name);
+    if (it == pods_.end()) return;  // deleted before its pod was scheduled
+    pod = it->second;
+    const auto& container = pod->workflow["spec"]["templates"][0]["container"];
+    for (const auto& a : container.value("command", json::array())) args.push_back(a.get<std::string>());
+    for (const auto& a : container.value("args", json::array())) args.push_back(a.get<std::string>());
+    // The image's environment is this machine's; the container's env goes over it.
+    std::map<std::string, std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) {
+      const std::string entry(*e);
+      const auto eq = entry.find('=');
+      if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    for (const auto& var : container.value("env", json::array())) {
+      env[var.value("name", "")] = var.value("value", "");
+    }
+    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    cwd = container.value("workingDir", "");
+  }
+  const std::filesystem::path log_file = pod->log;
+  if (args.empty()) {
+    const std::lock_guard lock(mutex_);
+    finish(*pod, "Error", "the container has no command: the image's entrypoint is not played by the fake",
+           std::nullopt);
+    return;
+  }
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setpgroup(&attr, 0);
+  // A container starts with every signal at its default and none blocked,
+  // whatever the test process did with its own.
+  sigset_t all;
+  sigset_t none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = 0;
+  const int error = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+
+  std::unique_lock lock(mutex_);
+  if (error != 0) {
+    finish(*pod, "Error", "failed to start container \"main\": exec: \"" + args[0] + "\": " + std::strerror(error),
+           std::nullopt);
+    return;
+  }
+  pod->workflow["status"]["phase"] = "Running";
+  pod->workflow["status"]["nodes"] = {{name,
+                                       {{"id", name},
+                                        {"name", name},
+                                        {"displayName", name},
+                                        {"type", "Pod"},
+                                        {"templateName", "main"},
+                                        {"phase", "Running"},
+                                        {"startedAt", now_rfc3339()}}}};
+  pod->workflow["metadata"]["resourceVersion"] = std::to_string(++resource_version_);
+
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  std::optional<Clock::time_point> kill_at;
+  std::string reason;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    const bool deadline_passed = pod->deadline && Clock::now() >= *pod->deadline;
+    if (!kill_at && (closing_ || pod->vanished || !pod->stop_strategy.empty() || deadline_passed)) {
+      ::kill(-pid, SIGTERM);
+      kill_at = Clock::now() + options_.kill_grace;
+      reason = deadline_passed              ? "Pod was active on the node longer than the specified deadline"
+               : pod->stop_strategy.empty() ? "pod deleted"
+                                            : "Stopped with strategy '" + pod->stop_strategy + "'";
+    }
+    if (kill_at && Clock::now() >= *kill_at) ::kill(-pid, SIGKILL);
+    // Wait for the process to end, looking at stop requests every 100 ms:
+    // a thousand pods must not keep the machine busy waking up.
+    lock.unlock();
+    pollfd exited{pidfd, POLLIN, 0};
+    ::poll(&exited, 1, pidfd >= 0 ? 100 : 20);
+    lock.lock();
+  }
+  if (pidfd >= 0) ::close(pidfd);
+  // The container's other processes end with it, as a pod's do.
+  ::kill(-pid, SIGKILL);
+  const int exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  if (!reason.empty()) {
+    finish(*pod, "Failed", reason, exit_code);
+  } else if (exit_code != 0) {
+    finish(*pod, "Failed", "Error (exit code " + std::to_string(exit_code) + ")", exit_code);
+  } else {
+    finish(*pod, "Succeeded", "", exit_code);
+  }
+}
+
+void ArgoFake::finish(Pod& pod, const std::string& phase, const std::string& message, std::optional<int> exit_code) {
+  std::string node_phase = phase;
+  std::string node_message = message;
+  json outputs = json::object();
+  json parameters = json::array();
+  const auto& tmpl = pod.workflow["spec"]["templates"][0];
+  for (const auto& p : tmpl.value("outputs", json::object()).value("parameters", json::array())) {
+    const auto from = p.value("valueFrom", json::object());
+    if (!from.contains("path")) continue;
+    const std::string path = from["path"].get<std::string>();
+    auto value = exit_code ? read_file(path) : std::nullopt;
+    std::filesystem::remove(path);  // the pod's file system goes with the pod
+    if (!value && from.contains("default")) value = from["default"].get<std::string>();
+    if (!value) {
+      node_phase = "Error";
+      node_message = "open " + path + ": no such file or directory";
+      continue;
+    }
+    parameters.push_back({{"name", p.value("name", "")}, {"value", *value}});
+  }
+  if (!parameters.empty()) outputs["parameters"] = parameters;
+  if (exit_code) outputs["exitCode"] = std::to_string(*exit_code);
+  const std::string workflow_phase = node_phase == "Error" ? "Error" : phase;
+  auto& status = pod.workflow["status"];
+  const std::string name = pod.workflow["metadata"]["name"];
+  auto& node = status["nodes"][name];
+  node["id"] = name;
+  node["name"] = name;
+  node["type"] = "Pod";
+  node["phase"] = node_phase;
+  node["finishedAt"] = now_rfc3339();
+  if (!node_message.empty()) node["message"] = node_message;
+  if (!outputs.empty()) node["outputs"] = outputs;
+  status["phase"] = workflow_phase;
+  status["finishedAt"] = now_rfc3339();
+  status["progress"] = workflow_phase == "Succeeded" ? "1/1" : "0/1";
+  if (!node_message.empty()) status["message"] = node_message;
+  pod.workflow["metadata"]["labels"]["workflows.argoproj.io/completed"] = "true";
+  pod.workflow["metadata"]["labels"]["workflows.argoproj.io/phase"] = workflow_phase;
+  pod.workflow["metadata"]["resourceVersion"] = std::to_string(++resource_version_);
+  pod.ended = true;
+}
+
+}  // namespace weft::fakes

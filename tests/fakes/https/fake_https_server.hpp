@@ -1,0 +1,86 @@
+// An HTTPS server for fakes of remote APIs (Argo Workflows, Cloud Run):
+// TLS with a certificate made for it, bearer-token checks, and injected
+// faults, in front of a handler that plays the API itself.
+//
+// The certificate is self-signed for localhost and 127.0.0.1, made by the
+// openssl command in the server's directory; clients trust it through
+// ca_file(). Every request is answered on one of Poco's server threads; the
+// handler must be thread-safe.
+#pragma once
+
+#include <Poco/Net/HTTPServer.h>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace weft::fakes {
+
+struct FakeRequest {
+  std::string method;
+  std::string path;                               // decoded, without the query
+  std::multimap<std::string, std::string> query;  // decoded
+  std::string body;
+  std::string accept;
+
+  // The first value of a query parameter; "" when absent.
+  std::string query_value(const std::string& name) const;
+};
+
+struct FakeReply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+class FakeHttpsServer {
+ public:
+  using Handler = std::function<FakeReply(const FakeRequest&)>;
+  // Makes the error reply of the API for a status and a message (each API
+  // words its errors its own way).
+  using ErrorReply = std::function<FakeReply(int status, const std::string& message)>;
+
+  // Makes a key and certificate in dir (which must exist), then listens on
+  // 127.0.0.1 on a free port. Throws std::runtime_error if it cannot.
+  FakeHttpsServer(const std::filesystem::path& dir, Handler handler, ErrorReply error_reply);
+  ~FakeHttpsServer();
+  FakeHttpsServer(const FakeHttpsServer&) = delete;
+  FakeHttpsServer& operator=(const FakeHttpsServer&) = delete;
+
+  uint16_t port() const { return port_; }
+  std::string url() const;  // https://localhost:<port>
+  const std::filesystem::path& ca_file() const { return cert_file_; }
+
+  // Requests must carry "Authorization: Bearer <token>" from now on; a
+  // request without it, or with another token, is answered 401. Empty: no check.
+  void require_token(const std::string& token);
+  // The next `count` requests are answered `status` (429, 503, ...) without
+  // reaching the handler, as an overloaded server answers.
+  void fail_next(int count, int status);
+  // Requests answered so far, faults and refusals included.
+  uint64_t requests() const { return requests_; }
+
+  // Used by the request handlers; not part of the interface for tests.
+  FakeReply answer(const FakeRequest& request, const std::string& authorization);
+
+ private:
+  Handler handler_;
+  ErrorReply error_reply_;
+  std::filesystem::path cert_file_;
+  std::filesystem::path key_file_;
+  uint16_t port_ = 0;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+
+  std::mutex mutex_;
+  std::string token_;
+  int faults_left_ = 0;
+  int fault_status_ = 0;
+  std::atomic<uint64_t> requests_{0};
+};
+
+}  // namespace weft::fakes
