@@ -15,6 +15,9 @@ packages=(
   libgtest-dev libgmock-dev
   # what make run, the tests and the static checks run
   curl sqlite3 python3 clang-format clang-tidy
+  # the fuzz tests: clang builds the targets, libFuzzer comes with its runtime,
+  # llvm-14 has the symbolizer that makes the sanitizers' stack traces readable
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 if [ "${1:-}" = "--list" ]; then
