@@ -19,6 +19,9 @@ packages=(
   munge slurmctld slurmd slurm-client
   # openssl makes the certificates of the fake HTTPS servers in the tests
   openssl
+  # the fuzz tests: clang builds the targets, libFuzzer comes with its runtime,
+  # llvm-14 has the symbolizer that makes the sanitizers' stack traces readable
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 if [ "${1:-}" = "--list" ]; then

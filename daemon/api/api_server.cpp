@@ -1,8 +1,8 @@
 #include "api/api_server.hpp"
 
 #include "api/api_error.hpp"
-#include "api/query.hpp"
 #include "api/reply_bytes.hpp"
+#include "api/request_target.hpp"
 
 #include <Poco/Buffer.h>
 #include <Poco/Exception.h>
@@ -15,7 +15,6 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/String.h>
-#include <Poco/URI.h>
 #include <spdlog/spdlog.h>
 
 #include <sys/resource.h>
@@ -121,23 +120,6 @@ std::string busy_reason(Waits waits, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-struct ApiServer::Target {
-  std::vector<std::string> segments;  // decoded
-  Query query;                        // decoded
-
-  static Target parse(const std::string& target) {
-    try {
-      const Poco::URI uri(target);
-      Target parsed;
-      uri.getPathSegments(parsed.segments);
-      for (auto& [name, value] : uri.getQueryParameters()) parsed.query[name] = value;
-      return parsed;
-    } catch (const Poco::Exception& e) {
-      raise(ErrorCode::invalid_request, "the request target '" + target + "' is not a valid URI: " + e.message());
-    }
-  }
-};
-
 class ApiServer::RequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit RequestHandler(ApiServer& server) : server_(server) {}
@@ -214,7 +196,7 @@ void ApiServer::stop() {
 std::optional<ApiReply> ApiServer::answer_at_once(const RequestHead& head) {
   if (head.method != "GET") return std::nullopt;
   try {
-    auto target = Target::parse(head.target);
+    auto target = RequestTarget::parse(head.target);
     auto match = router_.find(head.method, target.segments);
     if (match.route->waits != Waits::nothing) return std::nullopt;
     return match.route->endpoint(ApiRequest{head.method, std::move(match.captures), std::move(target.query), ""});
@@ -250,7 +232,7 @@ void ApiServer::handle(HTTPServerRequest& request) {
   std::optional<ApiReply> early;
   bool body_read = false;
   try {
-    auto target = Target::parse(request.getURI());
+    auto target = RequestTarget::parse(request.getURI());
     auto match = router_.find(request.getMethod(), target.segments);
     route = match.route;
     api_request =

@@ -57,7 +57,6 @@ class ApiServer final : private RequestHandling {
  private:
   class RequestHandler;
   class RequestHandlerFactory;
-  struct Target;
 
   std::optional<ApiReply> answer_at_once(const RequestHead& head) override;
   void serve(const std::shared_ptr<RequestTicket>& ticket) override;

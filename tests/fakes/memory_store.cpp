@@ -59,10 +59,13 @@ std::vector<sdk::RunRecord> MemoryStore::list_runs(const sdk::RunFilter& filter)
     return std::tie(a.created_at, a.id) > std::tie(b.created_at, b.id);
   };
   std::vector<sdk::RunRecord> runs;
+  const auto cursor = runs_.find(filter.before_id);
+  // As in the sqlite plugin: a cursor naming no run comes before none.
+  if (!filter.before_id.empty() && cursor == runs_.end()) return runs;
   for (const auto& [id, run] : runs_) {
     if (!filter.workflow.empty() && run.workflow != filter.workflow) continue;
     if (filter.status && run.status != *filter.status) continue;
-    if (!filter.before_id.empty() && !newer(runs_.at(filter.before_id), run)) continue;
+    if (!filter.before_id.empty() && !newer(cursor->second, run)) continue;
     runs.push_back(run);
   }
   std::sort(runs.begin(), runs.end(), newer);

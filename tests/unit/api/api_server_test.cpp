@@ -477,6 +477,14 @@ TEST_F(ApiServerTest, RunsAreListedNewestFirstInPagesChainedByCursor) {
   EXPECT_EQ(seen, (std::vector<std::string>{"r5", "r4", "r3", "r2", "r1"}));
 }
 
+// As the store conformance suite pins it; the in-memory store answered 503 (found by fuzzing).
+TEST_F(ApiServerTest, ACursorNamingNoRunGivesAnEmptyPage) {
+  store_runs({run("r1", 1000)});
+  const auto reply = get("/api/v1/runs?cursor=no-such-run");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.json_body()["items"], json::array());
+}
+
 TEST_F(ApiServerTest, RunsCanBeFilteredByWorkflowAndStatus) {
   store_runs({run("r1", 1000, "hello", "failed"), run("r2", 2000, "hello"), run("r3", 3000, "other", "failed")});
   const auto items = get("/api/v1/runs?workflow=hello&status=failed").json_body()["items"];
