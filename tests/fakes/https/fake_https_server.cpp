@@ -86,11 +86,16 @@ FakeHttpsServer::FakeHttpsServer(const std::filesystem::path& dir, Handler handl
   server_params->setMaxThreads(16);
   server_params->setMaxQueued(256);
   server_params->setKeepAlive(true);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*this), socket, server_params);
+  threads_ = std::make_unique<Poco::ThreadPool>(2, 16);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*this), *threads_, socket, server_params);
   server_->start();
 }
 
-FakeHttpsServer::~FakeHttpsServer() { server_->stopAll(true); }
+FakeHttpsServer::~FakeHttpsServer() {
+  server_->stopAll(true);
+  server_.reset();
+  threads_->stopAll();
+}
 
 std::string FakeHttpsServer::url() const { return "https://localhost:" + std::to_string(port_); }
 

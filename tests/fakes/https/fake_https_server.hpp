@@ -9,6 +9,7 @@
 #pragma once
 
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
 
 #include <atomic>
 #include <cstdint>
@@ -74,6 +75,9 @@ class FakeHttpsServer {
   std::filesystem::path cert_file_;
   std::filesystem::path key_file_;
   uint16_t port_ = 0;
+  // The server's own threads, ended with it: OpenSSL frees a thread's state
+  // only when the thread ends.
+  std::unique_ptr<Poco::ThreadPool> threads_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 
   std::mutex mutex_;

@@ -18,14 +18,33 @@ namespace weft::argo::testing {
 
 inline constexpr const char* kToken = "first-token";
 
+// The fake and the directory it keeps its certificate and pod logs in,
+// removed when the test binary exits.
+class FakeInTempDir {
+ public:
+  FakeInTempDir()
+      : dir_(make_dir()), fake_({.dir = dir_, .token = kToken, .kill_grace = std::chrono::milliseconds(500)}) {}
+  ~FakeInTempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  FakeInTempDir(const FakeInTempDir&) = delete;
+  FakeInTempDir& operator=(const FakeInTempDir&) = delete;
+  weft::fakes::ArgoFake& fake() { return fake_; }
+
+ private:
+  static std::filesystem::path make_dir() {
+    std::string dir = (std::filesystem::temp_directory_path() / "weft-argo-fake-XXXXXX").string();
+    if (::mkdtemp(dir.data()) == nullptr) throw std::runtime_error("cannot make the fake's directory");
+    return dir;
+  }
+  std::filesystem::path dir_;
+  weft::fakes::ArgoFake fake_;
+};
+
 inline weft::fakes::ArgoFake& fake() {
-  static const std::unique_ptr<weft::fakes::ArgoFake> instance = [] {
-    std::string dir_template = (std::filesystem::temp_directory_path() / "weft-argo-fake-XXXXXX").string();
-    if (::mkdtemp(dir_template.data()) == nullptr) throw std::runtime_error("cannot make the fake's directory");
-    return std::make_unique<weft::fakes::ArgoFake>(weft::fakes::ArgoFake::Options{
-        .dir = dir_template, .token = kToken, .kill_grace = std::chrono::milliseconds(500)});
-  }();
-  return *instance;
+  static FakeInTempDir instance;
+  return instance.fake();
 }
 
 // The executor's configuration for tests under scratch_dir, with the token in a file there.
