@@ -60,6 +60,10 @@ int retry_command(CommandContext& context);
 int dev_command(CommandContext& context);
 int logs_command(CommandContext& context);
 
+// Schedules (commands_workflows.cpp).
+int schedules_command(CommandContext& context);
+int schedule_command(CommandContext& context);
+
 // Queues and tokens (commands_admin.cpp).
 int push_command(CommandContext& context);
 int token_command(CommandContext& context);

@@ -1,5 +1,6 @@
 #include "commands.hpp"
 #include "documents.hpp"
+#include "table.hpp"
 #include "views.hpp"
 
 namespace weft::cli {
@@ -52,5 +53,25 @@ int validate_command(CommandContext& context) {
 int workflows_command(CommandContext& context) { return print_list(context, "/api/v1/workflows", print_workflows); }
 
 int plugins_command(CommandContext& context) { return print_list(context, "/api/v1/plugins", print_plugins); }
+
+int schedules_command(CommandContext& context) { return print_list(context, "/api/v1/schedules", print_schedules); }
+
+int schedule_command(CommandContext& context) {
+  const std::string& action = context.argument(0);
+  if (action != "pause" && action != "resume") {
+    throw UsageError("unknown schedule action '" + action + "': 'pause' or 'resume'");
+  }
+  const std::string& name = context.argument(1);
+  const nlohmann::json schedule =
+      context.api.post("/api/v1/schedules/" + path_segment(name) + "/" + action).checked().json();
+  if (context.json_output()) {
+    context.print_json(schedule);
+  } else if (schedule.value("enabled", true)) {
+    context.console.out << "schedule of " << name << " resumed; next firing " << cell(schedule, "next_firing") << '\n';
+  } else {
+    context.console.out << "schedule of " << name << " paused\n";
+  }
+  return 0;
+}
 
 }  // namespace weft::cli

@@ -58,6 +58,8 @@ const std::vector<CommandSpec>& command_specs() {
        "print a task's output"},
       {"cancel", {"RUN"}, {}, "stop a run"},
       {"retry", {"RUN"}, {kWait}, "run a run's failed, cancelled and upstream-failed tasks again"},
+      {"schedules", {}, {}, "list the scheduled workflows, their next firing and last run"},
+      {"schedule", {"pause|resume", "NAME"}, {}, "stop or restart the firings of a workflow's schedule"},
       {"dev", {"RUN", "NODE"}, {kParam}, "run one node of a run again on its stored inputs; print its output"},
       {"plugins", {}, {}, "list the plugins and whether they loaded"},
       {"push", {"QUEUE", "FILE"}, {}, "enqueue the JSON message in FILE"},

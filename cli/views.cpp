@@ -49,6 +49,18 @@ void print_workflows(std::ostream& out, const nlohmann::json& list) {
   table.print(out);
 }
 
+void print_schedules(std::ostream& out, const nlohmann::json& list) {
+  Table table({"WORKFLOW", "CRON", "STATE", "NEXT FIRING", "LAST RUN"});
+  for (const auto& schedule : items_of(list)) {
+    const bool enabled = schedule.is_object() && schedule.value("enabled", true);
+    const auto& last_run = schedule.is_object() ? schedule.value("last_run", nlohmann::json()) : nlohmann::json();
+    table.add_row({workflow_label(schedule), cell(schedule, "cron"), enabled ? "enabled" : "paused",
+                   cell(schedule, "next_firing"),
+                   last_run.is_object() ? cell(last_run, "id") + " (" + cell(last_run, "firing") + ")" : "-"});
+  }
+  table.print(out);
+}
+
 void print_plugins(std::ostream& out, const nlohmann::json& list) {
   Table table({"NAME", "KIND", "VERSION", "ABI", "STATUS", "PROVIDES / ERROR"});
   for (const auto& plugin : items_of(list)) {

@@ -141,6 +141,34 @@ TEST_F(Commands, InvalidWorkflowValidationListsProblemsAndExits1) {
   EXPECT_EQ(outcome.err, file + ": invalid\n  /nodes/0/type: unknown type 'cmd'\n");
 }
 
+TEST_F(Commands, SchedulesAreListedWithTheirStateAndLastRun) {
+  fake_.answer("GET /api/v1/schedules", 200,
+               {{"items",
+                 {{{"workflow", "nightly"},
+                   {"version", 3},
+                   {"cron", "0 3 * * *"},
+                   {"enabled", false},
+                   {"next_firing", nullptr},
+                   {"last_run", {{"id", "r9"}, {"firing", "2026-01-01T03:00:00.000Z"}}}}}}});
+  const auto outcome = weft({"schedules"});
+  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_THAT(outcome.out, HasSubstr("nightly v3"));
+  EXPECT_THAT(outcome.out, HasSubstr("paused"));
+  EXPECT_THAT(outcome.out, HasSubstr("r9 (2026-01-01T03:00:00.000Z)"));
+}
+
+TEST_F(Commands, ScheduleActionsPostByWorkflowName) {
+  fake_.answer("POST /api/v1/schedules/nightly/pause", 200, {{"workflow", "nightly"}, {"enabled", false}});
+  EXPECT_EQ(weft({"schedule", "pause", "nightly"}).out, "schedule of nightly paused\n");
+  fake_.answer("POST /api/v1/schedules/nightly/resume", 200,
+               {{"workflow", "nightly"}, {"enabled", true}, {"next_firing", "2026-01-02T03:00:00.000Z"}});
+  EXPECT_EQ(weft({"schedule", "resume", "nightly"}).out,
+            "schedule of nightly resumed; next firing 2026-01-02T03:00:00.000Z\n");
+  const auto wrong = weft({"schedule", "stop", "nightly"});
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_THAT(wrong.err, HasSubstr("'pause' or 'resume'"));
+}
+
 TEST_F(Commands, CancelPostsToTheRun) {
   fake_.answer("POST /api/v1/runs/r1/cancel", 202, json::object());
   EXPECT_EQ(weft({"cancel", "r1"}).out, "run r1: cancel requested\n");

@@ -53,6 +53,9 @@ void Endpoints::add_to(Router& router) {
   add("POST", "/api/v1/runs/{id}/start", Role::operator_, &Endpoints::start_run, Waits::scheduler);
   add("POST", "/api/v1/runs/{id}/cancel", Role::operator_, &Endpoints::cancel_run, Waits::scheduler);
   add("POST", "/api/v1/runs/{id}/retry", Role::operator_, &Endpoints::retry_run, Waits::scheduler);
+  add("GET", "/api/v1/schedules", Role::viewer, &Endpoints::list_schedules);
+  add("POST", "/api/v1/schedules/{workflow}/pause", Role::operator_, &Endpoints::pause_schedule, Waits::scheduler);
+  add("POST", "/api/v1/schedules/{workflow}/resume", Role::operator_, &Endpoints::resume_schedule, Waits::scheduler);
   add("GET", "/api/v1/runs/{id}/tasks", Role::viewer, &Endpoints::list_tasks);
   add("GET", "/api/v1/runs/{id}/results", Role::viewer, &Endpoints::get_results);
   add("GET", "/api/v1/runs/{id}/tasks/{task}/logs", Role::viewer, &Endpoints::get_logs);
@@ -151,6 +154,22 @@ ApiReply Endpoints::cancel_run(const ApiRequest& request) {
 ApiReply Endpoints::retry_run(const ApiRequest& request) {
   value_or_raise(context_.commands.retry_run(request.captures.at(0)));
   return accepted(request.captures.at(0));
+}
+
+ApiReply Endpoints::list_schedules(const ApiRequest&) {
+  auto items = nlohmann::json::array();
+  for (const auto& schedule : context_.commands.schedules()) items.push_back(schedule_json(schedule));
+  return json_reply(200, {{"items", std::move(items)}});
+}
+
+ApiReply Endpoints::pause_schedule(const ApiRequest& request) {
+  return json_reply(
+      200, schedule_json(value_or_raise(context_.commands.set_schedule_enabled(request.captures.at(0), false))));
+}
+
+ApiReply Endpoints::resume_schedule(const ApiRequest& request) {
+  return json_reply(
+      200, schedule_json(value_or_raise(context_.commands.set_schedule_enabled(request.captures.at(0), true))));
 }
 
 // Newest first. One run more than the page is asked for, to know whether

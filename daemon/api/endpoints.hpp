@@ -58,6 +58,9 @@ class Endpoints {
   ApiReply get_logs(const ApiRequest& request);
   ApiReply cancel_run(const ApiRequest& request);
   ApiReply retry_run(const ApiRequest& request);
+  ApiReply list_schedules(const ApiRequest& request);
+  ApiReply pause_schedule(const ApiRequest& request);
+  ApiReply resume_schedule(const ApiRequest& request);
 
   ApiReply apply(const ApiRequest& request, const std::optional<std::string>& expected_name);
   ApiReply run_created(const RunRequest& run_request);

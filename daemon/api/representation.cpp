@@ -103,6 +103,7 @@ nlohmann::json run_json(const RunRecord& run) {
           {"version", run.version > 0 ? nlohmann::json(run.version) : nlohmann::json(nullptr)},
           {"status", sdk::to_string(run.status)},
           {"params", params.is_null() ? nlohmann::json::object() : params},
+          {"idempotency_key", text_or_null(run.idempotency_key)},
           {"error", text_or_null(run.error)},
           {"created_at", timestamp(run.created_at)},
           {"started_at", timestamp(run.started_at)},
@@ -145,6 +146,19 @@ nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>&
     }
   }
   return {{"status", sdk::to_string(run.status)}, {"outputs", std::move(outputs)}};
+}
+
+// last_run: the run of the latest firing this weftd knows of (null when none
+// is known, e.g. for a schedule paused since before the last restart).
+nlohmann::json schedule_json(const ScheduleView& schedule) {
+  nlohmann::json last_run = nullptr;
+  if (schedule.last_firing) last_run = {{"id", schedule.last_run_id}, {"firing", timestamp(*schedule.last_firing)}};
+  return {{"workflow", schedule.workflow},
+          {"version", schedule.version},
+          {"cron", schedule.cron},
+          {"enabled", schedule.enabled},
+          {"next_firing", schedule.next_firing ? timestamp(*schedule.next_firing) : nlohmann::json(nullptr)},
+          {"last_run", std::move(last_run)}};
 }
 
 }  // namespace weft::daemon

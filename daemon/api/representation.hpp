@@ -2,6 +2,7 @@
 #pragma once
 
 #include "plugin_host/plugin_info.hpp"
+#include "scheduler/commands.hpp"
 #include "store/store_client.hpp"
 
 #include <nlohmann/json.hpp>
@@ -39,6 +40,7 @@ nlohmann::json run_detail_json(const RunRecord& run, const std::vector<TaskRecor
 nlohmann::json task_json(const TaskRecord& task);
 // {"status","outputs":{node: output, for_each node: [outputs in index order]}},
 // for every node of the run's document.
+nlohmann::json schedule_json(const ScheduleView& schedule);
 nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>& tasks);
 
 }  // namespace weft::daemon

@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace weft::daemon {
 
@@ -35,6 +36,17 @@ struct RunCreated {
   bool created = false;  // false: an earlier run with the same idempotency key
 };
 
+// One scheduled workflow, as GET /api/v1/schedules shows it.
+struct ScheduleView {
+  std::string workflow;
+  int64_t version = 0;  // the latest version, whose schedule this is
+  std::string cron;
+  bool enabled = true;
+  std::optional<int64_t> next_firing;  // ms since the epoch; none while disabled
+  std::optional<int64_t> last_firing;  // the firing of the last scheduled run, when one is known
+  std::string last_run_id;
+};
+
 class Commands {
  public:
   virtual ~Commands() = default;
@@ -48,6 +60,13 @@ class Commands {
   virtual Status start_run(const std::string& run_id) = 0;
   virtual Status cancel_run(const std::string& run_id) = 0;
   virtual Status retry_run(const std::string& run_id) = 0;
+  // Stores a new version of the workflow with schedule.enabled set: a paused
+  // schedule stays paused across restarts, and the document says so.
+  virtual Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) = 0;
+
+  // The one read here: the schedules as the loop last published them (the
+  // store does not know when a schedule fires next).
+  virtual std::vector<ScheduleView> schedules() const = 0;
 };
 
 }  // namespace weft::daemon

@@ -80,6 +80,7 @@ void RunScheduler::recover() {
     spdlog::info("run {} of workflow {} resumed after a restart", run.id, run.workflow->name);
     resume(run);
   }
+  recover_schedules();
 }
 
 // Most likely a plugin it needs is gone: end it, saying why, rather than

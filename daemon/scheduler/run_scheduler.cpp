@@ -44,7 +44,10 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
       settings_(std::move(settings)),
       writer_(io, store),
       journal_(io, writer_, clock),
-      dispatcher_(io, settings_.max_running_tasks, [this](TaskState& task) { dispatch(task); }) {}
+      dispatcher_(io, settings_.max_running_tasks, [this](TaskState& task) { dispatch(task); }),
+      schedules_(clock, [this](const std::shared_ptr<const Workflow>& workflow, int64_t version, int64_t firing_ms) {
+        fire(workflow, version, firing_ms);
+      }) {}
 
 RunScheduler::~RunScheduler() { journal_.stop(); }
 
@@ -84,7 +87,8 @@ Result<WorkflowApplied> RunScheduler::apply_workflow(const json& document,
                                                      const std::optional<std::string>& expected_name) {
   auto parsed = parse_workflow(document, runtime_);
   if (!parsed) return parsed.failure();
-  const std::string name = parsed->name;
+  auto workflow = std::make_shared<const Workflow>(std::move(parsed.value()));
+  const std::string name = workflow->name;
   if (expected_name && *expected_name != name) {
     return fail(ErrorCode::invalid_request,
                 "the document's name '" + name + "' differs from the name in the path '" + *expected_name + "'",
@@ -93,18 +97,20 @@ Result<WorkflowApplied> RunScheduler::apply_workflow(const json& document,
   auto stored = read_store([&] { return store_.get_workflow(name, 0); });
   if (!stored) return stored.failure();
   WorkflowRecord record{name, 0, document.dump(), document_digest(document), clock_.now_ms(), false};
-  return in_loop<WorkflowApplied>([this, record = std::move(record), stored = std::move(*stored)](auto reply) mutable {
+  return in_loop<WorkflowApplied>([this, record = std::move(record), stored = std::move(*stored),
+                                   workflow = std::move(workflow)](auto reply) mutable {
     if (auto writable = store_is_writable(); !writable) return reply(writable.failure());
     auto applied = workflows_.apply(std::move(record), stored);
     if (!applied.created) return reply(WorkflowApplied{applied.record.name, applied.record.version, false});
     WriteBatch batch;
     batch.workflows.push_back(applied.record);
-    journal_.write(std::move(batch), [this, record = applied.record, reply](const Status& written) {
+    journal_.write(std::move(batch), [this, record = applied.record, workflow, reply](const Status& written) {
       if (!written) {
         workflows_.forget(record.name);
         return reply(fail(written.failure().code, "the workflow was not stored: " + written.failure().message));
       }
       spdlog::info("workflow {} version {} stored", record.name, record.version);
+      schedules_.set(workflow, record.version);
       reply(WorkflowApplied{record.name, record.version, true});
     });
   });
@@ -124,9 +130,30 @@ Status RunScheduler::delete_workflow(const std::string& name) {
         workflows_.forget(name);
         return reply(fail(written.failure().code, "the workflow was not deleted: " + written.failure().message));
       }
+      schedules_.remove(name);
       reply(Done{});
     });
   });
+}
+
+Result<ScheduleView> RunScheduler::set_schedule_enabled(const std::string& workflow, bool enabled) {
+  auto stored = read_store([&] { return store_.get_workflow(workflow, 0); });
+  if (!stored) return stored.failure();
+  if (!*stored || (*stored)->deleted) return fail(ErrorCode::not_found, "no workflow named '" + workflow + "'");
+  auto document = json::parse((*stored)->document_json, nullptr, false);
+  if (!document.is_object() || !document.contains("schedule") || !document["schedule"].is_object()) {
+    return fail(ErrorCode::conflict, "workflow '" + workflow + "' has no schedule");
+  }
+  if (enabled) {
+    document["schedule"].erase("enabled");
+  } else {
+    document["schedule"]["enabled"] = false;
+  }
+  auto applied = apply_workflow(document, workflow);
+  if (!applied) return applied.failure();
+  auto view = schedules_.find(workflow);
+  if (!view) return fail(ErrorCode::conflict, "workflow '" + workflow + "' was changed meanwhile and has no schedule");
+  return *view;
 }
 
 Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
@@ -159,6 +186,10 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
     return fail(ErrorCode::invalid_request, "the run's params are invalid", std::move(problems));
   }
   prepared->params = effective_run_params(*prepared->workflow, request.params);
+  if (is_schedule_run_key(request.idempotency_key)) {
+    return fail(ErrorCode::invalid_request, "idempotency keys that start with 'schedule:' are for scheduled runs",
+                {{"/idempotency_key", "must not start with 'schedule:'"}});
+  }
   prepared->idempotency_key = request.idempotency_key;
   prepared->start = request.start;
   if (!request.idempotency_key.empty()) {
@@ -184,13 +215,7 @@ void RunScheduler::create_prepared(const std::shared_ptr<PreparedRun>& prepared,
       return reply(RunCreated{same->second, run != runs_.end() ? run->second->status : RunStatus::queued, false});
     }
   }
-  auto run = std::make_unique<RunState>(run_ids_.next(clock_.now_ms()), prepared->workflow, prepared->version);
-  run->status = prepared->start ? RunStatus::queued : RunStatus::created;
-  run->params = std::move(prepared->params);
-  run->params_text = run->params.dump();
-  run->document_text = prepared->workflow->document.dump();
-  run->idempotency_key = key;
-  run->created_at = clock_.now_ms();
+  auto run = new_run(prepared->workflow, prepared->version, std::move(prepared->params), key, prepared->start);
   RunState& r = *run;
   runs_.emplace(r.id, std::move(run));
   journal_.mark(r);
@@ -202,6 +227,18 @@ void RunScheduler::create_prepared(const std::shared_ptr<PreparedRun>& prepared,
   });
   spdlog::info("run {} of workflow {} created", r.id, r.workflow->name);
   if (prepared->start) start(r);
+}
+
+std::unique_ptr<RunState> RunScheduler::new_run(const std::shared_ptr<const Workflow>& workflow, int64_t version,
+                                                json params, std::string idempotency_key, bool start) {
+  auto run = std::make_unique<RunState>(run_ids_.next(clock_.now_ms()), workflow, version);
+  run->status = start ? RunStatus::queued : RunStatus::created;
+  run->params = std::move(params);
+  run->params_text = run->params.dump();
+  run->document_text = workflow->document.dump();
+  run->idempotency_key = std::move(idempotency_key);
+  run->created_at = clock_.now_ms();
+  return run;
 }
 
 Status RunScheduler::start_run(const std::string& run_id) {

@@ -14,10 +14,11 @@
 // led to it is stored. The loop never reads the store: commands read what
 // they need on the caller's thread first (recovery reads before the loop runs).
 //
-// The code is in three files: run_scheduler.cpp (commands, recovery, drain),
-// task_progress.cpp (how runs and tasks move on), and the parts it uses:
-// Dispatcher, WorkflowCatalog, restore_run, Journal, and the injected
-// TaskRuntime (node types and executors) and Clock.
+// The code is in four files: run_scheduler.cpp (commands, drain),
+// run_recovery.cpp (taking runs back after a restart), task_progress.cpp (how
+// runs and tasks move on), schedule_firing.cpp (cron schedules starting runs),
+// and the parts it uses: Dispatcher, WorkflowCatalog, Schedules, restore_run,
+// Journal, and the injected TaskRuntime (node types and executors) and Clock.
 #pragma once
 
 #include "plugin_host/host_services.hpp"
@@ -28,6 +29,7 @@
 #include "scheduler/journal.hpp"
 #include "scheduler/run_ids.hpp"
 #include "scheduler/run_state.hpp"
+#include "scheduler/schedules.hpp"
 #include "scheduler/store_writer.hpp"
 #include "scheduler/workflow_catalog.hpp"
 
@@ -55,8 +57,9 @@ class RunScheduler final : public Commands {
   ~RunScheduler() override;
 
   // Before the loop runs, once: takes back the unfinished runs in the store
-  // and asks executors to recover their tasks. Throws StoreError if the store
-  // cannot be read.
+  // and asks executors to recover their tasks, then arms the workflows'
+  // schedules (with one catch-up run for a firing missed while weftd was
+  // down). Throws StoreError if the store cannot be read.
   void recover();
 
   // Any thread but the loop's (they wait for it, up to command_timeout).
@@ -67,6 +70,8 @@ class RunScheduler final : public Commands {
   Status start_run(const std::string& run_id) override;
   Status cancel_run(const std::string& run_id) override;
   Status retry_run(const std::string& run_id) override;
+  Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override;
+  std::vector<ScheduleView> schedules() const override { return schedules_.list(); }
 
   // Any thread: posts the event into the loop.
   void post_task_event(TaskEvent event);
@@ -90,12 +95,18 @@ class RunScheduler final : public Commands {
                      const std::function<Status(const RunRecord&)>& when_not_running);
   void create_prepared(const std::shared_ptr<PreparedRun>& prepared,
                        const std::function<void(Result<RunCreated>)>& reply);
+  std::unique_ptr<RunState> new_run(const std::shared_ptr<const Workflow>& workflow, int64_t version,
+                                    nlohmann::json params, std::string idempotency_key, bool start);
   RunCommandResult start_created(const std::string& run_id);
   RunCommandResult cancel(const std::string& run_id);
   void retry(std::unique_ptr<RunState> run, const std::function<void(Status)>& reply);
   void resume(RunState& run);
   void restore_items(NodeState& node);
   void fail_unresumable(const RunRecord& record, const std::string& why);
+
+  // Schedules (schedule_firing.cpp).
+  void recover_schedules();
+  void fire(const std::shared_ptr<const Workflow>& workflow, int64_t version, int64_t firing_ms);
 
   // Progress, on the loop (task_progress.cpp).
   void start(RunState& run);
@@ -130,6 +141,7 @@ class RunScheduler final : public Commands {
   Journal journal_;
   Dispatcher dispatcher_;
   WorkflowCatalog workflows_;
+  Schedules schedules_;
   RunIdGenerator run_ids_;
   std::unordered_map<std::string, std::unique_ptr<RunState>> runs_;
   std::unordered_map<std::string, TaskState*> active_;  // by key: tasks an executor or node type holds

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ struct CronField {
   std::array<std::string_view, 12> value_names;  // value_names[i] means minimum + i
 };
 
+constexpr CronField second_field{"second", 0, 59, {}};
 constexpr std::array<CronField, 5> fields = {{
     {"minute", 0, 59, {}},
     {"hour", 0, 23, {}},
@@ -117,17 +119,23 @@ std::bitset<N> narrow(const std::bitset<64>& bits) {
 }  // namespace
 
 Result<CronSchedule> CronSchedule::parse(std::string_view expression) {
-  const auto words = split_spaces(expression);
+  auto words = split_spaces(expression);
   const auto prefix = "cron '" + std::string(expression) + "': ";
-  if (words.size() != fields.size()) {
-    return fail(ErrorCode::invalid_request,
-                prefix + "expected 5 fields (minute hour day-of-month month day-of-week), found " +
-                    std::to_string(words.size()));
+  if (words.size() != fields.size() && words.size() != fields.size() + 1) {
+    return fail(
+        ErrorCode::invalid_request,
+        prefix + "expected 5 fields (minute hour day-of-month month day-of-week), or 6 with a leading second, found " +
+            std::to_string(words.size()));
   }
   try {
+    CronSchedule schedule;
+    schedule.seconds.set(0);
+    if (words.size() > fields.size()) {
+      schedule.seconds = narrow<60>(parse_field(second_field, words.front()));
+      words.erase(words.begin());
+    }
     std::array<std::bitset<64>, 5> bits;
     for (std::size_t i = 0; i < fields.size(); ++i) bits[i] = parse_field(fields[i], words[i]);
-    CronSchedule schedule;
     schedule.minutes = narrow<60>(bits[0]);
     schedule.hours = narrow<24>(bits[1]);
     schedule.days_of_month = narrow<32>(bits[2]);
@@ -140,6 +148,70 @@ Result<CronSchedule> CronSchedule::parse(std::string_view expression) {
   } catch (const CronError& error) {
     return fail(ErrorCode::invalid_request, prefix + error.reason);
   }
+}
+
+namespace {
+
+constexpr int64_t seconds_per_day = 86400;
+// Nine years of days: every calendar date recurs within them.
+constexpr int64_t search_days = 9 * 366;
+
+// The first value set in bits from `from` on, going by step (+1 or -1).
+template <std::size_t N>
+std::optional<int> next_bit(const std::bitset<N>& bits, int from, int step) {
+  for (int value = from; value >= 0 && value < static_cast<int>(N); value += step) {
+    if (bits.test(static_cast<std::size_t>(value))) return value;
+  }
+  return std::nullopt;
+}
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
+
+// Walks day by day from the bound in the direction of step (+1: forward,
+// -1: back), then within the first matching day by hour, minute and second:
+// at most nine years of days, each a few bit tests.
+std::optional<int64_t> search(const CronSchedule& cron, int64_t bound_second, int step) {
+  const int64_t first_day = floor_div(bound_second, seconds_per_day);
+  const auto day_matches = [&cron](int64_t day) {
+    const std::chrono::sys_days date{std::chrono::days{day}};
+    const std::chrono::year_month_day ymd{date};
+    if (!cron.months.test(static_cast<unsigned>(ymd.month()))) return false;
+    const bool day_of_month = cron.days_of_month.test(static_cast<unsigned>(ymd.day()));
+    const bool day_of_week = cron.days_of_week.test(std::chrono::weekday{date}.c_encoding());
+    if (cron.days_of_month_restricted && cron.days_of_week_restricted) return day_of_month || day_of_week;
+    return day_of_month && day_of_week;
+  };
+  const auto time_of_day = [&cron, step](int bound) -> std::optional<int> {
+    const int hour0 = bound / 3600;
+    const int minute0 = bound / 60 % 60;
+    const int edge = step > 0 ? 0 : 59;
+    for (auto hour = next_bit(cron.hours, hour0, step); hour; hour = next_bit(cron.hours, *hour + step, step)) {
+      const int minute_from = *hour == hour0 ? minute0 : edge;
+      for (auto minute = next_bit(cron.minutes, minute_from, step); minute;
+           minute = next_bit(cron.minutes, *minute + step, step)) {
+        const int second_from = *hour == hour0 && *minute == minute0 ? bound % 60 : edge;
+        if (auto second = next_bit(cron.seconds, second_from, step)) return *hour * 3600 + *minute * 60 + *second;
+      }
+    }
+    return std::nullopt;
+  };
+  for (int64_t i = 0; i < search_days; ++i) {
+    const int64_t day = first_day + i * step;
+    if (!day_matches(day)) continue;
+    const int64_t bound = i == 0 ? bound_second - day * seconds_per_day : (step > 0 ? 0 : seconds_per_day - 1);
+    if (auto second = time_of_day(static_cast<int>(bound))) return (day * seconds_per_day + *second) * 1000;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<int64_t> CronSchedule::next_after(int64_t after_ms) const {
+  return search(*this, floor_div(after_ms, 1000) + 1, +1);
+}
+
+std::optional<int64_t> CronSchedule::last_at_or_before(int64_t at_ms) const {
+  return search(*this, floor_div(at_ms, 1000), -1);
 }
 
 }  // namespace weft::daemon

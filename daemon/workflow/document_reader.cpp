@@ -77,6 +77,12 @@ std::optional<std::string> DocumentReader::string(std::string_view key, bool req
   return value->get<std::string>();
 }
 
+std::optional<bool> DocumentReader::boolean(std::string_view key) {
+  const auto* value = take_typed(key, false, &nlohmann::json::is_boolean, "a boolean");
+  if (value == nullptr) return std::nullopt;
+  return value->get<bool>();
+}
+
 std::optional<std::int64_t> DocumentReader::integer(std::string_view key, std::int64_t minimum) {
   const auto* value = take(key);
   if (value == nullptr) return std::nullopt;

@@ -27,6 +27,7 @@ class DocumentReader {
   // Each returns nullopt / nullptr when the key is absent or wrong (and then records a problem);
   // `required` keys that are absent are problems too.
   std::optional<std::string> string(std::string_view key, bool required = false);
+  std::optional<bool> boolean(std::string_view key);
   std::optional<std::int64_t> integer(std::string_view key, std::int64_t minimum);
   // A number above `minimum`, or at least `minimum` when `minimum_allowed`.
   std::optional<double> number(std::string_view key, double minimum, bool minimum_allowed);

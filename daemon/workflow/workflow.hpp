@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/result.hpp"
+#include "workflow/cron.hpp"
 #include "workflow/expression.hpp"
 #include "workflow/node_catalog.hpp"
 #include "workflow/template.hpp"
@@ -49,13 +50,20 @@ struct NodeSpec {
   std::optional<JsonTemplate> params_template;       // params compiled; set when the workflow is valid
 };
 
+// `schedule`: when runs start by themselves.
+struct WorkflowSchedule {
+  std::string cron;  // as written
+  CronSchedule when;
+  bool enabled = true;  // false: stored, not firing
+};
+
 struct Workflow {
   std::string name;
   std::string description;
   nlohmann::json params = nlohmann::json::object();  // defaults of the run params
   std::optional<int> max_parallel;
   nlohmann::json defaults = nlohmann::json::object();  // as written
-  std::optional<std::string> cron;
+  std::optional<WorkflowSchedule> schedule;
   std::optional<std::string> trigger_queue;
   std::vector<NodeSpec> nodes;  // in document order
   nlohmann::json document;      // the document as given

@@ -143,11 +143,14 @@ class WorkflowParser {
     const auto* schedule = reader.object("schedule");
     if (schedule == nullptr) return;
     DocumentReader schedule_reader(*schedule, reader.pointer("schedule"), problems_);
+    const auto enabled = schedule_reader.boolean("enabled");
     if (auto cron = schedule_reader.string("cron", true)) {
       if (auto parsed = CronSchedule::parse(*cron); !parsed) {
         schedule_reader.problem("cron", parsed.failure().message);
+      } else if (!parsed->next_after(0)) {
+        schedule_reader.problem("cron", "cron '" + *cron + "' never fires: no date matches it");
       } else {
-        workflow_.cron = *cron;
+        workflow_.schedule = WorkflowSchedule{*cron, *parsed, enabled.value_or(true)};
       }
     }
     schedule_reader.report_unknown_keys();

@@ -11,15 +11,32 @@ void MemoryStore::fail_if_asked() const {
 void MemoryStore::write(const sdk::WriteBatch& batch) {
   if (failing_writes) throw std::runtime_error("database or disk is full");
   std::lock_guard lock(mutex_);
-  for (const auto& w : batch.workflows) {
-    const auto key = std::make_pair(w.name, w.version);
-    const auto found = workflows_.find(key);
-    if (found != workflows_.end() && found->second.digest != w.digest) throw sdk::Conflict("digest differs");
-    workflows_[key] = w;
-  }
+  refuse_conflicts(batch);
+  for (const auto& w : batch.workflows) workflows_[std::make_pair(w.name, w.version)] = w;
   for (const auto& r : batch.runs) runs_[r.id] = r;
   for (const auto& t : batch.tasks) tasks_[{t.run_id, t.node, t.index}] = t;
   for (const auto& t : batch.tokens) tokens_[t.id] = t;
+}
+
+// Checked before anything is written, as a database's transaction would undo it.
+void MemoryStore::refuse_conflicts(const sdk::WriteBatch& batch) const {
+  std::map<std::pair<std::string, int64_t>, std::string> digests;
+  for (const auto& [key, w] : workflows_) digests[key] = w.digest;
+  for (const auto& w : batch.workflows) {
+    const auto [found, added] = digests.emplace(std::make_pair(w.name, w.version), w.digest);
+    if (!added && found->second != w.digest) throw sdk::Conflict("digest differs");
+  }
+  std::map<std::string, std::string> key_holders;
+  for (const auto& [id, r] : runs_) {
+    if (!r.idempotency_key.empty()) key_holders[r.idempotency_key] = id;
+  }
+  for (const auto& r : batch.runs) {
+    if (r.idempotency_key.empty()) continue;
+    const auto [holder, added] = key_holders.emplace(r.idempotency_key, r.id);
+    if (!added && holder->second != r.id) {
+      throw sdk::Conflict("another run holds the idempotency key '" + r.idempotency_key + "'");
+    }
+  }
 }
 
 std::optional<sdk::WorkflowRecord> MemoryStore::get_workflow(std::string_view name, int64_t version) {
@@ -65,6 +82,8 @@ std::vector<sdk::RunRecord> MemoryStore::list_runs(const sdk::RunFilter& filter)
   for (const auto& [id, run] : runs_) {
     if (!filter.workflow.empty() && run.workflow != filter.workflow) continue;
     if (filter.status && run.status != *filter.status) continue;
+    if (!filter.idempotency_key.empty() && run.idempotency_key != filter.idempotency_key) continue;
+    if (filter.unfinished_only && sdk::is_final(run.status)) continue;
     if (!filter.before_id.empty() && !newer(cursor->second, run)) continue;
     runs.push_back(run);
   }

@@ -34,6 +34,7 @@ class MemoryStore : public sdk::Store {
 
  private:
   void fail_if_asked() const;
+  void refuse_conflicts(const sdk::WriteBatch& batch) const;
 
   std::mutex mutex_;
   std::map<std::pair<std::string, int64_t>, sdk::WorkflowRecord> workflows_;

@@ -97,7 +97,9 @@ Query Connection::query(const std::string& sql) {
 }
 
 void Connection::fail(std::string_view what) const {
-  throw std::runtime_error("sqlite " + file_.string() + ": " + std::string(what) + ": " + sqlite3_errmsg(db_));
+  std::string message = "sqlite " + file_.string() + ": " + std::string(what) + ": " + sqlite3_errmsg(db_);
+  if (sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_UNIQUE) throw UniqueViolation(message);
+  throw std::runtime_error(message);
 }
 
 Transaction::Transaction(Connection& connection) : connection_(connection) {

@@ -15,6 +15,13 @@ namespace weft::storage::sqlite {
 
 class Connection;
 
+// A statement broke a UNIQUE constraint: for a caller to tell a conflict of
+// records from a failing database.
+class UniqueViolation : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // One execution of a cached statement. Binds parameters in order, steps
 // through rows, and resets the statement when it goes out of scope so the
 // connection can reuse it. Bound text is not copied: it must outlive the
@@ -67,7 +74,8 @@ class Connection {
   int changes() const { return sqlite3_changes(db_); }
   const std::filesystem::path& file() const { return file_; }
 
-  // Throws std::runtime_error "sqlite <file>: <what>: <sqlite's message>".
+  // Throws std::runtime_error "sqlite <file>: <what>: <sqlite's message>"
+  // (UniqueViolation when that is what went wrong).
   [[noreturn]] void fail(std::string_view what) const;
 
  private:

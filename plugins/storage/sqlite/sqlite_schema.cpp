@@ -12,7 +12,7 @@ namespace {
 //
 // Empty text is stored as NULL (see Query::bind), so optional columns are
 // nullable and key columns NOT NULL, which also refuses records with empty keys.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT NOT NULL,
@@ -70,6 +70,17 @@ CREATE TABLE tokens (
   created_at INTEGER NOT NULL,
   revoked INTEGER NOT NULL
 );
+)sql",
+    // A run's idempotency key is unique (a schedule's firing time lives in
+    // one, and no firing may start two runs, whichever weftd fires it). Keys
+    // were unique in practice before, but not enforced: should two runs
+    // share one, the oldest keeps it, so that the index can be built.
+    R"sql(
+UPDATE runs SET idempotency_key = NULL
+WHERE idempotency_key IS NOT NULL
+  AND rowid NOT IN (SELECT min(rowid) FROM runs WHERE idempotency_key IS NOT NULL GROUP BY idempotency_key);
+DROP INDEX runs_by_idempotency_key;
+CREATE UNIQUE INDEX runs_by_idempotency_key ON runs (idempotency_key) WHERE idempotency_key IS NOT NULL;
 )sql",
 };
 

@@ -257,6 +257,15 @@ void SqliteStore::put_workflow(const sdk::WorkflowRecord& workflow) {
 }
 
 void SqliteStore::put_run(const sdk::RunRecord& run) {
+  // The id is the upsert's key, so the one unique index left to break is runs_by_idempotency_key.
+  try {
+    upsert_run(run);
+  } catch (const UniqueViolation&) {
+    throw sdk::Conflict("run '" + run.id + "': another run holds the idempotency key '" + run.idempotency_key + "'");
+  }
+}
+
+void SqliteStore::upsert_run(const sdk::RunRecord& run) {
   writer_.query(kUpsertRun)
       .bind(run.id)
       .bind(run.workflow)

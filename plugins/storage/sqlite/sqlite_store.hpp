@@ -68,6 +68,7 @@ class SqliteStore final : public sdk::Store {
  private:
   void put_workflow(const sdk::WorkflowRecord& workflow);
   void put_run(const sdk::RunRecord& run);
+  void upsert_run(const sdk::RunRecord& run);
   void put_task(const sdk::TaskRecord& task);
   void put_token(const sdk::TokenRecord& token);
 

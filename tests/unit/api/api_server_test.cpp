@@ -48,6 +48,12 @@ class RecordingCommands : public Commands {
   Status start_run(const std::string& id) override { return record("start " + id); }
   Status cancel_run(const std::string& id) override { return record("cancel " + id); }
   Status retry_run(const std::string& id) override { return record("retry " + id); }
+  Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override {
+    auto recorded = record((enabled ? "resume schedule " : "pause schedule ") + workflow);
+    if (!recorded) return recorded.failure();
+    return schedule_answer;
+  }
+  std::vector<ScheduleView> schedules() const override { return {schedule_answer}; }
 
   std::mutex mutex;
   std::vector<json> applied;
@@ -57,6 +63,7 @@ class RecordingCommands : public Commands {
   Result<WorkflowApplied> apply_answer = WorkflowApplied{"hello", 1, true};
   Result<RunCreated> create_answer = RunCreated{"run-1", sdk::RunStatus::queued, true};
   Status status_answer = Done{};
+  ScheduleView schedule_answer{"nightly", 2, "0 3 * * *", true, 1767236400000, 1767150000000, "run-7"};
   bool throw_on_create = false;
 
  private:
@@ -464,6 +471,24 @@ TEST_F(ApiServerTest, StartCancelAndRetryAreAccepted) {
   EXPECT_EQ(commands_.calls, (std::vector<std::string>{"start run-1", "cancel run-1", "retry run-1"}));
 }
 
+TEST_F(ApiServerTest, SchedulesAreListedWithTheirNextFiringAndLastRun) {
+  const auto items = get("/api/v1/schedules").json_body()["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0], json::parse(R"({"workflow": "nightly", "version": 2, "cron": "0 3 * * *", "enabled": true,
+      "next_firing": "2026-01-01T03:00:00.000Z",
+      "last_run": {"id": "run-7", "firing": "2025-12-31T03:00:00.000Z"}})"));
+}
+
+TEST_F(ApiServerTest, SchedulesArePausedAndResumedByWorkflowName) {
+  EXPECT_EQ(call("POST", "/api/v1/schedules/nightly/pause").status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/schedules/nightly/resume").json_body()["workflow"], "nightly");
+  EXPECT_EQ(commands_.calls, (std::vector<std::string>{"pause schedule nightly", "resume schedule nightly"}));
+  commands_.status_answer = fail(ErrorCode::conflict, "workflow 'nightly' has no schedule");
+  const auto refused = call("POST", "/api/v1/schedules/nightly/pause");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(refused.json_body()["error"]["message"], "workflow 'nightly' has no schedule");
+}
+
 TEST_F(ApiServerTest, RunsAreListedNewestFirstInPagesChainedByCursor) {
   store_runs({run("r1", 1000), run("r2", 2000), run("r3", 3000), run("r4", 4000), run("r5", 5000)});
   std::vector<std::string> seen;
@@ -498,7 +523,8 @@ TEST_F(ApiServerTest, RunShowsItsFieldsAndCountsTasksByStatus) {
   store_runs({r});
   store_tasks({task("r1", "a", -1, "succeeded"), task("r1", "b", -1, "running"), task("r1", "c", -1, "running")});
   EXPECT_EQ(get("/api/v1/runs/r1").json_body(), json::parse(R"({
-      "id":"r1","workflow":"hello","version":1,"status":"running","params":{"date":"2026-01-01"},"error":null,
+      "id":"r1","workflow":"hello","version":1,"status":"running","params":{"date":"2026-01-01"},
+      "idempotency_key":null,"error":null,
       "created_at":"2026-01-01T00:00:00.000Z","started_at":"2026-01-01T00:00:01.500Z","finished_at":null,
       "tasks":{"succeeded":1,"running":2}})"));
 }

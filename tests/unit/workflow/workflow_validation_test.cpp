@@ -66,7 +66,9 @@ TEST_F(WorkflowValidation, ExampleWorkflowOfTheDesignIsValid) {
   ASSERT_TRUE(workflow.ok()) << workflow.failure().message;
   EXPECT_EQ(workflow->name, "daily-ingest");
   EXPECT_EQ(workflow->max_parallel, 32);
-  EXPECT_EQ(workflow->cron, "0 3 * * *");
+  ASSERT_TRUE(workflow->schedule);
+  EXPECT_EQ(workflow->schedule->cron, "0 3 * * *");
+  EXPECT_TRUE(workflow->schedule->enabled);
   EXPECT_EQ(workflow->trigger_queue, "granules");
   EXPECT_EQ(workflow->document, document);
   ASSERT_EQ(workflow->nodes.size(), 5u);
@@ -297,11 +299,28 @@ TEST_F(WorkflowValidation, TimeoutMustBePositive) {
               ElementsAre(Problem{"/defaults/timeout_s", "must be a number > 0, not 0"}));
 }
 
-TEST_F(WorkflowValidation, CronMustHaveFiveFields) {
+TEST_F(WorkflowValidation, CronMustHaveFiveOrSixFields) {
   EXPECT_THAT(problems(R"({"name": "w", "schedule": {"cron": "0 3 * *"}, "nodes": [{"id": "a", "type": "noop"}]})"),
               ElementsAre(Problem{"/schedule/cron",
                                   "cron '0 3 * *': expected 5 fields (minute hour day-of-month "
-                                  "month day-of-week), found 4"}));
+                                  "month day-of-week), or 6 with a leading second, found 4"}));
+}
+
+TEST_F(WorkflowValidation, CronThatNeverFiresIsRejected) {
+  EXPECT_THAT(
+      problems(R"({"name": "w", "schedule": {"cron": "0 0 30 feb *"}, "nodes": [{"id": "a", "type": "noop"}]})"),
+      ElementsAre(Problem{"/schedule/cron", "cron '0 0 30 feb *' never fires: no date matches it"}));
+}
+
+TEST_F(WorkflowValidation, ScheduleEnabledIsABoolean) {
+  auto workflow = parse(json::parse(
+      R"({"name": "w", "schedule": {"cron": "*/5 * * * * *", "enabled": false}, "nodes": [{"id": "a", "type": "noop"}]})"));
+  ASSERT_TRUE(workflow.ok()) << workflow.failure().message;
+  EXPECT_FALSE(workflow->schedule->enabled);
+  EXPECT_THAT(
+      problems(
+          R"({"name": "w", "schedule": {"cron": "0 3 * * *", "enabled": "no"}, "nodes": [{"id": "a", "type": "noop"}]})"),
+      ElementsAre(Problem{"/schedule/enabled", "must be a boolean, not string"}));
 }
 
 TEST_F(WorkflowValidation, CronFieldOutOfRangeIsRejected) {

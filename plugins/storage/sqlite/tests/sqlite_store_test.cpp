@@ -120,6 +120,28 @@ TEST_F(SqliteStoreTest, ANewerSchemaIsRefusedNamingBothVersions) {
   EXPECT_EQ(pragma(file_, "user_version"), "99");
 }
 
+// Schema version 1 did not enforce unique idempotency keys; version 2 does,
+// and a database holding two runs with one key still opens.
+TEST_F(SqliteStoreTest, MigratingToUniqueIdempotencyKeysKeepsTheOldestRunsKey) {
+  open();
+  {
+    Connection connection(file_, Connection::Mode::read_write, 1000);
+    connection.execute(
+        "DROP INDEX runs_by_idempotency_key;"
+        "CREATE INDEX runs_by_idempotency_key ON runs (idempotency_key, created_at, id);"
+        "INSERT INTO runs VALUES ('run-1', 'etl', 1, 'succeeded', NULL, NULL, 'nightly', NULL, 100, 0, 0);"
+        "INSERT INTO runs VALUES ('run-2', 'etl', 1, 'queued', NULL, NULL, 'nightly', NULL, 200, 0, 0);"
+        "PRAGMA user_version = 1;");
+  }
+  auto store = open();
+  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(store.get_run("run-1")->idempotency_key, "nightly");
+  EXPECT_EQ(store.get_run("run-2")->idempotency_key, "");
+  EXPECT_THROW(
+      store.write({{}, {{"run-3", "etl", 1, sdk::RunStatus::queued, "", "", "nightly", "", 300, 0, 0}}, {}, {}}),
+      sdk::Conflict);
+}
+
 TEST_F(SqliteStoreTest, TheFileHoldsTheDataAfterClose) {
   open().write({{}, {}, {}, {{"t1", "sha256:x", "admin", "", 100, false}}});
   Connection connection(file_, Connection::Mode::read_only, 1000);

@@ -411,7 +411,10 @@ typedef struct weft_token_record {
 /* One transaction: all of it is stored, or none. Records are upserts keyed by
  * workflow (name, version), run id, task (run_id, node, index), token id; a
  * workflow insert whose (name, version) exists with another digest is
- * WEFT_CONFLICT. Each array holds count pointers to records. */
+ * WEFT_CONFLICT. A run's non-empty idempotency_key is unique among runs (a
+ * SQL store: a unique index on it where it is not empty): a run whose key
+ * another run holds is WEFT_CONFLICT. Each array holds count pointers to
+ * records. */
 typedef struct weft_write_batch {
   size_t struct_size;
   const weft_workflow_record* const* workflows;

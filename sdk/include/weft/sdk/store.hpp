@@ -14,7 +14,8 @@ class Store {
   virtual ~Store() = default;
 
   virtual int schema_version() const = 0;
-  // All or nothing. Throw Conflict for a workflow version stored with another digest.
+  // All or nothing. Throw Conflict for a workflow version stored with another
+  // digest, and for a run whose non-empty idempotency key another run holds.
   virtual void write(const WriteBatch& batch) = 0;
   // version 0: the latest, deleted or not; see weft_store_vtable.
   virtual std::optional<WorkflowRecord> get_workflow(std::string_view name, int64_t version) = 0;

@@ -470,6 +470,34 @@ TEST_P(StoreConformance, ListRunsFiltersByIdempotencyKey) {
             (std::vector<std::string>{"b"}));
 }
 
+// A schedule's firing is a run's idempotency key: the store is what keeps two
+// writers (two weftd instances, say) from both starting a run for it.
+TEST_P(StoreConformance, ARunWithAnIdempotencyKeyAnotherRunHoldsIsAConflictAndNothingIsStored) {
+  put_runs({run("a", 100)});
+  auto same_key = run("b", 200);
+  same_key.idempotency_key = "key-a";
+  const WriteResult result = store().write({{}, {run("c", 300), same_key}, {}, {token("t1")}});
+  EXPECT_EQ(result.status, WEFT_CONFLICT);
+  EXPECT_NE(result.message.find("key-a"), std::string::npos) << result.message;
+  EXPECT_EQ(ids(store().list_runs({})), (std::vector<std::string>{"a"}));
+  EXPECT_TRUE(store().list_tokens().empty());
+}
+
+TEST_P(StoreConformance, TwoRunsWithOneIdempotencyKeyInOneBatchAreAConflict) {
+  auto same_key = run("b", 200);
+  same_key.idempotency_key = "key-a";
+  EXPECT_EQ(store().write({{}, {run("a", 100), same_key}, {}, {}}).status, WEFT_CONFLICT);
+  EXPECT_TRUE(store().list_runs({}).empty());
+}
+
+TEST_P(StoreConformance, RunsWithoutIdempotencyKeysNeverConflict) {
+  std::vector<RunRecord> keyless = {run("a", 100), run("b", 200)};
+  for (auto& r : keyless) r.idempotency_key = "";
+  put_runs(keyless);
+  put_runs(keyless);
+  EXPECT_EQ(store().list_runs({}).size(), 2u);
+}
+
 TEST_P(StoreConformance, ListRunsFiltersUnfinishedOnes) {
   std::vector<RunRecord> runs;
   int64_t created_at = 100;
