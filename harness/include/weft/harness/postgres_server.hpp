@@ -14,7 +14,8 @@ namespace weft::harness {
 class PostgresServer {
  public:
   // The server's directory: its data, socket, logs and password file. It must
-  // exist; nothing runs until start().
+  // exist, and when run as root, the user postgres must be able to reach it
+  // (every parent searchable); nothing runs until start().
   explicit PostgresServer(std::filesystem::path dir);
   // Stops the server if this object started it and did not detach().
   ~PostgresServer();
