@@ -19,6 +19,7 @@ constexpr const char* kTaskColumns =
 constexpr const char* kTokenColumns = "id, hash, role, description, created_at, revoked";
 
 const Statement kBegin{"begin", "BEGIN"};
+const Statement kCommit{"commit", "COMMIT"};
 // A version stored with another digest matches the WHERE and is left alone: 0 rows affected.
 const Statement kUpsertWorkflow{
     "upsert_workflow",
@@ -230,16 +231,21 @@ int PostgresStore::schema_version() const { return schema_version_; }
 void PostgresStore::write(const sdk::WriteBatch& batch) {
   if (batch.empty()) return;
   std::lock_guard lock(write_mutex_);
-  // BEGIN and every upsert go in one pipeline; COMMIT follows once no workflow collided.
+  // BEGIN and every upsert go in one pipeline, and COMMIT too unless the
+  // batch has workflows: a workflow version stored with another digest is
+  // seen in the answers (no row changed), so COMMIT waits for them then.
+  const bool may_conflict = !batch.workflows.empty();
   std::vector<Step> steps{{&kBegin, {}}};
-  steps.reserve(1 + batch.workflows.size() + batch.runs.size() + batch.tasks.size() + batch.tokens.size());
+  steps.reserve(2 + batch.workflows.size() + batch.runs.size() + batch.tasks.size() + batch.tokens.size());
   for (const auto& workflow : batch.workflows) add_workflow(steps, workflow);
   for (const auto& run : batch.runs) add_run(steps, run);
   for (const auto& task : batch.tasks) add_task(steps, task);
   for (const auto& token : batch.tokens) add_token(steps, token);
+  if (!may_conflict) steps.push_back({&kCommit, {}});
   auto connection = pool_.lease();
   try {
     const auto results = connection->pipeline(steps);
+    if (!may_conflict) return;
     for (size_t i = 0; i < batch.workflows.size(); ++i) {
       if (results[1 + i].affected_rows() == 0) {
         const auto& workflow = batch.workflows[i];
