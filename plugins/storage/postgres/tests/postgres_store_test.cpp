@@ -108,6 +108,17 @@ TEST_F(PostgresStoreTest, AWrongPasswordIsRefusedNamingTheServerButNotThePasswor
                              Not(HasSubstr("not-the-password-4711"))));
 }
 
+TEST_F(PostgresStoreTest, TheExampleConfigsStorageKeysAreAllKnown) {
+  std::ifstream in(std::filesystem::path(WEFT_SOURCE_DIR) / "etc" / "weftd.postgres.json");
+  auto storage = nlohmann::json::parse(in).at("storage");
+  EXPECT_EQ(storage["plugin"], "postgres");
+  storage.erase("plugin");
+  storage["password_file"] = config_["password_file"];  // the example's is on a host, not here
+  const PostgresConfig parsed = PostgresConfig::parse(storage);
+  EXPECT_EQ(parsed.sslmode, "verify-full");
+  EXPECT_EQ(parsed.target(), "postgres weft@db.example.org:5432/weft");
+}
+
 // A loopback listener that reads what a client sends first and answers, as
 // a server without TLS answers a request for it, 'N'.
 class FirstMessageListener {
