@@ -96,6 +96,10 @@ PostgresConfig PostgresConfig::parse(const nlohmann::json& config) {
       parsed.pool_size = parse_integer(key, value, 1, 64);
     } else if (key == "connect_timeout_s") {
       parsed.connect_timeout_s = parse_integer(key, value, 1, 3600);
+    } else if (key == "password") {
+      refuse(
+          "'password' is not a key, so that the config can be shown: put the password in a file named by "
+          "'password_file', or in an environment variable named by 'password_env'");
     } else {
       refuse("unknown key '" + key +
              "' (known: host, port, dbname, user, password_file, password_env, schema, application_name, sslmode, "

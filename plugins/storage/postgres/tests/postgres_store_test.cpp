@@ -79,6 +79,11 @@ TEST_F(PostgresStoreTest, AWrongTypeIsRefusedNamingTheKey) {
   EXPECT_THAT(refusal(with("sslmode", "sometimes")), AllOf(HasSubstr("'sslmode'"), HasSubstr("sometimes")));
 }
 
+TEST_F(PostgresStoreTest, APasswordInTheConfigIsRefusedWithoutEchoingIt) {
+  EXPECT_THAT(refusal(with("password", "hunter2-secret")),
+              AllOf(HasSubstr("'password_file'"), HasSubstr("'password_env'"), Not(HasSubstr("hunter2-secret"))));
+}
+
 TEST_F(PostgresStoreTest, AMissingPasswordFileIsRefusedNamingIt) {
   EXPECT_THAT(refusal(with("password_file", "/nonexistent/pw")),
               AllOf(HasSubstr("'password_file'"), HasSubstr("/nonexistent/pw")));
