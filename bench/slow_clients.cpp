@@ -229,7 +229,7 @@ uint16_t port_of(const client::ApiClient& api) {
 }
 
 std::string admin_token(const WeftdInstance& weftd) {
-  std::ifstream in(weftd.database().parent_path() / "admin.token");
+  std::ifstream in(weftd.state_dir() / "admin.token");
   std::string token;
   std::getline(in, token);
   return token;

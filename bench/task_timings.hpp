@@ -1,7 +1,10 @@
-// Timings of one finished run, read from weftd's sqlite database (read-only),
-// because the API does not expose a task's ready_at. Times are weftd's own
+// Timings of one finished run, read from weftd's store (its sqlite file
+// read-only, or its PostgreSQL schema), because the API does not expose a
+// task's ready_at. Times are weftd's own
 // wall-clock stamps, in milliseconds since the epoch.
 #pragma once
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -31,6 +34,8 @@ struct RunTimings {
 // Throws std::runtime_error naming the file when the database cannot be read
 // or holds no such run.
 RunTimings read_run_timings(const std::filesystem::path& database, const std::string& run_id);
+// The same from the postgres store that weftd's `storage` settings name.
+RunTimings read_run_timings(const nlohmann::json& postgres_storage, const std::string& run_id);
 
 // The nearest-rank percentile (0 < p <= 100) of the values; 0 when there are none.
 double percentile(std::vector<double> values, double p);

@@ -3,6 +3,7 @@
 // the table (or, with --json, the JSON report) to stdout.
 #include "report.hpp"
 #include "slow_clients.hpp"
+#include "weft/harness/postgres_server.hpp"
 #include "workloads.hpp"
 
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -22,7 +24,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: weft-bench [--only W1,W2,...] [--repeat N] [--json[=FILE]] [--build-dir DIR] [--scratch-dir DIR] [--keep]\n"
-    "                  [--synchronous full|normal]\n"
+    "                  [--synchronous full|normal] [--store sqlite|postgres]\n"
     "  --only         workloads to run (default all): fanout, chain, sleeps, layered, noop, slow_clients\n"
     "  --repeat N     run each workload N times and report the medians (default 1)\n"
     "  --json         print the JSON report instead of the table\n"
@@ -30,7 +32,9 @@ constexpr const char* kUsage =
     "  --build-dir    the build tree with bin/weftd and lib/weft/plugins (default: the one holding weft-bench)\n"
     "  --scratch-dir  where the session's temp dir is made (default: the system temp dir)\n"
     "  --keep         keep the session's temp dir: each weftd's state, database, log and config\n"
-    "  --synchronous  the sqlite store's durability: full (default: fsync every commit) or normal\n";
+    "  --synchronous  the sqlite store's durability: full (default: fsync every commit) or normal\n"
+    "  --store        sqlite (default), or postgres: a PostgreSQL server (Debian's) started in the session's\n"
+    "                 temp dir for the session, each weftd in a schema of its own\n";
 
 struct Options {
   std::vector<std::string> only;
@@ -38,6 +42,7 @@ struct Options {
   bool json = false;
   std::string json_file;
   bool keep = false;
+  bool postgres = false;
   WeftdSettings weftd;
 };
 
@@ -103,6 +108,10 @@ Options parse_options(int argc, char** argv) {
       if (options.weftd.synchronous != "full" && options.weftd.synchronous != "normal") {
         usage_error("--synchronous is full or normal, not '" + options.weftd.synchronous + "'");
       }
+    } else if (arg == "--store") {
+      const std::string store = value();
+      if (store != "sqlite" && store != "postgres") usage_error("--store is sqlite or postgres, not '" + store + "'");
+      options.postgres = store == "postgres";
     } else if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(0);
@@ -147,6 +156,23 @@ int main(int argc, char** argv) {
   Options options = parse_options(argc, argv);
   const fs::path session_dir = make_session_dir(options.weftd.scratch_dir);
   options.weftd.scratch_dir = session_dir;
+  // Declared before the workloads run, so that it outlives every weftd on it.
+  std::optional<weft::harness::PostgresServer> postgres;
+  if (options.postgres) {
+    // The server's user (postgres, when the bench runs as root) must reach its directory.
+    fs::permissions(session_dir, fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add);
+    fs::create_directory(session_dir / "postgres");
+    postgres.emplace(session_dir / "postgres");
+    try {
+      postgres->start();
+    } catch (const std::exception& e) {
+      std::cerr << "weft-bench: " << e.what() << "\n";
+      postgres.reset();
+      fs::remove_all(session_dir);
+      return 2;
+    }
+    options.weftd.postgres = postgres->store_config();
+  }
   const std::set<std::string> chosen(options.only.begin(), options.only.end());
   std::vector<WorkloadResults> results;
   for (const auto& workload : all_workloads()) {
@@ -158,6 +184,7 @@ int main(int argc, char** argv) {
     std::cerr << "weft-bench: cannot write " << options.json_file << "\n";
   }
   std::cout << (options.json ? json : format_table(results, targets(), machine, options.repeat));
+  if (postgres) postgres->stop();
   std::error_code ignored;
   if (options.keep) {
     std::cerr << "weft-bench: kept " << session_dir.string() << "\n";

@@ -16,12 +16,20 @@ namespace {
 
 constexpr std::chrono::seconds kRequestTimeout(120);
 
-harness::WeftdOptions weftd_options(const WeftdSettings& settings) {
+json storage_settings(const WeftdSettings& settings) {
+  if (settings.postgres.is_null()) return {{"plugin", "sqlite"}, {"synchronous", settings.synchronous}};
+  static int instances = 0;
+  json storage = settings.postgres;
+  storage["schema"] = "bench_" + std::to_string(++instances);
+  return storage;
+}
+
+harness::WeftdOptions weftd_options(const WeftdSettings& settings, const json& storage) {
   harness::WeftdOptions options;
   options.build_dir = settings.build_dir;
   options.scratch_dir = settings.scratch_dir;
   options.keep_dir = true;
-  options.config = {{"storage", {{"plugin", "sqlite"}, {"synchronous", settings.synchronous}}},
+  options.config = {{"storage", storage},
                     {"limits", {{"max_running_tasks", settings.max_running_tasks}}},
                     {"auth", {{"enabled", true}}}};
   options.ready_path = "/readyz";
@@ -49,7 +57,14 @@ bool is_final(const std::string& status) {
 }  // namespace
 
 WeftdInstance::WeftdInstance(const WeftdSettings& settings)
-    : weftd_(weftd_options(settings)), api_(weftd_.port(), weftd_.token(), kRequestTimeout) {}
+    : storage_(storage_settings(settings)),
+      weftd_(weftd_options(settings, storage_)),
+      api_(weftd_.port(), weftd_.token(), kRequestTimeout) {}
+
+RunTimings WeftdInstance::timings(const std::string& run_id) const {
+  if (storage_["plugin"] == "postgres") return read_run_timings(storage_, run_id);
+  return read_run_timings(weftd_.state_dir() / "weft.db", run_id);
+}
 
 ProcessStats WeftdInstance::stats() const {
   const fs::path proc = fs::path("/proc") / std::to_string(pid());

@@ -1,10 +1,12 @@
 // One weftd started fresh for a measurement (weft_harness): its own dir
 // (state, config, log) under the session's scratch dir, a free loopback port,
-// the default durable sqlite store, the process executor, auth on. Stopped
+// the default durable sqlite store (or a fresh schema on the session's
+// PostgreSQL server), the process executor, auth on. Stopped
 // (SIGTERM, then SIGKILL) with the object; its dir stays until the session
 // removes the scratch dir.
 #pragma once
 
+#include "task_timings.hpp"
 #include "weft/client/api_client.hpp"
 #include "weft/harness/weftd_process.hpp"
 
@@ -21,6 +23,9 @@ struct WeftdSettings {
   std::filesystem::path scratch_dir;  // where the instance's dir is made
   int max_running_tasks = 1024;
   std::string synchronous = "full";  // the sqlite store's setting: "full" or "normal"
+  // When set, the postgres store on this server (harness::PostgresServer::store_config),
+  // each instance in a schema of its own; else the sqlite store.
+  nlohmann::json postgres;
 };
 
 // What the kernel says about weftd itself (not its children).
@@ -38,7 +43,9 @@ class WeftdInstance {
 
   pid_t pid() const { return weftd_.pid(); }
   const client::ApiClient& api() const { return api_; }
-  std::filesystem::path database() const { return weftd_.state_dir() / "weft.db"; }
+  const std::filesystem::path& state_dir() const { return weftd_.state_dir(); }
+  // The timings of a finished run, from whichever store weftd has.
+  RunTimings timings(const std::string& run_id) const;
   ProcessStats stats() const;
   std::string log() const { return weftd_.log(); }
 
@@ -48,6 +55,7 @@ class WeftdInstance {
   std::string wait_run(const std::string& run_id, std::chrono::seconds timeout) const;
 
  private:
+  nlohmann::json storage_;
   harness::WeftdProcess weftd_;
   client::ApiClient api_;
 };

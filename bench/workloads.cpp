@@ -103,7 +103,7 @@ RunOutcome run_to_end(const WeftdInstance& weftd, const json& document, int expe
   const std::string run_id = weftd.start_run(document);
   const std::string status = weftd.wait_run(run_id, kRunTimeout);
   const double client_wall_s = seconds(std::chrono::steady_clock::now() - begin);
-  RunTimings timings = read_run_timings(weftd.database(), run_id);
+  RunTimings timings = weftd.timings(run_id);
   if (status != "succeeded" || timings.succeeded_tasks != expected_tasks) {
     throw std::runtime_error("run " + run_id + " of " + document.value("name", "") + " ended " + status + " with " +
                              std::to_string(timings.succeeded_tasks) + " of " + std::to_string(expected_tasks) +

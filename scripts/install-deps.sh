@@ -11,7 +11,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git ca-certificates
   # libraries the build links or includes; Boost: Asio and DLL are header-only
-  libboost-dev nlohmann-json3-dev libspdlog-dev libpoco-dev libsqlite3-dev
+  libboost-dev nlohmann-json3-dev libspdlog-dev libpoco-dev libsqlite3-dev libpq-dev
   libgtest-dev libgmock-dev
   # what make run, the tests and the static checks run
   curl sqlite3 python3 clang-format clang-tidy
@@ -22,6 +22,8 @@ packages=(
   # the fuzz tests: clang builds the targets, libFuzzer comes with its runtime,
   # llvm-14 has the symbolizer that makes the sanitizers' stack traces readable
   clang-14 libclang-rt-14-dev llvm-14
+  # the PostgreSQL server that the postgres store tests start
+  postgresql
 )
 
 if [ "${1:-}" = "--list" ]; then

@@ -1,6 +1,7 @@
 #include "scheduler/journal.hpp"
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 namespace weft::daemon {
@@ -71,14 +72,16 @@ void Journal::flush() {
 
 void Journal::on_written(const Status& written) {
   if (!written) {
-    if (healthy_) spdlog::error("cannot store state changes, retrying every second: {}", written.failure().message);
+    if (healthy_) spdlog::error("cannot store state changes, retrying with backoff: {}", written.failure().message);
     healthy_ = false;
     last_error_ = written.failure().message;
     if (stopped_) return;
     retry_timer_ = clock_.after(
-        retry_delay, [this] { writer_.submit(in_flight_, [this](const Status& again) { on_written(again); }); });
+        retry_delay_, [this] { writer_.submit(in_flight_, [this](const Status& again) { on_written(again); }); });
+    retry_delay_ = std::min(retry_delay_ * 2, max_retry_delay);
     return;
   }
+  retry_delay_ = first_retry_delay;
   if (!healthy_) spdlog::info("storing state changes works again");
   healthy_ = true;
   last_error_.clear();

@@ -8,7 +8,9 @@
 // client) are registered with after_durable() and run only once every change
 // marked before them is stored: nothing is acted on that a crash could undo.
 //
-// A batch that cannot be written is retried every second; meanwhile the
+// A batch that cannot be written is retried after a delay that doubles from
+// a quarter of a second to five seconds (a database restarting, or out of
+// reach, is not hammered while it comes back); meanwhile the
 // journal is not healthy(), and the scheduler refuses commands that would
 // need a write (503) instead of queueing them behind it. Reads, and the
 // state in memory, go on.
@@ -67,7 +69,9 @@ class Journal {
   StoreWriter& writer_;
   Clock& clock_;
   static constexpr std::chrono::milliseconds lazy_delay{50};
-  static constexpr std::chrono::milliseconds retry_delay{1000};
+  static constexpr std::chrono::milliseconds first_retry_delay{250};
+  static constexpr std::chrono::milliseconds max_retry_delay{5000};
+  std::chrono::milliseconds retry_delay_ = first_retry_delay;
   std::unique_ptr<Timer> retry_timer_;
   std::unique_ptr<Timer> lazy_timer_;
   std::vector<Journaled*> marked_;

@@ -1,12 +1,7 @@
 // Durability: weftd killed with SIGKILL in the middle of a run, then started
 // again on the same state directory, finishes the run. What had succeeded
 // keeps its output and does not run again; what was running runs again.
-#include "weftd_process.hpp"
-#include "workflows.hpp"
-
-#include <gtest/gtest.h>
-
-#include <algorithm>
+#include "recovery_fixture.hpp"
 
 namespace weft::test {
 namespace {
@@ -14,65 +9,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class Recovery : public ::testing::Test {
- protected:
-  // first -> second -> held -> last, each adding one to its parent's output;
-  // `held` appends its pid to `held_pids_` and waits for `release_`.
-  json chain() const {
-    const std::string add_one = "echo $(($1 + 1)) > \"$WEFT_OUTPUT\"";
-    return workflow("recovered-chain",
-                    {sh("first", record_run_in(ran_) + "; echo 1 > \"$WEFT_OUTPUT\""),
-                     sh("second", record_run_in(ran_) + "; " + add_one, {"{{ nodes.first.output }}"}).after({"first"}),
-                     sh("held",
-                        record_run_in(ran_) + "; echo $$ >> " + quoted(held_pids_) + "; " + wait_for_file(release_) +
-                            "; " + add_one,
-                        {"{{ nodes.second.output }}"})
-                         .after({"second"}),
-                     sh("last", record_run_in(ran_) + "; " + add_one, {"{{ nodes.held.output }}"}).after({"held"})});
-  }
-
-  // Waits until every named task has the given status in the store.
-  bool tasks_reach(const std::string& run_id, const std::map<std::string, std::string>& expected) const {
-    return eventually([&] {
-      const auto tasks = weftd_.tasks(run_id);
-      return std::all_of(expected.begin(), expected.end(), [&](const auto& e) {
-        const auto task = tasks.find(e.first);
-        return task != tasks.end() && task->second["status"] == e.second;
-      });
-    });
-  }
-
-  void crash_and_restart() {
-    weftd_.kill_hard();
-    weftd_.start();
-  }
-
-  void release() const { std::ofstream(release_).put('\n'); }
-
-  WeftdProcess weftd_;
-  TempDir dir_;
-  fs::path ran_ = dir_.path() / "ran";
-  fs::path release_ = dir_.path() / "release";
-  fs::path held_pids_ = dir_.path() / "held.pids";
-};
+using Recovery = RecoveryFixture;
 
 TEST_F(Recovery, AKilledRunFinishesAfterARestartWithoutRunningSucceededTasksAgain) {
-  const std::string run_id = weftd_.start_adhoc(chain());
-  ASSERT_TRUE(tasks_reach(run_id, {{"first", "succeeded"}, {"second", "succeeded"}, {"held", "running"}}))
-      << weftd_.log();
-
-  crash_and_restart();
-  release();
-
-  EXPECT_EQ(weftd_.wait_run(run_id)["status"], "succeeded");
-  EXPECT_EQ(count_lines(ran_, "first"), 1);
-  EXPECT_EQ(count_lines(ran_, "second"), 1);
-  EXPECT_EQ(count_lines(ran_, "held"), 2);
-  EXPECT_EQ(count_lines(ran_, "last"), 1);
-  const auto outputs = weftd_.results(run_id)["outputs"];
-  EXPECT_EQ(outputs["first"], 1);
-  EXPECT_EQ(outputs["second"], 2);
-  EXPECT_EQ(outputs["last"], 4);
+  expect_killed_chain_finishes_without_rerunning_succeeded_tasks();
 }
 
 TEST_F(Recovery, ATaskRunningWhenWeftdWasKilledIsStoppedOnRestartAndRunsAgain) {

@@ -31,6 +31,8 @@ class MemoryStore : public sdk::Store {
   std::atomic<bool> failing{false};
   // While set, every write fails as a full disk would, and stores nothing.
   std::atomic<bool> failing_writes{false};
+  // Every call of write(), failed or not.
+  std::atomic<int> write_calls{0};
 
  private:
   void fail_if_asked() const;

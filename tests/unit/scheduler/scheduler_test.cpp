@@ -95,10 +95,34 @@ TEST_F(SchedulerTest, WhileTheStoreCannotBeWrittenCommandsAnswerUnavailableAndIt
   EXPECT_EQ(refused.failure().code, ErrorCode::unavailable);
   EXPECT_THAT(refused.failure().message, ::testing::HasSubstr("disk is full"));
   store_.store->failing_writes = false;
-  clock_.advance(1s);  // the journal retries its batch every second
+  clock_.advance(250ms);  // the journal's first retry
   ASSERT_TRUE(eventually([&] { return scheduler_->store_healthy(); }));
   EXPECT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
   EXPECT_TRUE(create("wf"));
+}
+
+TEST_F(SchedulerTest, AFailedBatchIsRetriedWithADelayThatDoublesUpToFiveSeconds) {
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  store_.store->failing_writes = true;
+  const int before = store_.store->write_calls;
+  finish(runtime_.started()[0], 0);
+  ASSERT_TRUE(eventually([&] { return !scheduler_->store_healthy(); }));
+  const auto attempts = [&] { return store_.store->write_calls - before; };
+  EXPECT_EQ(attempts(), 1);
+  // The retries come 250 ms, 500 ms, 1 s, 2 s, 4 s, then every 5 s after the attempt before.
+  const std::chrono::milliseconds delays[] = {250ms, 500ms, 1s, 2s, 4s, 5s, 5s};
+  for (const auto delay : delays) {
+    const int so_far = attempts();
+    clock_.advance(delay - 1ms);
+    settle_loop();
+    EXPECT_EQ(attempts(), so_far) << "retried before " << delay.count() << " ms";
+    clock_.advance(1ms);
+    EXPECT_TRUE(eventually([&] { return attempts() == so_far + 1; })) << "no retry after " << delay.count() << " ms";
+  }
+  store_.store->failing_writes = false;
+  clock_.advance(5s);
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
 }
 
 TEST_F(SchedulerTest, RunsGoOnWhileTheStoreCannotBeRead) {

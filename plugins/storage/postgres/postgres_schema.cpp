@@ -1,0 +1,122 @@
+#include "postgres_schema.hpp"
+
+#include <array>
+#include <stdexcept>
+#include <string>
+
+namespace weft::storage::postgres {
+namespace {
+
+// Taken for the migration's transaction: one lock for every weft schema in
+// the database ("weft" in ASCII), as migrations are rare and quick.
+constexpr const char* kTakeMigrationLock = "SELECT pg_advisory_xact_lock(2003133044)";
+
+// Migration i brings the schema from version i to i + 1. Append only: a
+// released migration never changes, since databases out there have run it.
+//
+// Empty text is stored as NULL, as the sqlite store does, so optional
+// columns are nullable and key columns NOT NULL, which also refuses records
+// with empty keys. Keys sort bytewise (COLLATE "C") whatever the database's
+// locale, so that every store lists in the same order.
+//
+// Made for several weftd instances on one database, which this version does
+// not do yet: a run will be owned through a lease (owner, lease_deadline)
+// that its owner renews, and every write of the run or its tasks will check
+// lease_generation (fencing: an owner that lost the lease cannot write).
+// Instances will claim unowned runs with SELECT ... FOR UPDATE SKIP LOCKED
+// over runs_unowned. One instance writes none of these columns.
+constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+CREATE TABLE workflows (
+  name TEXT COLLATE "C" NOT NULL,
+  version BIGINT NOT NULL,
+  document_json TEXT,
+  digest TEXT,
+  created_at BIGINT NOT NULL,
+  deleted BOOLEAN NOT NULL,
+  PRIMARY KEY (name, version)
+);
+
+CREATE TABLE runs (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  workflow TEXT COLLATE "C",
+  version BIGINT NOT NULL,
+  status TEXT,
+  params_json TEXT,
+  document_json TEXT,
+  idempotency_key TEXT COLLATE "C",
+  error TEXT,
+  created_at BIGINT NOT NULL,
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT NOT NULL,
+  owner TEXT,
+  lease_generation BIGINT NOT NULL DEFAULT 0,
+  lease_deadline TIMESTAMPTZ
+);
+-- list_runs: newest first, optionally by workflow, status or idempotency key.
+CREATE INDEX runs_by_created ON runs (created_at, id);
+CREATE INDEX runs_by_workflow ON runs (workflow, created_at, id);
+CREATE INDEX runs_by_status ON runs (status, created_at, id);
+CREATE INDEX runs_by_idempotency_key ON runs (idempotency_key, created_at, id) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX runs_unowned ON runs (created_at) WHERE owner IS NULL AND status IN ('queued', 'running');
+
+-- The primary key serves both the upsert and list_tasks (by run, then node, then index).
+CREATE TABLE tasks (
+  run_id TEXT COLLATE "C" NOT NULL,
+  node TEXT COLLATE "C" NOT NULL,
+  idx BIGINT NOT NULL,
+  status TEXT,
+  attempt INTEGER NOT NULL,
+  exit_code INTEGER,
+  executor TEXT,
+  external_id TEXT,
+  error TEXT,
+  output_json TEXT,
+  ready_at BIGINT NOT NULL,
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT NOT NULL,
+  PRIMARY KEY (run_id, node, idx)
+);
+
+CREATE TABLE tokens (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  hash TEXT,
+  role TEXT,
+  description TEXT,
+  created_at BIGINT NOT NULL,
+  revoked BOOLEAN NOT NULL
+);
+)sql",
+};
+
+const Statement kSchemaExists{"schema_exists", "SELECT count(*) FROM pg_namespace WHERE nspname = $1"};
+const Statement kStoredVersion{"stored_schema_version", "SELECT coalesce(max(version), 0) FROM weft_schema"};
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+int migrate(Connection& connection, const PostgresConfig& config) {
+  Transaction transaction(connection);
+  connection.execute(kTakeMigrationLock);
+  // Asked first, as CREATE SCHEMA IF NOT EXISTS needs a right that a user of an existing schema may lack.
+  if (connection.execute(kSchemaExists, {config.schema}).integer(0, 0) == 0) {
+    connection.execute("CREATE SCHEMA " + connection.quote_identifier(config.schema));
+  }
+  connection.execute("CREATE TABLE IF NOT EXISTS weft_schema (version INTEGER NOT NULL)");
+  const int from = static_cast<int>(connection.execute(kStoredVersion).integer(0, 0));
+  if (from > latest_schema_version()) {
+    throw std::runtime_error(config.target() + " schema " + config.schema + ": the database has schema version " +
+                             std::to_string(from) + ", newer than version " + std::to_string(latest_schema_version()) +
+                             " that this postgres plugin knows; use the weft release that wrote it, or a newer one");
+  }
+  for (int version = from; version < latest_schema_version(); ++version) connection.execute(kMigrations[version]);
+  if (from != latest_schema_version()) {
+    connection.execute("DELETE FROM weft_schema; INSERT INTO weft_schema VALUES (" +
+                       std::to_string(latest_schema_version()) + ")");
+  }
+  transaction.commit();
+  return from;
+}
+
+}  // namespace weft::storage::postgres

@@ -1,0 +1,290 @@
+#include "postgres_store.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "postgres_schema.hpp"
+
+namespace weft::storage::postgres {
+namespace {
+
+constexpr const char* kWorkflowColumns = "name, version, document_json, digest, created_at, deleted";
+constexpr const char* kRunColumns =
+    "id, workflow, version, status, params_json, document_json, idempotency_key, error, created_at, started_at, "
+    "finished_at";
+constexpr const char* kTaskColumns =
+    "run_id, node, idx, status, attempt, exit_code, executor, external_id, error, output_json, ready_at, started_at, "
+    "finished_at";
+constexpr const char* kTokenColumns = "id, hash, role, description, created_at, revoked";
+
+const Statement kBegin{"begin", "BEGIN"};
+const Statement kCommit{"commit", "COMMIT"};
+// A version stored with another digest matches the WHERE and is left alone: 0 rows affected.
+const Statement kUpsertWorkflow{
+    "upsert_workflow",
+    "INSERT INTO workflows (" + std::string(kWorkflowColumns) +
+        ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name, version) DO UPDATE SET "
+        "document_json = excluded.document_json, digest = excluded.digest, created_at = excluded.created_at, "
+        "deleted = excluded.deleted WHERE workflows.digest IS NOT DISTINCT FROM excluded.digest"};
+const Statement kUpsertRun{"upsert_run",
+                           "INSERT INTO runs (" + std::string(kRunColumns) +
+                               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE SET "
+                               "workflow = excluded.workflow, version = excluded.version, status = excluded.status, "
+                               "params_json = excluded.params_json, document_json = excluded.document_json, "
+                               "idempotency_key = excluded.idempotency_key, error = excluded.error, "
+                               "created_at = excluded.created_at, started_at = excluded.started_at, "
+                               "finished_at = excluded.finished_at"};
+const Statement kUpsertTask{
+    "upsert_task", "INSERT INTO tasks (" + std::string(kTaskColumns) +
+                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                       "ON CONFLICT (run_id, node, idx) DO UPDATE SET status = excluded.status, "
+                       "attempt = excluded.attempt, exit_code = excluded.exit_code, executor = excluded.executor, "
+                       "external_id = excluded.external_id, error = excluded.error, "
+                       "output_json = excluded.output_json, ready_at = excluded.ready_at, "
+                       "started_at = excluded.started_at, finished_at = excluded.finished_at"};
+const Statement kUpsertToken{"upsert_token", "INSERT INTO tokens (" + std::string(kTokenColumns) +
+                                                 ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET "
+                                                 "hash = excluded.hash, role = excluded.role, "
+                                                 "description = excluded.description, "
+                                                 "created_at = excluded.created_at, revoked = excluded.revoked"};
+
+std::string select(const char* columns, const char* table) {
+  return "SELECT " + std::string(columns) + " FROM " + table;
+}
+
+const Statement kSelectWorkflowVersion{"workflow_version",
+                                       select(kWorkflowColumns, "workflows") + " WHERE name = $1 AND version = $2"};
+const Statement kSelectLatestWorkflow{
+    "latest_workflow", select(kWorkflowColumns, "workflows") + " WHERE name = $1 ORDER BY version DESC LIMIT 1"};
+const Statement kSelectListedWorkflows{
+    "listed_workflows",
+    select(kWorkflowColumns, "workflows") +
+        " AS w WHERE NOT deleted AND version = (SELECT max(version) FROM workflows WHERE name = w.name) ORDER BY name"};
+const Statement kSelectRun{"run", select(kRunColumns, "runs") + " WHERE id = $1"};
+const Statement kSelectTasksOfRun{"tasks_of_run",
+                                  select(kTaskColumns, "tasks") + " WHERE run_id = $1 ORDER BY node, idx"};
+const Statement kSelectTokens{"tokens", select(kTokenColumns, "tokens") + " ORDER BY id"};
+
+// Text as a parameter: empty text is NULL (see the schema).
+std::optional<std::string> text(std::string_view value) {
+  if (value.empty()) return std::nullopt;
+  return std::string(value);
+}
+std::optional<std::string> number(int64_t value) { return std::to_string(value); }
+std::optional<std::string> number(std::optional<int32_t> value) {
+  if (!value) return std::nullopt;
+  return std::to_string(*value);
+}
+std::optional<std::string> boolean(bool value) { return value ? "true" : "false"; }
+bool read_boolean(const Result& rows, int row, int column) { return rows.text(row, column) == "t"; }
+
+// Statuses are stored as their names (sdk::to_string), as the API shows them
+// and the sqlite store keeps them; a name that is no status (a row written by
+// something else, or edited by hand) is an error naming it and the record.
+template <class Status>
+Status read_status(const Result& rows, int row, int column, std::optional<Status> (*parse)(std::string_view),
+                   const std::string& record) {
+  const std::string name = rows.text(row, column);
+  if (const auto status = parse(name)) return *status;
+  throw std::runtime_error("postgres: " + record + " has the unknown status '" + name + "'");
+}
+
+sdk::WorkflowRecord read_workflow(const Result& rows, int row) {
+  return {rows.text(row, 0), rows.integer(row, 1), rows.text(row, 2),
+          rows.text(row, 3), rows.integer(row, 4), read_boolean(rows, row, 5)};
+}
+
+sdk::RunRecord read_run(const Result& rows, int row) {
+  return {rows.text(row, 0),
+          rows.text(row, 1),
+          rows.integer(row, 2),
+          read_status<sdk::RunStatus>(rows, row, 3, sdk::parse_run_status, "run '" + rows.text(row, 0) + "'"),
+          rows.text(row, 4),
+          rows.text(row, 5),
+          rows.text(row, 6),
+          rows.text(row, 7),
+          rows.integer(row, 8),
+          rows.integer(row, 9),
+          rows.integer(row, 10)};
+}
+
+sdk::TaskRecord read_task(const Result& rows, int row) {
+  const std::string record =
+      "task '" + rows.text(row, 1) + "' [" + rows.text(row, 2) + "] of run '" + rows.text(row, 0) + "'";
+  return {rows.text(row, 0),
+          rows.text(row, 1),
+          rows.integer(row, 2),
+          read_status<sdk::TaskStatus>(rows, row, 3, sdk::parse_task_status, record),
+          static_cast<int32_t>(rows.integer(row, 4)),
+          rows.optional_integer(row, 5),
+          rows.text(row, 6),
+          rows.text(row, 7),
+          rows.text(row, 8),
+          rows.text(row, 9),
+          rows.integer(row, 10),
+          rows.integer(row, 11),
+          rows.integer(row, 12)};
+}
+
+sdk::TokenRecord read_token(const Result& rows, int row) {
+  return {rows.text(row, 0), rows.text(row, 1),    rows.text(row, 2),
+          rows.text(row, 3), rows.integer(row, 4), read_boolean(rows, row, 5)};
+}
+
+template <class Read>
+auto read_all(const Result& rows, Read read) {
+  std::vector<decltype(read(rows, 0))> records;
+  records.reserve(static_cast<size_t>(rows.rows()));
+  for (int row = 0; row < rows.rows(); ++row) records.push_back(read(rows, row));
+  return records;
+}
+
+template <class Read>
+auto read_first(const Result& rows, Read read) -> std::optional<decltype(read(rows, 0))> {
+  if (rows.rows() == 0) return std::nullopt;
+  return read(rows, 0);
+}
+
+// "status IN ('created', 'queued', 'running')": every run status that is not final.
+std::string unfinished_run_condition() {
+  std::string names;
+  for (int32_t value = 1; const auto status = sdk::run_status_from_abi(value); ++value) {
+    if (!sdk::is_final(*status)) names += (names.empty() ? "'" : ", '") + std::string(sdk::to_string(*status)) + "'";
+  }
+  return "status IN (" + names + ")";
+}
+
+// The statement depends only on which filters are set, so there are few
+// distinct ones, each prepared once per connection under a name saying
+// which; the parameters follow the conditions' order.
+struct RunQuery {
+  Statement statement;
+  Params params;
+};
+
+RunQuery list_runs_query(const sdk::RunFilter& filter) {
+  static const std::string kUnfinished = unfinished_run_condition();
+  RunQuery query{{"list_runs", select(kRunColumns, "runs") + " WHERE true"}, {}};
+  const auto add = [&](const char* name, const std::string& condition, std::optional<std::string> param) {
+    query.statement.name += std::string("_") + name;
+    query.params.push_back(std::move(param));
+    query.statement.sql += " AND " + condition + "$" + std::to_string(query.params.size());
+  };
+  if (!filter.workflow.empty()) add("workflow", "workflow = ", filter.workflow);
+  if (filter.status) add("status", "status = ", std::string(sdk::to_string(*filter.status)));
+  if (!filter.idempotency_key.empty()) add("key", "idempotency_key = ", filter.idempotency_key);
+  if (filter.unfinished_only) {
+    query.statement.name += "_unfinished";
+    query.statement.sql += " AND " + kUnfinished;
+  }
+  if (!filter.before_id.empty()) {
+    add("before", "(created_at, id) < (SELECT created_at, id FROM runs WHERE id = ", filter.before_id);
+    query.statement.sql += ")";
+  }
+  query.params.push_back(filter.limit > 0 ? number(filter.limit) : std::nullopt);  // LIMIT NULL: no limit
+  query.statement.sql += " ORDER BY created_at DESC, id DESC LIMIT $" + std::to_string(query.params.size());
+  return query;
+}
+
+void add_workflow(std::vector<Step>& steps, const sdk::WorkflowRecord& w) {
+  steps.push_back({&kUpsertWorkflow,
+                   {text(w.name), number(w.version), text(w.document_json), text(w.digest), number(w.created_at),
+                    boolean(w.deleted)}});
+}
+
+void add_run(std::vector<Step>& steps, const sdk::RunRecord& r) {
+  steps.push_back({&kUpsertRun,
+                   {text(r.id), text(r.workflow), number(r.version), text(sdk::to_string(r.status)),
+                    text(r.params_json), text(r.document_json), text(r.idempotency_key), text(r.error),
+                    number(r.created_at), number(r.started_at), number(r.finished_at)}});
+}
+
+void add_task(std::vector<Step>& steps, const sdk::TaskRecord& t) {
+  steps.push_back(
+      {&kUpsertTask,
+       {text(t.run_id), text(t.node), number(t.index), text(sdk::to_string(t.status)), number(int64_t{t.attempt}),
+        number(t.exit_code), text(t.executor), text(t.external_id), text(t.error), text(t.output_json),
+        number(t.ready_at), number(t.started_at), number(t.finished_at)}});
+}
+
+void add_token(std::vector<Step>& steps, const sdk::TokenRecord& t) {
+  steps.push_back(
+      {&kUpsertToken,
+       {text(t.id), text(t.hash), text(t.role), text(t.description), number(t.created_at), boolean(t.revoked)}});
+}
+
+}  // namespace
+
+PostgresStore::PostgresStore(const sdk::Host& host, const nlohmann::json& config)
+    : pool_(PostgresConfig::parse(config)) {
+  const int from = migrate(*pool_.lease(), pool_.config());
+  schema_version_ = latest_schema_version();
+  if (from != schema_version_) {
+    host.info(pool_.config().target() + " schema " + pool_.config().schema + ": migrated from version " +
+              std::to_string(from) + " to " + std::to_string(schema_version_));
+  }
+}
+
+int PostgresStore::schema_version() const { return schema_version_; }
+
+void PostgresStore::write(const sdk::WriteBatch& batch) {
+  if (batch.empty()) return;
+  std::lock_guard lock(write_mutex_);
+  // BEGIN and every upsert go in one pipeline, and COMMIT too unless the
+  // batch has workflows: a workflow version stored with another digest is
+  // seen in the answers (no row changed), so COMMIT waits for them then.
+  const bool may_conflict = !batch.workflows.empty();
+  std::vector<Step> steps{{&kBegin, {}}};
+  steps.reserve(2 + batch.workflows.size() + batch.runs.size() + batch.tasks.size() + batch.tokens.size());
+  for (const auto& workflow : batch.workflows) add_workflow(steps, workflow);
+  for (const auto& run : batch.runs) add_run(steps, run);
+  for (const auto& task : batch.tasks) add_task(steps, task);
+  for (const auto& token : batch.tokens) add_token(steps, token);
+  if (!may_conflict) steps.push_back({&kCommit, {}});
+  auto connection = pool_.lease();
+  try {
+    const auto results = connection->pipeline(steps);
+    if (!may_conflict) return;
+    for (size_t i = 0; i < batch.workflows.size(); ++i) {
+      if (results[1 + i].affected_rows() == 0) {
+        const auto& workflow = batch.workflows[i];
+        throw sdk::Conflict("workflow '" + workflow.name + "' version " + std::to_string(workflow.version) +
+                            " is already stored with another document (digest differs from " + workflow.digest + ")");
+      }
+    }
+    connection->execute("COMMIT");
+  } catch (...) {
+    connection->rollback();
+    throw;
+  }
+}
+
+std::optional<sdk::WorkflowRecord> PostgresStore::get_workflow(std::string_view name, int64_t version) {
+  auto connection = pool_.lease();
+  if (version == 0) return read_first(connection->execute(kSelectLatestWorkflow, {text(name)}), read_workflow);
+  return read_first(connection->execute(kSelectWorkflowVersion, {text(name), number(version)}), read_workflow);
+}
+
+std::vector<sdk::WorkflowRecord> PostgresStore::list_workflows() {
+  return read_all(pool_.lease()->execute(kSelectListedWorkflows), read_workflow);
+}
+
+std::optional<sdk::RunRecord> PostgresStore::get_run(std::string_view id) {
+  return read_first(pool_.lease()->execute(kSelectRun, {text(id)}), read_run);
+}
+
+std::vector<sdk::RunRecord> PostgresStore::list_runs(const sdk::RunFilter& filter) {
+  const RunQuery query = list_runs_query(filter);
+  return read_all(pool_.lease()->execute(query.statement, query.params), read_run);
+}
+
+std::vector<sdk::TaskRecord> PostgresStore::list_tasks(std::string_view run_id) {
+  return read_all(pool_.lease()->execute(kSelectTasksOfRun, {text(run_id)}), read_task);
+}
+
+std::vector<sdk::TokenRecord> PostgresStore::list_tokens() {
+  return read_all(pool_.lease()->execute(kSelectTokens), read_token);
+}
+
+}  // namespace weft::storage::postgres

@@ -1,0 +1,44 @@
+// weft's store on a PostgreSQL server, through libpq.
+//
+// Threading (as weft_store_vtable requires): write() from one thread at a
+// time, every read from any thread, concurrently with a write. Every call
+// leases a connection of its own from the pool; a batch is one transaction.
+//
+// A lost server fails the calls made while it is away; the connections it
+// dropped are dropped too, and the next call connects anew. The daemon
+// retries a failed batch whole, and every write is an upsert, so a batch
+// whose COMMIT was lost on the way back is written again without doubling.
+#pragma once
+
+#include <mutex>
+#include <weft/sdk/store.hpp>
+
+#include "postgres_config.hpp"
+#include "postgres_connection.hpp"
+
+namespace weft::storage::postgres {
+
+class PostgresStore final : public sdk::Store {
+ public:
+  // Connects to the server config names and migrates config["schema"] to the
+  // latest version. Throws with a message naming the key or the server (never
+  // the password) when that cannot be done.
+  PostgresStore(const sdk::Host& host, const nlohmann::json& config);
+
+  int schema_version() const override;
+  void write(const sdk::WriteBatch& batch) override;
+  std::optional<sdk::WorkflowRecord> get_workflow(std::string_view name, int64_t version) override;
+  std::vector<sdk::WorkflowRecord> list_workflows() override;
+  std::optional<sdk::RunRecord> get_run(std::string_view id) override;
+  std::vector<sdk::RunRecord> list_runs(const sdk::RunFilter& filter) override;
+  std::vector<sdk::TaskRecord> list_tasks(std::string_view run_id) override;
+  // By id.
+  std::vector<sdk::TokenRecord> list_tokens() override;
+
+ private:
+  Pool pool_;
+  std::mutex write_mutex_;  // the ABI promises one writer; the mutex keeps that promise honest
+  int schema_version_;
+};
+
+}  // namespace weft::storage::postgres

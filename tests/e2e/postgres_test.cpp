@@ -1,0 +1,53 @@
+// weftd on PostgreSQL (the postgres store), each test with a real server of
+// its own: killed with SIGKILL mid-run and started again, and riding out a
+// restart of the database mid-run. The server is the harness's
+// PostgresServer, Debian's package in a temp dir on a unix socket.
+#include "recovery_fixture.hpp"
+#include "weft/harness/postgres_server.hpp"
+
+#include <string>
+
+namespace weft::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A server of the test's own, started before weftd and stopped after it.
+class OwnPostgres {
+ protected:
+  OwnPostgres() { server_.start(); }
+
+  TempDir server_dir_{fs::temp_directory_path(), "weft-pg-"};
+  harness::PostgresServer server_{server_dir_.path()};
+};
+
+class OnPostgres : protected OwnPostgres, public RecoveryFixture {
+ protected:
+  OnPostgres() : RecoveryFixture(WeftdOptions{{{"storage", server_.store_config()}}, {}, {}}) {}
+
+  int readyz() const { return weftd_.client().get("/readyz").status; }
+};
+
+TEST_F(OnPostgres, AKilledRunFinishesAfterARestartWithoutRunningSucceededTasksAgain) {
+  expect_killed_chain_finishes_without_rerunning_succeeded_tasks();
+  EXPECT_FALSE(fs::exists(weftd_.state_dir() / "weft.db")) << "the state went to SQLite, not PostgreSQL";
+}
+
+TEST_F(OnPostgres, ARunOutlivesARestartOfTheDatabaseAndReadyzAnswers503WhileItIsDown) {
+  const std::string run_id = weftd_.start_adhoc(chain());
+  ASSERT_TRUE(tasks_reach(run_id, {{"first", "succeeded"}, {"second", "succeeded"}, {"held", "running"}}))
+      << weftd_.log();
+  ASSERT_EQ(readyz(), 200);
+
+  server_.stop();
+  release();  // held finishes while the database is down: its end cannot be stored
+  EXPECT_TRUE(eventually([&] { return readyz() == 503; })) << weftd_.log();
+  EXPECT_EQ(count_lines(ran_, "last"), 0) << "last started on a result that was not stored";
+
+  server_.start();
+  EXPECT_TRUE(eventually([&] { return readyz() == 200; }, std::chrono::seconds(30))) << weftd_.log();
+  expect_chain_finished(run_id, 1);
+}
+
+}  // namespace
+}  // namespace weft::test
