@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <stdexcept>
+#include <string_view>
 
 namespace weft::storage::postgres {
 namespace {
@@ -75,9 +76,23 @@ std::string Connection::quote_identifier(const std::string& name) const {
   return quoted.get();
 }
 
+namespace {
+
+bool is_unique_violation(const PGresult* result) {
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  return state != nullptr && std::string_view(state) == "23505";
+}
+
+[[noreturn]] void raise(std::string message, const PGresult* result) {
+  if (is_unique_violation(result)) throw UniqueViolation(message);
+  throw std::runtime_error(message);
+}
+
+}  // namespace
+
 void Connection::fail(const std::string& what, const PGresult* result) const {
   const char* message = result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(connection_.get());
-  throw std::runtime_error(target_ + ": " + what + ": " + trimmed(message));
+  raise(target_ + ": " + what + ": " + trimmed(message), result);
 }
 
 bool Result::ok() const {
@@ -125,20 +140,23 @@ std::vector<Result> Connection::pipeline_chunk(std::vector<Step>::const_iterator
   if (PQpipelineSync(connection) != 1) fail("cannot send the pipeline");
   // Every step answers with its result and a NULL; the sync with PGRES_PIPELINE_SYNC.
   std::vector<Result> results;
-  std::optional<std::string> first_error;
+  std::optional<size_t> first_error;
   for (auto step = begin; step != end; ++step) {
     Result result(PQgetResult(connection));
     if (result.get() == nullptr) fail("lost the connection in a pipeline");
     while (PGresult* rest = PQgetResult(connection)) PQclear(rest);
-    if (!result.ok() && !first_error) {
-      first_error = step->statement->name + " failed: " + trimmed(PQresultErrorMessage(result.get()));
-    }
+    if (!result.ok() && !first_error) first_error = results.size();
     results.push_back(std::move(result));
   }
   const Result sync(PQgetResult(connection));
   if (PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) fail("lost the connection in a pipeline");
   if (PQexitPipelineMode(connection) != 1) fail("cannot leave pipeline mode");
-  if (first_error) throw std::runtime_error(target_ + ": " + *first_error);
+  if (first_error) {
+    const PGresult* failed = results[*first_error].get();
+    raise(target_ + ": " + (begin + static_cast<std::ptrdiff_t>(*first_error))->statement->name +
+              " failed: " + trimmed(PQresultErrorMessage(failed)),
+          failed);
+  }
   return results;
 }
 

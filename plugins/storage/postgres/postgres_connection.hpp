@@ -11,12 +11,20 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "postgres_config.hpp"
 
 namespace weft::storage::postgres {
+
+// A statement broke a UNIQUE constraint (SQLSTATE 23505): for a caller to
+// tell a conflict of records from a failing database.
+class UniqueViolation : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // A statement prepared once per connection under its name, on first use.
 struct Statement {

@@ -57,7 +57,8 @@ CREATE TABLE runs (
 CREATE INDEX runs_by_created ON runs (created_at, id);
 CREATE INDEX runs_by_workflow ON runs (workflow, created_at, id);
 CREATE INDEX runs_by_status ON runs (status, created_at, id);
-CREATE INDEX runs_by_idempotency_key ON runs (idempotency_key, created_at, id) WHERE idempotency_key IS NOT NULL;
+-- A run's idempotency key is unique: a cron firing or a client's retry starts one run, whatever the number of instances.
+CREATE UNIQUE INDEX runs_by_idempotency_key ON runs (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX runs_unowned ON runs (created_at) WHERE owner IS NULL AND status IN ('queued', 'running');
 
 -- The primary key serves both the upsert and list_tasks (by run, then node, then index).

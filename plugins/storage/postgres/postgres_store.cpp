@@ -254,6 +254,10 @@ void PostgresStore::write(const sdk::WriteBatch& batch) {
       }
     }
     connection->execute("COMMIT");
+  } catch (const UniqueViolation& violation) {
+    connection->rollback();
+    // Upserts name their key, so the one unique index left to break is runs_by_idempotency_key.
+    throw sdk::Conflict(std::string("a run's idempotency key is held by another run: ") + violation.what());
   } catch (...) {
     connection->rollback();
     throw;
