@@ -6,16 +6,16 @@
 
 #include <Poco/Buffer.h>
 #include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
+#include <Poco/UTF8Encoding.h>
 #include <spdlog/spdlog.h>
 
 #include <sys/resource.h>
@@ -28,12 +28,8 @@ namespace weft::daemon {
 
 using Clock = EventLoop::Clock;
 using Poco::Net::HTTPServerRequest;
-using Poco::Net::HTTPServerResponse;
 
 namespace {
-
-// The ticket of the request a request thread is reading; set around Poco's connection.
-thread_local RequestTicket* current_ticket = nullptr;
 
 // Backlog for bursts of connections; the kernel caps it at somaxconn.
 constexpr int kListenBacklog = 1024;
@@ -44,6 +40,18 @@ Poco::Net::ServerSocket bind(const std::string& listen) {
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on '" + listen + "': " + e.displayText());
   }
+}
+
+bool is_utf8(std::string_view text) {
+  for (size_t at = 0; at < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[at]);
+    const int length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || text.size() - at < static_cast<size_t>(length) ||
+        !Poco::UTF8Encoding::isLegal(reinterpret_cast<const unsigned char*>(text.data() + at), length))
+      return false;
+    at += static_cast<size_t>(length);
+  }
+  return true;
 }
 
 std::string in_seconds(std::chrono::milliseconds duration) {
@@ -126,36 +134,23 @@ struct ApiServer::Target {
   Query query;                        // decoded
 
   static Target parse(const std::string& target) {
+    Target parsed;
     try {
       const Poco::URI uri(target);
-      Target parsed;
       uri.getPathSegments(parsed.segments);
       for (auto& [name, value] : uri.getQueryParameters()) parsed.query[name] = value;
-      return parsed;
     } catch (const Poco::Exception& e) {
       raise(ErrorCode::invalid_request, "the request target '" + target + "' is not a valid URI: " + e.message());
     }
+    // Names and ids are UTF-8 everywhere else (JSON); refusing other bytes
+    // here keeps them out of stores, logs and replies.
+    const bool text = std::all_of(parsed.segments.begin(), parsed.segments.end(), is_utf8) &&
+                      std::all_of(parsed.query.begin(), parsed.query.end(), [](const auto& parameter) {
+                        return is_utf8(parameter.first) && is_utf8(parameter.second);
+                      });
+    if (!text) raise(ErrorCode::invalid_request, "the request target is not valid UTF-8 once percent-decoded");
+    return parsed;
   }
-};
-
-class ApiServer::RequestHandler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit RequestHandler(ApiServer& server) : server_(server) {}
-  void handleRequest(HTTPServerRequest& request, HTTPServerResponse&) override { server_.handle(request); }
-
- private:
-  ApiServer& server_;
-};
-
-class ApiServer::RequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit RequestHandlerFactory(ApiServer& server) : server_(server) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new RequestHandler(server_);
-  }
-
- private:
-  ApiServer& server_;
 };
 
 ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCatalog& catalog,
@@ -165,7 +160,6 @@ ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCat
       logs_(loop_, store, pool_, settings_.state_dir),
       endpoints_(EndpointContext{commands, store, catalog, std::move(list_plugins), std::move(is_ready), logs_}),
       params_(new Poco::Net::HTTPServerParams),
-      factory_(new RequestHandlerFactory(*this)),
       pool_(settings_.threads) {
   endpoints_.add_to(router_);
   params_->setKeepAlive(true);
@@ -223,24 +217,39 @@ std::optional<ApiReply> ApiServer::answer_at_once(const RequestHead& head) {
   }
 }
 
+// Poco reads the request on this thread. An error it raises (or one of ours
+// that escapes handle) is answered in the API's JSON error form, never with
+// Poco's empty body; a connection that broke or timed out gets nothing.
 void ApiServer::serve(const std::shared_ptr<RequestTicket>& ticket) {
-  current_ticket = ticket.get();
+  Poco::Net::HTTPServerSession session(ticket->socket, params_);
+  std::optional<ApiError> failure;
   try {
-    Poco::Net::HTTPServerConnection connection(ticket->socket, params_, factory_);
-    connection.run();
+    Poco::Net::HTTPServerResponseImpl response(session);
+    Poco::Net::HTTPServerRequestImpl request(response, session, params_);
+    response.setVersion(request.getVersion());
+    if (request.getExpectContinue()) response.sendContinue();
+    handle(request, *ticket);
+  } catch (const Poco::Net::MessageException& e) {
+    failure = ApiError(fail(ErrorCode::invalid_request, "a malformed request: " + e.displayText()));
+  } catch (const Poco::Exception& e) {
+    spdlog::debug("an API connection from a request thread: {}", e.displayText());
   } catch (const std::exception& e) {
-    spdlog::debug("an API connection from a request thread: {}", e.what());
+    spdlog::error("an API request thread: {}", e.what());
+    failure = ApiError(fail(ErrorCode::internal, "internal error; weftd's log has the details"));
   }
-  current_ticket = nullptr;
-  if (!ticket->detached) connections_->released(*ticket);
+  if (ticket->detached) return;
+  if (!failure) return connections_->released(*ticket);  // the session closes the socket
+  session.detachSocket();
+  ticket->detached = true;
+  connections_->reply(*ticket, Disposition{false, true},
+                      reply_bytes(error_reply(*failure), Poco::Net::HTTPMessage::HTTP_1_1, false), {});
 }
 
 // Reads the request through Poco, then gives the socket back to the
 // connection loop before anything can wait: from then on a slow store or
 // scheduler holds this thread (up to answer_timeout for the client, which
 // the loop answers 503 after that), never the connection.
-void ApiServer::handle(HTTPServerRequest& request) {
-  RequestTicket& ticket = *current_ticket;
+void ApiServer::handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket& ticket) {
   const std::string request_line = request.getMethod() + " " + request.getURI();
   const std::string version = request.getVersion();
   const std::string authorization = request.get("Authorization", "");  // a copy: get() may return its argument
@@ -266,11 +275,10 @@ void ApiServer::handle(HTTPServerRequest& request) {
     const bool consumed = !declares_too_large(request) && ticket.body_awaited && discard_rest_of_body(request);
     if (!consumed) disposition = Disposition{false, true};
   }
-  auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(request);
   Poco::Buffer<char> read_ahead(0);
-  impl.session().drainBuffer(read_ahead);
+  request.session().drainBuffer(read_ahead);
   if (read_ahead.size() > 0) disposition = Disposition{false, true};  // pipelined requests are not served
-  impl.detachSocket();
+  request.detachSocket();
   ticket.detached = true;
 
   if (early) return connections_->reply(ticket, disposition, reply_bytes(*early, version, disposition.keep_alive), {});
