@@ -315,6 +315,7 @@ void RunScheduler::retry(std::unique_ptr<RunState> restored, const std::function
     for (auto& e : node.elements) e->attempts_before = e->attempt;
   }
   runs_.emplace(run.id, std::move(restored));
+  arm_run_timeout(run, clock_.now_ms());  // a retried run has its whole timeout_s again
   journal_.mark(run);
   for (auto& node : run.nodes) {
     journal_.mark(node.row);

@@ -117,6 +117,7 @@ class RunScheduler final : public Commands {
   void settle_node(NodeState& node, TaskStatus status, std::string error = {});
   void finish_run(RunState& run);
   void arm_timeout(TaskState& task);
+  void arm_run_timeout(RunState& run, int64_t since_ms);
   void stop_task(TaskState& task);
   void stop_attempt(TaskState& task);
   void check_drained();
