@@ -44,7 +44,7 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
       settings_(std::move(settings)),
       writer_(io, store),
       journal_(io, writer_, clock),
-      dispatcher_(io, settings_.max_running_tasks, [this](TaskState& task) { dispatch(task); }) {}
+      dispatcher_(io, settings_.limits.max_running_tasks, [this](TaskState& task) { dispatch(task); }) {}
 
 RunScheduler::~RunScheduler() { journal_.stop(); }
 
@@ -159,6 +159,12 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
     return fail(ErrorCode::invalid_request, "the run's params are invalid", std::move(problems));
   }
   prepared->params = effective_run_params(*prepared->workflow, request.params);
+  if (const auto size = prepared->params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+      size > settings_.limits.max_params_bytes) {
+    return fail(ErrorCode::payload_too_large, "the run's params are " + std::to_string(size) +
+                                                  " bytes as JSON; limits.max_params_bytes allows " +
+                                                  std::to_string(settings_.limits.max_params_bytes));
+  }
   prepared->idempotency_key = request.idempotency_key;
   prepared->start = request.start;
   if (!request.idempotency_key.empty()) {
@@ -182,6 +188,18 @@ void RunScheduler::create_prepared(const std::shared_ptr<PreparedRun>& prepared,
     if (same != idempotency_keys_.end()) {
       const auto run = runs_.find(same->second);
       return reply(RunCreated{same->second, run != runs_.end() ? run->second->status : RunStatus::queued, false});
+    }
+  }
+  if (const int most = settings_.limits.max_runs_per_workflow; most > 0) {
+    const auto& name = prepared->workflow->name;
+    const auto under_way = std::count_if(runs_.begin(), runs_.end(), [&](const auto& entry) {
+      return entry.second->workflow->name == name && !is_final(entry.second->status);
+    });
+    if (under_way >= most) {
+      return reply(fail(ErrorCode::too_many_requests, "workflow '" + name + "' has " + std::to_string(under_way) +
+                                                          " runs under way; limits.max_runs_per_workflow allows " +
+                                                          std::to_string(most) +
+                                                          " at once. Try again once one has finished"));
     }
   }
   auto run = std::make_unique<RunState>(run_ids_.next(clock_.now_ms()), prepared->workflow, prepared->version);

@@ -94,6 +94,11 @@ void RunScheduler::expand(NodeState& node) {
         node, TaskStatus::failed,
         "for_each: '" + node.spec->for_each->source() + "' gave " + items->type_name() + ", not an array");
   }
+  if (const auto most = static_cast<size_t>(settings_.limits.max_for_each_items); items->size() > most) {
+    return settle_node(node, TaskStatus::failed,
+                       "for_each: '" + node.spec->for_each->source() + "' gave " + std::to_string(items->size()) +
+                           " items; limits.max_for_each_items allows " + std::to_string(most));
+  }
   node.row.status = TaskStatus::running;
   node.row.started_at = clock_.now_ms();
   journal_.mark(node.row);
@@ -258,6 +263,11 @@ void RunScheduler::on_finished(TaskState& task, const TaskEvent& event) {
   }
   if (task.timed_out) {
     return fail_attempt(task, "timed out after " + seconds_text(*task.node->spec->timeout_s) + " (timeout_s)");
+  }
+  if (event.output_json.size() > settings_.limits.max_output_bytes) {
+    return fail_attempt(task, "the task's output is " + std::to_string(event.output_json.size()) +
+                                  " bytes; limits.max_output_bytes allows " +
+                                  std::to_string(settings_.limits.max_output_bytes));
   }
   if (!event.output_json.empty()) {
     auto parsed = parse_json(event.output_json);

@@ -33,7 +33,7 @@ class SchedulerTest : public ::testing::Test {
 
   void start_scheduler() {
     scheduler_ = std::make_unique<daemon::RunScheduler>(io_, runtime_, *store_.client, clock_,
-                                                        daemon::SchedulerSettings{state_dir_, 256, 10s});
+                                                        daemon::SchedulerSettings{state_dir_, limits_, 10s});
     scheduler_->recover();
     io_.restart();
     loop_ = std::thread([this] { io_.run(); });
@@ -96,8 +96,13 @@ class SchedulerTest : public ::testing::Test {
     return t && t->status == status;
   }
 
-  void finish(const sdk::TaskSpec& task, int exit_code) {
-    scheduler_->post_task_event({WEFT_EVENT_FINISHED, task.task_key, "", exit_code, "", ""});
+  void finish(const sdk::TaskSpec& task, int exit_code, std::string output_json = "") {
+    scheduler_->post_task_event({WEFT_EVENT_FINISHED, task.task_key, "", exit_code, std::move(output_json), ""});
+  }
+  void restart_with(const daemon::SchedulerLimits& limits) {
+    stop_scheduler();
+    limits_ = limits;
+    start_scheduler();
   }
   size_t started() const { return runtime_.started().size(); }
 
@@ -111,6 +116,7 @@ class SchedulerTest : public ::testing::Test {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ = boost::asio::make_work_guard(io_);
   VirtualClock clock_{io_};
+  daemon::SchedulerLimits limits_;
   FakeRuntime runtime_;
   OpenedMemoryStore store_ = open_memory_store();
   std::unique_ptr<daemon::RunScheduler> scheduler_;
@@ -212,6 +218,51 @@ TEST_F(SchedulerTest, ARunThatEndsInTimeKeepsNoTimer) {
   ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
   EXPECT_TRUE(eventually([&] { return clock_.pending() == 0; }));
   EXPECT_EQ(stored_run(id)->error, "");
+}
+
+// ---- limits (docs/configuration.md) -----------------------------------------
+
+TEST_F(SchedulerTest, AForEachWiderThanItsLimitFailsTheNodeNamingTheLimit) {
+  restart_with({.max_for_each_items = 3});
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}, {"for_each", "{{ params.items }}"}}},
+                               {{"params", {{"items", {1, 2, 3, 4}}}}}));
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::failed); }));
+  EXPECT_THAT(stored_task(id, "a")->error, ::testing::HasSubstr("4 items; limits.max_for_each_items allows 3"));
+  EXPECT_EQ(started(), 0u);
+}
+
+TEST_F(SchedulerTest, ParamsOverTheirLimitAreRefusedAndNoRunIsCreated) {
+  restart_with({.max_params_bytes = 20});
+  const auto name = apply(workflow({{{"id", "a"}, {"type", "task"}}}, {{"params", {{"text", ""}}}}));
+  const auto created = create(name, {{"text", std::string(100, 'x')}});
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.failure().code, ErrorCode::payload_too_large);
+  EXPECT_THAT(created.failure().message, ::testing::HasSubstr("limits.max_params_bytes allows 20"));
+  EXPECT_TRUE(create(name, {{"text", "short"}}));
+}
+
+TEST_F(SchedulerTest, RunsOfOneWorkflowAtOnceAreLimitedUntilOneFinishes) {
+  restart_with({.max_runs_per_workflow = 1});
+  const auto name = apply(workflow({{{"id", "a"}, {"type", "task"}}}));
+  const auto first = create(name);
+  ASSERT_TRUE(first);
+  const auto second = create(name);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.failure().code, ErrorCode::too_many_requests);
+  EXPECT_THAT(second.failure().message, ::testing::HasSubstr("limits.max_runs_per_workflow allows 1"));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  finish(runtime_.started()[0], 0);
+  ASSERT_TRUE(eventually([&] { return run_is(first->id, RunStatus::succeeded); }));
+  EXPECT_TRUE(create(name));
+}
+
+TEST_F(SchedulerTest, AnOutputOverItsLimitFailsTheAttempt) {
+  restart_with({.max_output_bytes = 10});
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  finish(runtime_.started()[0], 0, R"({"text": "more than ten bytes"})");
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::failed); }));
+  EXPECT_THAT(stored_task(id, "a")->error, ::testing::HasSubstr("limits.max_output_bytes allows 10"));
 }
 
 TEST_F(SchedulerTest, ANodeLimitHoldsTasksBackUntilASlotFrees) {
