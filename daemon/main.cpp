@@ -113,7 +113,10 @@ int serve(const Config& config) {
   }
 
   SystemClock clock(io);
-  RunScheduler scheduler(io, plugins, store, clock, {config.state_dir, config.limits.max_running_tasks});
+  const SchedulerLimits limits{config.limits.max_running_tasks, config.limits.max_for_each_items,
+                               config.limits.max_params_bytes, config.limits.max_output_bytes,
+                               config.limits.max_runs_per_workflow};
+  RunScheduler scheduler(io, plugins, store, clock, {config.state_dir, limits});
   services.set_task_event_sink([&scheduler](TaskEvent event) { scheduler.post_task_event(std::move(event)); });
   try {
     scheduler.recover();

@@ -6,12 +6,11 @@
 
 #include <Poco/Buffer.h>
 #include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/String.h>
@@ -27,12 +26,8 @@ namespace weft::daemon {
 
 using Clock = EventLoop::Clock;
 using Poco::Net::HTTPServerRequest;
-using Poco::Net::HTTPServerResponse;
 
 namespace {
-
-// The ticket of the request a request thread is reading; set around Poco's connection.
-thread_local RequestTicket* current_ticket = nullptr;
 
 // Backlog for bursts of connections; the kernel caps it at somaxconn.
 constexpr int kListenBacklog = 1024;
@@ -120,26 +115,6 @@ std::string busy_reason(Waits waits, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-class ApiServer::RequestHandler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit RequestHandler(ApiServer& server) : server_(server) {}
-  void handleRequest(HTTPServerRequest& request, HTTPServerResponse&) override { server_.handle(request); }
-
- private:
-  ApiServer& server_;
-};
-
-class ApiServer::RequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit RequestHandlerFactory(ApiServer& server) : server_(server) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new RequestHandler(server_);
-  }
-
- private:
-  ApiServer& server_;
-};
-
 ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCatalog& catalog,
                      PluginLister list_plugins, ReadinessCheck is_ready, ApiSettings settings)
     : settings_(std::move(settings)),
@@ -147,7 +122,6 @@ ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCat
       logs_(loop_, store, pool_, settings_.state_dir),
       endpoints_(EndpointContext{commands, store, catalog, std::move(list_plugins), std::move(is_ready), logs_}),
       params_(new Poco::Net::HTTPServerParams),
-      factory_(new RequestHandlerFactory(*this)),
       pool_(settings_.threads) {
   endpoints_.add_to(router_);
   params_->setKeepAlive(true);
@@ -205,24 +179,39 @@ std::optional<ApiReply> ApiServer::answer_at_once(const RequestHead& head) {
   }
 }
 
+// Poco reads the request on this thread. An error it raises (or one of ours
+// that escapes handle) is answered in the API's JSON error form, never with
+// Poco's empty body; a connection that broke or timed out gets nothing.
 void ApiServer::serve(const std::shared_ptr<RequestTicket>& ticket) {
-  current_ticket = ticket.get();
+  Poco::Net::HTTPServerSession session(ticket->socket, params_);
+  std::optional<ApiError> failure;
   try {
-    Poco::Net::HTTPServerConnection connection(ticket->socket, params_, factory_);
-    connection.run();
+    Poco::Net::HTTPServerResponseImpl response(session);
+    Poco::Net::HTTPServerRequestImpl request(response, session, params_);
+    response.setVersion(request.getVersion());
+    if (request.getExpectContinue()) response.sendContinue();
+    handle(request, *ticket);
+  } catch (const Poco::Net::MessageException& e) {
+    failure = ApiError(fail(ErrorCode::invalid_request, "a malformed request: " + e.displayText()));
+  } catch (const Poco::Exception& e) {
+    spdlog::debug("an API connection from a request thread: {}", e.displayText());
   } catch (const std::exception& e) {
-    spdlog::debug("an API connection from a request thread: {}", e.what());
+    spdlog::error("an API request thread: {}", e.what());
+    failure = ApiError(fail(ErrorCode::internal, "internal error; weftd's log has the details"));
   }
-  current_ticket = nullptr;
-  if (!ticket->detached) connections_->released(*ticket);
+  if (ticket->detached) return;
+  if (!failure) return connections_->released(*ticket);  // the session closes the socket
+  session.detachSocket();
+  ticket->detached = true;
+  connections_->reply(*ticket, Disposition{false, true},
+                      reply_bytes(error_reply(*failure), Poco::Net::HTTPMessage::HTTP_1_1, false), {});
 }
 
 // Reads the request through Poco, then gives the socket back to the
 // connection loop before anything can wait: from then on a slow store or
 // scheduler holds this thread (up to answer_timeout for the client, which
 // the loop answers 503 after that), never the connection.
-void ApiServer::handle(HTTPServerRequest& request) {
-  RequestTicket& ticket = *current_ticket;
+void ApiServer::handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket& ticket) {
   const std::string request_line = request.getMethod() + " " + request.getURI();
   const std::string version = request.getVersion();
   const std::string authorization = request.get("Authorization", "");  // a copy: get() may return its argument
@@ -248,11 +237,10 @@ void ApiServer::handle(HTTPServerRequest& request) {
     const bool consumed = !declares_too_large(request) && ticket.body_awaited && discard_rest_of_body(request);
     if (!consumed) disposition = Disposition{false, true};
   }
-  auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(request);
   Poco::Buffer<char> read_ahead(0);
-  impl.session().drainBuffer(read_ahead);
+  request.session().drainBuffer(read_ahead);
   if (read_ahead.size() > 0) disposition = Disposition{false, true};  // pipelined requests are not served
-  impl.detachSocket();
+  request.detachSocket();
   ticket.detached = true;
 
   if (early) return connections_->reply(ticket, disposition, reply_bytes(*early, version, disposition.keep_alive), {});

@@ -18,7 +18,6 @@
 #include "api/task_updates.hpp"
 #include "auth/token_verifier.hpp"
 
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
 
 #include <atomic>
@@ -28,6 +27,7 @@
 
 namespace Poco::Net {
 class HTTPServerRequest;
+class HTTPServerRequestImpl;
 }  // namespace Poco::Net
 
 namespace weft::daemon {
@@ -55,14 +55,12 @@ class ApiServer final : private RequestHandling {
   void task_updated(const TaskUpdate& update) { logs_.task_updated(update); }
 
  private:
-  class RequestHandler;
-  class RequestHandlerFactory;
 
   std::optional<ApiReply> answer_at_once(const RequestHead& head) override;
   void serve(const std::shared_ptr<RequestTicket>& ticket) override;
-  // Inside Poco's connection, on a request thread: reads the request, gives
+  // On a request thread, once Poco has read the head: reads the body, gives
   // the socket back to the connection loop, then answers.
-  void handle(Poco::Net::HTTPServerRequest& request);
+  void handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket& ticket);
   ApiReply answer(const Route& route, const ApiRequest& request, const std::string& authorization);
   void authorize(const std::string& authorization, Role needed) const;
   std::string read_body(Poco::Net::HTTPServerRequest& request, const RequestTicket& ticket) const;
@@ -75,7 +73,6 @@ class ApiServer final : private RequestHandling {
   Endpoints endpoints_;
   Router router_;
   Poco::Net::HTTPServerParams::Ptr params_;
-  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
   std::unique_ptr<Connections> connections_;
   RequestPool pool_;  // after what its jobs use: stopped (and so destroyed) first
   std::atomic<int> waiting_for_scheduler_{0};

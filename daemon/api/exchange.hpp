@@ -60,10 +60,12 @@ struct ApiReply {
   std::shared_ptr<ReplyStream> stream;
 };
 
+// Invalid UTF-8 in a string (echoed from a request, or read from a task's
+// output) is replaced by U+FFFD rather than thrown on: a reply must always go out.
 inline ApiReply json_reply(int status, const nlohmann::json& body) {
   ApiReply reply;
   reply.status = status;
-  reply.body = body.dump() + "\n";
+  reply.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   return reply;
 }
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +31,27 @@ constexpr uint32_t kWatchMask = IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVE
 int open_inotify() {
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) throw std::runtime_error(std::string("cannot create an inotify instance: ") + std::strerror(errno));
+  return fd;
+}
+
+// A task may replace its log file, or its run's directory, with a symbolic
+// link (to admin.token, say) or a FIFO: neither is followed or opened, so
+// that the endpoint serves only files under the state directory and never
+// blocks the loop. Such a log reads as empty.
+int open_log(const std::filesystem::path& file) {
+  const int runs = ::open(file.parent_path().parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (runs < 0) return -1;
+  const int run =
+      ::openat(runs, file.parent_path().filename().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  ::close(runs);
+  if (run < 0) return -1;
+  const int fd = ::openat(run, file.filename().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  ::close(run);
+  struct stat info {};
+  if (fd >= 0 && (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))) {
+    ::close(fd);
+    return -1;
+  }
   return fd;
 }
 
@@ -280,7 +302,7 @@ void LogFollower::pump() {
   if (out_ == nullptr || ended_) return;
   std::string& buffer = watch_.read_buffer();
   while (out_->room() > 0) {
-    if (fd_ < 0) fd_ = ::open(file().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) fd_ = open_log(file());
     ssize_t n = 0;
     if (fd_ >= 0) {
       n = ::pread(fd_, buffer.data(), std::min(buffer.size(), out_->room()), static_cast<off_t>(offset_));

@@ -3,10 +3,44 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequest.h>
 
+#include <Poco/String.h>
+
+#include <algorithm>
 #include <cctype>
 #include <sstream>
 
 namespace weft::daemon {
+
+namespace {
+
+// Where the body ends must be read the same way by weftd and by any proxy in
+// front of it, or a second request can hide in the first one's body (request
+// smuggling): so anything two readers could take differently is refused,
+// as RFC 9112 (6.1, 6.3) allows.
+void check_framing(const Poco::Net::HTTPRequest& request) {
+  size_t lengths = 0;
+  size_t encodings = 0;
+  for (const auto& [name, value] : request) {
+    if (Poco::icompare(name, Poco::Net::HTTPMessage::CONTENT_LENGTH) == 0) {
+      ++lengths;
+      const std::string digits = Poco::trim(value);
+      if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        throw Poco::SyntaxException("Content-Length must be digits only, not '" + value + "'");
+    } else if (Poco::icompare(name, Poco::Net::HTTPMessage::TRANSFER_ENCODING) == 0) {
+      ++encodings;
+      if (Poco::icompare(Poco::trim(value), Poco::Net::HTTPMessage::CHUNKED_TRANSFER_ENCODING) != 0)
+        throw Poco::SyntaxException("Transfer-Encoding '" + value + "' is not supported; only 'chunked' is");
+    }
+  }
+  if (lengths > 1) throw Poco::SyntaxException("Content-Length is given " + std::to_string(lengths) + " times");
+  if (encodings > 1) throw Poco::SyntaxException("Transfer-Encoding is given " + std::to_string(encodings) + " times");
+  if (lengths > 0 && encodings > 0)
+    throw Poco::SyntaxException("both Content-Length and Transfer-Encoding are given; send one");
+  if (encodings > 0 && request.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0)
+    throw Poco::SyntaxException("Transfer-Encoding is not part of HTTP/1.0");
+}
+
+}  // namespace
 
 size_t head_size(std::string_view bytes) {
   size_t pos = 0;
@@ -29,15 +63,14 @@ std::optional<RequestHead> parse_head(std::string_view bytes, size_t size, std::
     std::istringstream in{std::string(bytes.substr(0, size))};
     Poco::Net::HTTPRequest request;
     request.read(in);
+    check_framing(request);
     RequestHead head;
     head.size = size;
     head.method = request.getMethod();
     head.target = request.getURI();
     head.version = request.getVersion();
     if (request.hasContentLength()) {
-      const auto length = request.getContentLength64();
-      if (length < 0) throw Poco::SyntaxException("a negative Content-Length");
-      head.content_length = static_cast<uint64_t>(length);
+      head.content_length = static_cast<uint64_t>(request.getContentLength64());
     }
     head.chunked = request.getChunkedTransferEncoding();
     head.expects_continue = request.getExpectContinue();

@@ -87,6 +87,18 @@ void issue_admin_token(StoreClient& store, const std::filesystem::path& file, co
   write_secret_file(file, secret);
 }
 
+// A mode widened by hand (or by a copy) is narrowed back: the file holds an
+// admin's secret.
+void keep_private(const std::filesystem::path& file) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const auto permissions = fs::status(file, error).permissions();
+  if (error || (permissions & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none) return;
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, error);
+  if (error) throw std::system_error(error, "cannot make " + file.string() + " readable by its owner only");
+  spdlog::warn("{} was readable by others; made it readable by its owner only (0600)", file.string());
+}
+
 }  // namespace
 
 void ensure_admin_token(StoreClient& store, const std::filesystem::path& state_dir) {
@@ -94,6 +106,7 @@ void ensure_admin_token(StoreClient& store, const std::filesystem::path& state_d
   const auto secret = read_secret(file);
   if (secret && !secret->empty() && store_knows_admin(store, token_hash(*secret))) {
     spdlog::info("using the admin token in {}", file.string());
+    keep_private(file);
     return;
   }
   if (secret) {

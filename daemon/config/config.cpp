@@ -75,6 +75,10 @@ void read_limits(ConfigReader& reader, Config& config) {
   ConfigReader limits = reader.object("limits");
   limits.read("max_running_tasks", config.limits.max_running_tasks, 1);
   limits.read("max_body_bytes", config.limits.max_body_bytes, std::size_t{1024});
+  limits.read("max_for_each_items", config.limits.max_for_each_items, 1);
+  limits.read("max_params_bytes", config.limits.max_params_bytes, std::size_t{2});
+  limits.read("max_output_bytes", config.limits.max_output_bytes, std::size_t{2});
+  limits.read("max_runs_per_workflow", config.limits.max_runs_per_workflow, 0);
   limits.reject_unknown_keys();
 }
 

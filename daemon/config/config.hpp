@@ -23,8 +23,12 @@ struct StorageConfig {
 };
 
 struct LimitsConfig {
-  int max_running_tasks = 256;               // across all runs of this daemon
-  std::size_t max_body_bytes = 1024 * 1024;  // largest accepted API request body
+  int max_running_tasks = 256;                 // across all runs of this daemon
+  std::size_t max_body_bytes = 1024 * 1024;    // largest accepted API request body
+  int max_for_each_items = 100000;             // most tasks one for_each node expands to
+  std::size_t max_params_bytes = 1024 * 1024;  // largest params of one run, as JSON
+  std::size_t max_output_bytes = 1024 * 1024;  // largest output of one task, as JSON
+  int max_runs_per_workflow = 0;               // runs of one workflow under way at once; 0: no limit
 };
 
 struct AuthConfig {

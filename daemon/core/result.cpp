@@ -11,6 +11,7 @@ const char* to_string(ErrorCode code) {
     case ErrorCode::not_found: return "not_found";
     case ErrorCode::conflict: return "conflict";
     case ErrorCode::payload_too_large: return "payload_too_large";
+    case ErrorCode::too_many_requests: return "too_many_requests";
     case ErrorCode::unavailable: return "unavailable";
     case ErrorCode::internal: return "internal";
   }
@@ -26,6 +27,7 @@ int http_status(ErrorCode code) {
     case ErrorCode::not_found: return 404;
     case ErrorCode::conflict: return 409;
     case ErrorCode::payload_too_large: return 413;
+    case ErrorCode::too_many_requests: return 429;
     case ErrorCode::unavailable: return 503;
     case ErrorCode::internal: return 500;
   }

@@ -24,6 +24,7 @@ enum class ErrorCode {
   not_found,          // 404
   conflict,           // 409: e.g. cancel a finished run
   payload_too_large,  // 413
+  too_many_requests,  // 429: a limit on things under way at once
   unavailable,        // 503: the store does not answer
   internal            // 500: a bug; logged
 };

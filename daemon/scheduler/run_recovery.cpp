@@ -23,6 +23,7 @@ void restore_row(TaskState& task, const TaskRecord& t) {
   task.output = t.output_json.empty() ? json() : json::parse(t.output_json, nullptr, false);
   task.ready_at = t.ready_at;
   task.started_at = t.started_at;
+  task.first_started_at = t.started_at;
   task.finished_at = t.finished_at;
 }
 
@@ -123,6 +124,7 @@ void RunScheduler::resume(RunState& run) {
   }
   if (run.status == RunStatus::created) return;
   if (run.status == RunStatus::queued) return start(run);
+  if (!run.deadline) arm_run_timeout(run, run.started_at);  // a retry armed it already
   for (auto& node : run.nodes) {
     std::vector<TaskState*> tasks;
     if (node.is_for_each()) {

@@ -44,7 +44,7 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
       settings_(std::move(settings)),
       writer_(io, store),
       journal_(io, writer_, clock),
-      dispatcher_(io, settings_.max_running_tasks, [this](TaskState& task) { dispatch(task); }),
+      dispatcher_(io, settings_.limits.max_running_tasks, [this](TaskState& task) { dispatch(task); }),
       schedules_(clock, [this](const std::shared_ptr<const Workflow>& workflow, int64_t version, int64_t firing_ms) {
         fire(workflow, version, firing_ms);
       }) {}
@@ -190,6 +190,12 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
     return fail(ErrorCode::invalid_request, "idempotency keys that start with 'schedule:' are for scheduled runs",
                 {{"/idempotency_key", "must not start with 'schedule:'"}});
   }
+  if (const auto size = prepared->params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+      size > settings_.limits.max_params_bytes) {
+    return fail(ErrorCode::payload_too_large, "the run's params are " + std::to_string(size) +
+                                                  " bytes as JSON; limits.max_params_bytes allows " +
+                                                  std::to_string(settings_.limits.max_params_bytes));
+  }
   prepared->idempotency_key = request.idempotency_key;
   prepared->start = request.start;
   if (!request.idempotency_key.empty()) {
@@ -213,6 +219,18 @@ void RunScheduler::create_prepared(const std::shared_ptr<PreparedRun>& prepared,
     if (same != idempotency_keys_.end()) {
       const auto run = runs_.find(same->second);
       return reply(RunCreated{same->second, run != runs_.end() ? run->second->status : RunStatus::queued, false});
+    }
+  }
+  if (const int most = settings_.limits.max_runs_per_workflow; most > 0) {
+    const auto& name = prepared->workflow->name;
+    const auto under_way = std::count_if(runs_.begin(), runs_.end(), [&](const auto& entry) {
+      return entry.second->workflow->name == name && !is_final(entry.second->status);
+    });
+    if (under_way >= most) {
+      return reply(fail(ErrorCode::too_many_requests, "workflow '" + name + "' has " + std::to_string(under_way) +
+                                                          " runs under way; limits.max_runs_per_workflow allows " +
+                                                          std::to_string(most) +
+                                                          " at once. Try again once one has finished"));
     }
   }
   auto run = new_run(prepared->workflow, prepared->version, std::move(prepared->params), key, prepared->start);
@@ -352,6 +370,7 @@ void RunScheduler::retry(std::unique_ptr<RunState> restored, const std::function
     for (auto& e : node.elements) e->attempts_before = e->attempt;
   }
   runs_.emplace(run.id, std::move(restored));
+  arm_run_timeout(run, clock_.now_ms());  // a retried run has its whole timeout_s again
   journal_.mark(run);
   for (auto& node : run.nodes) {
     journal_.mark(node.row);

@@ -42,9 +42,18 @@
 
 namespace weft::daemon {
 
+// The `limits` of docs/configuration.md that the scheduler enforces.
+struct SchedulerLimits {
+  int max_running_tasks = 256;
+  int max_for_each_items = 100000;
+  std::size_t max_params_bytes = 1024 * 1024;
+  std::size_t max_output_bytes = 1024 * 1024;
+  int max_runs_per_workflow = 0;  // 0: no limit
+};
+
 struct SchedulerSettings {
   std::filesystem::path state_dir;
-  int max_running_tasks = 256;
+  SchedulerLimits limits;
   // How long a caller waits for the loop to take a command; past it the
   // command answers 503 (the loop may still carry it out).
   std::chrono::milliseconds command_timeout{10000};
@@ -128,6 +137,7 @@ class RunScheduler final : public Commands {
   void settle_node(NodeState& node, TaskStatus status, std::string error = {});
   void finish_run(RunState& run);
   void arm_timeout(TaskState& task);
+  void arm_run_timeout(RunState& run, int64_t since_ms);
   void stop_task(TaskState& task);
   void stop_attempt(TaskState& task);
   void check_drained();

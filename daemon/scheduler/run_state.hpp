@@ -55,6 +55,9 @@ struct TaskState final : Journaled {
   int64_t ready_at = 0;
   int64_t started_at = 0;
   int64_t finished_at = 0;
+  // When the first attempt the retry policy counts started: retry.max_duration_s
+  // counts from here. Not stored: after a restart, the latest attempt's start.
+  int64_t first_started_at = 0;
   nlohmann::json item;                  // the for_each element
   std::unique_ptr<sdk::TaskSpec> spec;  // the current attempt as planned, while it is under way
   bool holds_slot = false;              // counted against the node's, run's and daemon's limits
@@ -105,6 +108,7 @@ struct RunState final : Journaled, Scope {
   std::deque<NodeState*> nodes_with_ready;
   bool queued = false;  // in the scheduler's runs_with_ready
   bool cancelling = false;
+  std::unique_ptr<Timer> deadline;  // the workflow's timeout_s; destroying it cancels it
 
   RunState(std::string run_id, std::shared_ptr<const Workflow> wf, int64_t workflow_version);
   NodeState* node(std::string_view id);

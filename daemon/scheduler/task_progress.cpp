@@ -1,6 +1,7 @@
 // How runs and tasks move on, event by event: RunScheduler's progress (see
 // run_scheduler.hpp). Every function runs on the loop and touches only what
-// the event changed.
+// the event changed. Over 400 lines: one state machine of tasks and runs,
+// whose transitions read best side by side (commands and recovery are apart).
 #include "core/json_text.hpp"
 #include "scheduler/run_scheduler.hpp"
 #include "scheduler/task_files.hpp"
@@ -28,12 +29,13 @@ std::string describe(const TaskState& t) {
 }
 
 // Exponential backoff with +-20% jitter, so that tasks failing together do not
-// retry together.
+// retry together; the jitter never takes it past max_backoff_s, which users
+// size against deadlines of their own.
 std::chrono::milliseconds backoff(const RetryPolicy& policy, int attempt) {
   static thread_local std::mt19937 random{std::random_device{}()};
   const double base = std::min(policy.max_backoff_s, policy.backoff_s * std::pow(policy.backoff_factor, attempt - 1));
   const double jitter = std::uniform_real_distribution<double>(0.8, 1.2)(random);
-  return std::chrono::milliseconds(static_cast<int64_t>(base * jitter * 1000));
+  return delay_of(std::min(policy.max_backoff_s, base * jitter));
 }
 
 }  // namespace
@@ -41,6 +43,7 @@ std::chrono::milliseconds backoff(const RetryPolicy& policy, int attempt) {
 void RunScheduler::start(RunState& run) {
   run.status = RunStatus::running;
   if (run.started_at == 0) run.started_at = clock_.now_ms();
+  arm_run_timeout(run, run.started_at);
   journal_.mark(run);
   spdlog::info("run {} started", run.id);
   for (auto& node : run.nodes) {
@@ -91,6 +94,11 @@ void RunScheduler::expand(NodeState& node) {
         node, TaskStatus::failed,
         "for_each: '" + node.spec->for_each->source() + "' gave " + items->type_name() + ", not an array");
   }
+  if (const auto most = static_cast<size_t>(settings_.limits.max_for_each_items); items->size() > most) {
+    return settle_node(node, TaskStatus::failed,
+                       "for_each: '" + node.spec->for_each->source() + "' gave " + std::to_string(items->size()) +
+                           " items; limits.max_for_each_items allows " + std::to_string(most));
+  }
   node.row.status = TaskStatus::running;
   node.row.started_at = clock_.now_ms();
   journal_.mark(node.row);
@@ -125,6 +133,7 @@ void RunScheduler::dispatch(TaskState& task) {
   auto planned = plan_attempt(task);
   if (!planned) return fail_attempt(task, planned.failure().message);
   task.started_at = clock_.now_ms();  // executors report their own start; inline work starts now
+  if (task.attempt == task.attempts_before + 1) task.first_started_at = task.started_at;
   sdk::Plan& plan = planned.value();
   switch (plan.kind) {
     case WEFT_PLAN_OUTPUT: return succeed(task, std::move(plan.output));
@@ -253,8 +262,12 @@ void RunScheduler::on_finished(TaskState& task, const TaskEvent& event) {
     return settle(task, TaskStatus::cancelled);
   }
   if (task.timed_out) {
-    return fail_attempt(task,
-                        "timed out after " + std::to_string(static_cast<int64_t>(*task.node->spec->timeout_s)) + " s");
+    return fail_attempt(task, "timed out after " + seconds_text(*task.node->spec->timeout_s) + " (timeout_s)");
+  }
+  if (event.output_json.size() > settings_.limits.max_output_bytes) {
+    return fail_attempt(task, "the task's output is " + std::to_string(event.output_json.size()) +
+                                  " bytes; limits.max_output_bytes allows " +
+                                  std::to_string(settings_.limits.max_output_bytes));
   }
   if (!event.output_json.empty()) {
     auto parsed = parse_json(event.output_json);
@@ -280,13 +293,19 @@ void RunScheduler::fail_attempt(TaskState& task, std::string error) {
   task.error = std::move(error);
   const RetryPolicy& policy = task.node->spec->retry;
   if (task.attempt - task.attempts_before < policy.max_attempts && !task.run->cancelling) {
-    spdlog::info("{} attempt {} failed, retrying: {}", describe(task), task.attempt, task.error);
-    task.status = TaskStatus::retrying;
-    journal_.mark(task);
-    task.timer = clock_.after(backoff(policy, task.attempt), [this, &task] {
-      if (task.status == TaskStatus::retrying) make_ready(task);
-    });
-    return;
+    const auto wait = backoff(policy, task.attempt);
+    const int64_t next_start = clock_.now_ms() + wait.count();
+    if (!policy.max_duration_s || next_start - task.first_started_at <= delay_of(*policy.max_duration_s).count()) {
+      spdlog::info("{} attempt {} failed, retrying: {}", describe(task), task.attempt, task.error);
+      task.status = TaskStatus::retrying;
+      journal_.mark(task);
+      task.timer = clock_.after(wait, [this, &task] {
+        if (task.status == TaskStatus::retrying) make_ready(task);
+      });
+      return;
+    }
+    task.error += "; not retried: the next attempt would start more than " + seconds_text(*policy.max_duration_s) +
+                  " after the first (retry.max_duration_s)";
   }
   spdlog::info("{} failed: {}", describe(task), task.error);
   settle(task, TaskStatus::failed);
@@ -362,6 +381,7 @@ void RunScheduler::finish_run(RunState& run) {
   });
   run.status = run.cancelling ? RunStatus::cancelled : any_failed ? RunStatus::failed : RunStatus::succeeded;
   run.finished_at = clock_.now_ms();
+  run.deadline.reset();
   journal_.mark(run);
   dispatcher_.forget(run);
   spdlog::info("run {} {}", run.id, to_string(run.status));
@@ -375,12 +395,24 @@ void RunScheduler::finish_run(RunState& run) {
 
 void RunScheduler::arm_timeout(TaskState& task) {
   if (!task.node->spec->timeout_s) return;
-  const auto limit = std::chrono::milliseconds(static_cast<int64_t>(*task.node->spec->timeout_s * 1000));
-  task.timer = clock_.after(limit, [this, &task, key = task.key()] {
+  task.timer = clock_.after(delay_of(*task.node->spec->timeout_s), [this, &task, key = task.key()] {
     if (!active_.count(key)) return;
     spdlog::info("{} timed out", describe(task));
     task.timed_out = true;
     stop_attempt(task);
+  });
+}
+
+// A run still going timeout_s after `since` (its start, or its retry) is
+// cancelled as a cancel command would, its error saying why.
+void RunScheduler::arm_run_timeout(RunState& run, int64_t since_ms) {
+  if (!run.workflow->timeout_s) return;
+  const auto left = std::max<int64_t>(0, delay_of(*run.workflow->timeout_s).count() - (clock_.now_ms() - since_ms));
+  run.deadline = clock_.after(std::chrono::milliseconds(left), [this, &run] {
+    if (is_final(run.status) || run.cancelling) return;
+    run.error = "the run did not finish within " + seconds_text(*run.workflow->timeout_s) + " (timeout_s); cancelled";
+    spdlog::info("run {}: {}", run.id, run.error);
+    cancel(run.id);
   });
 }
 

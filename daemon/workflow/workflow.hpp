@@ -29,6 +29,7 @@ struct RetryPolicy {
   double backoff_s = 1;
   double backoff_factor = 2;
   double max_backoff_s = 300;
+  std::optional<double> max_duration_s;  // no attempt starts later than this after the first
   bool operator==(const RetryPolicy&) const = default;
 };
 
@@ -62,6 +63,7 @@ struct Workflow {
   std::string description;
   nlohmann::json params = nlohmann::json::object();  // defaults of the run params
   std::optional<int> max_parallel;
+  std::optional<double> timeout_s;                     // a run still going this long after its start is cancelled
   nlohmann::json defaults = nlohmann::json::object();  // as written
   std::optional<WorkflowSchedule> schedule;
   std::optional<std::string> trigger_queue;

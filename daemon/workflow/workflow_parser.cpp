@@ -24,6 +24,7 @@ struct RetryOverrides {
   std::optional<double> backoff_s;
   std::optional<double> backoff_factor;
   std::optional<double> max_backoff_s;
+  std::optional<double> max_duration_s;
 };
 
 // What a node may set and `defaults` may set for every node.
@@ -66,6 +67,7 @@ RetryOverrides read_retry(DocumentReader& reader) {
   retry.backoff_s = reader.number("backoff_s", 0, true);
   retry.backoff_factor = reader.number("backoff_factor", 1, true);
   retry.max_backoff_s = reader.number("max_backoff_s", 0, true);
+  retry.max_duration_s = reader.number("max_duration_s", 0, false);
   reader.report_unknown_keys();
   return retry;
 }
@@ -82,7 +84,8 @@ RetryPolicy merged(const RetryOverrides& node, const RetryOverrides& defaults) {
   return RetryPolicy{node.max_attempts.value_or(defaults.max_attempts.value_or(fallback.max_attempts)),
                      node.backoff_s.value_or(defaults.backoff_s.value_or(fallback.backoff_s)),
                      node.backoff_factor.value_or(defaults.backoff_factor.value_or(fallback.backoff_factor)),
-                     node.max_backoff_s.value_or(defaults.max_backoff_s.value_or(fallback.max_backoff_s))};
+                     node.max_backoff_s.value_or(defaults.max_backoff_s.value_or(fallback.max_backoff_s)),
+                     node.max_duration_s ? node.max_duration_s : defaults.max_duration_s};
 }
 
 std::string problems_text(std::size_t count) { return std::to_string(count) + (count == 1 ? " problem" : " problems"); }
@@ -127,6 +130,7 @@ class WorkflowParser {
     workflow_.description = reader.string("description").value_or("");
     if (const auto* params = reader.object("params")) workflow_.params = *params;
     if (auto max_parallel = reader.integer("max_parallel", 1)) workflow_.max_parallel = clamp_to_int(*max_parallel);
+    workflow_.timeout_s = reader.number("timeout_s", 0, false);
     if (const auto* defaults = reader.object("defaults")) {
       workflow_.defaults = *defaults;
       DocumentReader defaults_reader(*defaults, reader.pointer("defaults"), problems_);

@@ -61,3 +61,26 @@ TEST(SchedulerAttempts, ATaskOverItsTimeoutFailsAsTimedOutAndItsProcessIsGone) {
 
 }  // namespace
 }  // namespace weft::test
+
+namespace weft::test {
+namespace {
+
+// 1e10 s as milliseconds overflowed the nanoseconds of weftd's timers into a
+// wait of no time: the task timed out at once and the retry came at once.
+TEST(SchedulerAttempts, HugeTimeoutsAndBackoffsMeanWaitingLongNotNoTime) {
+  WeftdProcess weftd;
+  auto document =
+      workflow("patient", {sh("patient", "sleep 1").timeout_s(1e10), sh("failing", "exit 1").retry(2, 1e10)});
+  document["nodes"][1]["retry"]["max_backoff_s"] = 1e10;
+  const auto run_id = weftd.start_adhoc(document);
+  ASSERT_TRUE(eventually([&] { return weftd.tasks(run_id).at("patient")["status"] == "succeeded"; }))
+      << weftd.tasks(run_id).at("patient");
+  const auto failing = weftd.tasks(run_id).at("failing");
+  EXPECT_EQ(failing["status"], "retrying");
+  EXPECT_EQ(failing["attempt"], 1);
+  EXPECT_EQ(weftd.client().post("/api/v1/runs/" + run_id + "/cancel").status, 202);
+  EXPECT_EQ(weftd.wait_run(run_id)["status"], "cancelled");
+}
+
+}  // namespace
+}  // namespace weft::test

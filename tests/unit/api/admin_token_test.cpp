@@ -51,6 +51,17 @@ TEST_F(AdminTokenTest, TokenFileIsReadableByItsOwnerOnly) {
   EXPECT_EQ(info.st_mode & 0777, 0600u);
 }
 
+TEST_F(AdminTokenTest, AWidenedModeIsNarrowedOnTheNextStart) {
+  ensure_admin_token(*store_.client, state_dir_);
+  const auto first = token_in_file();
+  ASSERT_EQ(::chmod((state_dir_ / "admin.token").c_str(), 0644), 0);
+  ensure_admin_token(*store_.client, state_dir_);
+  struct stat info {};
+  ASSERT_EQ(::stat((state_dir_ / "admin.token").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  EXPECT_EQ(token_in_file(), first);
+}
+
 TEST_F(AdminTokenTest, KnownTokenIsReusedOnTheNextStart) {
   ensure_admin_token(*store_.client, state_dir_);
   const auto first = token_in_file();

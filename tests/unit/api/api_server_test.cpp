@@ -17,6 +17,8 @@
 #include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -587,6 +589,30 @@ TEST_F(ApiServerTest, LogOfATaskWithoutAFileIsEmpty) {
   const auto reply = get("/api/v1/runs/r1/tasks/greet/logs");
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.body, "");
+}
+
+// A task that put a link in place of its log must not get weftd to serve the
+// file it points to; nor may a FIFO stall the API.
+TEST_F(ApiServerTest, LogsFollowNoLinkAndReadNoFifo) {
+  store_runs({run("r1", 1000), run("r2", 1000)});
+  store_tasks({task("r1", "greet", -1, "succeeded"), task("r2", "greet", -1, "succeeded")});
+  const auto r1 = task_files(state_dir_, "r1", "greet", -1, 1);
+  fs::create_directories(r1.stdout_path.parent_path());
+  fs::create_symlink(state_dir_ / "admin.token", r1.stdout_path);
+  ASSERT_EQ(::mkfifo(r1.stderr_path.c_str(), 0600), 0);
+  const auto r2 = task_files(state_dir_, "r2", "greet", -1, 1);
+  fs::create_directories(state_dir_ / "elsewhere");
+  std::ofstream(state_dir_ / "elsewhere" / r2.stdout_path.filename()) << admin_token_;
+  fs::create_directory_symlink(state_dir_ / "elsewhere", r2.stdout_path.parent_path());
+
+  for (const std::string run_id : {"r1", "r2"}) {
+    const auto reply = get("/api/v1/runs/" + run_id + "/tasks/greet/logs");
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.body.find(admin_token_), std::string::npos) << run_id;
+  }
+  const auto fifo = get("/api/v1/runs/r1/tasks/greet/logs?stream=stderr");
+  EXPECT_EQ(fifo.status, 200);
+  EXPECT_EQ(fifo.body, "");
 }
 
 TEST_F(ApiServerTest, LogsOfAnUnknownTaskOrABadTaskIdAreRefused) {

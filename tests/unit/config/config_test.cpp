@@ -86,7 +86,13 @@ TEST(ConfigValues, EveryKeyIsRead) {
                                   {"plugin_dirs", {"/opt/a", "/opt/b"}},
                                   {"required_plugins", {"sqlite"}},
                                   {"executors", {{"slurm", {{"partition", "batch"}}}}},
-                                  {"limits", {{"max_running_tasks", 8}, {"max_body_bytes", 4096}}},
+                                  {"limits",
+                                   {{"max_running_tasks", 8},
+                                    {"max_body_bytes", 4096},
+                                    {"max_for_each_items", 10},
+                                    {"max_params_bytes", 100},
+                                    {"max_output_bytes", 200},
+                                    {"max_runs_per_workflow", 3}}},
                                   {"auth", {{"enabled", false}}},
                                   {"log", {{"level", "warn"}}},
                                   {"api", {{"threads", 2}}},
@@ -98,6 +104,10 @@ TEST(ConfigValues, EveryKeyIsRead) {
   EXPECT_EQ(config.executors, json({{"slurm", {{"partition", "batch"}}}}));
   EXPECT_EQ(config.limits.max_running_tasks, 8);
   EXPECT_EQ(config.limits.max_body_bytes, 4096u);
+  EXPECT_EQ(config.limits.max_for_each_items, 10);
+  EXPECT_EQ(config.limits.max_params_bytes, 100u);
+  EXPECT_EQ(config.limits.max_output_bytes, 200u);
+  EXPECT_EQ(config.limits.max_runs_per_workflow, 3);
   EXPECT_FALSE(config.auth.enabled);
   EXPECT_EQ(config.log.level, spdlog::level::warn);
   EXPECT_EQ(config.api.threads, 2);
@@ -225,6 +235,10 @@ TEST(ShippedConfig, EtcWeftdJsonHoldsEveryDefault) {
   EXPECT_EQ(shipped->listen, defaults.listen);
   EXPECT_EQ(shipped->limits.max_running_tasks, defaults.limits.max_running_tasks);
   EXPECT_EQ(shipped->limits.max_body_bytes, defaults.limits.max_body_bytes);
+  EXPECT_EQ(shipped->limits.max_for_each_items, defaults.limits.max_for_each_items);
+  EXPECT_EQ(shipped->limits.max_params_bytes, defaults.limits.max_params_bytes);
+  EXPECT_EQ(shipped->limits.max_output_bytes, defaults.limits.max_output_bytes);
+  EXPECT_EQ(shipped->limits.max_runs_per_workflow, defaults.limits.max_runs_per_workflow);
   EXPECT_EQ(shipped->auth.enabled, defaults.auth.enabled);
   EXPECT_EQ(shipped->log.level, defaults.log.level);
   EXPECT_EQ(shipped->api.threads, defaults.api.threads);

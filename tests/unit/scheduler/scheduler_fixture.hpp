@@ -34,7 +34,7 @@ class SchedulerTest : public ::testing::Test {
 
   void start_scheduler() {
     scheduler_ = std::make_unique<daemon::RunScheduler>(io_, runtime_, *store_.client, clock_,
-                                                        daemon::SchedulerSettings{state_dir_, 256, 10s});
+                                                        daemon::SchedulerSettings{state_dir_, limits_, 10s});
     scheduler_->recover();
     io_.restart();
     loop_ = std::thread([this] { io_.run(); });
@@ -97,8 +97,13 @@ class SchedulerTest : public ::testing::Test {
     return t && t->status == status;
   }
 
-  void finish(const sdk::TaskSpec& task, int exit_code) {
-    scheduler_->post_task_event({WEFT_EVENT_FINISHED, task.task_key, "", exit_code, "", ""});
+  void finish(const sdk::TaskSpec& task, int exit_code, std::string output_json = "") {
+    scheduler_->post_task_event({WEFT_EVENT_FINISHED, task.task_key, "", exit_code, std::move(output_json), ""});
+  }
+  void restart_with(const daemon::SchedulerLimits& limits) {
+    stop_scheduler();
+    limits_ = limits;
+    start_scheduler();
   }
   size_t started() const { return runtime_.started().size(); }
 
@@ -112,6 +117,7 @@ class SchedulerTest : public ::testing::Test {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ = boost::asio::make_work_guard(io_);
   VirtualClock clock_{io_};
+  daemon::SchedulerLimits limits_;
   FakeRuntime runtime_;
   OpenedMemoryStore store_ = open_memory_store();
   std::unique_ptr<daemon::RunScheduler> scheduler_;

@@ -37,6 +37,118 @@ TEST_F(SchedulerTest, ATaskThatRunsPastItsTimeoutIsCancelledAndFails) {
   EXPECT_THAT(stored_task(id, "a")->error, ::testing::HasSubstr("timed out after 30 s"));
 }
 
+TEST_F(SchedulerTest, ATimeoutErrorStatesTheLimitAsGiven) {
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}, {"timeout_s", 0.25}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  clock_.advance(300ms);
+  ASSERT_TRUE(eventually([&] { return runtime_.cancelled().size() == 1; }));
+  finish(runtime_.started()[0], 128 + 15);
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::failed); }));
+  EXPECT_THAT(stored_task(id, "a")->error, ::testing::HasSubstr("timed out after 0.25 s (timeout_s)"));
+}
+
+// With +-20% jitter, a backoff at its cap used to wait up to 1.2 times the cap.
+TEST_F(SchedulerTest, JitterNeverTakesABackoffPastMaxBackoff) {
+  constexpr size_t kAttempts = 20;
+  const json retry = {{"max_attempts", kAttempts}, {"backoff_s", 10}, {"backoff_factor", 1}, {"max_backoff_s", 10}};
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}, {"retry", retry}}}));
+  for (size_t attempt = 1; attempt < kAttempts; ++attempt) {
+    ASSERT_TRUE(eventually([&] { return started() == attempt; }));
+    finish(runtime_.started()[attempt - 1], 1);
+    ASSERT_TRUE(eventually([&] { return task_is(id, "a", TaskStatus::retrying); }));
+    clock_.advance(10s);
+    ASSERT_TRUE(eventually([&] { return started() == attempt + 1; }))
+        << "attempt " << attempt + 1 << " waited longer than max_backoff_s";
+  }
+}
+
+TEST_F(SchedulerTest, ARetryBudgetEndsRetriesBeforeTheAttemptCountDoes) {
+  const json retry = {
+      {"max_attempts", 10}, {"backoff_s", 10}, {"backoff_factor", 1}, {"max_backoff_s", 10}, {"max_duration_s", 15}};
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}, {"retry", retry}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  finish(runtime_.started()[0], 1);  // at 0 s: the second attempt starts by 10 s, within the budget
+  ASSERT_TRUE(eventually([&] { return task_is(id, "a", TaskStatus::retrying); }));
+  clock_.advance(10s);
+  ASSERT_TRUE(eventually([&] { return started() == 2; }));
+  finish(runtime_.started()[1], 1);  // at 10 s: a third would start at 18 s or later, past 15 s
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::failed); }));
+  const auto task = stored_task(id, "a");
+  EXPECT_EQ(task->attempt, 2);
+  EXPECT_THAT(task->error, ::testing::HasSubstr("not retried"));
+  EXPECT_THAT(task->error, ::testing::HasSubstr("15 s after the first (retry.max_duration_s)"));
+}
+
+TEST_F(SchedulerTest, ARunOverItsTimeoutIsCancelledAndItsErrorSaysSo) {
+  const auto id = run(workflow(
+      {{{"id", "a"}, {"type", "task"}}, {{"id", "b"}, {"type", "task"}, {"depends_on", {"a"}}}}, {{"timeout_s", 60}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  scheduler_->post_task_event({WEFT_EVENT_STARTED, runtime_.started()[0].task_key, "pid-1", 0, "", ""});
+  clock_.advance(59s);
+  settle_loop();
+  EXPECT_TRUE(runtime_.cancelled().empty());
+  clock_.advance(2s);
+  ASSERT_TRUE(eventually([&] { return runtime_.cancelled().size() == 1; }));
+  finish(runtime_.started()[0], 128 + 15);
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::cancelled); }));
+  EXPECT_THAT(stored_run(id)->error, ::testing::HasSubstr("did not finish within 60 s (timeout_s)"));
+  EXPECT_EQ(stored_task(id, "b")->status, TaskStatus::cancelled);
+}
+
+TEST_F(SchedulerTest, ARunThatEndsInTimeKeepsNoTimer) {
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}}}, {{"timeout_s", 60}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  finish(runtime_.started()[0], 0);
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
+  EXPECT_TRUE(eventually([&] { return clock_.pending() == 0; }));
+  EXPECT_EQ(stored_run(id)->error, "");
+}
+
+// ---- limits (docs/configuration.md) -----------------------------------------
+
+TEST_F(SchedulerTest, AForEachWiderThanItsLimitFailsTheNodeNamingTheLimit) {
+  restart_with({.max_for_each_items = 3});
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}, {"for_each", "{{ params.items }}"}}},
+                               {{"params", {{"items", {1, 2, 3, 4}}}}}));
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::failed); }));
+  EXPECT_THAT(stored_task(id, "a")->error, ::testing::HasSubstr("4 items; limits.max_for_each_items allows 3"));
+  EXPECT_EQ(started(), 0u);
+}
+
+TEST_F(SchedulerTest, ParamsOverTheirLimitAreRefusedAndNoRunIsCreated) {
+  restart_with({.max_params_bytes = 20});
+  const auto name = apply(workflow({{{"id", "a"}, {"type", "task"}}}, {{"params", {{"text", ""}}}}));
+  const auto created = create(name, {{"text", std::string(100, 'x')}});
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.failure().code, ErrorCode::payload_too_large);
+  EXPECT_THAT(created.failure().message, ::testing::HasSubstr("limits.max_params_bytes allows 20"));
+  EXPECT_TRUE(create(name, {{"text", "short"}}));
+}
+
+TEST_F(SchedulerTest, RunsOfOneWorkflowAtOnceAreLimitedUntilOneFinishes) {
+  restart_with({.max_runs_per_workflow = 1});
+  const auto name = apply(workflow({{{"id", "a"}, {"type", "task"}}}));
+  const auto first = create(name);
+  ASSERT_TRUE(first);
+  const auto second = create(name);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.failure().code, ErrorCode::too_many_requests);
+  EXPECT_THAT(second.failure().message, ::testing::HasSubstr("limits.max_runs_per_workflow allows 1"));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  finish(runtime_.started()[0], 0);
+  ASSERT_TRUE(eventually([&] { return run_is(first->id, RunStatus::succeeded); }));
+  EXPECT_TRUE(create(name));
+}
+
+TEST_F(SchedulerTest, AnOutputOverItsLimitFailsTheAttempt) {
+  restart_with({.max_output_bytes = 10});
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  finish(runtime_.started()[0], 0, R"({"text": "more than ten bytes"})");
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::failed); }));
+  EXPECT_THAT(stored_task(id, "a")->error, ::testing::HasSubstr("limits.max_output_bytes allows 10"));
+}
+
 TEST_F(SchedulerTest, ANodeLimitHoldsTasksBackUntilASlotFrees) {
   const auto id =
       run(workflow({{{"id", "a"}, {"type", "task"}, {"for_each", "{{ params.items }}"}, {"max_parallel", 2}}},

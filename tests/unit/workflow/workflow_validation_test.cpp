@@ -79,7 +79,7 @@ TEST_F(WorkflowValidation, ExampleWorkflowOfTheDesignIsValid) {
   EXPECT_TRUE(process.for_each.has_value());
   EXPECT_EQ(process.resources, json({{"cpus", 2}, {"memory_mb", 4096}}));
   EXPECT_EQ(process.timeout_s, 3600);
-  EXPECT_EQ(process.retry, (RetryPolicy{3, 2, 2, 300}));
+  EXPECT_EQ(process.retry, (RetryPolicy{3, 2, 2, 300, std::nullopt}));
   EXPECT_THAT(process.dependencies, ElementsAre(1u));
   EXPECT_THAT(process.dependents, ElementsAre(3u));
   EXPECT_TRUE(workflow->nodes[4].when.has_value());
@@ -112,7 +112,7 @@ TEST_F(WorkflowValidation, FailureNamesTheWorkflowAndCountsEveryProblem) {
                           Problem{"/nodes/1/id", "duplicate node id 'a' (also /nodes/0)"},
                           Problem{"/color",
                                   "unknown key 'color'; known keys: defaults, description, max_parallel, "
-                                  "name, nodes, params, schedule, trigger"}));
+                                  "name, nodes, params, schedule, timeout_s, trigger"}));
 }
 
 TEST_F(WorkflowValidation, NameIsRequired) {
@@ -264,18 +264,26 @@ TEST_F(WorkflowValidation, NodeSettingsOverrideDefaultsFieldByField) {
   catalog.executors = {"process", "slurm"};
   const auto workflow = valid(R"({"name": "w",
       "defaults": {"executor": "slurm", "timeout_s": 60, "resources": {"cpus": 1, "memory_mb": 100},
-                   "retry": {"max_attempts": 3, "backoff_s": 5}},
+                   "retry": {"max_attempts": 3, "backoff_s": 5, "max_duration_s": 600}},
       "nodes": [{"id": "a", "type": "noop"},
                 {"id": "b", "type": "noop", "executor": "process", "timeout_s": 0.5, "resources": {"cpus": 4},
-                 "retry": {"max_attempts": 1, "max_backoff_s": 10}}]})");
+                 "retry": {"max_attempts": 1, "max_backoff_s": 10, "max_duration_s": 30}}]})");
   ASSERT_EQ(workflow.nodes.size(), 2u);
   EXPECT_EQ(workflow.nodes[0].executor, "slurm");
   EXPECT_EQ(workflow.nodes[0].timeout_s, 60);
-  EXPECT_EQ(workflow.nodes[0].retry, (RetryPolicy{3, 5, 2, 300}));
+  EXPECT_EQ(workflow.nodes[0].retry, (RetryPolicy{3, 5, 2, 300, 600}));
   EXPECT_EQ(workflow.nodes[1].executor, "process");
   EXPECT_EQ(workflow.nodes[1].timeout_s, 0.5);
   EXPECT_EQ(workflow.nodes[1].resources, json({{"cpus", 4}, {"memory_mb", 100}}));
-  EXPECT_EQ(workflow.nodes[1].retry, (RetryPolicy{1, 5, 2, 10}));
+  EXPECT_EQ(workflow.nodes[1].retry, (RetryPolicy{1, 5, 2, 10, 30}));
+}
+
+TEST_F(WorkflowValidation, ARunTimeoutIsReadAndMustBePositive) {
+  EXPECT_EQ(valid(R"({"name": "w", "timeout_s": 3600, "nodes": [{"id": "a", "type": "noop"}]})").timeout_s, 3600);
+  EXPECT_THAT(problems(R"({"name": "w", "timeout_s": 0, "nodes": [{"id": "a", "type": "noop"}]})"),
+              ::testing::ElementsAre(Problem{"/timeout_s", "must be a number > 0, not 0"}));
+  EXPECT_THAT(problems(R"({"name": "w", "nodes": [{"id": "a", "type": "noop", "retry": {"max_duration_s": -1}}]})"),
+              ::testing::ElementsAre(Problem{"/nodes/0/retry/max_duration_s", "must be a number > 0, not -1"}));
 }
 
 TEST_F(WorkflowValidation, MaxParallelBelowOneIsRejected) {
