@@ -78,6 +78,7 @@ nlohmann::json plugin_json(const PluginInfo& plugin) {
                          {"path", plugin.path},        {"status", plugin.loaded ? "loaded" : "rejected"},
                          {"provides", plugin.provides}};
   if (!plugin.error.empty()) json["error"] = plugin.error;
+  if (!plugin.unconfigured.empty()) json["unconfigured"] = plugin.unconfigured;
   return json;
 }
 

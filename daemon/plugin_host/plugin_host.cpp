@@ -130,6 +130,7 @@ class PluginHost::Loading {
   std::vector<std::unique_ptr<NodeTypeHandle>> node_types;
   std::vector<std::unique_ptr<ExecutorHandle>> executors;
   std::vector<std::pair<std::string, StorageFactory>> storage;
+  std::vector<std::string> unconfigured;
 };
 
 PluginHost::PluginHost(HostServices& services) : services_(services) {}
@@ -194,8 +195,13 @@ void PluginHost::load_file(const fs::path& path, const PluginHostSettings& setti
     for (auto& e : loading.executors) executors_.emplace(e->name(), std::move(e));
     for (auto& [type, factory] : loading.storage) storage_.emplace(type, std::move(factory));
     info.loaded = true;
+    info.unconfigured = std::move(loading.unconfigured);
     spdlog::info("loaded plugin {} {} (ABI {}) from {}: {}", info.name, info.version, info.abi, info.path,
                  fmt::join(info.provides, ", "));
+    for (const auto& left_out : info.unconfigured) {
+      spdlog::info("plugin {}: not started, as weftd.json's executors section does not configure it: {}", info.name,
+                   left_out);
+    }
   } catch (const Refusal& r) {
     info.loaded = false;
     info.error = r.reason;
@@ -332,6 +338,13 @@ void PluginHost::create_objects(const weft_plugin_descriptor& d, const PluginHos
       const auto* vt = static_cast<const weft_executor_vtable*>(f.vtable);
       if (call_plugin([&](weft_error* e) { return vt->create(context->api(), str(config), &object, e); }, err) !=
           WEFT_OK) {
+        // Installed but never configured, such as the executor of a remote
+        // engine on a host that does not use it: left out, and the rest of
+        // its plugin loads. Settings that are given and wrong refuse it.
+        if (!settings.executor_configs.contains(type)) {
+          loading.unconfigured.push_back("executor/" + type + ": " + err.message);
+          continue;
+        }
         throw Refusal{"creating executor '" + type + "' failed: " + err.message};
       }
       loading.executors.push_back(

@@ -16,6 +16,9 @@ struct PluginInfo {
   bool loaded = false;                // status: loaded | rejected
   std::string error;                  // why it was rejected
   std::vector<std::string> provides;  // "kind/type" of each factory, e.g. "node/command"
+  // "kind/type: why" of each executor left out because weftd.json has no
+  // settings for it and it cannot start without some (a remote engine's URL).
+  std::vector<std::string> unconfigured;
 };
 
 }  // namespace weft::daemon

@@ -81,6 +81,15 @@ TEST_F(WeftdWithBrokenPlugins, LoadsTheRealPluginsAndTheWellFormedFixtures) {
   }
 }
 
+// This weftd's configuration has no executors.argo: the argo executor, which
+// cannot start without its server's URL, is left out, not its plugin refused.
+TEST_F(WeftdWithBrokenPlugins, LeavesOutAnExecutorThatTheConfigurationDoesNotSetUp) {
+  const json argo = plugins_by_file().at(real_plugin_dir() / "libweft-executor-argo.so.2");
+  EXPECT_EQ(argo.value("status", ""), "loaded") << argo;
+  ASSERT_EQ(argo.value("unconfigured", json::array()).size(), 1u) << argo;
+  EXPECT_TRUE(argo["unconfigured"][0].get<std::string>().starts_with("executor/argo: ")) << argo;
+}
+
 TEST_F(WeftdWithBrokenPlugins, KeepsRunningWorkflows) {
   weftd_.apply(
       workflow("after-refusals", {noop("real", "from noop"), Node("fixture", "fixture_good", json::object())}));

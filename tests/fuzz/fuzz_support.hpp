@@ -33,21 +33,4 @@ inline void require_explained(const daemon::Failure& failure) {
   require(!failure.details.empty(), "a refused input names at least one problem");
 }
 
-// Runs `body`, ignoring the exceptions of two bugs being fixed on the
-// hardening branch, which every JSON-reading target would otherwise hit in
-// its first seconds and stop at: parse_json lets nlohmann's out_of_range 406
-// (a number such as 1e400) escape, and an error message quoting invalid
-// UTF-8 throws type_error 316 when it is put into a JSON reply. Remove this
-// once those fixes are merged; every other exception still escapes.
-template <class Body>
-void around_known_bugs(Body&& body) {
-  try {
-    body();
-  } catch (const nlohmann::json::out_of_range& e) {
-    if (e.id != 406) throw;
-  } catch (const nlohmann::json::type_error& e) {
-    if (e.id != 316) throw;
-  }
-}
-
 }  // namespace weft::fuzz

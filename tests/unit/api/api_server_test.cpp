@@ -342,8 +342,8 @@ TEST_F(ApiServerTest, ReadyzIsUnavailableUntilTheDaemonIsReady) {
 }
 
 TEST_F(ApiServerTest, PluginsAreListedWithTheirStatus) {
-  plugins_ = {{"command", "node", "1.0.0", "2.0", "/p/libweft-node-command.so.2", true, "", {"node/command"}},
-              {"old", "", "", "0.9", "/p/libweft-node-old.so.0", false, "ABI 0.9, host 1.0", {}}};
+  plugins_ = {{"command", "node", "1.0.0", "2.0", "/p/libweft-node-command.so.2", true, "", {"node/command"}, {}},
+              {"old", "", "", "0.9", "/p/libweft-node-old.so.0", false, "ABI 0.9, host 1.0", {}, {}}};
   const auto items = get("/api/v1/plugins").json_body()["items"];
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0], json({{"name", "command"},
