@@ -55,7 +55,6 @@ class ApiServer final : private RequestHandling {
   void task_updated(const TaskUpdate& update) { logs_.task_updated(update); }
 
  private:
-
   std::optional<ApiReply> answer_at_once(const RequestHead& head) override;
   void serve(const std::shared_ptr<RequestTicket>& ticket) override;
   // On a request thread, once Poco has read the head: reads the body, gives
