@@ -83,7 +83,7 @@ bool is_unique_violation(const PGresult* result) {
   return state != nullptr && std::string_view(state) == "23505";
 }
 
-[[noreturn]] void raise(std::string message, const PGresult* result) {
+[[noreturn]] void raise(const std::string& message, const PGresult* result) {
   if (is_unique_violation(result)) throw UniqueViolation(message);
   throw std::runtime_error(message);
 }
