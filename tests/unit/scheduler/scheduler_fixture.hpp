@@ -14,6 +14,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 
+#include <memory>
+#include <optional>
+
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -32,16 +35,22 @@ class SchedulerTest : public ::testing::Test {
   void SetUp() override { start_scheduler(); }
   void TearDown() override { stop_scheduler(); }
 
+  // Each life of the scheduler gets a loop of its own: what a stopped one
+  // left queued (a store write's completion, a due timer) goes with its loop,
+  // as it would with a killed process, instead of reaching the next one.
   void start_scheduler() {
-    scheduler_ = std::make_unique<daemon::RunScheduler>(io_, runtime_, *store_.client, clock_,
+    work_.reset();
+    io_ = std::make_unique<boost::asio::io_context>();
+    work_.emplace(boost::asio::make_work_guard(*io_));
+    clock_.post_to(*io_);
+    scheduler_ = std::make_unique<daemon::RunScheduler>(*io_, runtime_, *store_.client, clock_,
                                                         daemon::SchedulerSettings{state_dir_, limits_, 10s});
     scheduler_->recover();
-    io_.restart();
-    loop_ = std::thread([this] { io_.run(); });
+    loop_ = std::thread([this] { io_->run(); });
   }
   // As a kill would: the loop stops where it is; what was stored stays.
   void stop_scheduler() {
-    io_.stop();
+    io_->stop();
     if (loop_.joinable()) loop_.join();
     scheduler_.reset();
   }
@@ -67,7 +76,7 @@ class SchedulerTest : public ::testing::Test {
   void settle_loop() {
     for (int round = 0; round < 3; ++round) {
       std::promise<void> done;
-      boost::asio::post(io_, [&done] { done.set_value(); });
+      boost::asio::post(*io_, [&done] { done.set_value(); });
       done.get_future().wait();
     }
   }
@@ -114,9 +123,9 @@ class SchedulerTest : public ::testing::Test {
   }
 
   std::filesystem::path state_dir_ = std::filesystem::temp_directory_path() / "weft-scheduler-test";
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ = boost::asio::make_work_guard(io_);
-  VirtualClock clock_{io_};
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  VirtualClock clock_;
   daemon::SchedulerLimits limits_;
   FakeRuntime runtime_;
   OpenedMemoryStore store_ = open_memory_store();

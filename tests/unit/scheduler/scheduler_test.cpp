@@ -219,8 +219,11 @@ TEST_F(SchedulerTest, AFailedBatchIsRetriedWithADelayThatDoublesUpToFiveSeconds)
   store_.store->failing_writes = true;
   const int before = store_.store->write_calls;
   finish(runtime_.started()[0], 0);
-  ASSERT_TRUE(eventually([&] { return !scheduler_->store_healthy(); }));
   const auto attempts = [&] { return store_.store->write_calls - before; };
+  // A failed write arms the next retry once its completion reaches the loop:
+  // only then may time move on, or the retry is due later than it should be.
+  const auto retry_armed = [&] { return clock_.pending() == 1; };
+  ASSERT_TRUE(eventually([&] { return !scheduler_->store_healthy() && retry_armed(); }));
   EXPECT_EQ(attempts(), 1);
   // The retries come 250 ms, 500 ms, 1 s, 2 s, 4 s, then every 5 s after the attempt before.
   const std::chrono::milliseconds delays[] = {250ms, 500ms, 1s, 2s, 4s, 5s, 5s};
@@ -230,7 +233,8 @@ TEST_F(SchedulerTest, AFailedBatchIsRetriedWithADelayThatDoublesUpToFiveSeconds)
     settle_loop();
     EXPECT_EQ(attempts(), so_far) << "retried before " << delay.count() << " ms";
     clock_.advance(1ms);
-    EXPECT_TRUE(eventually([&] { return attempts() == so_far + 1; })) << "no retry after " << delay.count() << " ms";
+    EXPECT_TRUE(eventually([&] { return attempts() == so_far + 1 && retry_armed(); }))
+        << "no retry after " << delay.count() << " ms";
   }
   store_.store->failing_writes = false;
   clock_.advance(5s);

@@ -15,7 +15,11 @@ namespace weft::test {
 
 class VirtualClock final : public daemon::Clock {
  public:
-  explicit VirtualClock(boost::asio::io_context& io) : io_(io) {}
+  // Due timers are posted to the loop last given to post_to.
+  void post_to(boost::asio::io_context& io) {
+    std::lock_guard lock(state_->mutex);
+    io_ = &io;
+  }
 
   int64_t now_ms() const override {
     std::lock_guard lock(state_->mutex);
@@ -36,7 +40,7 @@ class VirtualClock final : public daemon::Clock {
     while (!state_->due.empty() && state_->due.begin()->first.first <= state_->now) {
       auto fn = std::move(state_->due.begin()->second);
       state_->due.erase(state_->due.begin());
-      boost::asio::post(io_, std::move(fn));
+      boost::asio::post(*io_, std::move(fn));
     }
   }
 
@@ -69,7 +73,7 @@ class VirtualClock final : public daemon::Clock {
     Key key_;
   };
 
-  boost::asio::io_context& io_;
+  boost::asio::io_context* io_ = nullptr;
   std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
