@@ -88,7 +88,9 @@ class SpawnFileActions {
  public:
   explicit SpawnFileActions(const TaskSpec& task) {
     ::posix_spawn_file_actions_init(&actions_);
-    constexpr int kLogFlags = O_WRONLY | O_CREAT | O_TRUNC;
+    // O_NOFOLLOW: a link a task left at its log path (a retry writes the same
+    // files) must not make the next attempt truncate the file it points to.
+    constexpr int kLogFlags = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW;
     check(::posix_spawn_file_actions_addopen(&actions_, STDIN_FILENO, "/dev/null", O_RDONLY, 0));
     check(::posix_spawn_file_actions_addopen(&actions_, STDOUT_FILENO, task.stdout_path.c_str(), kLogFlags,
                                              kLogFileMode));
@@ -116,6 +118,9 @@ class SpawnFileActions {
 std::string explain_spawn_failure(const TaskSpec& task, int error) {
   const std::string cannot_start = "cannot start '" + task.command->argv.front() + "'";
   for (const std::string* file : {&task.stdout_path, &task.stderr_path}) {
+    struct stat link {};
+    if (::lstat(file->c_str(), &link) == 0 && S_ISLNK(link.st_mode))
+      return cannot_start + ": '" + *file + "' is a symbolic link, which weft does not write through";
     if (::access(file->c_str(), W_OK) != 0)
       return cannot_start + ": cannot write '" + *file + "': " + error_text(errno);
   }
@@ -186,7 +191,9 @@ OutputFile read_up_to(int fd, size_t size, const std::string& path) {
 // The file the task wrote its output to. No file: no output.
 OutputFile read_output_file(const std::string& path) {
   // O_NONBLOCK: a FIFO in place of the file must not stall the event loop.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  // O_NOFOLLOW: a task that links its output file to a file of the daemon's
+  // (the admin token, the database) must not have weftd read it back for it.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
   if (fd < 0) return errno == ENOENT ? OutputFile{} : OutputFile{{}, read_failure(path, errno)};
   struct stat info {};
   OutputFile output;

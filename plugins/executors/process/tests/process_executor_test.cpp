@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -132,6 +133,33 @@ TEST_F(ProcessExecutorTest, ReportsEmptyOutputWhenTheTaskWroteNoOutputFile) {
   const auto finished = run(spec("no-output", {"/bin/true"}));
 
   EXPECT_EQ(finished.output_json, "");
+}
+
+TEST_F(ProcessExecutorTest, DoesNotReadBackAFileTheTaskLinkedItsOutputTo) {
+  const std::string secret = (dir_.path() / "secret.json").string();
+  std::ofstream(secret) << R"({"token": "daemon only"})";
+
+  const auto finished = run(spec("link", shell("ln -s '" + secret + R"(' "$WEFT_OUTPUT")")));
+
+  EXPECT_EQ(finished.output_json, "");
+  EXPECT_THAT(finished.error, HasSubstr("cannot read the output file"));
+}
+
+TEST_F(ProcessExecutorTest, RefusesToWriteLogsThroughALinkAnEarlierAttemptLeftAtTheirPath) {
+  const std::string precious = (dir_.path() / "precious").string();
+  std::ofstream(precious) << "keep me";
+  const sdk::TaskSpec task = spec("retried", {"/bin/echo", "second attempt"});
+  std::filesystem::create_directories(std::filesystem::path(task.stdout_path).parent_path());
+  std::filesystem::create_symlink(precious, task.stdout_path);
+
+  try {
+    executor().start(task);
+    FAIL() << "start wrote through a link";
+  } catch (const std::exception& e) {
+    EXPECT_THAT(e.what(), HasSubstr("is a symbolic link"));
+  }
+  EXPECT_EQ(read_file(precious), "keep me");
+  EXPECT_TRUE(host_.events().empty());
 }
 
 TEST_F(ProcessExecutorTest, ReportsAnOutputFileOver16MiBAsAnErrorWithoutOutput) {
