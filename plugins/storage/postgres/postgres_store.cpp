@@ -1,8 +1,12 @@
 #include "postgres_store.hpp"
 
+#include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
 
 #include "postgres_schema.hpp"
 
@@ -35,14 +39,19 @@ const Statement kUpsertRun{"upsert_run",
                                "idempotency_key = excluded.idempotency_key, error = excluded.error, "
                                "created_at = excluded.created_at, started_at = excluded.started_at, "
                                "finished_at = excluded.finished_at"};
-const Statement kUpsertTask{
-    "upsert_task", "INSERT INTO tasks (" + std::string(kTaskColumns) +
-                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-                       "ON CONFLICT (run_id, node, idx) DO UPDATE SET status = excluded.status, "
-                       "attempt = excluded.attempt, exit_code = excluded.exit_code, executor = excluded.executor, "
-                       "external_id = excluded.external_id, error = excluded.error, "
-                       "output_json = excluded.output_json, ready_at = excluded.ready_at, "
-                       "started_at = excluded.started_at, finished_at = excluded.finished_at"};
+// Every task of a batch in one statement: each column goes as one array
+// parameter and unnest turns the arrays back into rows. A run of 10,000
+// tasks is one round of parsing and planning, not 10,000.
+const Statement kUpsertTasks{
+    "upsert_tasks", "INSERT INTO tasks (" + std::string(kTaskColumns) +
+                        ") SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::integer[], "
+                        "$6::integer[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], "
+                        "$12::bigint[], $13::bigint[]) "
+                        "ON CONFLICT (run_id, node, idx) DO UPDATE SET status = excluded.status, "
+                        "attempt = excluded.attempt, exit_code = excluded.exit_code, executor = excluded.executor, "
+                        "external_id = excluded.external_id, error = excluded.error, "
+                        "output_json = excluded.output_json, ready_at = excluded.ready_at, "
+                        "started_at = excluded.started_at, finished_at = excluded.finished_at"};
 const Statement kUpsertToken{"upsert_token", "INSERT INTO tokens (" + std::string(kTokenColumns) +
                                                  ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET "
                                                  "hash = excluded.hash, role = excluded.role, "
@@ -200,12 +209,55 @@ void add_run(std::vector<Step>& steps, const sdk::RunRecord& r) {
                     number(r.created_at), number(r.started_at), number(r.finished_at)}});
 }
 
-void add_task(std::vector<Step>& steps, const sdk::TaskRecord& t) {
-  steps.push_back(
-      {&kUpsertTask,
-       {text(t.run_id), text(t.node), number(t.index), text(sdk::to_string(t.status)), number(int64_t{t.attempt}),
-        number(t.exit_code), text(t.executor), text(t.external_id), text(t.error), text(t.output_json),
-        number(t.ready_at), number(t.started_at), number(t.finished_at)}});
+// A PostgreSQL array literal of the values, each quoted (the element
+// type's input reads "12" as 12), NULL for a missing one.
+std::string array_literal(const std::vector<std::optional<std::string>>& values) {
+  std::string literal = "{";
+  for (const auto& value : values) {
+    if (literal.size() > 1) literal += ',';
+    if (!value) {
+      literal += "NULL";
+      continue;
+    }
+    literal += '"';
+    for (const char c : *value) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  return literal + "}";
+}
+
+// One step for all the tasks. A task written twice in one batch keeps its
+// last record: one statement may not update the same row twice.
+void add_tasks(std::vector<Step>& steps, const std::vector<sdk::TaskRecord>& tasks) {
+  if (tasks.empty()) return;
+  std::map<std::tuple<std::string_view, std::string_view, int64_t>, const sdk::TaskRecord*> last;
+  for (const auto& t : tasks) last[{t.run_id, t.node, t.index}] = &t;
+  constexpr size_t kColumns = 13;
+  std::array<Params, kColumns> columns;
+  for (auto& column : columns) column.reserve(last.size());
+  for (const auto& [key, t] : last) {
+    const Params row{text(t->run_id),
+                     text(t->node),
+                     number(t->index),
+                     text(sdk::to_string(t->status)),
+                     number(int64_t{t->attempt}),
+                     number(t->exit_code),
+                     text(t->executor),
+                     text(t->external_id),
+                     text(t->error),
+                     text(t->output_json),
+                     number(t->ready_at),
+                     number(t->started_at),
+                     number(t->finished_at)};
+    for (size_t i = 0; i < kColumns; ++i) columns[i].push_back(row[i]);
+  }
+  Params params;
+  params.reserve(kColumns);
+  for (const auto& column : columns) params.emplace_back(array_literal(column));
+  steps.push_back({&kUpsertTasks, std::move(params)});
 }
 
 void add_token(std::vector<Step>& steps, const sdk::TokenRecord& t) {
@@ -236,10 +288,10 @@ void PostgresStore::write(const sdk::WriteBatch& batch) {
   // seen in the answers (no row changed), so COMMIT waits for them then.
   const bool may_conflict = !batch.workflows.empty();
   std::vector<Step> steps{{&kBegin, {}}};
-  steps.reserve(2 + batch.workflows.size() + batch.runs.size() + batch.tasks.size() + batch.tokens.size());
+  steps.reserve(3 + batch.workflows.size() + batch.runs.size() + batch.tokens.size());
   for (const auto& workflow : batch.workflows) add_workflow(steps, workflow);
   for (const auto& run : batch.runs) add_run(steps, run);
-  for (const auto& task : batch.tasks) add_task(steps, task);
+  add_tasks(steps, batch.tasks);
   for (const auto& token : batch.tokens) add_token(steps, token);
   if (!may_conflict) steps.push_back({&kCommit, {}});
   auto connection = pool_.lease();

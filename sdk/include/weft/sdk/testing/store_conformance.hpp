@@ -627,6 +627,25 @@ TEST_P(StoreConformance, LargeAndNonAsciiOutputIsKeptExactly) {
   EXPECT_TRUE(tasks[0].output_json == big.output_json) << "output differs in size or content";
 }
 
+TEST_P(StoreConformance, TaskTextsWithQuotesBracesAndBackslashesAreKeptExactly) {
+  auto odd = task("run-1", "a,b {c}", -1);
+  odd.error = R"(he said "no", {then} \left; NULL)";
+  odd.external_id = "NULL";
+  odd.executor = R"(\"x\")";
+  odd.output_json = nlohmann::json{{"path", R"(C:\tmp\"q")"}, {"set", "{1,2}"}}.dump();
+  put({{}, {}, {odd}, {}});
+  EXPECT_EQ(describe(store().list_tasks("run-1")), describe(std::vector{odd}));
+}
+
+TEST_P(StoreConformance, ATaskWrittenTwiceInOneBatchKeepsItsLastRecord) {
+  auto finished = task("run-1", "a", -1);
+  auto started = finished;
+  started.status = TaskStatus::running;
+  started.exit_code = std::nullopt;
+  put({{}, {}, {started, task("run-1", "b", -1), finished}, {}});
+  EXPECT_EQ(describe(store().list_tasks("run-1")), describe(std::vector{finished, task("run-1", "b", -1)}));
+}
+
 TEST_P(StoreConformance, TasksOfAnotherRunAreNotListed) {
   put({{}, {}, {task("run-1", "a", -1), task("run-2", "b", -1)}, {}});
   EXPECT_EQ(names(store().list_tasks("run-2")), (std::vector<std::string>{"b[-1]"}));
