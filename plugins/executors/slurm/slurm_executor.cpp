@@ -14,6 +14,7 @@
 
 #include "batch_script.hpp"
 #include "cli_transport.hpp"
+#include "rest_transport.hpp"
 
 namespace weft::slurm {
 
@@ -126,7 +127,11 @@ std::optional<JobId> parse_job_id(std::string_view text) {
 
 SlurmExecutor::SlurmExecutor(const sdk::Host& host, const json& config)
     : Executor(host), config_(SlurmExecutorConfig::parse(config)) {
-  transport_ = std::make_unique<CliTransport>(host, config_.cli);
+  if (config_.transport == TransportKind::rest) {
+    transport_ = std::make_unique<RestTransport>(host, config_.rest);
+  } else {
+    transport_ = std::make_unique<CliTransport>(host, config_.cli);
+  }
   poll_timer_fd_ = make_timer();
   try {
     pace_timer_fd_ = make_timer();
@@ -147,6 +152,11 @@ void SlurmExecutor::start(const TaskSpec& task) {
     throw std::invalid_argument("task '" + task.task_key + "' is already running");
   }
   JobRequest request = job_request(task, config_.placement);
+  if (config_.transport == TransportKind::rest && !request.extra_args.empty()) {
+    throw std::invalid_argument(
+        "'extra_args' of the command's executor_options are sbatch options, which the rest "
+        "transport of the slurm executor cannot pass");
+  }
   create_parent_directories(task);
   const std::string marker = exit_marker_path(task);
   std::error_code ignored;

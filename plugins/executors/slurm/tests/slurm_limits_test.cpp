@@ -1,13 +1,18 @@
-// The slurm executor's submission limits on the real Slurm of the fixture
-// slurm_cluster: the cap on jobs in flight, the submit rate, and a cancel of
-// a task that is still waiting for its submission. Driven with the SDK's
-// FakeHost as the daemon's event loop.
+// The slurm executor in-process on the real Slurm of the fixture
+// slurm_cluster, driven with the SDK's FakeHost as the daemon's event loop:
+// the submission limits (the cap on jobs in flight, the submit rate, and a
+// cancel of a task that is still waiting for its submission) through each
+// transport, and what is the rest transport's own: its token file read again
+// when it changes, and slurmrestd's errors in the task's error.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 #include <weft/sdk/testing/fake_host.hpp>
@@ -21,7 +26,7 @@ namespace {
 using sdk::testing::FakeHost;
 using sdk::testing::RecordedEvent;
 
-class SlurmLimits : public ::testing::Test {
+class SlurmInProcess : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(testing::assert_slurm_is_up());
@@ -47,17 +52,29 @@ class SlurmLimits : public ::testing::Test {
         std::count_if(events.begin(), events.end(), [&](const RecordedEvent& e) { return e.kind == kind; }));
   }
 
+  // The end of the task, once it came.
+  std::optional<RecordedEvent> finished(const sdk::TaskSpec& t) {
+    return host_.wait_for(t.task_key, WEFT_EVENT_FINISHED, std::chrono::seconds(60));
+  }
+
   std::filesystem::path dir_ =
       std::filesystem::temp_directory_path() / ("weft-slurm-limits-" + std::to_string(::getpid()));
   FakeHost host_;
 };
 
-TEST_F(SlurmLimits, NoMoreJobsInFlightThanTheCapAndNoFasterThanTheRate) {
+class SlurmLimits : public SlurmInProcess, public ::testing::WithParamInterface<std::string> {
+ protected:
+  nlohmann::json config(const nlohmann::json& settings) const {
+    auto merged = testing::transport_config(GetParam());
+    merged.update(settings);
+    return merged;
+  }
+};
+
+TEST_P(SlurmLimits, NoMoreJobsInFlightThanTheCapAndNoFasterThanTheRate) {
   constexpr double kRate = 4;
-  SlurmExecutor executor(host_.host(), {{"slurm_conf", WEFT_SLURM_CONF},
-                                        {"poll_interval_s", 0.2},
-                                        {"submit_rate_per_s", kRate},
-                                        {"max_jobs_in_flight", 2}});
+  SlurmExecutor executor(host_.host(),
+                         config({{"poll_interval_s", 0.2}, {"submit_rate_per_s", kRate}, {"max_jobs_in_flight", 2}}));
   constexpr size_t kTasks = 5;
   const auto began = std::chrono::steady_clock::now();
   for (size_t i = 0; i < kTasks; ++i) executor.start(task("t" + std::to_string(i), "sleep 0.5"));
@@ -82,9 +99,8 @@ TEST_F(SlurmLimits, NoMoreJobsInFlightThanTheCapAndNoFasterThanTheRate) {
   EXPECT_GE(took, std::chrono::duration<double>((kTasks - 1) / kRate));
 }
 
-TEST_F(SlurmLimits, ACancelledTaskThatWasNotSubmittedYetEndsAtOnceWithoutAJob) {
-  SlurmExecutor executor(host_.host(),
-                         {{"slurm_conf", WEFT_SLURM_CONF}, {"poll_interval_s", 0.2}, {"max_jobs_in_flight", 1}});
+TEST_P(SlurmLimits, ACancelledTaskThatWasNotSubmittedYetEndsAtOnceWithoutAJob) {
+  SlurmExecutor executor(host_.host(), config({{"poll_interval_s", 0.2}, {"max_jobs_in_flight", 1}}));
   const auto running = task("running", "sleep 1");
   const auto waiting = task("waiting", "touch ran");
   executor.start(running);
@@ -98,6 +114,74 @@ TEST_F(SlurmLimits, ACancelledTaskThatWasNotSubmittedYetEndsAtOnceWithoutAJob) {
                               std::chrono::seconds(60)));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "ran"));
   EXPECT_FALSE(executor.cancel(waiting.task_key)) << "it is forgotten";
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, SlurmLimits, ::testing::ValuesIn(testing::kTransports),
+                         [](const auto& info) { return info.param; });
+
+class SlurmRestTransport : public SlurmInProcess {
+ protected:
+  // A new JWT for root from slurmctld, as an operator makes one.
+  static std::string fresh_token() {
+    const std::string command =
+        std::string("SLURM_CONF=") + WEFT_SLURM_CONF + " scontrol token username=root lifespan=600";
+    std::string printed;
+    FILE* out = ::popen(command.c_str(), "r");
+    if (out == nullptr) return printed;
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, out) != nullptr) printed += buffer;
+    ::pclose(out);
+    return printed;  // SLURM_JWT=<token>, which the token file may hold as it is
+  }
+
+  nlohmann::json config_with_token_file() const {
+    auto config = testing::transport_config("rest");
+    config["rest"]["token_file"] = token_file_.string();
+    config["poll_interval_s"] = 0.2;
+    return config;
+  }
+
+  void write_token(const std::string& text) const { std::ofstream(token_file_, std::ios::trunc) << text; }
+
+  std::filesystem::path token_file_ = dir_ / "token";
+};
+
+TEST_F(SlurmRestTransport, TheTokenFileIsReadAgainWhenItChanges) {
+  write_token(fresh_token());
+  SlurmExecutor executor(host_.host(), config_with_token_file());
+  const auto before = task("before", "true");
+  executor.start(before);
+  const auto first = finished(before);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->exit_code, 0) << first->error;
+
+  write_token("not-a-token\n");
+  const auto refused = task("refused", "true");
+  executor.start(refused);
+  const auto second = finished(refused);
+  ASSERT_TRUE(second);
+  EXPECT_NE(second->exit_code, 0) << "submitted with a token that is not one";
+  EXPECT_NE(second->error.find("slurmrestd answered HTTP"), std::string::npos) << second->error;
+
+  write_token(fresh_token());
+  const auto after = task("after", "true");
+  executor.start(after);
+  const auto third = finished(after);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->exit_code, 0) << third->error;
+}
+
+TEST_F(SlurmRestTransport, SlurmrestdsErrorsEndInTheTasksError) {
+  write_token(fresh_token());
+  SlurmExecutor executor(host_.host(), config_with_token_file());
+  auto misplaced = task("misplaced", "true");
+  misplaced.command->executor_options = {{"partition", "no-such-partition"}};
+  executor.start(misplaced);
+  const auto end = finished(misplaced);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->exit_code, 1);
+  EXPECT_NE(end->error.find("Slurm refused the job"), std::string::npos) << end->error;
+  EXPECT_NE(end->error.find("Invalid partition name specified"), std::string::npos) << end->error;
 }
 
 }  // namespace

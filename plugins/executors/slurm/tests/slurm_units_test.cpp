@@ -14,6 +14,7 @@
 #include "../batch_script.hpp"
 #include "../cli_transport.hpp"
 #include "../job_outcome.hpp"
+#include "../rest_transport.hpp"
 #include "../slurm_config.hpp"
 
 namespace weft::slurm {
@@ -196,6 +197,128 @@ TEST(Placement, TheNodesOptionsOverrideTheExecutorsAndAddArguments) {
   EXPECT_EQ(merged.partition, "b");
   EXPECT_EQ(merged.qos, "q");
   EXPECT_EQ(merged.extra_args, (std::vector<std::string>{"--x", "--y"}));
+}
+
+TEST(RestJobSubmission, ResourcesPlacementAndTimeLimitBecomeJobFields) {
+  JobRequest request;
+  request.name = "r/n/-1/1";
+  request.comment = "weft run r task r/n/-1/1";
+  request.script = "#!/bin/sh\ntrue\n";
+  request.stdout_path = "/shared/o";
+  request.stderr_path = "/shared/e";
+  request.working_dir = "/shared";
+  request.cpus_per_task = 4;
+  request.memory_mb = 2048;
+  request.gpus = 2;
+  request.time_limit_s = 125;
+  request.partition = "gpu";
+  request.account = "lab";
+  request.qos = "high";
+  const json body = rest_job_submission(request);
+  EXPECT_EQ(body["script"], request.script);
+  const json& job = body["job"];
+  EXPECT_EQ(job["name"], "r/n/-1/1");
+  EXPECT_EQ(job["comment"], "weft run r task r/n/-1/1");
+  EXPECT_EQ(job["standard_output"], "/shared/o");
+  EXPECT_EQ(job["standard_error"], "/shared/e");
+  EXPECT_EQ(job["current_working_directory"], "/shared");
+  EXPECT_EQ(job["requeue"], false);
+  EXPECT_EQ(job["cpus_per_task"], 4);
+  EXPECT_EQ(job["memory_per_node"], 2048);
+  EXPECT_EQ(job["gres"], "gpu:2");
+  EXPECT_EQ(job["time_limit"], 3) << "minutes, rounded up";
+  EXPECT_EQ(job["partition"], "gpu");
+  EXPECT_EQ(job["account"], "lab");
+  EXPECT_EQ(job["qos"], "high");
+  EXPECT_TRUE(job["environment"].contains("PATH")) << "slurmrestd requires an environment";
+  EXPECT_EQ(job["environment"]["SLURM_CPUS_PER_TASK"], "4");
+  EXPECT_EQ(job["environment"]["SLURM_MEM_PER_NODE"], "2048");
+}
+
+TEST(RestJobSubmission, UnsetResourcesAreLeftToSlurmAndSbatchOptionsAreRefused) {
+  const json job = rest_job_submission(JobRequest{})["job"];
+  for (const char* unset : {"cpus_per_task", "memory_per_node", "gres", "time_limit", "partition", "account", "qos"}) {
+    EXPECT_FALSE(job.contains(unset)) << unset;
+  }
+  JobRequest with_options;
+  with_options.extra_args = {"--constraint=a100"};
+  EXPECT_THROW(rest_job_submission(with_options), std::invalid_argument);
+}
+
+TEST(RestJobsReply, OnlyTheUsersOwnJobsAreListedAndArrayElementsAreSkipped) {
+  const auto jobs = parse_rest_jobs(R"({"errors": [], "jobs": [
+    {"job_id": 7, "job_state": "FAILED", "state_reason": "NonZeroExitCode", "exit_code": 768, "name": "run/a/-1/1",
+     "user_name": "weft", "array_job_id": 0},
+    {"job_id": 8, "job_state": "RUNNING", "state_reason": "None", "exit_code": 0, "name": "x", "user_name": "other",
+     "array_job_id": 0},
+    {"job_id": 9, "job_state": "PENDING", "name": "y", "user_name": "weft", "array_job_id": 5, "array_task_id": 1}]})",
+                                    "weft");
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].id, 7);
+  EXPECT_EQ(jobs[0].state, "FAILED");
+  EXPECT_EQ(jobs[0].reason, "NonZeroExitCode");
+  EXPECT_EQ(jobs[0].exit_status, 768);
+  EXPECT_EQ(jobs[0].name, "run/a/-1/1");
+  EXPECT_THROW(parse_rest_jobs("<html>proxy error</html>", "weft"), std::invalid_argument);
+  EXPECT_THROW(parse_rest_jobs(R"({"jobs": [{"name": "no id"}]})", "weft"), std::invalid_argument);
+}
+
+TEST(RestFailure, SlurmrestdsErrorsOfBothShapesAreQuoted) {
+  const auto text = describe_failure({500,
+                                      R"({"errors": [
+    {"error_code": 2000, "error": "Invalid partition name specified"},
+    {"error_number": 2017, "error": "Invalid job id specified", "description": "unable to kill JobId=9",
+     "source": "slurm_kill_job"}]})",
+                                      {}});
+  EXPECT_EQ(text,
+            "slurmrestd answered HTTP 500: Invalid partition name specified (error 2000); Invalid job id specified: "
+            "unable to kill JobId=9 (error 2017)");
+  EXPECT_EQ(describe_failure({401, "Authentication failure", {}}),
+            "slurmrestd answered HTTP 401: Authentication failure");
+  EXPECT_EQ(describe_failure({0, {}, "Connection refused"}), "Connection refused");
+}
+
+TEST(Config, TheRestTransportAndItsSettings) {
+  const auto config = SlurmExecutorConfig::parse(json::parse(R"({"transport": "rest", "partition": "p",
+    "rest": {"url": "http://127.0.0.1:6820", "user": "weft", "token_file": "/etc/weft/slurm.jwt",
+             "request_timeout_s": 2.5}})"));
+  EXPECT_EQ(config.transport, TransportKind::rest);
+  EXPECT_EQ(config.rest.url, "http://127.0.0.1:6820");
+  EXPECT_EQ(config.rest.user, "weft");
+  EXPECT_EQ(config.rest.token_file, "/etc/weft/slurm.jwt");
+  EXPECT_EQ(config.rest.request_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(SlurmExecutorConfig::parse(json::object()).transport, TransportKind::cli) << "the default";
+}
+
+TEST(Config, TheRestTransportsMistakesAreNamed) {
+  const auto message_of = [](const char* text) {
+    try {
+      SlurmExecutorConfig::parse(json::parse(text));
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string rest = R"("rest": {"url": "http://h:1", "user": "u", "token_file": "/t"})";
+  EXPECT_NE(message_of(R"({"transport": "ssh"})").find("transport"), std::string::npos);
+  EXPECT_NE(message_of(R"({"transport": "rest"})").find("'rest'"), std::string::npos);
+  EXPECT_NE(message_of(R"({"transport": "rest", "rest": {"url": "http://h:1", "user": "u"}})").find("token_file"),
+            std::string::npos);
+  EXPECT_NE(
+      message_of(R"({"transport": "rest", "rest": {"url": "http://h:1", "user": "u", "token": "x"}})").find("'token'"),
+      std::string::npos);
+  EXPECT_NE(message_of(("{\"transport\": \"rest\", \"bin_dir\": \"/usr/bin\", " + rest + "}").c_str()).find("bin_dir"),
+            std::string::npos);
+  EXPECT_NE(
+      message_of(("{\"transport\": \"rest\", \"extra_args\": [\"--x\"], " + rest + "}").c_str()).find("extra_args"),
+      std::string::npos);
+  EXPECT_NE(message_of(("{" + rest + "}").c_str()).find("transport"), std::string::npos);
+}
+
+TEST(SlurmrestdClient, OnlyPlainHttpUrlsAreTaken) {
+  EXPECT_NO_THROW(SlurmrestdClient({"http://127.0.0.1:6820/prefix/", "u", "/t"}));
+  EXPECT_THROW(SlurmrestdClient({"https://slurm:6820", "u", "/t"}), std::invalid_argument);
+  EXPECT_THROW(SlurmrestdClient({"127.0.0.1:6820", "u", "/t"}), std::invalid_argument);
 }
 
 }  // namespace
