@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <limits>
 #include <stdexcept>
 #include <system_error>
 
@@ -17,6 +18,9 @@ using nlohmann::json;
 // REST API requires one to be given): a PATH where the usual tools are.
 // Everything else a task needs comes from its command's env.
 constexpr const char* kJobPath = "/usr/local/bin:/usr/bin:/bin";
+
+// Above it, an index is one of Slurm's NO_VAL markers, not an index.
+constexpr int64_t kLargestIndex = std::numeric_limits<int32_t>::max();
 
 std::string text_field(const json& object, const char* key) {
   const auto found = object.find(key);
@@ -58,6 +62,7 @@ json rest_job_submission(const JobRequest& job) {
   if (!job.partition.empty()) description["partition"] = job.partition;
   if (!job.account.empty()) description["account"] = job.account;
   if (!job.qos.empty()) description["qos"] = job.qos;
+  if (!job.array.empty()) description["array"] = job.array;
   return {{"script", job.script}, {"job", std::move(description)}};
 }
 
@@ -72,14 +77,23 @@ std::vector<JobRecord> parse_rest_jobs(const std::string& body, const std::strin
       throw std::invalid_argument("slurmrestd listed a job without a job_id: " + job.dump().substr(0, 200));
     }
     if (text_field(job, "user_name") != user) continue;
-    // An element of a job array: not one of the jobs weft submits one a task.
-    if (integer_field(job, "array_job_id") != 0) continue;
     JobRecord record;
     record.id = job["job_id"].get<JobId>();
     record.state = text_field(job, "job_state");
     record.reason = text_field(job, "state_reason");
     record.exit_status = static_cast<int>(integer_field(job, "exit_code"));
     record.name = text_field(job, "name");
+    record.array_job_id = integer_field(job, "array_job_id");
+    if (record.array_job_id != 0) {
+      // An element has its index; the remainder not split off yet has null
+      // there and its indices in array_task_string.
+      const auto index = job.find("array_task_id");
+      if (index != job.end() && index->is_number_integer() && index->get<int64_t>() <= kLargestIndex) {
+        record.array_task_id = index->get<int64_t>();
+      } else {
+        record.array_pending = text_field(job, "array_task_string");
+      }
+    }
     jobs.push_back(std::move(record));
   }
   return jobs;
@@ -146,8 +160,11 @@ void RestTransport::query(std::function<void(QueryResult)> done) {
   });
 }
 
-void RestTransport::cancel(JobId job, std::function<void(std::string)> done) {
-  send("DELETE", "/job/" + std::to_string(job), "", [done = std::move(done)](const RestReply& reply) {
+void RestTransport::cancel(const CancelTarget& target, std::function<void(std::string)> done) {
+  // As scancel: job/123 ends every element of array 123, job/123_4 only element 4.
+  std::string id = std::to_string(target.job);
+  if (target.array_task_id >= 0) id += "_" + std::to_string(target.array_task_id);
+  send("DELETE", "/job/" + id, "", [done = std::move(done)](const RestReply& reply) {
     done(reply.status == 200 ? std::string() : describe_failure(reply));
   });
 }

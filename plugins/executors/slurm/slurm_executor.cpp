@@ -125,13 +125,14 @@ std::optional<JobId> parse_job_id(std::string_view text) {
 
 }  // namespace
 
+std::unique_ptr<SlurmTransport> make_transport(const sdk::Host& host, const SlurmExecutorConfig& config) {
+  if (config.transport == TransportKind::rest) return std::make_unique<RestTransport>(host, config.rest);
+  return std::make_unique<CliTransport>(host, config.cli);
+}
+
 SlurmExecutor::SlurmExecutor(const sdk::Host& host, const json& config)
     : Executor(host), config_(SlurmExecutorConfig::parse(config)) {
-  if (config_.transport == TransportKind::rest) {
-    transport_ = std::make_unique<RestTransport>(host, config_.rest);
-  } else {
-    transport_ = std::make_unique<CliTransport>(host, config_.cli);
-  }
+  transport_ = make_transport(host, config_);
   poll_timer_fd_ = make_timer();
   try {
     pace_timer_fd_ = make_timer();

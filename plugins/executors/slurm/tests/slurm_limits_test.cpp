@@ -2,8 +2,10 @@
 // slurm_cluster, driven with the SDK's FakeHost as the daemon's event loop:
 // the submission limits (the cap on jobs in flight, the submit rate, and a
 // cancel of a task that is still waiting for its submission) through each
-// transport, and what is the rest transport's own: its token file read again
-// when it changes, and slurmrestd's errors in the task's error.
+// transport; each transport alone on a job array (listed by element, one
+// element cancelled, then the whole array); and what is the rest transport's
+// own: its token file read again when it changes, and slurmrestd's errors in
+// the task's error.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,8 +14,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 #include <weft/sdk/testing/fake_host.hpp>
 
@@ -117,6 +121,88 @@ TEST_P(SlurmLimits, ACancelledTaskThatWasNotSubmittedYetEndsAtOnceWithoutAJob) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, SlurmLimits, ::testing::ValuesIn(testing::kTransports),
+                         [](const auto& info) { return info.param; });
+
+// A transport driven alone, each call answered before the next.
+class SlurmTransports : public SlurmInProcess, public ::testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    SlurmInProcess::SetUp();
+    transport_ = make_transport(host_.host(), SlurmExecutorConfig::parse(testing::transport_config(GetParam())));
+  }
+  void TearDown() override {
+    transport_.reset();
+    SlurmInProcess::TearDown();
+  }
+
+  template <class Result, class Call>
+  Result answer_to(Call call) {
+    std::optional<Result> answer;
+    call([&](Result result) { answer = std::move(result); });
+    EXPECT_TRUE(host_.run_until([&] { return answer.has_value(); }, std::chrono::seconds(30))) << "no answer";
+    return answer.value_or(Result{});
+  }
+
+  // The states of the array's elements by index, once states(...) holds.
+  std::map<int64_t, std::string> elements_once(
+      JobId array, const std::function<bool(const std::map<int64_t, std::string>&)>& holds) {
+    std::map<int64_t, std::string> states;
+    for (int tries = 0; tries < 150; ++tries) {
+      const auto listed =
+          answer_to<QueryResult>([&](std::function<void(QueryResult)> done) { transport_->query(std::move(done)); });
+      EXPECT_EQ(listed.error, "");
+      states.clear();
+      for (const auto& job : listed.jobs) {
+        if (job.array_job_id == array && job.array_task_id >= 0) states[job.array_task_id] = job.state;
+      }
+      if (holds(states)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return states;
+  }
+
+  std::string cancel(CancelTarget target) {
+    return answer_to<std::string>(
+        [&](std::function<void(std::string)> done) { transport_->cancel(target, std::move(done)); });
+  }
+
+  std::unique_ptr<SlurmTransport> transport_;
+};
+
+TEST_P(SlurmTransports, AnArrayIsListedByElementAndCancelledOneElementOrWhole) {
+  JobRequest request;
+  request.name = "array-" + std::to_string(::getpid());
+  request.script = "#!/bin/sh\nsleep 60\n";
+  request.stdout_path = (dir_ / "%A_%a.out").string();
+  request.stderr_path = request.stdout_path;
+  request.working_dir = dir_.string();
+  request.time_limit_s = 120;
+  request.array = "0-2";
+  const auto submitted = answer_to<SubmitResult>(
+      [&](std::function<void(SubmitResult)> done) { transport_->submit(request, std::move(done)); });
+  ASSERT_TRUE(submitted.job_id) << submitted.error;
+  const JobId array = *submitted.job_id;
+
+  const auto all_running = [](const std::map<int64_t, std::string>& states) {
+    return states.size() == 3 &&
+           std::all_of(states.begin(), states.end(), [](const auto& s) { return s.second == "RUNNING"; });
+  };
+  ASSERT_TRUE(all_running(elements_once(array, all_running)));
+
+  EXPECT_EQ(cancel({array, 1}), "");
+  auto states = elements_once(array, [](const auto& s) { return s.count(1) != 0 && s.at(1) == "CANCELLED"; });
+  EXPECT_EQ(states[1], "CANCELLED");
+  EXPECT_EQ(states[0], "RUNNING") << "cancelling element 1 reached element 0";
+  EXPECT_EQ(states[2], "RUNNING") << "cancelling element 1 reached element 2";
+
+  EXPECT_EQ(cancel({array}), "");
+  states = elements_once(
+      array, [](const auto& s) { return s.count(0) != 0 && s.at(0) == "CANCELLED" && s.at(2) == "CANCELLED"; });
+  EXPECT_EQ(states[0], "CANCELLED");
+  EXPECT_EQ(states[2], "CANCELLED");
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, SlurmTransports, ::testing::ValuesIn(testing::kTransports),
                          [](const auto& info) { return info.param; });
 
 class SlurmRestTransport : public SlurmInProcess {

@@ -240,6 +240,7 @@ TEST(RestJobSubmission, ResourcesPlacementAndTimeLimitBecomeJobFields) {
   request.partition = "gpu";
   request.account = "lab";
   request.qos = "high";
+  request.array = "0-199%16";
   const json body = rest_job_submission(request);
   EXPECT_EQ(body["script"], request.script);
   const json& job = body["job"];
@@ -256,6 +257,7 @@ TEST(RestJobSubmission, ResourcesPlacementAndTimeLimitBecomeJobFields) {
   EXPECT_EQ(job["partition"], "gpu");
   EXPECT_EQ(job["account"], "lab");
   EXPECT_EQ(job["qos"], "high");
+  EXPECT_EQ(job["array"], "0-199%16");
   EXPECT_TRUE(job["environment"].contains("PATH")) << "slurmrestd requires an environment";
   EXPECT_EQ(job["environment"]["SLURM_CPUS_PER_TASK"], "4");
   EXPECT_EQ(job["environment"]["SLURM_MEM_PER_NODE"], "2048");
@@ -263,7 +265,8 @@ TEST(RestJobSubmission, ResourcesPlacementAndTimeLimitBecomeJobFields) {
 
 TEST(RestJobSubmission, UnsetResourcesAreLeftToSlurmAndSbatchOptionsAreRefused) {
   const json job = rest_job_submission(JobRequest{})["job"];
-  for (const char* unset : {"cpus_per_task", "memory_per_node", "gres", "time_limit", "partition", "account", "qos"}) {
+  for (const char* unset :
+       {"cpus_per_task", "memory_per_node", "gres", "time_limit", "partition", "account", "qos", "array"}) {
     EXPECT_FALSE(job.contains(unset)) << unset;
   }
   JobRequest with_options;
@@ -271,15 +274,29 @@ TEST(RestJobSubmission, UnsetResourcesAreLeftToSlurmAndSbatchOptionsAreRefused) 
   EXPECT_THROW(rest_job_submission(with_options), std::invalid_argument);
 }
 
-TEST(RestJobsReply, OnlyTheUsersOwnJobsAreListedAndArrayElementsAreSkipped) {
+TEST(RestJobsReply, OnlyTheUsersOwnJobsAreListedWithTheirArrayFields) {
+  // As slurmrestd 22.05 lists them: an element has its index, the remainder
+  // of an array not split off yet null there and its indices in array_task_string.
   const auto jobs = parse_rest_jobs(R"({"errors": [], "jobs": [
     {"job_id": 7, "job_state": "FAILED", "state_reason": "NonZeroExitCode", "exit_code": 768, "name": "run/a/-1/1",
-     "user_name": "weft", "array_job_id": 0},
+     "user_name": "weft", "array_job_id": 0, "array_task_id": null, "array_task_string": ""},
     {"job_id": 8, "job_state": "RUNNING", "state_reason": "None", "exit_code": 0, "name": "x", "user_name": "other",
      "array_job_id": 0},
-    {"job_id": 9, "job_state": "PENDING", "name": "y", "user_name": "weft", "array_job_id": 5, "array_task_id": 1}]})",
+    {"job_id": 9, "job_state": "RUNNING", "name": "y", "user_name": "weft", "array_job_id": 5, "array_task_id": 1,
+     "array_task_string": ""},
+    {"job_id": 5, "job_state": "PENDING", "name": "y", "user_name": "weft", "array_job_id": 5, "array_task_id": null,
+     "array_task_string": "2-9%2"}]})",
                                     "weft");
-  ASSERT_EQ(jobs.size(), 1u);
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0].array_job_id, 0);
+  EXPECT_EQ(jobs[0].array_task_id, -1);
+  EXPECT_EQ(jobs[1].id, 9);
+  EXPECT_EQ(jobs[1].array_job_id, 5);
+  EXPECT_EQ(jobs[1].array_task_id, 1);
+  EXPECT_EQ(jobs[1].array_pending, "");
+  EXPECT_EQ(jobs[2].id, 5);
+  EXPECT_EQ(jobs[2].array_task_id, -1);
+  EXPECT_EQ(jobs[2].array_pending, "2-9%2");
   EXPECT_EQ(jobs[0].id, 7);
   EXPECT_EQ(jobs[0].state, "FAILED");
   EXPECT_EQ(jobs[0].reason, "NonZeroExitCode");
