@@ -333,6 +333,14 @@ TEST(Config, TheRestTransportAndItsSettings) {
   EXPECT_EQ(SlurmExecutorConfig::parse(json::object()).transport, TransportKind::cli) << "the default";
 }
 
+TEST(Config, TheExampleConfigsAreTaken) {
+  for (const char* file : {"weftd-slurm.json", "weftd-slurmrestd.json"}) {
+    std::ifstream in(std::string(WEFT_EXAMPLES_DIR) + "/" + file);
+    ASSERT_TRUE(in) << file;
+    EXPECT_NO_THROW(SlurmExecutorConfig::parse(json::parse(in)["executors"]["slurm"])) << file;
+  }
+}
+
 TEST(Config, TheRestTransportsMistakesAreNamed) {
   const auto message_of = [](const char* text) {
     try {
