@@ -4,8 +4,9 @@
 // cancel of a task that is still waiting for its submission) through each
 // transport; each transport alone on a job array (listed by element, one
 // element cancelled, then the whole array); and what is the rest transport's
-// own: its token file read again when it changes, and slurmrestd's errors in
-// the task's error.
+// own: its token file read again when it changes, slurmrestd's errors in
+// the task's error, and its request timeout.
+#include <Poco/Net/ServerSocket.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -268,6 +269,23 @@ TEST_F(SlurmRestTransport, SlurmrestdsErrorsEndInTheTasksError) {
   EXPECT_EQ(end->exit_code, 1);
   EXPECT_NE(end->error.find("Slurm refused the job"), std::string::npos) << end->error;
   EXPECT_NE(end->error.find("Invalid partition name specified"), std::string::npos) << end->error;
+}
+
+TEST_F(SlurmRestTransport, ASlurmrestdThatNeverAnswersFailsTheSubmissionAfterTheTimeout) {
+  // A listening socket that nobody accepts on: the kernel completes the
+  // connection, and the request waits for an answer that never comes.
+  const Poco::Net::ServerSocket silent(Poco::Net::SocketAddress("127.0.0.1", 0));
+  write_token("any\n");
+  auto config = config_with_token_file();
+  config["rest"]["url"] = "http://127.0.0.1:" + std::to_string(silent.address().port());
+  config["rest"]["request_timeout_s"] = 0.5;
+  SlurmExecutor executor(host_.host(), config);
+  const auto unanswered = task("unanswered", "true");
+  executor.start(unanswered);
+  const auto end = finished(unanswered);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->exit_code, 1);
+  EXPECT_NE(end->error.find("Slurm refused the job: POST"), std::string::npos) << end->error;
 }
 
 }  // namespace
