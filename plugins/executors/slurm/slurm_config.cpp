@@ -132,16 +132,18 @@ SlurmExecutorConfig SlurmExecutorConfig::parse(const json& config) {
   }
   parsed.placement = JobPlacement::parse(placement, "the slurm executor's config");
   if (parsed.transport == TransportKind::cli) {
-    if (rest != nullptr)
+    if (rest != nullptr) {
       throw std::invalid_argument("'rest' of the slurm executor's config needs \"transport\": \"rest\"");
+    }
     return parsed;
   }
   if (!cli_keys.empty()) {
     throw std::invalid_argument("config key '" + cli_keys.front() +
                                 "' of the slurm executor is for the cli transport, not \"transport\": \"rest\"");
   }
-  if (rest == nullptr)
+  if (rest == nullptr) {
     throw std::invalid_argument("\"transport\": \"rest\" needs the 'rest' object (url, user, token_file)");
+  }
   if (!parsed.placement.extra_args.empty()) {
     throw std::invalid_argument(
         "'extra_args' of the slurm executor's config are sbatch options, which the rest "
