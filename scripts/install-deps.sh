@@ -17,6 +17,8 @@ packages=(
   curl sqlite3 python3 clang-format clang-tidy
   # the single-node Slurm the slurm executor's tests start: scripts/slurm-local.sh
   munge slurmctld slurmd slurm-client
+  # its REST API for the rest transport, and the JWT auth that slurmrestd needs
+  slurmrestd slurm-wlm-jwt-plugin
   # openssl makes the certificates of the fake HTTPS servers in the tests
   openssl
   # the fuzz tests: clang builds the targets, libFuzzer comes with its runtime,

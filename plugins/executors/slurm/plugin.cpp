@@ -8,6 +8,15 @@ constexpr const char* kConfigSchema = R"schema({
   "title": "slurm executor",
   "type": "object",
   "properties": {
+    "transport": {"enum": ["cli", "rest"], "default": "cli",
+                  "description": "cli: sbatch, squeue and scancel; rest: slurmrestd's REST API with a JWT"},
+    "rest": {"type": "object", "description": "slurmrestd, for transport rest",
+             "properties": {
+               "url": {"type": "string", "description": "http://host:port of slurmrestd"},
+               "user": {"type": "string", "description": "X-SLURM-USER-NAME: the user the jobs run as"},
+               "token_file": {"type": "string", "description": "file holding the user's JWT; read again when it changes"},
+               "request_timeout_s": {"type": "number", "minimum": 0.1, "maximum": 600, "default": 10}},
+             "required": ["url", "user", "token_file"], "additionalProperties": false},
     "slurm_conf": {"type": "string", "description": "SLURM_CONF for sbatch, squeue and scancel; default theirs"},
     "bin_dir": {"type": "string", "description": "directory of sbatch, squeue and scancel; default weftd's PATH"},
     "partition": {"type": "string", "description": "sbatch --partition for every job; a node may override it"},

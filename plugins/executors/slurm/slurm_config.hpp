@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli_transport.hpp"
+#include "slurmrestd_client.hpp"
 
 namespace weft::slurm {
 
@@ -27,8 +28,13 @@ struct JobPlacement {
   JobPlacement overridden_by(const JobPlacement& node) const;
 };
 
+// How the executor reaches Slurm: its command-line tools, or slurmrestd.
+enum class TransportKind { cli, rest };
+
 struct SlurmExecutorConfig {
-  CliSettings cli;
+  TransportKind transport = TransportKind::cli;
+  CliSettings cli;    // transport cli only
+  RestSettings rest;  // transport rest only
   JobPlacement placement;
   std::chrono::nanoseconds poll_interval = std::chrono::seconds(5);
   double submit_rate_per_s = 20;

@@ -14,6 +14,7 @@
 
 #include "batch_script.hpp"
 #include "cli_transport.hpp"
+#include "rest_transport.hpp"
 
 namespace weft::slurm {
 
@@ -124,9 +125,14 @@ std::optional<JobId> parse_job_id(std::string_view text) {
 
 }  // namespace
 
+std::unique_ptr<SlurmTransport> make_transport(const sdk::Host& host, const SlurmExecutorConfig& config) {
+  if (config.transport == TransportKind::rest) return std::make_unique<RestTransport>(host, config.rest);
+  return std::make_unique<CliTransport>(host, config.cli);
+}
+
 SlurmExecutor::SlurmExecutor(const sdk::Host& host, const json& config)
     : Executor(host), config_(SlurmExecutorConfig::parse(config)) {
-  transport_ = std::make_unique<CliTransport>(host, config_.cli);
+  transport_ = make_transport(host, config_);
   poll_timer_fd_ = make_timer();
   try {
     pace_timer_fd_ = make_timer();
@@ -147,6 +153,11 @@ void SlurmExecutor::start(const TaskSpec& task) {
     throw std::invalid_argument("task '" + task.task_key + "' is already running");
   }
   JobRequest request = job_request(task, config_.placement);
+  if (config_.transport == TransportKind::rest && !request.extra_args.empty()) {
+    throw std::invalid_argument(
+        "'extra_args' of the command's executor_options are sbatch options, which the rest "
+        "transport of the slurm executor cannot pass");
+  }
   create_parent_directories(task);
   const std::string marker = exit_marker_path(task);
   std::error_code ignored;
@@ -239,7 +250,7 @@ bool SlurmExecutor::cancel(std::string_view task_key) {
 }
 
 void SlurmExecutor::request_cancel(Task& task) {
-  transport_->cancel(*task.job, [this, job = *task.job](const std::string& error) {
+  transport_->cancel({*task.job}, [this, job = *task.job](const std::string& error) {
     // The job's end comes through the next queries either way.
     if (!error.empty()) host().warn("cannot cancel Slurm job " + std::to_string(job) + ": " + error);
   });

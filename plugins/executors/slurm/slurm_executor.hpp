@@ -29,6 +29,9 @@
 
 namespace weft::slurm {
 
+// The transport config chooses, on host's event loop.
+std::unique_ptr<SlurmTransport> make_transport(const sdk::Host& host, const SlurmExecutorConfig& config);
+
 class SlurmExecutor final : public sdk::Executor {
  public:
   SlurmExecutor(const sdk::Host& host, const nlohmann::json& config);

@@ -14,6 +14,7 @@
 #include "../batch_script.hpp"
 #include "../cli_transport.hpp"
 #include "../job_outcome.hpp"
+#include "../rest_transport.hpp"
 #include "../slurm_config.hpp"
 
 namespace weft::slurm {
@@ -97,11 +98,12 @@ TEST(SbatchArguments, ResourcesPlacementAndTimeLimitBecomeOptions) {
   request.account = "lab";
   request.qos = "high";
   request.extra_args = {"--constraint=a100"};
+  request.array = "0-199%16";
   const auto args = sbatch_arguments(request);
   for (const char* expected :
        {"--parsable", "--job-name=r/n/-1/1", "--comment=weft run r task r/n/-1/1", "--output=/shared/o",
         "--error=/shared/e", "--chdir=/shared", "--no-requeue", "--cpus-per-task=4", "--mem=2048", "--gres=gpu:2",
-        "--time=2:5", "--partition=gpu", "--account=lab", "--qos=high", "--constraint=a100"}) {
+        "--time=2:5", "--partition=gpu", "--account=lab", "--qos=high", "--constraint=a100", "--array=0-199%16"}) {
     EXPECT_NE(std::find(args.begin(), args.end(), expected), args.end()) << expected;
   }
 }
@@ -109,14 +111,16 @@ TEST(SbatchArguments, ResourcesPlacementAndTimeLimitBecomeOptions) {
 TEST(SbatchArguments, UnsetResourcesAreLeftToSlurm) {
   const auto args = sbatch_arguments(JobRequest{});
   for (const auto& arg : args) {
-    for (const char* unset : {"--cpus-per-task", "--mem", "--gres", "--time", "--partition", "--account", "--qos"}) {
+    for (const char* unset :
+         {"--cpus-per-task", "--mem", "--gres", "--time", "--partition", "--account", "--qos", "--array"}) {
       EXPECT_NE(arg.rfind(unset, 0), 0u) << arg;
     }
   }
 }
 
 TEST(SqueueListing, FieldsAreReadAndANameMayHoldTheSeparator) {
-  const auto jobs = parse_squeue_listing("7|FAILED|768|NonZeroExitCode|run/a|b/-1/1\n8|PENDING|0|Priority|x\n");
+  const auto jobs =
+      parse_squeue_listing("7|7|N/A|FAILED|768|NonZeroExitCode|run/a|b/-1/1\n8|8|N/A|PENDING|0|Priority|x\n");
   ASSERT_EQ(jobs.size(), 2u);
   EXPECT_EQ(jobs[0].id, 7);
   EXPECT_EQ(jobs[0].state, "FAILED");
@@ -124,10 +128,33 @@ TEST(SqueueListing, FieldsAreReadAndANameMayHoldTheSeparator) {
   EXPECT_EQ(jobs[0].reason, "NonZeroExitCode");
   EXPECT_EQ(jobs[0].name, "run/a|b/-1/1");
   EXPECT_EQ(jobs[1].state, "PENDING");
+  EXPECT_EQ(jobs[1].array_job_id, 0) << "a plain job";
+  EXPECT_EQ(jobs[1].array_task_id, -1);
 }
 
-TEST(SqueueListing, ArrayElementsAreSkippedAndGarbageIsAnError) {
-  EXPECT_TRUE(parse_squeue_listing("12_3|RUNNING|0|None|x\n").empty());
+// As squeue 22.05 prints an array submitted as --array=0-9%2 (job 4) once
+// elements 0 and 9 have been split off.
+TEST(SqueueListing, ArrayElementsAndThePendingRemainderAreTold) {
+  const auto jobs = parse_squeue_listing(
+      "4|4|9|RUNNING|0|None|n\n"
+      "5|4|0|FAILED|256|NonZeroExitCode|n\n"
+      "4|4|1-8%2|PENDING|0|JobArrayTaskLimit|n\n");
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0].id, 4);
+  EXPECT_EQ(jobs[0].array_job_id, 4);
+  EXPECT_EQ(jobs[0].array_task_id, 9);
+  EXPECT_EQ(jobs[1].id, 5);
+  EXPECT_EQ(jobs[1].array_job_id, 4);
+  EXPECT_EQ(jobs[1].array_task_id, 0);
+  EXPECT_EQ(jobs[1].exit_status, 256);
+  EXPECT_EQ(jobs[2].array_job_id, 4);
+  EXPECT_EQ(jobs[2].array_task_id, -1);
+  EXPECT_EQ(jobs[2].array_pending, "1-8%2");
+  EXPECT_EQ(jobs[2].reason, "JobArrayTaskLimit");
+}
+
+TEST(SqueueListing, HeterogeneousComponentsAreSkippedAndGarbageIsAnError) {
+  EXPECT_TRUE(parse_squeue_listing("12+1|12|N/A|RUNNING|0|None|x\n").empty());
   EXPECT_THROW(parse_squeue_listing("squeue: error: something\n"), std::invalid_argument);
 }
 
@@ -196,6 +223,153 @@ TEST(Placement, TheNodesOptionsOverrideTheExecutorsAndAddArguments) {
   EXPECT_EQ(merged.partition, "b");
   EXPECT_EQ(merged.qos, "q");
   EXPECT_EQ(merged.extra_args, (std::vector<std::string>{"--x", "--y"}));
+}
+
+TEST(RestJobSubmission, ResourcesPlacementAndTimeLimitBecomeJobFields) {
+  JobRequest request;
+  request.name = "r/n/-1/1";
+  request.comment = "weft run r task r/n/-1/1";
+  request.script = "#!/bin/sh\ntrue\n";
+  request.stdout_path = "/shared/o";
+  request.stderr_path = "/shared/e";
+  request.working_dir = "/shared";
+  request.cpus_per_task = 4;
+  request.memory_mb = 2048;
+  request.gpus = 2;
+  request.time_limit_s = 125;
+  request.partition = "gpu";
+  request.account = "lab";
+  request.qos = "high";
+  request.array = "0-199%16";
+  const json body = rest_job_submission(request);
+  EXPECT_EQ(body["script"], request.script);
+  const json& job = body["job"];
+  EXPECT_EQ(job["name"], "r/n/-1/1");
+  EXPECT_EQ(job["comment"], "weft run r task r/n/-1/1");
+  EXPECT_EQ(job["standard_output"], "/shared/o");
+  EXPECT_EQ(job["standard_error"], "/shared/e");
+  EXPECT_EQ(job["current_working_directory"], "/shared");
+  EXPECT_EQ(job["requeue"], false);
+  EXPECT_EQ(job["cpus_per_task"], 4);
+  EXPECT_EQ(job["memory_per_node"], 2048);
+  EXPECT_EQ(job["gres"], "gpu:2");
+  EXPECT_EQ(job["time_limit"], 3) << "minutes, rounded up";
+  EXPECT_EQ(job["partition"], "gpu");
+  EXPECT_EQ(job["account"], "lab");
+  EXPECT_EQ(job["qos"], "high");
+  EXPECT_EQ(job["array"], "0-199%16");
+  EXPECT_TRUE(job["environment"].contains("PATH")) << "slurmrestd requires an environment";
+  EXPECT_EQ(job["environment"]["SLURM_CPUS_PER_TASK"], "4");
+  EXPECT_EQ(job["environment"]["SLURM_MEM_PER_NODE"], "2048");
+}
+
+TEST(RestJobSubmission, UnsetResourcesAreLeftToSlurmAndSbatchOptionsAreRefused) {
+  const json job = rest_job_submission(JobRequest{})["job"];
+  for (const char* unset :
+       {"cpus_per_task", "memory_per_node", "gres", "time_limit", "partition", "account", "qos", "array"}) {
+    EXPECT_FALSE(job.contains(unset)) << unset;
+  }
+  JobRequest with_options;
+  with_options.extra_args = {"--constraint=a100"};
+  EXPECT_THROW(rest_job_submission(with_options), std::invalid_argument);
+}
+
+TEST(RestJobsReply, OnlyTheUsersOwnJobsAreListedWithTheirArrayFields) {
+  // As slurmrestd 22.05 lists them: an element has its index, the remainder
+  // of an array not split off yet null there and its indices in array_task_string.
+  const auto jobs = parse_rest_jobs(R"({"errors": [], "jobs": [
+    {"job_id": 7, "job_state": "FAILED", "state_reason": "NonZeroExitCode", "exit_code": 768, "name": "run/a/-1/1",
+     "user_name": "weft", "array_job_id": 0, "array_task_id": null, "array_task_string": ""},
+    {"job_id": 8, "job_state": "RUNNING", "state_reason": "None", "exit_code": 0, "name": "x", "user_name": "other",
+     "array_job_id": 0},
+    {"job_id": 9, "job_state": "RUNNING", "name": "y", "user_name": "weft", "array_job_id": 5, "array_task_id": 1,
+     "array_task_string": ""},
+    {"job_id": 5, "job_state": "PENDING", "name": "y", "user_name": "weft", "array_job_id": 5, "array_task_id": null,
+     "array_task_string": "2-9%2"}]})",
+                                    "weft");
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0].array_job_id, 0);
+  EXPECT_EQ(jobs[0].array_task_id, -1);
+  EXPECT_EQ(jobs[1].id, 9);
+  EXPECT_EQ(jobs[1].array_job_id, 5);
+  EXPECT_EQ(jobs[1].array_task_id, 1);
+  EXPECT_EQ(jobs[1].array_pending, "");
+  EXPECT_EQ(jobs[2].id, 5);
+  EXPECT_EQ(jobs[2].array_task_id, -1);
+  EXPECT_EQ(jobs[2].array_pending, "2-9%2");
+  EXPECT_EQ(jobs[0].id, 7);
+  EXPECT_EQ(jobs[0].state, "FAILED");
+  EXPECT_EQ(jobs[0].reason, "NonZeroExitCode");
+  EXPECT_EQ(jobs[0].exit_status, 768);
+  EXPECT_EQ(jobs[0].name, "run/a/-1/1");
+  EXPECT_THROW(parse_rest_jobs("<html>proxy error</html>", "weft"), std::invalid_argument);
+  EXPECT_THROW(parse_rest_jobs(R"({"jobs": [{"name": "no id"}]})", "weft"), std::invalid_argument);
+}
+
+TEST(RestFailure, SlurmrestdsErrorsOfBothShapesAreQuoted) {
+  const auto text = describe_failure({500,
+                                      R"({"errors": [
+    {"error_code": 2000, "error": "Invalid partition name specified"},
+    {"error_number": 2017, "error": "Invalid job id specified", "description": "unable to kill JobId=9",
+     "source": "slurm_kill_job"}]})",
+                                      {}});
+  EXPECT_EQ(text,
+            "slurmrestd answered HTTP 500: Invalid partition name specified (error 2000); Invalid job id specified: "
+            "unable to kill JobId=9 (error 2017)");
+  EXPECT_EQ(describe_failure({401, "Authentication failure", {}}),
+            "slurmrestd answered HTTP 401: Authentication failure");
+  EXPECT_EQ(describe_failure({0, {}, "Connection refused"}), "Connection refused");
+}
+
+TEST(Config, TheRestTransportAndItsSettings) {
+  const auto config = SlurmExecutorConfig::parse(json::parse(R"({"transport": "rest", "partition": "p",
+    "rest": {"url": "http://127.0.0.1:6820", "user": "weft", "token_file": "/etc/weft/slurm.jwt",
+             "request_timeout_s": 2.5}})"));
+  EXPECT_EQ(config.transport, TransportKind::rest);
+  EXPECT_EQ(config.rest.url, "http://127.0.0.1:6820");
+  EXPECT_EQ(config.rest.user, "weft");
+  EXPECT_EQ(config.rest.token_file, "/etc/weft/slurm.jwt");
+  EXPECT_EQ(config.rest.request_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(SlurmExecutorConfig::parse(json::object()).transport, TransportKind::cli) << "the default";
+}
+
+TEST(Config, TheExampleConfigsAreTaken) {
+  for (const char* file : {"weftd-slurm.json", "weftd-slurmrestd.json"}) {
+    std::ifstream in(std::string(WEFT_EXAMPLES_DIR) + "/" + file);
+    ASSERT_TRUE(in) << file;
+    EXPECT_NO_THROW(SlurmExecutorConfig::parse(json::parse(in)["executors"]["slurm"])) << file;
+  }
+}
+
+TEST(Config, TheRestTransportsMistakesAreNamed) {
+  const auto message_of = [](const char* text) {
+    try {
+      SlurmExecutorConfig::parse(json::parse(text));
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string rest = R"("rest": {"url": "http://h:1", "user": "u", "token_file": "/t"})";
+  EXPECT_NE(message_of(R"({"transport": "ssh"})").find("transport"), std::string::npos);
+  EXPECT_NE(message_of(R"({"transport": "rest"})").find("'rest'"), std::string::npos);
+  EXPECT_NE(message_of(R"({"transport": "rest", "rest": {"url": "http://h:1", "user": "u"}})").find("token_file"),
+            std::string::npos);
+  EXPECT_NE(
+      message_of(R"({"transport": "rest", "rest": {"url": "http://h:1", "user": "u", "token": "x"}})").find("'token'"),
+      std::string::npos);
+  EXPECT_NE(message_of(("{\"transport\": \"rest\", \"bin_dir\": \"/usr/bin\", " + rest + "}").c_str()).find("bin_dir"),
+            std::string::npos);
+  EXPECT_NE(
+      message_of(("{\"transport\": \"rest\", \"extra_args\": [\"--x\"], " + rest + "}").c_str()).find("extra_args"),
+      std::string::npos);
+  EXPECT_NE(message_of(("{" + rest + "}").c_str()).find("transport"), std::string::npos);
+}
+
+TEST(SlurmrestdClient, OnlyPlainHttpUrlsAreTaken) {
+  EXPECT_NO_THROW(SlurmrestdClient({"http://127.0.0.1:6820/prefix/", "u", "/t"}));
+  EXPECT_THROW(SlurmrestdClient({"https://slurm:6820", "u", "/t"}), std::invalid_argument);
+  EXPECT_THROW(SlurmrestdClient({"127.0.0.1:6820", "u", "/t"}), std::invalid_argument);
 }
 
 }  // namespace

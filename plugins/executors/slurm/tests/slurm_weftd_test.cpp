@@ -1,8 +1,9 @@
 // The slurm executor inside a real weftd, on the real single-node Slurm that
 // the ctest fixture slurm_cluster starts: a workflow mixing `process` and
 // `slurm` nodes (resources, a timeout, a retry), cancel, and a kill -9 of
-// weftd in the middle of a run. What Slurm did is read back with squeue:
-// every job's name is its task key, which starts with the run id.
+// weftd in the middle of a run, through each of the executor's transports.
+// What Slurm did is read back with squeue: every job's name is its task key,
+// which starts with the run id.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -67,21 +68,23 @@ void on_slurm(json& document, size_t position, const json& extra = json::object(
   document["nodes"][position].merge_patch(extra);
 }
 
-WeftdOptions with_slurm() {
+WeftdOptions with_slurm(const std::string& transport) {
+  auto slurm = slurm::testing::transport_config(transport);
+  slurm["poll_interval_s"] = 0.2;
   WeftdOptions options;
-  options.config = {{"executors", {{"slurm", {{"slurm_conf", WEFT_SLURM_CONF}, {"poll_interval_s", 0.2}}}}}};
+  options.config = {{"executors", {{"slurm", slurm}}}};
   return options;
 }
 
-class SlurmInWeftd : public ::testing::Test {
+class SlurmInWeftd : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(slurm::testing::assert_slurm_is_up()); }
 
-  WeftdProcess weftd_{with_slurm()};
+  WeftdProcess weftd_{with_slurm(GetParam())};
   TempDir dir_;
 };
 
-TEST_F(SlurmInWeftd, AWorkflowOnProcessAndSlurmMapsResourcesTimesOutAndRetries) {
+TEST_P(SlurmInWeftd, AWorkflowOnProcessAndSlurmMapsResourcesTimesOutAndRetries) {
   const auto flag = dir_.path() / "flaky-failed-once";
   auto document = workflow(
       "mixed", {sh("local", "printf '{\"n\": 2}' > \"$WEFT_OUTPUT\""),
@@ -122,7 +125,7 @@ TEST_F(SlurmInWeftd, AWorkflowOnProcessAndSlurmMapsResourcesTimesOutAndRetries) 
   EXPECT_TRUE(eventually([&] { return none_left_running(run_id); })) << "the timed-out job still runs";
 }
 
-TEST_F(SlurmInWeftd, CancellingARunCancelsItsSlurmJobs) {
+TEST_P(SlurmInWeftd, CancellingARunCancelsItsSlurmJobs) {
   const auto started = [&](const char* node) { return dir_.path() / (std::string(node) + ".started"); };
   auto document = workflow("cancelled", {sh("a", "touch " + quoted(started("a")) + "; sleep 300"),
                                          sh("b", "touch " + quoted(started("b")) + "; sleep 300")});
@@ -141,7 +144,7 @@ TEST_F(SlurmInWeftd, CancellingARunCancelsItsSlurmJobs) {
   for (const auto& [id, job] : jobs) EXPECT_EQ(job.state, "CANCELLED") << "job " << id << " of " << job.node;
 }
 
-TEST_F(SlurmInWeftd, AfterAKill9AndARestartTheRunFinishesWithNoJobSubmittedTwice) {
+TEST_P(SlurmInWeftd, AfterAKill9AndARestartTheRunFinishesWithNoJobSubmittedTwice) {
   const auto ran = dir_.path() / "ran";
   const auto release = dir_.path() / "release";
   auto document = workflow(
@@ -165,6 +168,9 @@ TEST_F(SlurmInWeftd, AfterAKill9AndARestartTheRunFinishesWithNoJobSubmittedTwice
   const auto jobs = jobs_of(run_id);
   for (const char* node : {"first", "held", "last"}) EXPECT_EQ(jobs_of_node(jobs, node), 1) << node;
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, SlurmInWeftd, ::testing::ValuesIn(slurm::testing::kTransports),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace weft::test
