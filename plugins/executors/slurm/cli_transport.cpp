@@ -22,8 +22,19 @@ namespace {
 std::string error_text(int error) { return std::system_category().message(error); }
 
 // Fixed-width-free fields, '|' between them, the name last: it is the only
-// field that may hold a '|'.
-constexpr const char* kSqueueFormat = "JobID:|,State:|,exit_code:|,Reason:|,Name:";
+// field that may hold a '|'. JobID is the job's own numeric id, also for an
+// array element; ArrayTaskID is the element's index, the remainder's indices
+// ("5-199%16"), or "N/A" for a plain job.
+constexpr const char* kSqueueFormat = "JobID:|,ArrayJobID:|,ArrayTaskID:|,State:|,exit_code:|,Reason:|,Name:";
+constexpr int kSqueueFieldsBeforeName = 6;
+
+// The whole of text as a number; std::invalid_argument otherwise.
+int64_t whole_number(const std::string& text) {
+  size_t used = 0;
+  const int64_t number = std::stoll(text, &used);
+  if (used != text.size()) throw std::invalid_argument("not a number");
+  return number;
+}
 
 int make_memfd(const char* name) {
   const int fd = ::memfd_create(name, MFD_CLOEXEC);
@@ -97,6 +108,7 @@ std::vector<std::string> sbatch_arguments(const JobRequest& job) {
   if (!job.partition.empty()) args.push_back("--partition=" + job.partition);
   if (!job.account.empty()) args.push_back("--account=" + job.account);
   if (!job.qos.empty()) args.push_back("--qos=" + job.qos);
+  if (!job.array.empty()) args.push_back("--array=" + job.array);
   args.insert(args.end(), job.extra_args.begin(), job.extra_args.end());
   return args;
 }
@@ -112,24 +124,31 @@ std::vector<JobRecord> parse_squeue_listing(const std::string& listing) {
     if (line.empty()) continue;
     std::vector<std::string> fields;
     size_t field_start = 0;
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < kSqueueFieldsBeforeName; ++i) {
       const size_t bar = line.find('|', field_start);
       if (bar == std::string::npos) throw std::invalid_argument("squeue printed a line weft cannot read: " + line);
       fields.push_back(line.substr(field_start, bar - field_start));
       field_start = bar + 1;
     }
     JobRecord job;
+    const std::string& array_task = fields[2];
     try {
-      size_t used = 0;
-      job.id = std::stoll(fields[0], &used);
-      if (used != fields[0].size()) throw std::invalid_argument("not a job id");
-      job.exit_status = std::stoi(fields[2]);
+      job.id = whole_number(fields[0]);
+      job.exit_status = static_cast<int>(whole_number(fields[4]));
+      if (array_task != "N/A") {
+        job.array_job_id = whole_number(fields[1]);
+        if (array_task.find_first_not_of("0123456789") == std::string::npos) {
+          job.array_task_id = whole_number(array_task);
+        } else {
+          job.array_pending = array_task;
+        }
+      }
     } catch (const std::exception&) {
-      // An array element (123_4) or a heterogeneous job (123+1): not ours.
+      // A heterogeneous job's component (123+1): not one weft submits.
       continue;
     }
-    job.state = fields[1];
-    job.reason = fields[3];
+    job.state = fields[3];
+    job.reason = fields[5];
     job.name = line.substr(field_start);
     jobs.push_back(std::move(job));
   }
@@ -181,8 +200,11 @@ void CliTransport::query(std::function<void(QueryResult)> done) {
       });
 }
 
-void CliTransport::cancel(JobId job, std::function<void(std::string)> done) {
-  run("scancel", {std::to_string(job)}, "", [done = std::move(done)](const Ended& ended) {
+void CliTransport::cancel(const CancelTarget& target, std::function<void(std::string)> done) {
+  // scancel 123 ends every element of array 123; 123_4 only element 4.
+  std::string id = std::to_string(target.job);
+  if (target.array_task_id >= 0) id += "_" + std::to_string(target.array_task_id);
+  run("scancel", {id}, "", [done = std::move(done)](const Ended& ended) {
     done(ended.exit_code == 0 ? std::string() : failure_of("scancel", ended.exit_code, ended.err));
   });
 }

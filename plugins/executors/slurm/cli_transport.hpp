@@ -37,7 +37,7 @@ class CliTransport final : public SlurmTransport {
 
   void submit(const JobRequest& job, std::function<void(SubmitResult)> done) override;
   void query(std::function<void(QueryResult)> done) override;
-  void cancel(JobId job, std::function<void(std::string error)> done) override;
+  void cancel(const CancelTarget& target, std::function<void(std::string error)> done) override;
 
   const sdk::Host& host() const { return host_; }
 

@@ -239,7 +239,7 @@ bool SlurmExecutor::cancel(std::string_view task_key) {
 }
 
 void SlurmExecutor::request_cancel(Task& task) {
-  transport_->cancel(*task.job, [this, job = *task.job](const std::string& error) {
+  transport_->cancel({*task.job}, [this, job = *task.job](const std::string& error) {
     // The job's end comes through the next queries either way.
     if (!error.empty()) host().warn("cannot cancel Slurm job " + std::to_string(job) + ": " + error);
   });

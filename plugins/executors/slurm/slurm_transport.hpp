@@ -31,15 +31,31 @@ struct JobRequest {
   std::string account;
   std::string qos;
   std::vector<std::string> extra_args;  // more sbatch options, as given
+  // sbatch --array's value, such as "0-199%16": one array job whose elements
+  // each run the script with SLURM_ARRAY_TASK_ID set, at most 16 at a time.
+  // Empty: one plain job.
+  std::string array;
 };
 
-// What Slurm says of one job.
+// What Slurm says of one job. An array shows as one record per element that
+// has been split off (started, or pending on its own), each with a job id of
+// its own, plus one record for the pending remainder not yet split off.
 struct JobRecord {
-  JobId id = 0;
+  JobId id = 0;         // the job's own id; the remainder's is the array job id
   std::string state;    // JOB_STATE as Slurm spells it: PENDING, RUNNING, COMPLETED, ...
   std::string reason;   // why it is pending or ended, or "None"
   int exit_status = 0;  // the batch script's raw wait status (exit code << 8 | signal)
   std::string name;
+  JobId array_job_id = 0;      // non-zero: part of the array this id names (the id sbatch returned)
+  int64_t array_task_id = -1;  // the element's index; -1: a plain job, or the remainder
+  std::string array_pending;   // the remainder's indices as Slurm spells them ("5-199%16"); else empty
+};
+
+// What a cancel acts on: a plain job, a whole array (every element, started
+// or not), or one element of an array, which need not have been split off.
+struct CancelTarget {
+  JobId job = 0;               // a plain job's id or an array job id
+  int64_t array_task_id = -1;  // >= 0: only this element of the array `job`
 };
 
 struct SubmitResult {
@@ -61,7 +77,7 @@ class SlurmTransport {
   // (finished ones for MinJobAge seconds).
   virtual void query(std::function<void(QueryResult)> done) = 0;
   // done gets an empty string on success.
-  virtual void cancel(JobId job, std::function<void(std::string error)> done) = 0;
+  virtual void cancel(const CancelTarget& target, std::function<void(std::string error)> done) = 0;
 };
 
 }  // namespace weft::slurm

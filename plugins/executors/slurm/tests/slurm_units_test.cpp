@@ -97,11 +97,12 @@ TEST(SbatchArguments, ResourcesPlacementAndTimeLimitBecomeOptions) {
   request.account = "lab";
   request.qos = "high";
   request.extra_args = {"--constraint=a100"};
+  request.array = "0-199%16";
   const auto args = sbatch_arguments(request);
   for (const char* expected :
        {"--parsable", "--job-name=r/n/-1/1", "--comment=weft run r task r/n/-1/1", "--output=/shared/o",
         "--error=/shared/e", "--chdir=/shared", "--no-requeue", "--cpus-per-task=4", "--mem=2048", "--gres=gpu:2",
-        "--time=2:5", "--partition=gpu", "--account=lab", "--qos=high", "--constraint=a100"}) {
+        "--time=2:5", "--partition=gpu", "--account=lab", "--qos=high", "--constraint=a100", "--array=0-199%16"}) {
     EXPECT_NE(std::find(args.begin(), args.end(), expected), args.end()) << expected;
   }
 }
@@ -109,14 +110,16 @@ TEST(SbatchArguments, ResourcesPlacementAndTimeLimitBecomeOptions) {
 TEST(SbatchArguments, UnsetResourcesAreLeftToSlurm) {
   const auto args = sbatch_arguments(JobRequest{});
   for (const auto& arg : args) {
-    for (const char* unset : {"--cpus-per-task", "--mem", "--gres", "--time", "--partition", "--account", "--qos"}) {
+    for (const char* unset :
+         {"--cpus-per-task", "--mem", "--gres", "--time", "--partition", "--account", "--qos", "--array"}) {
       EXPECT_NE(arg.rfind(unset, 0), 0u) << arg;
     }
   }
 }
 
 TEST(SqueueListing, FieldsAreReadAndANameMayHoldTheSeparator) {
-  const auto jobs = parse_squeue_listing("7|FAILED|768|NonZeroExitCode|run/a|b/-1/1\n8|PENDING|0|Priority|x\n");
+  const auto jobs =
+      parse_squeue_listing("7|7|N/A|FAILED|768|NonZeroExitCode|run/a|b/-1/1\n8|8|N/A|PENDING|0|Priority|x\n");
   ASSERT_EQ(jobs.size(), 2u);
   EXPECT_EQ(jobs[0].id, 7);
   EXPECT_EQ(jobs[0].state, "FAILED");
@@ -124,10 +127,33 @@ TEST(SqueueListing, FieldsAreReadAndANameMayHoldTheSeparator) {
   EXPECT_EQ(jobs[0].reason, "NonZeroExitCode");
   EXPECT_EQ(jobs[0].name, "run/a|b/-1/1");
   EXPECT_EQ(jobs[1].state, "PENDING");
+  EXPECT_EQ(jobs[1].array_job_id, 0) << "a plain job";
+  EXPECT_EQ(jobs[1].array_task_id, -1);
 }
 
-TEST(SqueueListing, ArrayElementsAreSkippedAndGarbageIsAnError) {
-  EXPECT_TRUE(parse_squeue_listing("12_3|RUNNING|0|None|x\n").empty());
+// As squeue 22.05 prints an array submitted as --array=0-9%2 (job 4) once
+// elements 0 and 9 have been split off.
+TEST(SqueueListing, ArrayElementsAndThePendingRemainderAreTold) {
+  const auto jobs = parse_squeue_listing(
+      "4|4|9|RUNNING|0|None|n\n"
+      "5|4|0|FAILED|256|NonZeroExitCode|n\n"
+      "4|4|1-8%2|PENDING|0|JobArrayTaskLimit|n\n");
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0].id, 4);
+  EXPECT_EQ(jobs[0].array_job_id, 4);
+  EXPECT_EQ(jobs[0].array_task_id, 9);
+  EXPECT_EQ(jobs[1].id, 5);
+  EXPECT_EQ(jobs[1].array_job_id, 4);
+  EXPECT_EQ(jobs[1].array_task_id, 0);
+  EXPECT_EQ(jobs[1].exit_status, 256);
+  EXPECT_EQ(jobs[2].array_job_id, 4);
+  EXPECT_EQ(jobs[2].array_task_id, -1);
+  EXPECT_EQ(jobs[2].array_pending, "1-8%2");
+  EXPECT_EQ(jobs[2].reason, "JobArrayTaskLimit");
+}
+
+TEST(SqueueListing, HeterogeneousComponentsAreSkippedAndGarbageIsAnError) {
+  EXPECT_TRUE(parse_squeue_listing("12+1|12|N/A|RUNNING|0|None|x\n").empty());
   EXPECT_THROW(parse_squeue_listing("squeue: error: something\n"), std::invalid_argument);
 }
 
