@@ -37,7 +37,7 @@ class SlurmArrays : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  json config(json extra = json::object()) const {
+  json config(const json& extra = json::object()) const {
     json c = {{"slurm_conf", WEFT_SLURM_CONF}, {"poll_interval_s", 0.2}};
     c.update(extra);
     return c;
