@@ -99,6 +99,10 @@ ExecutorHandle::ExecutorHandle(std::shared_ptr<const LoadedLibrary> library, con
 
 ExecutorHandle::~ExecutorHandle() { vtable_->destroy(executor_); }
 
+uint64_t ExecutorHandle::capabilities() const {
+  return WEFT_HAS_FIELD(vtable_, weft_executor_vtable, capabilities) ? vtable_->capabilities : 0;
+}
+
 Status ExecutorHandle::start(const sdk::TaskSpec& task) {
   const sdk::AbiTaskSpec abi(task);
   weft_error err;

@@ -54,6 +54,8 @@ class ExecutorHandle {
   ExecutorHandle& operator=(const ExecutorHandle&) = delete;
 
   const std::string& name() const { return name_; }
+  // WEFT_EXECUTOR_CAP_* bits; none from a plugin older than ABI 2.1.
+  uint64_t capabilities() const;
   // Event loop thread, all three. recover fails for an executor that has none.
   Status start(const sdk::TaskSpec& task);
   Status cancel(std::string_view task_key);

@@ -419,6 +419,11 @@ Status PluginHost::cancel_pending(std::string_view node_type, std::string_view t
   return (*type)->cancel(task_key);
 }
 
+bool PluginHost::throttles_for_each(std::string_view executor) const {
+  const ExecutorHandle* handle = this->executor(executor);
+  return handle != nullptr && (handle->capabilities() & WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH) != 0;
+}
+
 Status PluginHost::start(std::string_view executor, const sdk::TaskSpec& task) {
   auto handle = find_loaded(this->executor(executor), "executor", executor);
   if (!handle) return handle.failure();

@@ -62,6 +62,7 @@ class PluginHost final : public TaskRuntime {
   Status start(std::string_view executor, const sdk::TaskSpec& task) override;
   Status cancel(std::string_view executor, std::string_view task_key) override;
   Status recover(std::string_view executor, const sdk::TaskSpec& task, std::string_view external_id) override;
+  bool throttles_for_each(std::string_view executor) const override;
 
  private:
   struct StorageFactory {

@@ -24,6 +24,10 @@ class TaskRuntime : public NodeCatalog {
   virtual Status start(std::string_view executor, const sdk::TaskSpec& task) = 0;
   virtual Status cancel(std::string_view executor, std::string_view task_key) = 0;
   virtual Status recover(std::string_view executor, const sdk::TaskSpec& task, std::string_view external_id) = 0;
+  // Whether the executor runs a for_each node's elements within its
+  // max_parallel itself (WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH), so that the
+  // scheduler hands it every ready element at once. False if not loaded.
+  virtual bool throttles_for_each(std::string_view executor) const = 0;
 };
 
 }  // namespace weft::daemon

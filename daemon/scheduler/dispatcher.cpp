@@ -6,8 +6,12 @@
 
 namespace weft::daemon {
 
-Dispatcher::Dispatcher(boost::asio::io_context& io, int max_running_tasks, std::function<void(TaskState&)> dispatch)
-    : io_(io), max_running_tasks_(max_running_tasks), dispatch_(std::move(dispatch)) {}
+Dispatcher::Dispatcher(boost::asio::io_context& io, int max_running_tasks, std::function<void(TaskState&)> dispatch,
+                       std::function<bool(const NodeState&)> limits_itself)
+    : io_(io),
+      max_running_tasks_(max_running_tasks),
+      dispatch_(std::move(dispatch)),
+      limits_itself_(std::move(limits_itself)) {}
 
 int Dispatcher::run_limit(const RunState& run, int daemon_limit) {
   return run.workflow->max_parallel.value_or(daemon_limit);
@@ -77,7 +81,7 @@ void Dispatcher::pump() {
     NodeState& node = *run.nodes_with_ready.front();
     run.nodes_with_ready.pop_front();
     node.queued = false;
-    const int node_limit = node.spec->max_parallel.value_or(limit);
+    const int node_limit = limits_itself_(node) ? limit : node.spec->max_parallel.value_or(limit);
     while (!node.ready.empty() && node.running < node_limit && run.running < limit && running_ < max_running_tasks_) {
       TaskState& task = *node.ready.front();
       node.ready.pop_front();

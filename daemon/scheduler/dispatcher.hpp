@@ -18,8 +18,10 @@ namespace weft::daemon {
 class Dispatcher {
  public:
   // dispatch is called, from a handler of its own, for each task that gets a
-  // slot; the task holds that slot until release().
-  Dispatcher(boost::asio::io_context& io, int max_running_tasks, std::function<void(TaskState&)> dispatch);
+  // slot; the task holds that slot until release(). A node for which
+  // limits_itself is true gets no node limit here: its executor keeps to it.
+  Dispatcher(boost::asio::io_context& io, int max_running_tasks, std::function<void(TaskState&)> dispatch,
+             std::function<bool(const NodeState&)> limits_itself);
 
   // Queues a task that became ready.
   void enqueue(TaskState& task);
@@ -44,6 +46,7 @@ class Dispatcher {
   boost::asio::io_context& io_;
   const int max_running_tasks_;
   std::function<void(TaskState&)> dispatch_;
+  std::function<bool(const NodeState&)> limits_itself_;
   std::deque<RunState*> runs_with_ready_;
   int running_ = 0;
   bool pump_scheduled_ = false;

@@ -44,7 +44,11 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
       settings_(std::move(settings)),
       writer_(io, store),
       journal_(io, writer_, clock),
-      dispatcher_(io, settings_.limits.max_running_tasks, [this](TaskState& task) { dispatch(task); }),
+      dispatcher_(
+          io, settings_.limits.max_running_tasks, [this](TaskState& task) { dispatch(task); },
+          [this](const NodeState& node) {
+            return node.is_for_each() && runtime_.throttles_for_each(node.spec->executor);
+          }),
       schedules_(clock, [this](const std::shared_ptr<const Workflow>& workflow, int64_t version, int64_t firing_ms) {
         fire(workflow, version, firing_ms);
       }) {}

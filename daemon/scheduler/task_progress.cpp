@@ -163,7 +163,11 @@ Result<sdk::Plan> RunScheduler::plan_attempt(TaskState& task) {
   spec->run_id = run.id;
   spec->workflow = run.workflow->name;
   spec->node = node.spec->id;
-  if (task.index >= 0) spec->index = task.index;
+  if (task.index >= 0) {
+    spec->index = task.index;
+    spec->for_each_count = static_cast<int64_t>(node.elements.size());
+  }
+  spec->max_parallel = node.spec->max_parallel.value_or(0);
   spec->attempt = task.attempt;
   spec->executor = node.spec->executor;
   spec->params = std::move(params.value());

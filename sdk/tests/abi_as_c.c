@@ -10,6 +10,7 @@
  * still be 2.0, and the next minor must keep every 2.0 field where it was.
  */
 #include "abi_golden_2_0.h"
+#include "abi_golden_2_1.h"
 #include "abi_structs.h"
 
 #include <assert.h>
@@ -17,6 +18,10 @@
 
 WEFT_ABI_GOLDEN_2_0(WEFT_GOLDEN_CHECK_FIXED, WEFT_GOLDEN_CHECK_GROWABLE, WEFT_GOLDEN_CHECK_FIELD)
 WEFT_ABI_GOLDEN_2_0_VALUES(WEFT_GOLDEN_CHECK_VALUE)
+#if WEFT_ABI_MINOR >= 1 /* not in the frozen 2.0 copy */
+WEFT_ABI_GOLDEN_2_1(WEFT_GOLDEN_2_1_CHECK_GROWABLE, WEFT_GOLDEN_2_1_CHECK_FIELD)
+WEFT_ABI_GOLDEN_2_1_VALUES(WEFT_GOLDEN_2_1_CHECK_VALUE)
+#endif
 
 #define LAYOUT(T) {#T, sizeof(T), alignof(T)},
 const weft_struct_layout weft_layouts_seen_by_c[] = {WEFT_ABI_STRUCTS(LAYOUT)};

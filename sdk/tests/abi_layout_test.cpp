@@ -1,9 +1,10 @@
 // The plugin ABI is one set of structs for C and C++ plugins alike, laid out
 // as ABI 2.0 fixed them forever: weft_abi.h compiles warning-free as C11
 // (abi_as_c.c) and as C++20 (here), both compilers lay every struct out the
-// same way, and every 2.0 field is where the golden table (abi_golden_2_0.h)
-// says, in literal numbers.
+// same way, and every 2.0 and 2.1 field is where the golden tables
+// (abi_golden_2_0.h, abi_golden_2_1.h) say, in literal numbers.
 #include "abi_golden_2_0.h"
+#include "abi_golden_2_1.h"
 #include "abi_structs.h"
 
 #include <gtest/gtest.h>
@@ -19,6 +20,8 @@ namespace {
 // The same assertions as abi_as_c.c, as C++ sees the header.
 WEFT_ABI_GOLDEN_2_0(WEFT_GOLDEN_CHECK_FIXED, WEFT_GOLDEN_CHECK_GROWABLE, WEFT_GOLDEN_CHECK_FIELD)
 WEFT_ABI_GOLDEN_2_0_VALUES(WEFT_GOLDEN_CHECK_VALUE)
+WEFT_ABI_GOLDEN_2_1(WEFT_GOLDEN_2_1_CHECK_GROWABLE, WEFT_GOLDEN_2_1_CHECK_FIELD)
+WEFT_ABI_GOLDEN_2_1_VALUES(WEFT_GOLDEN_2_1_CHECK_VALUE)
 
 #define LAYOUT(T) {#T, sizeof(T), alignof(T)},
 constexpr weft_struct_layout kLayoutsSeenByCxx[] = {WEFT_ABI_STRUCTS(LAYOUT)};

@@ -14,18 +14,6 @@ namespace {
 constexpr std::array<std::string_view, 6> kTaskVariables = {"WEFT_OUTPUT", "WEFT_RUN_ID",  "WEFT_NODE",
                                                             "WEFT_INDEX",  "WEFT_ATTEMPT", "WEFT_TASK_KEY"};
 
-std::string shell_quoted(std::string_view text) {
-  std::string q = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
 bool is_shell_name(std::string_view name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front())) != 0) return false;
   for (const char c : name) {
@@ -46,6 +34,18 @@ std::string exported(std::string_view name, std::string_view value) {
 }
 
 }  // namespace
+
+std::string shell_quoted(std::string_view text) {
+  std::string q = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
 
 std::string exit_marker_path(const sdk::TaskSpec& task) { return task.output_path + ".slurm-exit"; }
 

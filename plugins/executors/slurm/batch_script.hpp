@@ -6,9 +6,13 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <weft/sdk/task.hpp>
 
 namespace weft::slurm {
+
+// text as one word for /bin/sh, whatever it holds.
+std::string shell_quoted(std::string_view text);
 
 // The exit marker of a task attempt: next to its output file.
 std::string exit_marker_path(const sdk::TaskSpec& task);

@@ -124,10 +124,21 @@ SlurmExecutorConfig SlurmExecutorConfig::parse(const json& config) {
         throw std::invalid_argument("config key 'max_jobs_in_flight' of the slurm executor must be an integer >= 1");
       }
       parsed.max_jobs_in_flight = value.get<int64_t>();
+    } else if (key == "job_arrays") {
+      if (!value.is_boolean())
+        throw std::invalid_argument("config key 'job_arrays' of the slurm executor must be true or false");
+      parsed.job_arrays = value.get<bool>();
+    } else if (key == "max_array_size") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 2) {
+        throw std::invalid_argument(
+            "config key 'max_array_size' of the slurm executor must be an integer >= 2 (the cluster's MaxArraySize)");
+      }
+      parsed.max_array_size = value.get<int64_t>();
     } else {
       throw std::invalid_argument("unknown config key '" + key +
                                   "' for the slurm executor (known: transport, slurm_conf, bin_dir, rest, partition, "
-                                  "account, qos, extra_args, poll_interval_s, submit_rate_per_s, max_jobs_in_flight)");
+                                  "account, qos, extra_args, poll_interval_s, submit_rate_per_s, max_jobs_in_flight, "
+                                  "job_arrays, max_array_size)");
     }
   }
   parsed.placement = JobPlacement::parse(placement, "the slurm executor's config");

@@ -39,6 +39,8 @@ struct SlurmExecutorConfig {
   std::chrono::nanoseconds poll_interval = std::chrono::seconds(5);
   double submit_rate_per_s = 20;
   int64_t max_jobs_in_flight = 10000;
+  bool job_arrays = true;         // false: every for_each element is a job of its own
+  int64_t max_array_size = 1001;  // the cluster's MaxArraySize (Slurm's default): indices stay below it
 
   // Throws std::invalid_argument naming a bad or unknown key.
   static SlurmExecutorConfig parse(const nlohmann::json& config);

@@ -53,6 +53,9 @@ class FakeRuntime final : public daemon::TaskRuntime {
     return daemon::Done{};
   }
 
+  bool throttles_for_each(std::string_view /*executor*/) const override { return throttles_for_each_; }
+  void set_throttles_for_each(bool throttles) { throttles_for_each_ = throttles; }
+
   std::vector<sdk::TaskSpec> started() const {
     std::lock_guard lock(mutex_);
     return started_;
@@ -72,6 +75,7 @@ class FakeRuntime final : public daemon::TaskRuntime {
   std::vector<sdk::TaskSpec> started_;
   std::vector<std::string> cancelled_;
   std::vector<sdk::TaskSpec> recovered_;
+  bool throttles_for_each_ = false;
 };
 
 }  // namespace weft::test

@@ -165,6 +165,34 @@ TEST_F(SchedulerTest, ANodeLimitHoldsTasksBackUntilASlotFrees) {
   EXPECT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
 }
 
+// An executor with WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH (a Slurm job array
+// with %max_parallel) gets every element at once, told the node's size and
+// limit; the run's limit still holds.
+TEST_F(SchedulerTest, AnExecutorThatThrottlesForEachGetsEveryElementAtOnce) {
+  runtime_.set_throttles_for_each(true);
+  const json node = {{"id", "a"}, {"type", "task"}, {"for_each", "{{ params.items }}"}, {"max_parallel", 2}};
+  const auto id = run(workflow({node}, {{"params", {{"items", {1, 2, 3, 4, 5}}}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 5; }));
+  for (const auto& task : runtime_.started()) {
+    EXPECT_EQ(task.for_each_count, 5);
+    EXPECT_EQ(task.max_parallel, 2);
+  }
+  for (const auto& task : runtime_.started()) finish(task, 0);
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
+
+  json limited = workflow({node}, {{"params", {{"items", {1, 2, 3, 4, 5}}}}});
+  limited["max_parallel"] = 3;
+  const auto second = run(limited);
+  ASSERT_TRUE(eventually([&] { return started() == 8; }));
+  settle_loop();
+  EXPECT_EQ(started(), 8u) << "the run's max_parallel of 3 still holds";
+  for (size_t i = 5; i < 10; ++i) {
+    ASSERT_TRUE(eventually([&] { return started() > i; }));
+    finish(runtime_.started()[i], 0);
+  }
+  EXPECT_TRUE(eventually([&] { return run_is(second, RunStatus::succeeded); }));
+}
+
 // 100,000 nodes that each depend on the one before: the first fails, and the
 // rest become upstream_failed in one cascade, which must not recurse. Under
 // AddressSanitizer (stack frames several times larger, everything ~20x

@@ -13,6 +13,7 @@
 
 #include "../batch_script.hpp"
 #include "../cli_transport.hpp"
+#include "../job_array.hpp"
 #include "../job_outcome.hpp"
 #include "../rest_transport.hpp"
 #include "../slurm_config.hpp"
@@ -24,7 +25,13 @@ using Kind = JobOutcome::Kind;
 using nlohmann::json;
 
 JobRecord job(const std::string& state, int exit_status = 0, const std::string& reason = "None") {
-  return {42, state, reason, exit_status, "run/node/-1/1"};
+  JobRecord record;
+  record.id = 42;
+  record.state = state;
+  record.reason = reason;
+  record.exit_status = exit_status;
+  record.name = "run/node/-1/1";
+  return record;
 }
 
 TEST(JobOutcome, JobsThatHaveNotEndedAreGoing) {
@@ -158,6 +165,54 @@ TEST(SqueueListing, HeterogeneousComponentsAreSkippedAndGarbageIsAnError) {
   EXPECT_THROW(parse_squeue_listing("squeue: error: something\n"), std::invalid_argument);
 }
 
+TEST(JobArray, PendingIndicesAreReadAsSlurmSpellsThem) {
+  EXPECT_TRUE(array_indices_contain("2-9%2", 2));
+  EXPECT_TRUE(array_indices_contain("2-9%2", 9));
+  EXPECT_FALSE(array_indices_contain("2-9%2", 1));
+  EXPECT_FALSE(array_indices_contain("2-9%2", 10));
+  EXPECT_TRUE(array_indices_contain("0,4,7-8", 4));
+  EXPECT_FALSE(array_indices_contain("0,4,7-8", 5));
+  EXPECT_TRUE(array_indices_contain("[1-9:4]", 5));
+  EXPECT_FALSE(array_indices_contain("1-9:4", 6));
+  EXPECT_FALSE(array_indices_contain("garbage", 0));
+}
+
+TEST(JobArray, ElementIdsAndArrayNamesGoBothWays) {
+  EXPECT_EQ(element_external_id(12, 3), "12_3");
+  EXPECT_EQ(parse_element_external_id("12_3"), std::make_pair(JobId{12}, int64_t{3}));
+  for (const char* bad : {"12", "12_", "_3", "12_x", "12_3_4", "-1_3"}) {
+    EXPECT_FALSE(parse_element_external_id(bad)) << bad;
+  }
+  const std::string name = array_job_name("run", "fan", 1, 1001);
+  EXPECT_EQ(array_base_of(name, "run", "fan", 1), 1001);
+  EXPECT_FALSE(array_base_of(name, "run", "fan", 2));
+  EXPECT_FALSE(array_base_of(name, "run", "fa", 1));
+  EXPECT_FALSE(array_base_of("run/fan/3/1", "run", "fan", 1));
+}
+
+TEST(JobArray, TheScriptRunsEachElementWithItsOwnFilesAndTheLimitIsTheNodes) {
+  JobRequest a;
+  a.script = "#!/bin/sh\necho a\n";
+  a.stdout_path = "/o/a";
+  a.stderr_path = "/e/a";
+  a.working_dir = "/w";
+  a.memory_mb = 10;
+  JobRequest b = a;
+  b.script = "#!/bin/sh\necho b\n";
+  b.stdout_path = "/o/it's b";
+  EXPECT_EQ(array_settings_of(a), array_settings_of(b)) << "they differ only where elements may";
+  b.memory_mb = 20;
+  EXPECT_NE(array_settings_of(a), array_settings_of(b));
+
+  const JobRequest array = array_request({{0, &a}, {1, &a}, {2, &b}, {5, &b}}, 16, "r/n/array-from-3/1");
+  EXPECT_EQ(array.array, "0-2,5%16");
+  EXPECT_EQ(array.name, "r/n/array-from-3/1");
+  EXPECT_EQ(array.memory_mb, 10);
+  EXPECT_NE(array.script.find("5)\nexec >'/o/it'\\''s b' 2>'/e/a'\ncd '/w' || exit 1\necho b\n;;"), std::string::npos)
+      << array.script;
+  EXPECT_EQ(array_request({{0, &a}, {1, &a}}, 0, "x").array, "0-1") << "no limit without max_parallel";
+}
+
 sdk::TaskSpec shell_task(const std::filesystem::path& dir, const std::string& script) {
   sdk::TaskSpec task;
   task.task_key = "run/node/-1/1";
@@ -191,13 +246,19 @@ TEST(BatchScript, AnEnvNameTheShellCannotExportIsRefused) {
 TEST(Config, DefaultsAndEveryKey) {
   const auto config = SlurmExecutorConfig::parse(json::parse(R"({
     "slurm_conf": "/etc/slurm/other.conf", "partition": "p", "extra_args": ["--exclusive"],
-    "poll_interval_s": 0.5, "submit_rate_per_s": 3, "max_jobs_in_flight": 7})"));
+    "poll_interval_s": 0.5, "submit_rate_per_s": 3, "max_jobs_in_flight": 7, "job_arrays": false,
+    "max_array_size": 40001})"));
   EXPECT_EQ(config.cli.slurm_conf, "/etc/slurm/other.conf");
   EXPECT_EQ(config.placement.partition, "p");
   EXPECT_EQ(config.placement.extra_args, std::vector<std::string>{"--exclusive"});
   EXPECT_EQ(config.poll_interval, std::chrono::milliseconds(500));
   EXPECT_EQ(config.submit_rate_per_s, 3);
   EXPECT_EQ(config.max_jobs_in_flight, 7);
+  EXPECT_FALSE(config.job_arrays);
+  EXPECT_EQ(config.max_array_size, 40001);
+  const auto defaults = SlurmExecutorConfig::parse(json::object());
+  EXPECT_TRUE(defaults.job_arrays);
+  EXPECT_EQ(defaults.max_array_size, 1001) << "Slurm's default MaxArraySize";
 }
 
 TEST(Config, BadKeysAndValuesAreNamed) {
@@ -213,6 +274,8 @@ TEST(Config, BadKeysAndValuesAreNamed) {
   EXPECT_NE(message_of(R"({"poll_interval_s": 0})").find("poll_interval_s"), std::string::npos);
   EXPECT_NE(message_of(R"({"max_jobs_in_flight": 0})").find("max_jobs_in_flight"), std::string::npos);
   EXPECT_NE(message_of(R"({"extra_args": ["oops"]})").find("extra_args"), std::string::npos);
+  EXPECT_NE(message_of(R"({"job_arrays": "yes"})").find("job_arrays"), std::string::npos);
+  EXPECT_NE(message_of(R"({"max_array_size": 1})").find("MaxArraySize"), std::string::npos);
   EXPECT_NE(message_of(R"([])").find("JSON object"), std::string::npos);
 }
 

@@ -60,7 +60,7 @@ extern "C" {
 #endif
 
 #define WEFT_ABI_MAJOR 2
-#define WEFT_ABI_MINOR 0
+#define WEFT_ABI_MINOR 1
 
 /* The symbol every plugin exports (see weft_plugin_entry_fn). */
 #define WEFT_PLUGIN_ENTRY_SYMBOL "weft_plugin_entry"
@@ -185,8 +185,14 @@ typedef struct weft_task_spec {
   weft_str stderr_path;
   weft_str output_path;
   const weft_command* command; /* NULL in plan */
+  /* Added in 2.1. For an element of a for_each node: how many elements the
+   * node has; 0 otherwise. */
+  int64_t for_each_count;
+  /* Added in 2.1. The node's max_parallel; 0: none given. */
+  int64_t max_parallel;
 } weft_task_spec;
 #define WEFT_TASK_SPEC_SIZE_2_0 WEFT_SIZE_THROUGH(weft_task_spec, command)
+#define WEFT_TASK_SPEC_SIZE_2_1 WEFT_SIZE_THROUGH(weft_task_spec, max_parallel)
 
 typedef enum weft_plan_kind {
   WEFT_PLAN_OUTPUT = 1,  /* done inline: output_json is the task's output */
@@ -337,8 +343,19 @@ typedef struct weft_executor_vtable {
    * executor that can find it by task_key should (a duplicate run is worse
    * than a lost one). */
   weft_status (*recover)(void* executor, const weft_task_spec* task, weft_str external_id, weft_error* err);
+  /* Added in 2.1. WEFT_EXECUTOR_CAP_* bits, or 0; a bit the host does not
+   * know is ignored. */
+  uint64_t capabilities;
 } weft_executor_vtable;
 #define WEFT_EXECUTOR_VTABLE_SIZE_2_0 WEFT_SIZE_THROUGH(weft_executor_vtable, recover)
+#define WEFT_EXECUTOR_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_executor_vtable, capabilities)
+
+/* Added in 2.1. The host starts every ready element of a for_each node
+ * without waiting for the node's max_parallel (the run's and the daemon's
+ * limits still hold), so that the executor can run them as one batch (a
+ * Slurm job array); the executor then runs at most max_parallel of them at
+ * a time. */
+#define WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH UINT64_C(1)
 
 /* ------------------------------------------------------------------------ */
 /* Storage                                                                  */

@@ -10,6 +10,10 @@ namespace weft::sdk {
 // All three functions run on the daemon's event loop thread.
 class Executor {
  public:
+  // WEFT_EXECUTOR_CAP_* bits (weft_abi.h); a derived class that has one
+  // declares its own `static constexpr uint64_t capabilities`.
+  static constexpr uint64_t capabilities = 0;
+
   virtual ~Executor() = default;
 
   // Start task.command (always present here); report STARTED, then exactly
@@ -79,6 +83,7 @@ struct ExecutorThunks {
     v.start = start;
     v.cancel = cancel;
     v.recover = recover;
+    v.capabilities = T::capabilities;
     return v;
   }();
 };

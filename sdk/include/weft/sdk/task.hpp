@@ -44,6 +44,10 @@ struct TaskSpec {
   std::string stderr_path;
   std::string output_path;
   std::optional<Command> command;  // absent in plan
+  // ABI 2.1; 0 from a 2.0 host. For an element of a for_each node, how many
+  // elements the node has (0 otherwise), and the node's max_parallel (0: none).
+  int64_t for_each_count = 0;
+  int64_t max_parallel = 0;
 };
 
 // What plan or finish decided.
@@ -120,6 +124,10 @@ inline TaskSpec from_abi(const weft_task_spec& t) {
   out.stderr_path = view(t.stderr_path);
   out.output_path = view(t.output_path);
   if (t.command != nullptr) out.command = from_abi(*t.command);
+  if (WEFT_HAS_FIELD(&t, weft_task_spec, max_parallel)) {
+    out.for_each_count = t.for_each_count;
+    out.max_parallel = t.max_parallel;
+  }
   return out;
 }
 
@@ -189,6 +197,8 @@ class AbiTaskSpec {
     abi_.stderr_path = str(t.stderr_path);
     abi_.output_path = str(t.output_path);
     abi_.command = command_ ? command_->get() : nullptr;
+    abi_.for_each_count = t.for_each_count;
+    abi_.max_parallel = t.max_parallel;
   }
   AbiTaskSpec(const AbiTaskSpec&) = delete;
   AbiTaskSpec& operator=(const AbiTaskSpec&) = delete;
