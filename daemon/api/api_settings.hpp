@@ -30,7 +30,7 @@ struct ApiSettings {
 
 // The limits a reload may change while the API serves (ApiServer::set_limits).
 struct ApiLimits {
-  DocumentLimits documents;              // what POST /workflows/validate accepts
+  DocumentLimits documents{};            // what POST /workflows/validate accepts
   int max_requests_per_token_per_s = 0;  // more are answered 429 with Retry-After; 0: no limit
 };
 

@@ -51,8 +51,8 @@ struct SchedulerLimits {
   std::size_t max_params_bytes = 1024 * 1024;
   std::size_t max_output_bytes = 1024 * 1024;
   int max_runs_per_workflow = 0;  // 0: no limit
-  DocumentLimits documents;
-  TaskLogLimit logs;
+  DocumentLimits documents{};
+  TaskLogLimit logs{};
 };
 
 struct SchedulerSettings {
