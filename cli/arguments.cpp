@@ -1,5 +1,7 @@
 #include "arguments.hpp"
 
+#include <algorithm>
+
 namespace weft::cli {
 namespace {
 
@@ -94,7 +96,9 @@ class ArgumentParser {
     if (invocation_.help) return;
     const CommandSpec* command = invocation_.command;
     if (!command) throw UsageError("no command given");
-    if (invocation_.arguments.size() < command->arguments.size()) {
+    const auto required = static_cast<std::size_t>(std::count_if(
+        command->arguments.begin(), command->arguments.end(), [](const std::string& a) { return a.front() != '['; }));
+    if (invocation_.arguments.size() < required) {
       throw UsageError("missing " + command->arguments[invocation_.arguments.size()], command);
     }
     if (invocation_.arguments.size() > command->arguments.size()) {

@@ -52,7 +52,19 @@ int validate_command(CommandContext& context) {
 
 int workflows_command(CommandContext& context) { return print_list(context, "/api/v1/workflows", print_workflows); }
 
-int plugins_command(CommandContext& context) { return print_list(context, "/api/v1/plugins", print_plugins); }
+int plugins_command(CommandContext& context) {
+  if (context.invocation.arguments.empty()) return print_list(context, "/api/v1/plugins", print_plugins);
+  if (context.argument(0) != "reload") {
+    throw UsageError("unknown plugins action '" + context.argument(0) + "': only 'reload'");
+  }
+  const nlohmann::json report = context.api.post("/api/v1/plugins/reload").checked().json();
+  if (context.json_output()) {
+    context.print_json(report);
+  } else {
+    print_reload(context.console.out, report);
+  }
+  return 0;
+}
 
 int schedules_command(CommandContext& context) { return print_list(context, "/api/v1/schedules", print_schedules); }
 

@@ -19,7 +19,7 @@ struct OptionSpec {
 
 struct CommandSpec {
   std::string name;
-  std::vector<std::string> arguments;  // positional, all required: {"RUN", "TASK"}
+  std::vector<std::string> arguments;  // positional: {"RUN", "TASK"}; optional ones last, in brackets: "[reload]"
   std::vector<OptionSpec> options;
   std::string summary;
 };

@@ -71,6 +71,24 @@ void print_plugins(std::ostream& out, const nlohmann::json& list) {
   table.print(out);
 }
 
+void print_reload(std::ostream& out, const nlohmann::json& report) {
+  const auto keys = [&report](const char* field) {
+    std::string text;
+    for (const auto& key : report.value(field, nlohmann::json::array())) {
+      text += (text.empty() ? "" : ", ") + key.get<std::string>();
+    }
+    return text.empty() ? std::string("none") : text;
+  };
+  out << "applied: " << keys("applied") << '\n';
+  out << "need a restart: " << keys("restart_required") << '\n';
+  const nlohmann::json plugins{{"items", report.value("plugins", nlohmann::json::array())}};
+  if (plugins["items"].empty()) {
+    out << "no new plugin files\n";
+  } else {
+    print_plugins(out, plugins);
+  }
+}
+
 void print_run(std::ostream& out, const nlohmann::json& run, const nlohmann::json& tasks) {
   Table summary;
   summary.add_row({"run", cell(run, "id")});

@@ -11,6 +11,7 @@ void print_runs(std::ostream& out, const nlohmann::json& page);                 
 void print_workflows(std::ostream& out, const nlohmann::json& list);                        // GET /workflows
 void print_schedules(std::ostream& out, const nlohmann::json& list);                        // GET /schedules
 void print_plugins(std::ostream& out, const nlohmann::json& list);                          // GET /plugins
+void print_reload(std::ostream& out, const nlohmann::json& report);                         // POST /plugins/reload
 void print_run(std::ostream& out, const nlohmann::json& run, const nlohmann::json& tasks);  // GET /runs/{id} + tasks
 void print_failed_tasks(std::ostream& out, const nlohmann::json& tasks);    // the failed ones, with their errors
 void print_api_problems(std::ostream& out, const nlohmann::json& details);  // "  path: message" per detail

@@ -1,10 +1,7 @@
 // weftd: the weft daemon. Wires the parts together and runs the event loop on
 // the main thread; see docs/architecture.md for the design.
-#include "api/api_server.hpp"
 #include "auth/admin_token.hpp"
-#include "config/config.hpp"
-#include "plugin_host/plugin_host.hpp"
-#include "scheduler/run_scheduler.hpp"
+#include "live_reload.hpp"
 #include "system/systemd_notify.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -17,6 +14,7 @@
 #include <sys/stat.h>
 
 #include <cstring>
+#include <future>
 #include <iostream>
 #include <thread>
 
@@ -89,7 +87,7 @@ void keep_watchdog_fed(boost::asio::steady_timer& timer, std::chrono::microsecon
   });
 }
 
-int serve(const Config& config) {
+int serve(const std::string& config_file, const Config& config) {
   if (!make_state_dir(config.state_dir)) return 1;
   boost::asio::io_context io;
   HostServices services(io);
@@ -113,10 +111,7 @@ int serve(const Config& config) {
   }
 
   SystemClock clock(io);
-  const SchedulerLimits limits{config.limits.max_running_tasks, config.limits.max_for_each_items,
-                               config.limits.max_params_bytes, config.limits.max_output_bytes,
-                               config.limits.max_runs_per_workflow};
-  RunScheduler scheduler(io, plugins, store, clock, {config.state_dir, limits});
+  RunScheduler scheduler(io, plugins, store, clock, {config.state_dir, scheduler_limits(config)});
   services.set_task_event_sink([&scheduler](TaskEvent event) { scheduler.post_task_event(std::move(event)); });
   try {
     scheduler.recover();
@@ -136,12 +131,22 @@ int serve(const Config& config) {
     server = std::make_unique<ApiServer>(
         scheduler, store, plugins, [&plugins] { return plugins.plugins(); },
         [&scheduler] { return scheduler.store_healthy(); }, api_settings);
+    server->set_limits(api_limits(config));
     server->start();
   } catch (const std::exception& e) {
     spdlog::critical("cannot serve the API on {}: {}", config.listen, e.what());
     return 1;
   }
   ApiServer& api = *server;
+  // On the loop, as at start and on SIGHUP: plugins' init and create run on
+  // the thread that runs everything else of theirs.
+  LiveReload reload(config_file, config, plugins, scheduler, api);
+  api.set_reloader([&io, &reload] {
+    std::promise<Result<nlohmann::json>> reloaded;
+    auto answer = reloaded.get_future();
+    boost::asio::post(io, [&reloaded, &reload] { reloaded.set_value(reload.reload()); });
+    return answer.get();
+  });
   spdlog::info("weftd {} serving on {} (state in {})", WEFT_VERSION, config.listen, config.state_dir.string());
 
   // Shutdown: the API stops first (on its own thread: requests under way may
@@ -152,7 +157,8 @@ int serve(const Config& config) {
                                                                              int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
-      spdlog::warn("SIGHUP: reloading the configuration and plugins is not supported yet; restart weftd");
+      spdlog::info("SIGHUP: reloading {}", config_file);
+      reload.reload();  // what it did, or why not, is logged
       signals.async_wait(on_signal);
       return;
     }
@@ -161,7 +167,7 @@ int serve(const Config& config) {
     notify_systemd("STOPPING=1");
     stopper = std::thread([&] {
       api.stop();
-      boost::asio::post(io, [&] { scheduler.drain(config.shutdown_grace, [&io] { io.stop(); }); });
+      boost::asio::post(io, [&] { scheduler.drain(reload.shutdown_grace(), [&io] { io.stop(); }); });
     });
   };
   signals.async_wait(on_signal);
@@ -204,5 +210,5 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("weftd"));
   spdlog::set_level(config->log.level);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  return serve(*config);
+  return serve(options->config, *config);
 }

@@ -120,7 +120,12 @@ ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCat
     : settings_(std::move(settings)),
       verifier_(store),
       logs_(loop_, store, pool_, settings_.state_dir),
-      endpoints_(EndpointContext{commands, store, catalog, std::move(list_plugins), std::move(is_ready), logs_}),
+      endpoints_(EndpointContext{commands, store, catalog, std::move(list_plugins), std::move(is_ready), logs_,
+                                 [this] { return limits().documents; },
+                                 [this] {
+                                   const std::lock_guard lock(limits_mutex_);
+                                   return reloader_;
+                                 }}),
       params_(new Poco::Net::HTTPServerParams),
       pool_(settings_.threads) {
   endpoints_.add_to(router_);
@@ -134,6 +139,24 @@ ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCat
 }
 
 ApiServer::~ApiServer() { stop(); }
+
+ApiLimits ApiServer::limits() const {
+  const std::lock_guard lock(limits_mutex_);
+  return limits_;
+}
+
+void ApiServer::set_limits(const ApiLimits& updated) {
+  {
+    const std::lock_guard lock(limits_mutex_);
+    limits_ = updated;
+  }
+  token_rate_.set_limit(updated.max_requests_per_token_per_s);
+}
+
+void ApiServer::set_reloader(Reloader reloader) {
+  const std::lock_guard lock(limits_mutex_);
+  reloader_ = std::move(reloader);
+}
 
 void ApiServer::start() {
   if (started_ || stopped_) return;
@@ -283,14 +306,23 @@ bool ApiServer::declares_too_large(const HTTPServerRequest& request) const {
   return request.hasContentLength() && static_cast<uint64_t>(request.getContentLength64()) > settings_.max_body_bytes;
 }
 
-void ApiServer::authorize(const std::string& authorization, Role needed) const {
+void ApiServer::authorize(const std::string& authorization, Role needed) {
   constexpr std::string_view kScheme = "bearer ";
   if (authorization.size() <= kScheme.size() ||
       Poco::icompare(authorization.substr(0, kScheme.size()), std::string(kScheme)) != 0) {
     throw unauthorized("this request needs an 'Authorization: Bearer <token>' header");
   }
-  const auto role = verifier_.verify(Poco::trim(authorization.substr(kScheme.size())));
+  const std::string token = Poco::trim(authorization.substr(kScheme.size()));
+  const auto role = verifier_.verify(token);
   if (!role) throw unauthorized("the bearer token is not valid (unknown or revoked)");
+  if (const auto wait = token_rate_.admit(token, std::chrono::steady_clock::now())) {
+    ApiError error(fail(ErrorCode::too_many_requests,
+                        "this token sent more than " + std::to_string(token_rate_.limit()) +
+                            " requests a second (limits.max_requests_per_token_per_s); try again in " +
+                            std::to_string(wait->count()) + " s"));
+    error.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+    throw error;
+  }
   if (!permits(*role, needed)) {
     raise(ErrorCode::forbidden, std::string("a token of role '") + to_string(*role) + "' may not do this; it needs '" +
                                     to_string(needed) + "'");

@@ -16,6 +16,7 @@
 #include "api/request_pool.hpp"
 #include "api/router.hpp"
 #include "api/task_updates.hpp"
+#include "api/token_rate.hpp"
 #include "auth/token_verifier.hpp"
 
 #include <Poco/Net/HTTPServerParams.h>
@@ -23,6 +24,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 namespace Poco::Net {
@@ -47,6 +49,11 @@ class ApiServer final : private RequestHandling {
   // (a request waiting for the scheduler is waited for to its end), and
   // closes every connection. Idempotent; the destructor calls it.
   void stop();
+  // Any thread: what a reload changed.
+  void set_limits(const ApiLimits& updated);
+  // Offers POST /api/v1/plugins/reload; without one it answers 503.
+  void set_reloader(Reloader reloader);
+
   // The port bound, also when the listen address asked for port 0.
   uint16_t port() const { return port_; }
 
@@ -61,12 +68,17 @@ class ApiServer final : private RequestHandling {
   // the socket back to the connection loop, then answers.
   void handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket& ticket);
   ApiReply answer(const Route& route, const ApiRequest& request, const std::string& authorization);
-  void authorize(const std::string& authorization, Role needed) const;
+  void authorize(const std::string& authorization, Role needed);
+  ApiLimits limits() const;
   std::string read_body(Poco::Net::HTTPServerRequest& request, const RequestTicket& ticket) const;
   bool declares_too_large(const Poco::Net::HTTPServerRequest& request) const;
 
   const ApiSettings settings_;
   TokenVerifier verifier_;
+  TokenRate token_rate_;
+  mutable std::mutex limits_mutex_;  // guards limits_ and reloader_
+  ApiLimits limits_;
+  Reloader reloader_;
   EventLoop loop_;
   LogWatch logs_;
   Endpoints endpoints_;

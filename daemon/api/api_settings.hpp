@@ -1,9 +1,15 @@
 // What the API server is told by weftd's configuration.
 #pragma once
 
+#include "core/result.hpp"
+#include "workflow/workflow.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace weft::daemon {
@@ -21,5 +27,15 @@ struct ApiSettings {
   size_t max_connections = 1024;           // open at once, from all clients
   size_t max_connections_per_client = 32;  // open at once from one client address; more are answered 429
 };
+
+// The limits a reload may change while the API serves (ApiServer::set_limits).
+struct ApiLimits {
+  DocumentLimits documents{};            // what POST /workflows/validate accepts
+  int max_requests_per_token_per_s = 0;  // more are answered 429 with Retry-After; 0: no limit
+};
+
+// POST /api/v1/plugins/reload: rescans the plugins and rereads the
+// configuration; the reply body, or why nothing changed (an invalid file).
+using Reloader = std::function<Result<nlohmann::json>()>;
 
 }  // namespace weft::daemon

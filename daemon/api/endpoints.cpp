@@ -39,6 +39,8 @@ void Endpoints::add_to(Router& router) {
   add("GET", "/healthz", std::nullopt, &Endpoints::healthz, Waits::nothing);
   add("GET", "/readyz", std::nullopt, &Endpoints::readyz, Waits::nothing);
   add("GET", "/api/v1/plugins", Role::viewer, &Endpoints::list_plugins);
+  // Loads code from the plugin directories, as starting weftd does.
+  add("POST", "/api/v1/plugins/reload", Role::admin, &Endpoints::reload_plugins, Waits::scheduler);
   add("POST", "/api/v1/workflows", Role::admin, &Endpoints::post_workflow, Waits::scheduler);
   add("GET", "/api/v1/workflows", Role::viewer, &Endpoints::list_workflows);
   add("POST", "/api/v1/workflows/validate", Role::viewer, &Endpoints::validate_workflow);
@@ -75,6 +77,12 @@ ApiReply Endpoints::list_plugins(const ApiRequest&) {
   return json_reply(200, {{"items", std::move(items)}});
 }
 
+ApiReply Endpoints::reload_plugins(const ApiRequest&) {
+  const Reloader reload = context_.reloader();
+  if (!reload) raise(ErrorCode::unavailable, "this weftd cannot reload; restart it instead");
+  return json_reply(200, value_or_raise(reload()));
+}
+
 ApiReply Endpoints::post_workflow(const ApiRequest& request) { return apply(request, std::nullopt); }
 
 ApiReply Endpoints::put_workflow(const ApiRequest& request) { return apply(request, request.captures.at(0)); }
@@ -86,7 +94,8 @@ ApiReply Endpoints::apply(const ApiRequest& request, const std::optional<std::st
 }
 
 ApiReply Endpoints::validate_workflow(const ApiRequest& request) {
-  const auto problems = workflow_problems(parse_object_body(request.body), context_.catalog);
+  const auto problems =
+      workflow_problems(parse_object_body(request.body), context_.catalog, context_.document_limits());
   auto errors = nlohmann::json::array();
   for (const auto& problem : problems) errors.push_back({{"path", problem.path}, {"message", problem.message}});
   return json_reply(200, {{"valid", problems.empty()}, {"errors", std::move(errors)}});

@@ -3,6 +3,7 @@
 // HTTP server's threads, several at once, and keep no state of their own.
 #pragma once
 
+#include "api/api_settings.hpp"
 #include "api/exchange.hpp"
 #include "api/log_follow.hpp"
 #include "api/router.hpp"
@@ -29,6 +30,8 @@ struct EndpointContext {
   PluginLister list_plugins;
   ReadinessCheck is_ready;
   LogWatch& logs;  // where log replies are followed
+  std::function<DocumentLimits()> document_limits;
+  std::function<Reloader()> reloader;  // the reloader to call; an empty one: reload is not offered
 };
 
 class Endpoints {
@@ -42,6 +45,7 @@ class Endpoints {
   ApiReply healthz(const ApiRequest& request);
   ApiReply readyz(const ApiRequest& request);
   ApiReply list_plugins(const ApiRequest& request);
+  ApiReply reload_plugins(const ApiRequest& request);
   ApiReply post_workflow(const ApiRequest& request);
   ApiReply put_workflow(const ApiRequest& request);
   ApiReply validate_workflow(const ApiRequest& request);

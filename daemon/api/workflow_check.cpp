@@ -4,8 +4,9 @@
 
 namespace weft::daemon {
 
-std::vector<Problem> workflow_problems(const nlohmann::json& document, const NodeCatalog& catalog) {
-  const auto parsed = parse_workflow(document, catalog);
+std::vector<Problem> workflow_problems(const nlohmann::json& document, const NodeCatalog& catalog,
+                                       const DocumentLimits& limits) {
+  const auto parsed = parse_workflow(document, catalog, limits);
   if (parsed) return {};
   if (!parsed.failure().details.empty()) return parsed.failure().details;
   return {{"", parsed.failure().message}};

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "core/result.hpp"
-#include "workflow/node_catalog.hpp"
+#include "workflow/workflow.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +11,7 @@
 namespace weft::daemon {
 
 // Every problem of the document, each at a JSON pointer; empty when it is valid.
-std::vector<Problem> workflow_problems(const nlohmann::json& document, const NodeCatalog& catalog);
+std::vector<Problem> workflow_problems(const nlohmann::json& document, const NodeCatalog& catalog,
+                                       const DocumentLimits& limits);
 
 }  // namespace weft::daemon

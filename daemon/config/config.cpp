@@ -79,6 +79,21 @@ void read_limits(ConfigReader& reader, Config& config) {
   limits.read("max_params_bytes", config.limits.max_params_bytes, std::size_t{2});
   limits.read("max_output_bytes", config.limits.max_output_bytes, std::size_t{2});
   limits.read("max_runs_per_workflow", config.limits.max_runs_per_workflow, 0);
+  limits.read("max_workflow_nodes", config.limits.max_workflow_nodes, std::size_t{1});
+  limits.read("max_document_depth", config.limits.max_document_depth, 2);
+  if (config.limits.max_document_depth > max_json_depth) {
+    limits.report("max_document_depth",
+                  "must be at most " + std::to_string(max_json_depth) + ", the deepest JSON weftd reads from outside");
+  }
+  limits.read("max_log_bytes", config.limits.max_log_bytes, std::size_t{0});
+  std::string overflow;
+  limits.read("log_overflow", overflow);
+  if (overflow == "fail_task") {
+    config.limits.log_overflow = LogOverflow::fail_task;
+  } else if (!overflow.empty() && overflow != "drop_oldest") {
+    limits.report("log_overflow", "must be drop_oldest or fail_task, not '" + overflow + "'");
+  }
+  limits.read("max_requests_per_token_per_s", config.limits.max_requests_per_token_per_s, 0);
   limits.reject_unknown_keys();
 }
 

@@ -22,6 +22,9 @@ struct StorageConfig {
   nlohmann::json settings = nlohmann::json::object();
 };
 
+// What happens to a task attempt whose log outgrew limits.max_log_bytes.
+enum class LogOverflow { drop_oldest, fail_task };
+
 struct LimitsConfig {
   int max_running_tasks = 256;                 // across all runs of this daemon
   std::size_t max_body_bytes = 1024 * 1024;    // largest accepted API request body
@@ -29,6 +32,11 @@ struct LimitsConfig {
   std::size_t max_params_bytes = 1024 * 1024;  // largest params of one run, as JSON
   std::size_t max_output_bytes = 1024 * 1024;  // largest output of one task, as JSON
   int max_runs_per_workflow = 0;               // runs of one workflow under way at once; 0: no limit
+  std::size_t max_workflow_nodes = 100000;     // nodes of one workflow document
+  int max_document_depth = 64;                 // nesting of a workflow document; at most max_json_depth
+  std::size_t max_log_bytes = 0;               // each log file of one task attempt; 0: no limit
+  LogOverflow log_overflow = LogOverflow::drop_oldest;
+  int max_requests_per_token_per_s = 0;  // API requests of one token; more are answered 429; 0: no limit
 };
 
 struct AuthConfig {

@@ -1,3 +1,6 @@
+// The plugin host's loading and lookups. Over 400 lines: loading a plugin is
+// one sequence of checks (open, ABI, factories, init, create) whose refusals
+// read best side by side with the registry they guard.
 #include "plugin_host/plugin_host.hpp"
 
 #include <weft/sdk/plugin.hpp>
@@ -137,8 +140,9 @@ PluginHost::PluginHost(HostServices& services) : services_(services) {}
 
 PluginHost::~PluginHost() = default;
 
-Status PluginHost::load(const PluginHostSettings& settings) {
-  for (const auto& dir : settings.plugin_dirs) {
+std::vector<fs::path> PluginHost::files_in(const std::vector<fs::path>& dirs) const {
+  std::vector<fs::path> all;
+  for (const auto& dir : dirs) {
     std::error_code ec;
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -149,8 +153,14 @@ Status PluginHost::load(const PluginHostSettings& settings) {
       continue;
     }
     std::sort(files.begin(), files.end());
-    for (const auto& file : files) load_file(file, settings);
+    all.insert(all.end(), files.begin(), files.end());
   }
+  return all;
+}
+
+Status PluginHost::load(const PluginHostSettings& settings) {
+  const std::lock_guard loading(loading_mutex_);
+  for (const auto& file : files_in(settings.plugin_dirs)) load_file(file, settings);
   for (const auto& required : settings.required_plugins) {
     const auto it = std::find_if(infos_.begin(), infos_.end(), [&](const PluginInfo& i) { return i.name == required; });
     if (it == infos_.end()) {
@@ -161,6 +171,28 @@ Status PluginHost::load(const PluginHostSettings& settings) {
     }
   }
   return Done{};
+}
+
+std::vector<PluginInfo> PluginHost::rescan(const PluginHostSettings& settings) {
+  const std::lock_guard loading(loading_mutex_);
+  std::vector<PluginInfo> looked_at;
+  for (const auto& file : files_in(settings.plugin_dirs)) {
+    const auto known = std::find_if(infos_.begin(), infos_.end(), [&](const PluginInfo& i) { return i.path == file; });
+    if (known != infos_.end() && known->loaded) continue;
+    if (known != infos_.end()) {
+      const std::unique_lock write(registry_mutex_);
+      infos_.erase(known);  // refused before: tried again, and listed once
+    }
+    load_file(file, settings);
+    const std::shared_lock read(registry_mutex_);
+    looked_at.push_back(infos_.back());
+  }
+  return looked_at;
+}
+
+std::vector<PluginInfo> PluginHost::plugins() const {
+  const std::shared_lock read(registry_mutex_);
+  return infos_;
 }
 
 // The files refused before they could say which plugin they are (another
@@ -191,6 +223,7 @@ void PluginHost::load_file(const fs::path& path, const PluginHostSettings& setti
     check_factories(d, info);
     run_init(d, info);
     create_objects(d, settings, info.name, loading);
+    const std::unique_lock write(registry_mutex_);
     for (auto& n : loading.node_types) node_types_.emplace(n->type_name(), std::move(n));
     for (auto& e : loading.executors) executors_.emplace(e->name(), std::move(e));
     for (auto& [type, factory] : loading.storage) storage_.emplace(type, std::move(factory));
@@ -207,6 +240,7 @@ void PluginHost::load_file(const fs::path& path, const PluginHostSettings& setti
     info.error = r.reason;
     spdlog::error("refused plugin {}: {}", path.string(), r.reason);
   }
+  const std::unique_lock write(registry_mutex_);
   infos_.push_back(std::move(info));
 }
 
@@ -354,16 +388,19 @@ void PluginHost::create_objects(const weft_plugin_descriptor& d, const PluginHos
 }
 
 NodeTypeHandle* PluginHost::node_type(std::string_view type_name) const {
+  const std::shared_lock read(registry_mutex_);
   const auto it = node_types_.find(type_name);
   return it == node_types_.end() ? nullptr : it->second.get();
 }
 
 ExecutorHandle* PluginHost::executor(std::string_view name) const {
+  const std::shared_lock read(registry_mutex_);
   const auto it = executors_.find(name);
   return it == executors_.end() ? nullptr : it->second.get();
 }
 
 Result<std::unique_ptr<StoreClient>> PluginHost::open_store(std::string_view type_name, const nlohmann::json& config) {
+  const std::lock_guard loading(loading_mutex_);  // no rescan adds storage meanwhile
   const auto it = storage_.find(type_name);
   if (it == storage_.end()) {
     return fail(ErrorCode::unavailable,
@@ -388,7 +425,10 @@ std::optional<std::vector<Problem>> PluginHost::validate_params(std::string_view
   return handle->validate(params);
 }
 
-bool PluginHost::has_executor(std::string_view executor) const { return executors_.count(executor) > 0; }
+bool PluginHost::has_executor(std::string_view executor) const {
+  const std::shared_lock read(registry_mutex_);
+  return executors_.count(executor) > 0;
+}
 
 namespace {
 

@@ -11,8 +11,10 @@
 // never smaller, and is read only as far as its struct_size reaches. The
 // functions the ABI calls optional may be NULL; the handles check them.
 //
-// Threading: load() runs before the daemon serves; afterwards the registry is
-// read-only and may be read from any thread.
+// Threading: load() runs before the daemon serves; rescan() may run later on
+// any thread, one at a time, while the registry is read from any thread. A
+// registered handle is never removed, so the pointers handed out stay valid
+// (and its library mapped) until the host is destroyed.
 #pragma once
 
 #include "core/result.hpp"
@@ -27,6 +29,8 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <vector>
 
 namespace weft::daemon {
@@ -46,7 +50,13 @@ class PluginHost final : public TaskRuntime {
   // Fails only if a required plugin was refused or is missing.
   Status load(const PluginHostSettings& settings);
 
-  std::vector<PluginInfo> plugins() const { return infos_; }
+  // A reload: loads the files of the directories that no loaded plugin came
+  // from (new ones, and ones refused before), with `settings`' executor
+  // configs. Loaded plugins stay as they are, also if their file changed.
+  // Returns what it looked at, loaded or refused.
+  std::vector<PluginInfo> rescan(const PluginHostSettings& settings);
+
+  std::vector<PluginInfo> plugins() const;
   NodeTypeHandle* node_type(std::string_view type_name) const;
   ExecutorHandle* executor(std::string_view name) const;
   // Opens a store of the storage type `type_name` with its plugin's config.
@@ -72,6 +82,7 @@ class PluginHost final : public TaskRuntime {
   class Loading;
 
   void load_file(const std::filesystem::path& path, const PluginHostSettings& settings);
+  std::vector<std::filesystem::path> files_in(const std::vector<std::filesystem::path>& dirs) const;
   static std::shared_ptr<const LoadedLibrary> open_library(const std::filesystem::path& path);
   static void check_descriptor(const weft_plugin_descriptor& descriptor, PluginInfo& info);
   void check_factories(const weft_plugin_descriptor& descriptor, PluginInfo& info) const;
@@ -81,6 +92,8 @@ class PluginHost final : public TaskRuntime {
   std::string refused_unnamed() const;
 
   HostServices& services_;
+  std::mutex loading_mutex_;                  // one load or rescan at a time
+  mutable std::shared_mutex registry_mutex_;  // written only while loading_mutex_ is held
   std::vector<PluginInfo> infos_;
   std::map<std::string, std::unique_ptr<NodeTypeHandle>, std::less<>> node_types_;
   std::map<std::string, std::unique_ptr<ExecutorHandle>, std::less<>> executors_;

@@ -58,6 +58,11 @@ void Dispatcher::release(TaskState& task) {
   schedule_pump();
 }
 
+void Dispatcher::set_max_running_tasks(int most) {
+  max_running_tasks_ = most;
+  schedule_pump();
+}
+
 void Dispatcher::forget(RunState& run) {
   runs_with_ready_.erase(std::remove(runs_with_ready_.begin(), runs_with_ready_.end(), &run), runs_with_ready_.end());
 }

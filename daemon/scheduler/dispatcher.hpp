@@ -33,6 +33,9 @@ class Dispatcher {
   void release(TaskState& task);
   // A finished run leaves the queue.
   void forget(RunState& run);
+  // A reload changed limits.max_running_tasks: a higher limit hands out the
+  // new slots at once; a lower one lets running tasks finish.
+  void set_max_running_tasks(int most);
   // No more dispatching (drain); running tasks keep their slots.
   void stop() { stopped_ = true; }
 
@@ -44,7 +47,7 @@ class Dispatcher {
   static int run_limit(const RunState& run, int daemon_limit);
 
   boost::asio::io_context& io_;
-  const int max_running_tasks_;
+  int max_running_tasks_;
   std::function<void(TaskState&)> dispatch_;
   std::function<bool(const NodeState&)> limits_itself_;
   std::deque<RunState*> runs_with_ready_;

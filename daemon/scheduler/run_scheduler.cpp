@@ -55,6 +55,19 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
 
 RunScheduler::~RunScheduler() { journal_.stop(); }
 
+SchedulerLimits RunScheduler::limits() const {
+  const std::lock_guard lock(limits_mutex_);
+  return settings_.limits;
+}
+
+void RunScheduler::set_limits(const SchedulerLimits& updated) {
+  {
+    const std::lock_guard lock(limits_mutex_);
+    settings_.limits = updated;
+  }
+  boost::asio::post(io_, [this, most = updated.max_running_tasks] { dispatcher_.set_max_running_tasks(most); });
+}
+
 // Runs body on the loop and waits for its reply, up to command_timeout. What
 // body throws is caught here, where the work was posted: the loop's state is
 // the body's to keep consistent, and a bug answers 500 instead of ending weftd.
@@ -89,7 +102,7 @@ Status RunScheduler::store_is_writable() const {
 
 Result<WorkflowApplied> RunScheduler::apply_workflow(const json& document,
                                                      const std::optional<std::string>& expected_name) {
-  auto parsed = parse_workflow(document, runtime_);
+  auto parsed = parse_workflow(document, runtime_, limits().documents);
   if (!parsed) return parsed.failure();
   auto workflow = std::make_shared<const Workflow>(std::move(parsed.value()));
   const std::string name = workflow->name;
@@ -163,7 +176,7 @@ Result<ScheduleView> RunScheduler::set_schedule_enabled(const std::string& workf
 Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
   auto prepared = std::make_shared<PreparedRun>();
   if (request.document) {
-    auto parsed = parse_workflow(*request.document, runtime_);
+    auto parsed = parse_workflow(*request.document, runtime_, limits().documents);
     if (!parsed) return parsed.failure();
     prepared->workflow = std::make_shared<const Workflow>(std::move(parsed.value()));
   } else {
@@ -194,11 +207,12 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
     return fail(ErrorCode::invalid_request, "idempotency keys that start with 'schedule:' are for scheduled runs",
                 {{"/idempotency_key", "must not start with 'schedule:'"}});
   }
+  const std::size_t most_params_bytes = limits().max_params_bytes;
   if (const auto size = prepared->params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
-      size > settings_.limits.max_params_bytes) {
+      size > most_params_bytes) {
     return fail(ErrorCode::payload_too_large, "the run's params are " + std::to_string(size) +
                                                   " bytes as JSON; limits.max_params_bytes allows " +
-                                                  std::to_string(settings_.limits.max_params_bytes));
+                                                  std::to_string(most_params_bytes));
   }
   prepared->idempotency_key = request.idempotency_key;
   prepared->start = request.start;
@@ -225,7 +239,7 @@ void RunScheduler::create_prepared(const std::shared_ptr<PreparedRun>& prepared,
       return reply(RunCreated{same->second, run != runs_.end() ? run->second->status : RunStatus::queued, false});
     }
   }
-  if (const int most = settings_.limits.max_runs_per_workflow; most > 0) {
+  if (const int most = limits().max_runs_per_workflow; most > 0) {
     const auto& name = prepared->workflow->name;
     const auto under_way = std::count_if(runs_.begin(), runs_.end(), [&](const auto& entry) {
       return entry.second->workflow->name == name && !is_final(entry.second->status);

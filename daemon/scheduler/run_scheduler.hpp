@@ -31,6 +31,7 @@
 #include "scheduler/run_state.hpp"
 #include "scheduler/schedules.hpp"
 #include "scheduler/store_writer.hpp"
+#include "scheduler/task_log_limit.hpp"
 #include "scheduler/workflow_catalog.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -38,6 +39,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <unordered_map>
 
 namespace weft::daemon {
@@ -49,6 +51,8 @@ struct SchedulerLimits {
   std::size_t max_params_bytes = 1024 * 1024;
   std::size_t max_output_bytes = 1024 * 1024;
   int max_runs_per_workflow = 0;  // 0: no limit
+  DocumentLimits documents{};
+  TaskLogLimit logs{};
 };
 
 struct SchedulerSettings {
@@ -90,6 +94,10 @@ class RunScheduler final : public Commands {
   void drain(std::chrono::milliseconds grace, std::function<void()> done);
   bool store_healthy() const { return journal_.healthy(); }
 
+  // Any thread (a reload): the new limits apply to what comes next; runs and
+  // tasks under way keep what they were admitted with.
+  void set_limits(const SchedulerLimits& updated);
+
  private:
   struct PreparedRun;
   // What a command on one run found: nullopt when the run is not in memory
@@ -97,6 +105,8 @@ class RunScheduler final : public Commands {
   using RunCommandResult = std::optional<Status>;
   template <class T, class Body>
   Result<T> in_loop(Body&& body);
+
+  SchedulerLimits limits() const;
 
   // Commands, on the loop (run_scheduler.cpp).
   Status store_is_writable() const;
@@ -146,7 +156,8 @@ class RunScheduler final : public Commands {
   TaskRuntime& runtime_;
   StoreClient& store_;
   Clock& clock_;
-  SchedulerSettings settings_;
+  SchedulerSettings settings_;  // its limits under limits_mutex_: commands read them on their callers' threads
+  mutable std::mutex limits_mutex_;
   StoreWriter writer_;
   Journal journal_;
   Dispatcher dispatcher_;

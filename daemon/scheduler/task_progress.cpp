@@ -24,6 +24,15 @@ sdk::Resources resource_hints(const json& resources) {
   return {resources.value("cpus", 0.0), resources.value("memory_mb", int64_t{0}), resources.value("gpus", 0)};
 }
 
+// Both log files of the attempt that just ended; the first one's overflow when
+// the limit fails tasks.
+std::optional<std::string> enforce_log_limits(const TaskState& task, const TaskLogLimit& limit) {
+  if (!task.spec) return std::nullopt;
+  auto out = enforce_log_limit(limit, task.spec->stdout_path);
+  auto err = enforce_log_limit(limit, task.spec->stderr_path);
+  return out ? out : err;
+}
+
 std::string describe(const TaskState& t) {
   return "run " + t.run->id + " task " + t.node->spec->id + (t.index >= 0 ? "[" + std::to_string(t.index) + "]" : "");
 }
@@ -94,7 +103,7 @@ void RunScheduler::expand(NodeState& node) {
         node, TaskStatus::failed,
         "for_each: '" + node.spec->for_each->source() + "' gave " + items->type_name() + ", not an array");
   }
-  if (const auto most = static_cast<size_t>(settings_.limits.max_for_each_items); items->size() > most) {
+  if (const auto most = static_cast<size_t>(limits().max_for_each_items); items->size() > most) {
     return settle_node(node, TaskStatus::failed,
                        "for_each: '" + node.spec->for_each->source() + "' gave " + std::to_string(items->size()) +
                            " items; limits.max_for_each_items allows " + std::to_string(most));
@@ -260,6 +269,8 @@ void RunScheduler::on_task_event(const TaskEvent& event) {
 void RunScheduler::on_finished(TaskState& task, const TaskEvent& event) {
   task.timer.reset();
   task.exit_code = event.exit_code;
+  const SchedulerLimits current = limits();
+  const auto log_overflow = enforce_log_limits(task, current.logs);
   if (task.cancel_requested) {
     end_attempt(task);
     task.error = "cancelled";
@@ -268,10 +279,10 @@ void RunScheduler::on_finished(TaskState& task, const TaskEvent& event) {
   if (task.timed_out) {
     return fail_attempt(task, "timed out after " + seconds_text(*task.node->spec->timeout_s) + " (timeout_s)");
   }
-  if (event.output_json.size() > settings_.limits.max_output_bytes) {
+  if (log_overflow) return fail_attempt(task, *log_overflow);
+  if (event.output_json.size() > current.max_output_bytes) {
     return fail_attempt(task, "the task's output is " + std::to_string(event.output_json.size()) +
-                                  " bytes; limits.max_output_bytes allows " +
-                                  std::to_string(settings_.limits.max_output_bytes));
+                                  " bytes; limits.max_output_bytes allows " + std::to_string(current.max_output_bytes));
   }
   if (!event.output_json.empty()) {
     auto parsed = parse_json(event.output_json);
@@ -294,7 +305,7 @@ void RunScheduler::succeed(TaskState& task, json output) {
 
 void RunScheduler::fail_attempt(TaskState& task, std::string error) {
   end_attempt(task);
-  task.error = std::move(error);
+  task.error = std::move(error) + full_file_system_note(settings_.state_dir);
   const RetryPolicy& policy = task.node->spec->retry;
   if (task.attempt - task.attempts_before < policy.max_attempts && !task.run->cancelling) {
     const auto wait = backoff(policy, task.attempt);

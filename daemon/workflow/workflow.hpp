@@ -78,14 +78,24 @@ struct Workflow {
   std::map<std::string, std::size_t, std::less<>> node_indexes_;
 };
 
-// Most nodes one document may have.
-inline constexpr std::size_t max_workflow_nodes = 100000;
+// How large a document may be (limits.max_workflow_nodes and
+// max_document_depth of docs/configuration.md); the defaults are those of an
+// empty configuration.
+struct DocumentLimits {
+  std::size_t max_nodes = 100000;
+  int max_depth = 64;
+};
+// For documents weftd stored earlier, under whatever limits applied then: a
+// limit lowered since must not strand their runs.
+inline constexpr DocumentLimits stored_document_limits{SIZE_MAX, 64};
 
 // Validates `document` completely. Failure: ErrorCode::invalid_workflow,
 // "workflow 'x' is invalid: N problems", every problem at its JSON pointer.
-Result<Workflow> parse_workflow(const nlohmann::json& document, const NodeCatalog& catalog);
+Result<Workflow> parse_workflow(const nlohmann::json& document, const NodeCatalog& catalog,
+                                const DocumentLimits& limits = {});
 // The same for document text; malformed JSON is one problem at "".
-Result<Workflow> parse_workflow_text(std::string_view document_text, const NodeCatalog& catalog);
+Result<Workflow> parse_workflow_text(std::string_view document_text, const NodeCatalog& catalog,
+                                     const DocumentLimits& limits = stored_document_limits);
 
 // Problems of the params a run is started with: each unknown name at
 // "/params/<name>". A workflow with a trigger queue also accepts "message".

@@ -14,8 +14,6 @@
 namespace weft::daemon {
 namespace {
 
-// Deeper documents are refused before anything walks them recursively.
-constexpr int max_document_depth = 64;
 constexpr std::size_t longest_name = 63;
 constexpr std::size_t longest_queue_name = 128;
 
@@ -96,13 +94,16 @@ std::string problems_text(std::size_t count) { return std::to_string(count) + (c
 // so that one parse reports everything that is wrong.
 class WorkflowParser {
  public:
-  WorkflowParser(const nlohmann::json& document, const NodeCatalog& catalog) : document_(document), catalog_(catalog) {}
+  WorkflowParser(const nlohmann::json& document, const NodeCatalog& catalog, const DocumentLimits& limits)
+      : document_(document), catalog_(catalog), limits_(limits) {}
 
   Result<Workflow> parse() {
     if (!document_.is_object()) {
       problems_.push_back({"", std::string("a workflow document must be a JSON object, not ") + document_.type_name()});
-    } else if (nested_deeper_than(document_, max_document_depth)) {
-      problems_.push_back({"", "nested deeper than " + std::to_string(max_document_depth) + " levels"});
+    } else if (nested_deeper_than(document_, limits_.max_depth)) {
+      // Deeper documents are refused before anything walks them recursively.
+      problems_.push_back({"", "nested deeper than " + std::to_string(limits_.max_depth) +
+                                   " levels; limits.max_document_depth allows " + std::to_string(limits_.max_depth)});
     } else {
       read_workflow();
       link_dependencies();
@@ -179,9 +180,9 @@ class WorkflowParser {
     if (nodes == nullptr) return;
     if (nodes->empty()) {
       reader.problem("nodes", "must list at least one node");
-    } else if (nodes->size() > max_workflow_nodes) {
-      reader.problem("nodes", "has " + std::to_string(nodes->size()) + " nodes; at most " +
-                                  std::to_string(max_workflow_nodes) + " are allowed");
+    } else if (nodes->size() > limits_.max_nodes) {
+      reader.problem("nodes", "has " + std::to_string(nodes->size()) + " nodes; limits.max_workflow_nodes allows " +
+                                  std::to_string(limits_.max_nodes));
     } else {
       for (std::size_t i = 0; i < nodes->size(); ++i) read_node((*nodes)[i], i);
     }
@@ -381,6 +382,7 @@ class WorkflowParser {
 
   const nlohmann::json& document_;
   const NodeCatalog& catalog_;
+  const DocumentLimits limits_;
   Workflow workflow_;
   NodeSettings defaults_;
   std::vector<Problem> problems_;
@@ -392,16 +394,18 @@ std::optional<std::size_t> Workflow::node_index(std::string_view id) const {
   return found->second;
 }
 
-Result<Workflow> parse_workflow(const nlohmann::json& document, const NodeCatalog& catalog) {
-  return WorkflowParser(document, catalog).parse();
+Result<Workflow> parse_workflow(const nlohmann::json& document, const NodeCatalog& catalog,
+                                const DocumentLimits& limits) {
+  return WorkflowParser(document, catalog, limits).parse();
 }
 
-Result<Workflow> parse_workflow_text(std::string_view document_text, const NodeCatalog& catalog) {
+Result<Workflow> parse_workflow_text(std::string_view document_text, const NodeCatalog& catalog,
+                                     const DocumentLimits& limits) {
   const auto document = parse_json(document_text);
   if (!document) {
     return fail(ErrorCode::invalid_workflow, "workflow is invalid: 1 problem", {{"", document.failure().message}});
   }
-  return parse_workflow(*document, catalog);
+  return parse_workflow(*document, catalog, limits);
 }
 
 }  // namespace weft::daemon

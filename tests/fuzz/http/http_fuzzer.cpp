@@ -109,7 +109,8 @@ struct Api {
   RequestPool pool{1};
   LogWatch logs{loop, *store.client, pool, std::filesystem::temp_directory_path() / "weft-fuzz-http"};
   Endpoints endpoints{EndpointContext{commands, *store.client, catalog, [] { return std::vector<PluginInfo>{}; },
-                                      [] { return true; }, logs}};
+                                      [] { return true; }, logs, [] { return DocumentLimits{}; },
+                                      [] { return Reloader{}; }}};
   Router router;
 };
 

@@ -92,7 +92,12 @@ TEST(ConfigValues, EveryKeyIsRead) {
                                     {"max_for_each_items", 10},
                                     {"max_params_bytes", 100},
                                     {"max_output_bytes", 200},
-                                    {"max_runs_per_workflow", 3}}},
+                                    {"max_runs_per_workflow", 3},
+                                    {"max_workflow_nodes", 50},
+                                    {"max_document_depth", 10},
+                                    {"max_log_bytes", 4096},
+                                    {"log_overflow", "fail_task"},
+                                    {"max_requests_per_token_per_s", 20}}},
                                   {"auth", {{"enabled", false}}},
                                   {"log", {{"level", "warn"}}},
                                   {"api", {{"threads", 2}}},
@@ -108,6 +113,11 @@ TEST(ConfigValues, EveryKeyIsRead) {
   EXPECT_EQ(config.limits.max_params_bytes, 100u);
   EXPECT_EQ(config.limits.max_output_bytes, 200u);
   EXPECT_EQ(config.limits.max_runs_per_workflow, 3);
+  EXPECT_EQ(config.limits.max_workflow_nodes, 50u);
+  EXPECT_EQ(config.limits.max_document_depth, 10);
+  EXPECT_EQ(config.limits.max_log_bytes, 4096u);
+  EXPECT_EQ(config.limits.log_overflow, LogOverflow::fail_task);
+  EXPECT_EQ(config.limits.max_requests_per_token_per_s, 20);
   EXPECT_FALSE(config.auth.enabled);
   EXPECT_EQ(config.log.level, spdlog::level::warn);
   EXPECT_EQ(config.api.threads, 2);
@@ -188,6 +198,22 @@ TEST(ConfigProblems, OutOfRangeValuesAreNamed) {
   EXPECT_EQ(problems[3].path, "/shutdown_grace_s");
 }
 
+TEST(ConfigProblems, NewLimitsAreCheckedAndNamed) {
+  const auto problems = problems_of({{"limits",
+                                      {{"max_workflow_nodes", 0},
+                                       {"max_document_depth", 65},
+                                       {"max_log_bytes", -1},
+                                       {"log_overflow", "truncate"},
+                                       {"max_requests_per_token_per_s", -2}}}});
+  ASSERT_EQ(problems.size(), 5u);
+  EXPECT_EQ(problems[0].path, "/limits/max_workflow_nodes");
+  EXPECT_EQ(problems[1],
+            (Problem{"/limits/max_document_depth", "must be at most 64, the deepest JSON weftd reads from outside"}));
+  EXPECT_EQ(problems[2].path, "/limits/max_log_bytes");
+  EXPECT_EQ(problems[3], (Problem{"/limits/log_overflow", "must be drop_oldest or fail_task, not 'truncate'"}));
+  EXPECT_EQ(problems[4].path, "/limits/max_requests_per_token_per_s");
+}
+
 TEST(ConfigProblems, ListenMustBeHostAndPort) {
   EXPECT_THAT(problems_of({{"listen", "localhost"}}).at(0).message, HasSubstr("must be HOST:PORT"));
   EXPECT_THAT(problems_of({{"listen", "localhost:99999"}}).at(0).path, "/listen");
@@ -239,6 +265,11 @@ TEST(ShippedConfig, EtcWeftdJsonHoldsEveryDefault) {
   EXPECT_EQ(shipped->limits.max_params_bytes, defaults.limits.max_params_bytes);
   EXPECT_EQ(shipped->limits.max_output_bytes, defaults.limits.max_output_bytes);
   EXPECT_EQ(shipped->limits.max_runs_per_workflow, defaults.limits.max_runs_per_workflow);
+  EXPECT_EQ(shipped->limits.max_workflow_nodes, defaults.limits.max_workflow_nodes);
+  EXPECT_EQ(shipped->limits.max_document_depth, defaults.limits.max_document_depth);
+  EXPECT_EQ(shipped->limits.max_log_bytes, defaults.limits.max_log_bytes);
+  EXPECT_EQ(shipped->limits.log_overflow, defaults.limits.log_overflow);
+  EXPECT_EQ(shipped->limits.max_requests_per_token_per_s, defaults.limits.max_requests_per_token_per_s);
   EXPECT_EQ(shipped->auth.enabled, defaults.auth.enabled);
   EXPECT_EQ(shipped->log.level, defaults.log.level);
   EXPECT_EQ(shipped->api.threads, defaults.api.threads);

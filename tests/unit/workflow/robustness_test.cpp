@@ -95,7 +95,7 @@ TEST(Robustness, DeeplyNestedValueIsRejectedByTemplateCompilation) {
 
 TEST(Robustness, LongChainOfNodesValidates) {
   json nodes = json::array({{{"id", "n0"}, {"type", "noop"}}});
-  for (std::size_t i = 1; i < max_workflow_nodes; ++i) {
+  for (std::size_t i = 1; i < DocumentLimits{}.max_nodes; ++i) {
     const auto previous = "n" + std::to_string(i - 1);
     nodes.push_back({{"id", "n" + std::to_string(i)},
                      {"type", "command"},
@@ -109,14 +109,41 @@ TEST(Robustness, LongChainOfNodesValidates) {
 
 TEST(Robustness, TooManyNodesIsOneProblem) {
   json nodes = json::array();
-  for (std::size_t i = 0; i <= max_workflow_nodes; ++i)
-    nodes.push_back({{"id", "n" + std::to_string(i)}, {"type", "noop"}});
+  const std::size_t most = DocumentLimits{}.max_nodes;
+  for (std::size_t i = 0; i <= most; ++i) nodes.push_back({{"id", "n" + std::to_string(i)}, {"type", "noop"}});
   auto workflow = parse_workflow(json{{"name", "big"}, {"nodes", std::move(nodes)}}, TestCatalog());
   ASSERT_FALSE(workflow.ok());
-  const std::string count = std::to_string(max_workflow_nodes);
   EXPECT_THAT(workflow.failure().details,
-              ElementsAre(Problem{"/nodes", "has " + std::to_string(max_workflow_nodes + 1) + " nodes; at most " +
-                                                count + " are allowed"}));
+              ElementsAre(Problem{"/nodes", "has " + std::to_string(most + 1) +
+                                                " nodes; limits.max_workflow_nodes allows " + std::to_string(most)}));
+}
+
+TEST(Robustness, ConfiguredNodeCountAndDepthAreEnforced) {
+  TestCatalog catalog;
+  catalog.other_types = {"deep"};
+  const json three_nodes = {{"name", "w"},
+                            {"nodes",
+                             {{{"id", "a"}, {"type", "noop"}},
+                              {{"id", "b"}, {"type", "noop"}},
+                              {{"id", "c"}, {"type", "deep"}, {"params", {{"output", {{"y", 1}}}}}}}}};
+  EXPECT_TRUE(parse_workflow(three_nodes, catalog, DocumentLimits{3, 64}).ok());
+  EXPECT_TRUE(parse_workflow(three_nodes, catalog, DocumentLimits{3, 5}).ok());  // /nodes/2/params/output/y: 5
+
+  auto too_many = parse_workflow(three_nodes, catalog, DocumentLimits{2, 64});
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_THAT(too_many.failure().details,
+              ElementsAre(Problem{"/nodes", "has 3 nodes; limits.max_workflow_nodes allows 2"}));
+
+  auto too_deep = parse_workflow(three_nodes, catalog, DocumentLimits{3, 4});
+  ASSERT_FALSE(too_deep.ok());
+  EXPECT_THAT(too_deep.failure().details,
+              ElementsAre(Problem{"", "nested deeper than 4 levels; limits.max_document_depth allows 4"}));
+}
+
+TEST(Robustness, StoredDocumentsAreReadWithoutTheConfiguredNodeLimit) {
+  const auto text = R"({"name": "w", "nodes": [{"id": "a", "type": "noop"}, {"id": "b", "type": "noop"}]})";
+  EXPECT_TRUE(parse_workflow_text(text, TestCatalog()).ok());
+  EXPECT_FALSE(parse_workflow_text(text, TestCatalog(), DocumentLimits{1, 64}).ok());
 }
 
 TEST(Robustness, HugeValuesAreShownShortInMessages) {
