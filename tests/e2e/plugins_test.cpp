@@ -66,7 +66,8 @@ TEST_F(WeftdWithBrokenPlugins, ShowsTheReasonARefusedPluginWasRefused) {
   EXPECT_EQ(wrong_major.value("name", ""), "libweft-node-wrong-major.so.2");
   EXPECT_EQ(wrong_major.value("abi", ""), "3.0");
   EXPECT_NE(wrong_major.value("error", "").find("ABI 3.0"), std::string::npos) << wrong_major;
-  EXPECT_NE(wrong_major.value("error", "").find("ABI 2.0"), std::string::npos) << wrong_major;
+  // Ours, whatever its minor.
+  EXPECT_NE(wrong_major.value("error", "").find("this weftd speaks ABI 2."), std::string::npos) << wrong_major;
 }
 
 TEST_F(WeftdWithBrokenPlugins, LoadsTheRealPluginsAndTheWellFormedFixtures) {
