@@ -16,7 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using ::testing::Contains;
 using ::testing::HasSubstr;
 
 const fs::path kGoodFixture = build_dir() / "tests" / "fixtures" / "plugins" / "libweft-node-good.so.2";
