@@ -68,6 +68,24 @@ SlurmExecutor::~SlurmExecutor() {
   ::close(turn_end_fd_);
 }
 
+// What start and recover both keep of a task: who it is and where its
+// results land.
+SlurmExecutor::Task& SlurmExecutor::remember(const TaskSpec& task, std::string marker_path) {
+  Task& kept = tasks_[task.task_key];
+  kept.key = task.task_key;
+  kept.output_path = task.output_path;
+  kept.marker_path = std::move(marker_path);
+  kept.run_id = task.run_id;
+  kept.node = task.node;
+  kept.index = task.index.value_or(-1);
+  kept.attempt = task.attempt;
+  if (task.index) {
+    kept.node_key = node_key_of(task);
+    kept.max_parallel = task.max_parallel;
+  }
+  return kept;
+}
+
 void SlurmExecutor::start(const TaskSpec& task) {
   if (tasks_.find(task.task_key) != tasks_.end()) {
     throw std::invalid_argument("task '" + task.task_key + "' is already running");
@@ -84,18 +102,7 @@ void SlurmExecutor::start(const TaskSpec& task) {
   std::filesystem::remove(marker, ignored);  // an earlier job's must not count for this one
   const bool in_array = config_.job_arrays && task.index && task.attempt == 1 && task.for_each_count > 1;
   if (in_array) ring_turn_end();
-  Task& queued = tasks_[task.task_key];
-  queued.key = task.task_key;
-  queued.output_path = task.output_path;
-  queued.marker_path = marker;
-  queued.run_id = task.run_id;
-  queued.node = task.node;
-  queued.index = task.index.value_or(-1);
-  queued.attempt = task.attempt;
-  if (task.index) {
-    queued.node_key = node_key_of(task);
-    queued.max_parallel = task.max_parallel;
-  }
+  Task& queued = remember(task, marker);
   queued.request = std::move(request);
   if (in_array) {
     // Waits for the end of this turn, when the elements started with it
@@ -344,18 +351,7 @@ void SlurmExecutor::recover(const TaskSpec& task, std::string_view external_id) 
       return;
     }
   }
-  Task& recovered = tasks_[task.task_key];
-  recovered.key = task.task_key;
-  recovered.output_path = task.output_path;
-  recovered.marker_path = exit_marker_path(task);
-  recovered.run_id = task.run_id;
-  recovered.node = task.node;
-  recovered.index = task.index.value_or(-1);
-  recovered.attempt = task.attempt;
-  if (task.index) {
-    recovered.node_key = node_key_of(task);
-    recovered.max_parallel = task.max_parallel;
-  }
+  Task& recovered = remember(task, exit_marker_path(task));
   ++jobs_in_flight_;
   if (job) {
     track_recovered(recovered, *job, array_index);

@@ -105,6 +105,7 @@ class SlurmExecutor final : public sdk::Executor {
   bool may_submit(const Submission& submission) const;
   void submit(const Submission& submission);
   void on_submitted(const Submission& submission, int64_t base, const SubmitResult& result);
+  Task& remember(const sdk::TaskSpec& task, std::string marker_path);
   void track(Task& task, JobId job, int64_t array_index);
   void track_recovered(Task& task, JobId job, int64_t array_index);
   void request_cancel(Task& task);
