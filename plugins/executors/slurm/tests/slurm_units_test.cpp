@@ -90,7 +90,9 @@ TEST(JobOutcome, AVanishedJobIsResolvedByItsMarkerOrLost) {
   EXPECT_NE(lost.error.find("MinJobAge"), std::string::npos) << lost.error;
 }
 
-TEST(SbatchArguments, ResourcesPlacementAndTimeLimitBecomeOptions) {
+// A job asking for everything a transport maps: resources, placement, a time
+// limit and an array.
+JobRequest request_with_every_setting() {
   JobRequest request;
   request.name = "r/n/-1/1";
   request.comment = "weft run r task r/n/-1/1";
@@ -104,8 +106,13 @@ TEST(SbatchArguments, ResourcesPlacementAndTimeLimitBecomeOptions) {
   request.partition = "gpu";
   request.account = "lab";
   request.qos = "high";
-  request.extra_args = {"--constraint=a100"};
   request.array = "0-199%16";
+  return request;
+}
+
+TEST(SbatchArguments, ResourcesPlacementAndTimeLimitBecomeOptions) {
+  JobRequest request = request_with_every_setting();
+  request.extra_args = {"--constraint=a100"};
   const auto args = sbatch_arguments(request);
   for (const char* expected :
        {"--parsable", "--job-name=r/n/-1/1", "--comment=weft run r task r/n/-1/1", "--output=/shared/o",
@@ -289,21 +296,8 @@ TEST(Placement, TheNodesOptionsOverrideTheExecutorsAndAddArguments) {
 }
 
 TEST(RestJobSubmission, ResourcesPlacementAndTimeLimitBecomeJobFields) {
-  JobRequest request;
-  request.name = "r/n/-1/1";
-  request.comment = "weft run r task r/n/-1/1";
+  JobRequest request = request_with_every_setting();
   request.script = "#!/bin/sh\ntrue\n";
-  request.stdout_path = "/shared/o";
-  request.stderr_path = "/shared/e";
-  request.working_dir = "/shared";
-  request.cpus_per_task = 4;
-  request.memory_mb = 2048;
-  request.gpus = 2;
-  request.time_limit_s = 125;
-  request.partition = "gpu";
-  request.account = "lab";
-  request.qos = "high";
-  request.array = "0-199%16";
   const json body = rest_job_submission(request);
   EXPECT_EQ(body["script"], request.script);
   const json& job = body["job"];
