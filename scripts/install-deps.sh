@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config git ca-certificates ccache
   # libraries the build links or includes; Boost: Asio and DLL are header-only
   libboost-dev nlohmann-json3-dev libspdlog-dev libpoco-dev libsqlite3-dev libpq-dev
   libgtest-dev libgmock-dev
