@@ -13,10 +13,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -25,6 +23,7 @@
 
 #include "argo_config.hpp"
 #include "argo_http.hpp"
+#include "task_queue.hpp"
 
 namespace weft::argo {
 
@@ -70,19 +69,12 @@ class ArgoExecutor final : public sdk::Executor {
   void check_missing(Task& task);
   void finish(Task& task);
   void retry_later(Task& task, const std::string& why);
-  // Forgets the task; the event that ends it is reported after.
-  void forget(const Task& task);
   std::string workflow_path(const std::string& name) const;
 
   ArgoConfig config_;
   ArgoHttp http_;  // the worker thread's only
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  bool poll_now_ = false;
-  bool queued_ = false;  // start, cancel or recover added work since the worker last looked
-  std::map<std::string, std::shared_ptr<Task>, std::less<>> tasks_;
+  remote::TaskQueue<Task> queue_;
   std::thread worker_;
 };
 
