@@ -30,7 +30,12 @@ std::string log_text(const std::string& body) {
 
 ArgoExecutor::ArgoExecutor(const sdk::Host& host, const nlohmann::json& config)
     : Executor(host), config_(ArgoConfig::parse(config)), http_(config_) {
-  worker_ = std::thread([this] { work(); });
+  worker_ = std::thread([this] {
+    queue_.drive(config_.poll_interval, {.submit = [this](Task& t) { submit(t); },
+                                         .send_cancel = [this](Task& t) { send_cancel(t); },
+                                         .poll = [this](const auto& running) { poll(running); },
+                                         .finish = [this](Task& t) { finish(t); }});
+  });
 }
 
 ArgoExecutor::~ArgoExecutor() {
@@ -67,40 +72,9 @@ void ArgoExecutor::recover(const sdk::TaskSpec& task, std::string_view external_
   queue_.add(t, true);
 }
 
-void ArgoExecutor::work() {
-  auto next_poll = Clock::now();
-  while (auto snapshot = queue_.next()) {
-    const auto& tasks = snapshot->tasks;
-    const bool poll_due = snapshot->poll_now || Clock::now() >= next_poll;
-
-    for (const auto& t : tasks) {
-      if (t->stage == Stage::submit && (t->cancel_requested || Clock::now() >= t->not_before)) submit(*t);
-    }
-    std::vector<std::shared_ptr<Task>> running;
-    for (const auto& t : tasks) {
-      if (t->stage != Stage::running) continue;
-      if (t->cancel_requested && !t->cancel_sent && Clock::now() >= t->not_before) send_cancel(*t);
-      running.push_back(t);
-    }
-    if (poll_due && !running.empty()) {
-      poll(running);
-      next_poll = Clock::now() + config_.poll_interval;
-    }
-    if (poll_due && running.empty()) next_poll = Clock::now() + config_.poll_interval;
-    auto wake_at = next_poll;
-    for (const auto& t : tasks) {
-      if (t->stage == Stage::finishing && Clock::now() >= t->not_before) finish(*t);
-      const bool waits = t->stage != Stage::running || (t->cancel_requested && !t->cancel_sent);
-      if (waits) wake_at = std::min(wake_at, t->not_before);
-    }
-    queue_.wait_until(wake_at);
-  }
-}
-
 void ArgoExecutor::retry_later(Task& task, const std::string& why) {
-  task.backoff = std::min(config_.max_backoff, std::max(std::chrono::milliseconds(100), task.backoff * 2));
-  task.not_before = Clock::now() + task.backoff;
-  host().warn("task " + task.key + ": " + why + "; trying again in " + std::to_string(task.backoff.count()) + " ms");
+  const auto wait = task.back_off(config_.max_backoff);
+  host().warn("task " + task.key + ": " + why + "; trying again in " + std::to_string(wait.count()) + " ms");
 }
 
 void ArgoExecutor::submit(Task& task) {

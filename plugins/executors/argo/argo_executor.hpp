@@ -45,24 +45,15 @@ class ArgoExecutor final : public sdk::Executor {
   void recover(const sdk::TaskSpec& task, std::string_view external_id) override;
 
  private:
-  using Clock = std::chrono::steady_clock;
-  enum class Stage { submit, running, finishing };
-  // Every field but cancel_requested belongs to the worker thread once queued.
-  struct Task {
-    std::string key;
+  using Stage = remote::Stage;
+  struct Task : remote::RemoteTask {
     std::string name;
     std::string stdout_path;
     std::string stderr_path;
-    std::string request;  // the create request's body
-    Stage stage = Stage::submit;
-    std::atomic<bool> cancel_requested{false};
-    bool cancel_sent = false;
-    Clock::time_point not_before{};
-    std::chrono::milliseconds backoff{0};
+    std::string request;      // the create request's body
     nlohmann::json workflow;  // the ended workflow, in Stage::finishing
   };
 
-  void work();
   void submit(Task& task);
   void send_cancel(Task& task);
   void poll(const std::vector<std::shared_ptr<Task>>& running);

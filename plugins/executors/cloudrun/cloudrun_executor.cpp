@@ -17,7 +17,12 @@ std::string short_name(const std::string& name) { return name.substr(name.rfind(
 
 CloudRunExecutor::CloudRunExecutor(const sdk::Host& host, const nlohmann::json& config)
     : Executor(host), config_(CloudRunConfig::parse(config)), api_(config_) {
-  worker_ = std::thread([this] { work(); });
+  worker_ = std::thread([this] {
+    queue_.drive(config_.poll_interval, {.submit = [this](Task& t) { submit(t); },
+                                         .send_cancel = [this](Task& t) { send_cancel(t); },
+                                         .poll = [this](const auto& running) { poll(running); },
+                                         .finish = [this](Task& t) { finish(t); }});
+  });
 }
 
 CloudRunExecutor::~CloudRunExecutor() {
@@ -75,44 +80,14 @@ void CloudRunExecutor::recover(const sdk::TaskSpec& task, std::string_view exter
   queue_.add(t, true);
 }
 
-void CloudRunExecutor::work() {
-  auto next_poll = Clock::now();
-  while (auto snapshot = queue_.next()) {
-    const auto& tasks = snapshot->tasks;
-    const bool poll_due = snapshot->poll_now || Clock::now() >= next_poll;
-
-    for (const auto& t : tasks) {
-      if (t->stage == Stage::submit && (t->cancel_requested || Clock::now() >= t->not_before)) submit(*t);
-    }
-    std::map<std::string, std::vector<std::shared_ptr<Task>>> running_by_job;
-    for (const auto& t : tasks) {
-      if (t->stage != Stage::running) continue;
-      if (t->cancel_requested && !t->cancel_sent && !t->execution.empty() && Clock::now() >= t->not_before) {
-        send_cancel(*t);
-      }
-      running_by_job[t->job_id].push_back(t);
-    }
-    if (poll_due) {
-      for (const auto& [job_id, running] : running_by_job) poll(job_id, running);
-      next_poll = Clock::now() + config_.poll_interval;
-    }
-    auto wake_at = next_poll;
-    for (const auto& t : tasks) {
-      if (t->stage == Stage::finishing && Clock::now() >= t->not_before) finish(*t);
-      const bool waits = t->stage != Stage::running || (t->cancel_requested && !t->cancel_sent);
-      if (waits) wake_at = std::min(wake_at, t->not_before);
-    }
-    queue_.wait_until(wake_at);
-  }
+void CloudRunExecutor::poll(const std::vector<std::shared_ptr<Task>>& running) {
+  std::map<std::string, std::vector<std::shared_ptr<Task>>> by_job;
+  for (const auto& t : running) by_job[t->job_id].push_back(t);
+  for (const auto& [job_id, tasks] : by_job) poll_job(job_id, tasks);
 }
 
 void CloudRunExecutor::retry_later(Task& task, const std::string& why) {
-  // Exponential, with jitter so that many tasks refused at once do not come back at once.
-  task.backoff = std::min(config_.max_backoff, std::max(std::chrono::milliseconds(100), task.backoff * 2));
-  std::uniform_real_distribution<double> share(0.5, 1.0);
-  const auto wait =
-      std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(task.backoff.count()) * share(jitter_)));
-  task.not_before = Clock::now() + wait;
+  const auto wait = task.back_off(config_.max_backoff);
   host().warn("task " + task.key + ": " + why + "; trying again in " + std::to_string(wait.count()) + " ms");
 }
 
@@ -190,6 +165,7 @@ void CloudRunExecutor::submit(Task& task) {
 }
 
 void CloudRunExecutor::send_cancel(Task& task) {
+  if (task.execution.empty()) return;  // recovered by its key: the next poll names its execution
   try {
     const HttpReply reply = api_.request("POST", config_.run_endpoint + "/v2/" + task.execution + ":cancel", "{}");
     task.cancel_sent = true;
@@ -224,7 +200,7 @@ std::optional<std::vector<json>> CloudRunExecutor::list_executions(const std::st
   return seen;
 }
 
-void CloudRunExecutor::poll(const std::string& job_id, const std::vector<std::shared_ptr<Task>>& running) {
+void CloudRunExecutor::poll_job(const std::string& job_id, const std::vector<std::shared_ptr<Task>>& running) {
   // Newest first: the list is read as far as the oldest execution followed
   // (through, while a task recovered by its key is looked for).
   std::set<std::string> wanted;

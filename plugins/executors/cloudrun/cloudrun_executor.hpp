@@ -22,7 +22,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -55,31 +54,24 @@ class CloudRunExecutor final : public sdk::Executor {
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class Stage { submit, running, finishing };
-  // Every field but cancel_requested belongs to the worker thread once queued.
-  struct Task {
-    std::string key;
+  using Stage = remote::Stage;
+  struct Task : remote::RemoteTask {
     std::string job_id;
     nlohmann::json job;     // the Job to create if it is missing
     std::string run_body;   // the RunJobRequest
     std::string execution;  // its full name, once known
     std::string stdout_path;
     std::string stderr_path;
-    Stage stage = Stage::submit;
     bool look_first = false;  // a run may have reached Cloud Run: look for its execution before another
-    std::atomic<bool> cancel_requested{false};
-    bool cancel_sent = false;
-    Clock::time_point not_before{};
-    std::chrono::milliseconds backoff{0};
-    nlohmann::json ended;  // the ended execution, in Stage::finishing
+    nlohmann::json ended;     // the ended execution, in Stage::finishing
     Clock::time_point logs_deadline{};
   };
 
-  void work();
   void submit(Task& task);
   bool ensure_job(Task& task);
   void send_cancel(Task& task);
-  void poll(const std::string& job_id, const std::vector<std::shared_ptr<Task>>& running);
+  void poll(const std::vector<std::shared_ptr<Task>>& running);
+  void poll_job(const std::string& job_id, const std::vector<std::shared_ptr<Task>>& running);
   void check_missing(Task& task);
   void finish(Task& task);
   void retry_later(Task& task, const std::string& why);
@@ -95,7 +87,6 @@ class CloudRunExecutor final : public sdk::Executor {
   CloudRunConfig config_;
   GoogleApi api_;                     // the worker thread's only
   std::set<std::string> jobs_known_;  // jobs that exist, the worker thread's only
-  std::mt19937 jitter_{std::random_device{}()};
 
   remote::TaskQueue<Task> queue_;
   std::thread worker_;
