@@ -44,17 +44,29 @@ GoogleAuthFake::GoogleAuthFake(const std::filesystem::path& dir, const std::stri
     : key_file_(dir / "service-account.json"),
       private_key_file_(dir / "service-account-key.pem"),
       client_email_("weft-tests@" + project + ".iam.gserviceaccount.com"),
-      token_uri_(server_url + "/token") {
+      token_uri_(server_url + "/token"),
+      project_(project) {}
+
+const std::filesystem::path& GoogleAuthFake::key_file() {
+  std::call_once(key_made_, [this] { make_key(); });
+  return key_file_;
+}
+
+void GoogleAuthFake::make_key() {
   const Poco::Crypto::RSAKey key(Poco::Crypto::RSAKey::KL_2048, Poco::Crypto::RSAKey::EXP_LARGE);
   std::ostringstream public_pem;
   std::ostringstream private_pem;
   key.save(&public_pem, &private_pem);
   std::ofstream(private_key_file_) << private_pem.str();
   // The fields of the key file the IAM console hands out.
-  const json key_json = {{"type", "service_account"},        {"project_id", project},
-                         {"private_key_id", "fake-key-1"},   {"private_key", private_pem.str()},
-                         {"client_email", client_email_},    {"client_id", "100000000000000000001"},
-                         {"auth_uri", server_url + "/auth"}, {"token_uri", token_uri_}};
+  const json key_json = {{"type", "service_account"},
+                         {"project_id", project_},
+                         {"private_key_id", "fake-key-1"},
+                         {"private_key", private_pem.str()},
+                         {"client_email", client_email_},
+                         {"client_id", "100000000000000000001"},
+                         {"auth_uri", token_uri_.substr(0, token_uri_.size() - 6) + "/auth"},
+                         {"token_uri", token_uri_}};
   std::ofstream out(key_file_);
   out << key_json.dump(2);
   if (!out) throw std::runtime_error("cannot write the fake service-account key file " + key_file_.string());
@@ -80,6 +92,7 @@ FakeReply GoogleAuthFake::exchange(const FakeRequest& request) {
   if (fields["grant_type"] != "urn:ietf:params:oauth:grant-type:jwt-bearer") {
     return oauth_error(400, "unsupported_grant_type", "Invalid grant_type: " + fields["grant_type"]);
   }
+  key_file();  // a JWT can only be signed with a key the fake made
   const Poco::SharedPtr<Poco::Crypto::RSAKey> key = new Poco::Crypto::RSAKey("", private_key_file_.string());
   Poco::JWT::Signer signer(key);
   signer.setAlgorithms({Poco::JWT::Signer::ALGO_RS256});

@@ -29,11 +29,13 @@ namespace weft::fakes {
 
 class GoogleAuthFake {
  public:
-  // Makes a fresh RSA key and writes the service-account key file in dir,
-  // its token_uri being `server_url` + "/token".
+  // The service-account key file goes in dir, its token_uri being
+  // `server_url` + "/token".
   GoogleAuthFake(const std::filesystem::path& dir, const std::string& server_url, const std::string& project);
 
-  const std::filesystem::path& key_file() const { return key_file_; }
+  // The key file, with a fresh RSA key made the first time it is asked for
+  // (a test that needs none does not wait for one).
+  const std::filesystem::path& key_file();
   const std::string& client_email() const { return client_email_; }
 
   // The reply to a request for a token; nullopt when the request is not one.
@@ -52,11 +54,14 @@ class GoogleAuthFake {
   using Clock = std::chrono::steady_clock;
   FakeReply issue(const std::string& how);
   FakeReply exchange(const FakeRequest& request);
+  void make_key();
 
   std::filesystem::path key_file_;
   std::filesystem::path private_key_file_;
   std::string client_email_;
   std::string token_uri_;
+  std::string project_;
+  std::once_flag key_made_;
 
   mutable std::mutex mutex_;
   std::chrono::milliseconds lifetime_{std::chrono::hours(1)};

@@ -2,8 +2,8 @@
 // the executor conformance suite, with a fake of Cloud Run and Cloud
 // Logging in place of Google's: the fake runs each execution's container
 // command as a local process, so the suite's scripts and pid checks work as
-// they do for a local executor. Once with a token from the metadata server,
-// once with one from a service-account key.
+// they do for a local executor. Tokens come from the metadata server here;
+// cloudrun_executor_test runs tasks with a service-account key's.
 #include <weft/sdk/testing/executor_conformance.hpp>
 
 #include "cloudrun_test_support.hpp"
@@ -28,5 +28,4 @@ ExecutorUnderTest cloudrun_executor(const std::string& name, Auth auth) {
 
 }  // namespace
 
-WEFT_EXECUTOR_CONFORMANCE(CloudRunMetadataToken, cloudrun_executor("cloudrun_metadata", Auth::metadata_server));
-WEFT_EXECUTOR_CONFORMANCE(CloudRunKeyFile, cloudrun_executor("cloudrun_key_file", Auth::key_file));
+WEFT_EXECUTOR_CONFORMANCE(CloudRun, cloudrun_executor("cloudrun", Auth::metadata_server));

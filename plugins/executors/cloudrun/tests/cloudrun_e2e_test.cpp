@@ -27,7 +27,9 @@ std::optional<json> execution_of(WeftdProcess& weftd, const std::string& run_id,
 
 WeftdOptions with_cloudrun(const std::filesystem::path& dir) {
   WeftdOptions options;
-  options.config = {{"executors", {{"cloudrun", weft::cloudrun::testing::config_in(dir)}}}};
+  // A service-account key here, as weftd outside Google Cloud would have.
+  options.config = {
+      {"executors", {{"cloudrun", weft::cloudrun::testing::config_in(dir, cloudrun::testing::Auth::key_file)}}}};
   return options;
 }
 
