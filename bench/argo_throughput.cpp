@@ -5,29 +5,14 @@
 // See README.md, "The argo executor against its fake".
 #include <stdlib.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <weft/sdk/testing/fake_host.hpp>
 
 #include "argo_executor.hpp"
 #include "argo_fake.hpp"
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-size_t count_of(const weft::sdk::testing::FakeHost& host, weft_task_event_kind kind) {
-  size_t n = 0;
-  for (const auto& e : host.events()) n += e.kind == kind ? 1 : 0;
-  return n;
-}
-
-}  // namespace
+#include "executor_throughput.hpp"
 
 int main(int argc, char** argv) {
   const int tasks = argc > 1 ? std::atoi(argv[1]) : 1000;
@@ -46,29 +31,8 @@ int main(int argc, char** argv) {
                                    {"scratch_dir", dir}};
     weft::sdk::testing::FakeHost host;
     weft::argo::ArgoExecutor executor(host.host(), config);
-    const auto start = Clock::now();
-    for (int i = 0; i < tasks; ++i) {
-      weft::sdk::TaskSpec t;
-      t.task_key = "bench/" + std::to_string(i);
-      t.run_id = "bench";
-      t.node = "n" + std::to_string(i);
-      t.stdout_path = dir + "/logs/" + std::to_string(i) + ".out";
-      t.stderr_path = dir + "/logs/" + std::to_string(i) + ".err";
-      t.output_path = dir + "/logs/" + std::to_string(i) + ".json";
-      t.command = weft::sdk::Command{{"/bin/sh", "-c", "echo 1 > \"$WEFT_OUTPUT\""}, {}, "", "", {}};
-      executor.start(t);
-    }
-    const double queued_s = seconds_since(start);
-    const auto timeout = std::chrono::minutes(10);
-    host.run_until([&] { return count_of(host, WEFT_EVENT_STARTED) == static_cast<size_t>(tasks); }, timeout);
-    const double submitted_s = seconds_since(start);
-    host.run_until([&] { return count_of(host, WEFT_EVENT_FINISHED) == static_cast<size_t>(tasks); }, timeout);
-    const double finished_s = seconds_since(start);
-    std::printf("tasks %d, poll interval %.2f s\n", tasks, poll_s);
-    std::printf("start() for all (on the loop thread): %.3f s\n", queued_s);
-    std::printf("all created in Argo (STARTED):        %.3f s  (%.0f creates/s)\n", submitted_s, tasks / submitted_s);
-    std::printf("all ended (FINISHED, logs read):      %.3f s\n", finished_s);
-    std::printf("finished: %zu, lost: %zu\n", count_of(host, WEFT_EVENT_FINISHED), count_of(host, WEFT_EVENT_LOST));
+    const auto result = weft::bench::run_tasks(executor, host, tasks, dir, "echo 1 > \"$WEFT_OUTPUT\"");
+    weft::bench::print(result, "Argo", poll_s);
     std::printf("requests: create %d, list %d, get %d, log %d, total %llu\n", fake.calls("POST create"),
                 fake.calls("GET list"), fake.calls("GET workflow"), fake.calls("GET log"),
                 static_cast<unsigned long long>(fake.server().requests()));

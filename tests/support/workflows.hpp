@@ -48,6 +48,10 @@ class Node {
     node_["timeout_s"] = seconds;
     return *this;
   }
+  Node& executor(std::string name) {
+    node_["executor"] = std::move(name);
+    return *this;
+  }
   const nlohmann::json& json() const { return node_; }
 
  private:

@@ -1,33 +1,17 @@
 #include "argo_executor.hpp"
 
-#include <Poco/URI.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "remote_task.hpp"
 #include "workflow_manifest.hpp"
 
 namespace weft::argo {
 namespace {
 
 using nlohmann::json;
-
-std::string encoded(const std::string& text) {
-  std::string out;
-  Poco::URI::encode(text, "!#$&'()*+,/:;=?@[]", out);
-  return out;
-}
-
-// Makes the file (and its directory) empty, as a task's log starts.
-void make_empty_file(const std::string& path) {
-  const std::filesystem::path file(path);
-  std::error_code ec;
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-  std::ofstream out(file, std::ios::trunc);
-  if (!out) throw std::runtime_error("cannot create the log file " + path);
-}
 
 // The text of a log stream reply: one {"result":{"content":..}} object a line.
 std::string log_text(const std::string& body) {
@@ -46,20 +30,22 @@ std::string log_text(const std::string& body) {
 
 ArgoExecutor::ArgoExecutor(const sdk::Host& host, const nlohmann::json& config)
     : Executor(host), config_(ArgoConfig::parse(config)), http_(config_) {
-  worker_ = std::thread([this] { work(); });
+  worker_ = std::thread([this] {
+    queue_.drive(config_.poll_interval, {.submit = [this](Task& t) { submit(t); },
+                                         .send_cancel = [this](Task& t) { send_cancel(t); },
+                                         .poll = [this](const auto& running) { poll(running); },
+                                         .finish = [this](Task& t) { finish(t); }});
+  });
 }
 
 ArgoExecutor::~ArgoExecutor() {
-  {
-    const std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  queue_.stop();
   worker_.join();
 }
 
 std::string ArgoExecutor::workflow_path(const std::string& name) const {
-  return "/api/v1/workflows/" + encoded(config_.nspace) + (name.empty() ? "" : "/" + encoded(name));
+  return "/api/v1/workflows/" + remote::url_encode(config_.nspace) +
+         (name.empty() ? "" : "/" + remote::url_encode(name));
 }
 
 void ArgoExecutor::start(const sdk::TaskSpec& task) {
@@ -69,27 +55,12 @@ void ArgoExecutor::start(const sdk::TaskSpec& task) {
   t->request = create_request(task, config_).dump();
   t->stdout_path = task.stdout_path;
   t->stderr_path = task.stderr_path;
-  make_empty_file(task.stdout_path);
-  make_empty_file(task.stderr_path);
-  {
-    const std::lock_guard lock(mutex_);
-    tasks_[t->key] = t;
-    queued_ = true;
-  }
-  wake_.notify_all();
+  remote::make_empty_file(task.stdout_path);
+  remote::make_empty_file(task.stderr_path);
+  queue_.add(t);
 }
 
-bool ArgoExecutor::cancel(std::string_view task_key) {
-  {
-    const std::lock_guard lock(mutex_);
-    const auto it = tasks_.find(task_key);
-    if (it == tasks_.end()) return false;
-    it->second->cancel_requested = true;
-    queued_ = true;
-  }
-  wake_.notify_all();
-  return true;
-}
+bool ArgoExecutor::cancel(std::string_view task_key) { return queue_.request_cancel(task_key); }
 
 void ArgoExecutor::recover(const sdk::TaskSpec& task, std::string_view external_id) {
   auto t = std::make_shared<Task>();
@@ -98,75 +69,24 @@ void ArgoExecutor::recover(const sdk::TaskSpec& task, std::string_view external_
   t->stdout_path = task.stdout_path;
   t->stderr_path = task.stderr_path;
   t->stage = Stage::running;
-  {
-    const std::lock_guard lock(mutex_);
-    tasks_[t->key] = t;
-    poll_now_ = true;
-    queued_ = true;
-  }
-  wake_.notify_all();
-}
-
-void ArgoExecutor::work() {
-  auto next_poll = Clock::now();
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    std::vector<std::shared_ptr<Task>> tasks;
-    for (const auto& [key, t] : tasks_) tasks.push_back(t);
-    const bool poll_due = poll_now_ || Clock::now() >= next_poll;
-    poll_now_ = false;
-    queued_ = false;
-    lock.unlock();
-
-    for (const auto& t : tasks) {
-      if (t->stage == Stage::submit && (t->cancel_requested || Clock::now() >= t->not_before)) submit(*t);
-    }
-    std::vector<std::shared_ptr<Task>> running;
-    for (const auto& t : tasks) {
-      if (t->stage != Stage::running) continue;
-      if (t->cancel_requested && !t->cancel_sent && Clock::now() >= t->not_before) send_cancel(*t);
-      running.push_back(t);
-    }
-    if (poll_due && !running.empty()) {
-      poll(running);
-      next_poll = Clock::now() + config_.poll_interval;
-    }
-    if (poll_due && running.empty()) next_poll = Clock::now() + config_.poll_interval;
-    auto wake_at = next_poll;
-    for (const auto& t : tasks) {
-      if (t->stage == Stage::finishing && Clock::now() >= t->not_before) finish(*t);
-      const bool waits = t->stage != Stage::running || (t->cancel_requested && !t->cancel_sent);
-      if (waits) wake_at = std::min(wake_at, t->not_before);
-    }
-
-    lock.lock();
-    // Work queued meanwhile (a start, a cancel, a recover) is done at once.
-    wake_.wait_until(lock, std::max(wake_at, Clock::now() + std::chrono::milliseconds(5)),
-                     [&] { return stopping_ || queued_; });
-  }
+  queue_.add(t, true);
 }
 
 void ArgoExecutor::retry_later(Task& task, const std::string& why) {
-  task.backoff = std::min(config_.max_backoff, std::max(std::chrono::milliseconds(100), task.backoff * 2));
-  task.not_before = Clock::now() + task.backoff;
-  host().warn("task " + task.key + ": " + why + "; trying again in " + std::to_string(task.backoff.count()) + " ms");
-}
-
-void ArgoExecutor::forget(const Task& task) {
-  const std::lock_guard lock(mutex_);
-  tasks_.erase(task.key);
+  const auto wait = task.back_off(config_.max_backoff);
+  host().warn("task " + task.key + ": " + why + "; trying again in " + std::to_string(wait.count()) + " ms");
 }
 
 void ArgoExecutor::submit(Task& task) {
   if (task.cancel_requested) {
-    forget(task);
+    queue_.forget(task.key);
     host().task_finished(task.key, 1, "", "cancelled before its workflow was created in Argo");
     return;
   }
   try {
     const HttpReply reply = http_.request("POST", workflow_path(""), task.request);
     if (reply.status != 200 && reply.status != 409) {
-      forget(task);
+      queue_.forget(task.key);
       host().task_finished(task.key, 1, "", "argo-server refused the workflow: " + describe_error(reply));
       return;
     }
@@ -198,8 +118,8 @@ void ArgoExecutor::send_cancel(Task& task) {
 void ArgoExecutor::poll(const std::vector<std::shared_ptr<Task>>& running) {
   json items;
   try {
-    const HttpReply reply =
-        http_.request("GET", workflow_path("") + "?listOptions.labelSelector=" + encoded(unfinished_selector(config_)));
+    const HttpReply reply = http_.request(
+        "GET", workflow_path("") + "?listOptions.labelSelector=" + remote::url_encode(unfinished_selector(config_)));
     if (reply.status != 200) {
       host().warn("listing workflows: " + describe_error(reply));
       return;
@@ -232,7 +152,7 @@ void ArgoExecutor::check_missing(Task& task) {
   try {
     const HttpReply reply = http_.request("GET", workflow_path(task.name));
     if (reply.status == 404) {
-      forget(task);
+      queue_.forget(task.key);
       host().task_lost(task.key, "the workflow " + task.name + " is not in the Argo namespace " + config_.nspace +
                                      " (never created, or deleted outside weft): " + describe_error(reply));
       return;
@@ -280,7 +200,7 @@ void ArgoExecutor::finish(Task& task) {
       host().warn("deleting workflow " + task.name + ": " + e.what() + "; it stays in Argo");
     }
   }
-  forget(task);
+  queue_.forget(task.key);
   host().task_finished(task.key, outcome.exit_code, outcome.output_json, outcome.error);
 }
 

@@ -13,10 +13,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -25,6 +23,7 @@
 
 #include "argo_config.hpp"
 #include "argo_http.hpp"
+#include "task_queue.hpp"
 
 namespace weft::argo {
 
@@ -46,43 +45,27 @@ class ArgoExecutor final : public sdk::Executor {
   void recover(const sdk::TaskSpec& task, std::string_view external_id) override;
 
  private:
-  using Clock = std::chrono::steady_clock;
-  enum class Stage { submit, running, finishing };
-  // Every field but cancel_requested belongs to the worker thread once queued.
-  struct Task {
-    std::string key;
+  using Stage = remote::Stage;
+  struct Task : remote::RemoteTask {
     std::string name;
     std::string stdout_path;
     std::string stderr_path;
-    std::string request;  // the create request's body
-    Stage stage = Stage::submit;
-    std::atomic<bool> cancel_requested{false};
-    bool cancel_sent = false;
-    Clock::time_point not_before{};
-    std::chrono::milliseconds backoff{0};
+    std::string request;      // the create request's body
     nlohmann::json workflow;  // the ended workflow, in Stage::finishing
   };
 
-  void work();
   void submit(Task& task);
   void send_cancel(Task& task);
   void poll(const std::vector<std::shared_ptr<Task>>& running);
   void check_missing(Task& task);
   void finish(Task& task);
   void retry_later(Task& task, const std::string& why);
-  // Forgets the task; the event that ends it is reported after.
-  void forget(const Task& task);
   std::string workflow_path(const std::string& name) const;
 
   ArgoConfig config_;
   ArgoHttp http_;  // the worker thread's only
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  bool poll_now_ = false;
-  bool queued_ = false;  // start, cancel or recover added work since the worker last looked
-  std::map<std::string, std::shared_ptr<Task>, std::less<>> tasks_;
+  remote::TaskQueue<Task> queue_;
   std::thread worker_;
 };
 

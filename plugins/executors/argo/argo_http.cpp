@@ -1,12 +1,5 @@
 #include "argo_http.hpp"
 
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
-#include <Poco/Net/SSLException.h>
-#include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
-
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -18,22 +11,10 @@ bool is_transient(int status) { return status == 401 || status == 429 || status 
 
 }  // namespace
 
-ArgoHttp::ArgoHttp(const ArgoConfig& config) : config_(config) {
-  const Poco::URI uri(config_.server);
-  if (uri.getScheme() == "https") {
-    Poco::Net::Context::Params params;
-    params.verificationMode = config_.insecure ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_RELAXED;
-    params.caLocation = config_.ca_file;
-    params.loadDefaultCAs = config_.ca_file.empty();
-    context_ = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
-    context_->enableExtendedCertificateVerification(!config_.insecure);
-    session_ = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context_);
-  } else {
-    session_ = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
-  }
-  session_->setTimeout(
-      Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(config_.request_timeout).count()));
-  session_->setKeepAlive(true);
+ArgoHttp::ArgoHttp(const ArgoConfig& config)
+    : config_(config),
+      session_(config_.server,
+               {.ca_file = config_.ca_file, .insecure = config_.insecure, .timeout = config_.request_timeout}) {
   if (!config_.token_file.empty()) refresh_token(true);
 }
 
@@ -68,29 +49,9 @@ HttpReply ArgoHttp::request(const std::string& method, const std::string& path_a
 }
 
 HttpReply ArgoHttp::send_once(const std::string& method, const std::string& path_and_query, const std::string& body) {
-  try {
-    Poco::Net::HTTPRequest request(method, path_and_query, Poco::Net::HTTPMessage::HTTP_1_1);
-    request.setKeepAlive(true);
-    request.set("Accept", "application/json");
-    if (!token_.empty()) request.set("Authorization", "Bearer " + token_);
-    if (!body.empty()) {
-      request.setContentType("application/json");
-      request.setContentLength(static_cast<std::streamsize>(body.size()));
-    }
-    session_->sendRequest(request) << body;
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session_->receiveResponse(response);
-    HttpReply reply;
-    reply.status = static_cast<int>(response.getStatus());
-    Poco::StreamCopier::copyToString(in, reply.body);
-    return reply;
-  } catch (const Poco::Exception& e) {
-    session_->reset();
-    throw TransientError(method + " " + config_.server + path_and_query + ": " + e.displayText());
-  } catch (const std::exception& e) {
-    session_->reset();
-    throw TransientError(method + " " + config_.server + path_and_query + ": " + e.what());
-  }
+  https::Headers headers;
+  if (!token_.empty()) headers.emplace_back("Authorization", "Bearer " + token_);
+  return session_.send(method, path_and_query, body, headers);
 }
 
 std::string describe_error(const HttpReply& reply) {

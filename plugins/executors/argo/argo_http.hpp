@@ -6,29 +6,17 @@
 // event loop. Not thread-safe.
 #pragma once
 
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPClientSession.h>
-
 #include <filesystem>
-#include <memory>
-#include <stdexcept>
 #include <string>
 
 #include "argo_config.hpp"
+#include "https_session.hpp"
 
 namespace weft::argo {
 
-struct HttpReply {
-  int status = 0;
-  std::string body;
-};
-
-// The request may succeed if tried again later: the network failed, or the
-// server answered 429, 5xx, or 401 with the newest token.
-class TransientError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using https::HttpReply;
+// Thrown also when argo-server answers 429, 5xx, or 401 with the newest token.
+using https::TransientError;
 
 class ArgoHttp {
  public:
@@ -47,8 +35,7 @@ class ArgoHttp {
   void refresh_token(bool force);
 
   ArgoConfig config_;
-  Poco::Net::Context::Ptr context_;
-  std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+  https::HttpsSession session_;
   std::string token_;
   std::filesystem::file_time_type token_mtime_{};
 };

@@ -1,50 +1,20 @@
 #include "workflow_manifest.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <cmath>
-#include <cstdio>
 #include <stdexcept>
+
+#include "remote_task.hpp"
 
 namespace weft::argo {
 namespace {
 
 using nlohmann::json;
 
-std::string hash_hex(const std::string& text) {
-  // FNV-1a, 64 bits: stable across builds and machines, unlike std::hash.
-  uint64_t h = 1469598103934665603ULL;
-  for (const unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
-  return out;
-}
-
-std::string cpu_quantity(double cpus) {
-  const auto millis = static_cast<int64_t>(std::ceil(cpus * 1000));
-  return millis % 1000 == 0 ? std::to_string(millis / 1000) : std::to_string(millis) + "m";
-}
-
 bool terminal(const std::string& phase) { return phase == "Succeeded" || phase == "Failed" || phase == "Error"; }
 
 }  // namespace
 
-std::string workflow_name(const std::string& task_key) { return "weft-" + hash_hex(task_key); }
-
-std::string label_value(const std::string& text) {
-  std::string v;
-  for (const char c : text) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-    v += ok ? c : '-';
-    if (v.size() == 63) break;
-  }
-  while (!v.empty() && !std::isalnum(static_cast<unsigned char>(v.back()))) v.pop_back();
-  while (!v.empty() && !std::isalnum(static_cast<unsigned char>(v.front()))) v.erase(0, 1);
-  return v;
-}
+std::string workflow_name(const std::string& task_key) { return "weft-" + remote::stable_hash_hex(task_key); }
 
 std::string unfinished_selector(const ArgoConfig& config) {
   return std::string(kInstanceLabel) + "=" + label_value(config.instance) + ",workflows.argoproj.io/completed!=true";
@@ -63,23 +33,8 @@ json create_request(const sdk::TaskSpec& task, const ArgoConfig& config) {
   const std::string output_file = config.scratch_dir + "/" + name + ".output.json";
   const std::string stderr_file = config.scratch_dir + "/" + name + ".stderr";
 
-  // The variables that tell a task who it is (docs/workflows.md), as every
-  // executor sets them, over any of the same name in the command's env.
-  std::vector<std::pair<std::string, std::string>> own = {{"WEFT_OUTPUT", output_file},
-                                                          {"WEFT_RUN_ID", task.run_id},
-                                                          {"WEFT_NODE", task.node},
-                                                          {"WEFT_ATTEMPT", std::to_string(task.attempt)},
-                                                          {"WEFT_TASK_KEY", task.task_key}};
-  if (task.index) own.emplace_back("WEFT_INDEX", std::to_string(*task.index));
   json env = json::array();
-  for (const auto& variable : command.env) {
-    const bool overridden =
-        std::any_of(own.begin(), own.end(), [&](const auto& o) { return o.first == variable.first; });
-    if (!overridden && variable.first != "WEFT_INDEX") {
-      env.push_back({{"name", variable.first}, {"value", variable.second}});
-    }
-  }
-  for (const auto& [k, v] : own) env.push_back({{"name", k}, {"value", v}});
+  for (const auto& [k, v] : remote::task_env(task, output_file)) env.push_back({{"name", k}, {"value", v}});
 
   json container = {{"name", "main"}, {"image", image}, {"env", env}};
   std::vector<std::string> argv = command.argv;
@@ -92,7 +47,7 @@ json create_request(const sdk::TaskSpec& task, const ArgoConfig& config) {
   container["args"] = json(std::vector<std::string>(argv.begin() + 1, argv.end()));
   if (!command.cwd.empty()) container["workingDir"] = command.cwd;
   json resources = json::object();
-  if (task.resources.cpus > 0) resources["cpu"] = cpu_quantity(task.resources.cpus);
+  if (task.resources.cpus > 0) resources["cpu"] = remote::cpu_quantity(task.resources.cpus);
   if (task.resources.memory_mb > 0) resources["memory"] = std::to_string(task.resources.memory_mb) + "Mi";
   if (task.resources.gpus > 0) resources["nvidia.com/gpu"] = std::to_string(task.resources.gpus);
   if (!resources.empty()) container["resources"] = {{"requests", resources}, {"limits", resources}};

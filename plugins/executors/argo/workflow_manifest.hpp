@@ -8,6 +8,7 @@
 #include <weft/sdk/task.hpp>
 
 #include "argo_config.hpp"
+#include "remote_task.hpp"
 
 namespace weft::argo {
 
@@ -36,8 +37,6 @@ struct Outcome {
 };
 std::optional<Outcome> outcome_of(const nlohmann::json& workflow);
 
-// A Kubernetes label value made of text: invalid characters become '-', at
-// most 63 characters, starting and ending alphanumeric.
-std::string label_value(const std::string& text);
+using remote::label_value;
 
 }  // namespace weft::argo

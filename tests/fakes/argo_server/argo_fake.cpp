@@ -2,20 +2,11 @@
 // workflow table and its lock, and read best side by side.
 #include "argo_fake.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <ctime>
-#include <fstream>
+#include <cstring>
 #include <regex>
-#include <sstream>
 
-extern char** environ;
+#include "fake_text.hpp"
+#include "local_container.hpp"
 
 namespace weft::fakes {
 namespace {
@@ -38,23 +29,6 @@ FakeReply argo_error(int status, const std::string& message) {
 }
 
 FakeReply ok(const json& body) { return {200, "application/json", body.dump()}; }
-
-std::string now_rfc3339() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(s);
-  while (std::getline(in, part, sep)) parts.push_back(part);
-  return parts;
-}
 
 // Kubernetes' rules for names (DNS-1123 subdomain) and label values.
 bool valid_name(const std::string& name) {
@@ -86,14 +60,6 @@ bool selects(const std::string& selector, const json& labels) {
     }
   }
   return true;
-}
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -328,9 +294,7 @@ FakeReply ArgoFake::log(const std::string& ns, const std::string& name) {
 }
 
 void ArgoFake::run_pod(const std::string& name) {
-  std::vector<std::string> args;
-  std::vector<std::string> env_strings;
-  std::string cwd;
+  ContainerSpec spec;
   std::shared_ptr<Pod> pod;
   {
     const std::lock_guard lock(mutex_);
@@ -338,61 +302,27 @@ void ArgoFake::run_pod(const std::string& name) {
     if (it == pods_.end()) return;  // deleted before its pod was scheduled
     pod = it->second;
     const auto& container = pod->workflow["spec"]["templates"][0]["container"];
-    for (const auto& a : container.value("command", json::array())) args.push_back(a.get<std::string>());
-    for (const auto& a : container.value("args", json::array())) args.push_back(a.get<std::string>());
-    // The image's environment is this machine's; the container's env goes over it.
-    std::map<std::string, std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-      const std::string entry(*e);
-      const auto eq = entry.find('=');
-      if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
-    }
+    for (const auto& a : container.value("command", json::array())) spec.argv.push_back(a.get<std::string>());
+    for (const auto& a : container.value("args", json::array())) spec.argv.push_back(a.get<std::string>());
     for (const auto& var : container.value("env", json::array())) {
-      env[var.value("name", "")] = var.value("value", "");
+      spec.env[var.value("name", "")] = var.value("value", "");
     }
-    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-    cwd = container.value("workingDir", "");
+    spec.working_dir = container.value("workingDir", "");
+    // A pod keeps one log of its container's stdout and stderr.
+    spec.stdout_file = pod->log;
+    spec.stderr_file = pod->log;
   }
-  const std::filesystem::path log_file = pod->log;
-  if (args.empty()) {
+  if (spec.argv.empty()) {
     const std::lock_guard lock(mutex_);
     finish(*pod, "Error", "the container has no command: the image's entrypoint is not played by the fake",
            std::nullopt);
     return;
   }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setpgroup(&attr, 0);
-  // A container starts with every signal at its default and none blocked,
-  // whatever the test process did with its own.
-  sigset_t all;
-  sigset_t none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  pid_t pid = 0;
-  const int error = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  const pid_t pid = start_container(spec);
 
   std::unique_lock lock(mutex_);
-  if (error != 0) {
-    finish(*pod, "Error", "failed to start container \"main\": exec: \"" + args[0] + "\": " + std::strerror(error),
+  if (pid < 0) {
+    finish(*pod, "Error", "failed to start container \"main\": exec: \"" + spec.argv[0] + "\": " + std::strerror(-pid),
            std::nullopt);
     return;
   }
@@ -407,37 +337,21 @@ void ArgoFake::run_pod(const std::string& name) {
                                         {"startedAt", now_rfc3339()}}}};
   pod->workflow["metadata"]["resourceVersion"] = std::to_string(++resource_version_);
 
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  std::optional<Clock::time_point> kill_at;
-  std::string reason;
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    const bool deadline_passed = pod->deadline && Clock::now() >= *pod->deadline;
-    if (!kill_at && (closing_ || pod->vanished || !pod->stop_strategy.empty() || deadline_passed)) {
-      ::kill(-pid, SIGTERM);
-      kill_at = Clock::now() + options_.kill_grace;
-      reason = deadline_passed              ? "Pod was active on the node longer than the specified deadline"
-               : pod->stop_strategy.empty() ? "pod deleted"
-                                            : "Stopped with strategy '" + pod->stop_strategy + "'";
+  const auto stop_reason = [&]() -> std::string {
+    if (pod->deadline && Clock::now() >= *pod->deadline) {
+      return "Pod was active on the node longer than the specified deadline";
     }
-    if (kill_at && Clock::now() >= *kill_at) ::kill(-pid, SIGKILL);
-    // Wait for the process to end, looking at stop requests every 100 ms:
-    // a thousand pods must not keep the machine busy waking up.
-    lock.unlock();
-    pollfd exited{pidfd, POLLIN, 0};
-    ::poll(&exited, 1, pidfd >= 0 ? 100 : 20);
-    lock.lock();
-  }
-  if (pidfd >= 0) ::close(pidfd);
-  // The container's other processes end with it, as a pod's do.
-  ::kill(-pid, SIGKILL);
-  const int exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-  if (!reason.empty()) {
-    finish(*pod, "Failed", reason, exit_code);
-  } else if (exit_code != 0) {
-    finish(*pod, "Failed", "Error (exit code " + std::to_string(exit_code) + ")", exit_code);
+    if (!pod->stop_strategy.empty()) return "Stopped with strategy '" + pod->stop_strategy + "'";
+    if (closing_ || pod->vanished) return "pod deleted";
+    return "";
+  };
+  const ContainerEnd end = wait_container(pid, lock, stop_reason, options_.kill_grace);
+  if (!end.stop_reason.empty()) {
+    finish(*pod, "Failed", end.stop_reason, end.exit_code);
+  } else if (end.exit_code != 0) {
+    finish(*pod, "Failed", "Error (exit code " + std::to_string(end.exit_code) + ")", end.exit_code);
   } else {
-    finish(*pod, "Succeeded", "", exit_code);
+    finish(*pod, "Succeeded", "", end.exit_code);
   }
 }
 

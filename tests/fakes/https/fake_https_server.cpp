@@ -8,6 +8,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 #include <cstdlib>
@@ -38,6 +39,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     r.path = uri.getPath();
     for (const auto& [name, value] : uri.getQueryParameters()) r.query.emplace(name, value);
     r.accept = request.get("Accept", "");
+    for (const auto& [name, value] : request) r.headers[Poco::toLower(name)] = value;
     Poco::StreamCopier::copyToString(request.stream(), r.body);
     const FakeReply reply = server_.answer(r, request.get("Authorization", ""));
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
@@ -66,6 +68,11 @@ class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 std::string FakeRequest::query_value(const std::string& name) const {
   const auto it = query.find(name);
   return it == query.end() ? "" : it->second;
+}
+
+std::string FakeRequest::header(const std::string& name) const {
+  const auto it = headers.find(name);
+  return it == headers.end() ? "" : it->second;
 }
 
 FakeHttpsServer::FakeHttpsServer(const std::filesystem::path& dir, Handler handler, ErrorReply error_reply)

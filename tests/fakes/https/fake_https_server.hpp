@@ -28,9 +28,12 @@ struct FakeRequest {
   std::multimap<std::string, std::string> query;  // decoded
   std::string body;
   std::string accept;
+  std::map<std::string, std::string> headers;  // by lowercase name
 
   // The first value of a query parameter; "" when absent.
   std::string query_value(const std::string& name) const;
+  // A header's value; "" when absent. name in lowercase.
+  std::string header(const std::string& name) const;
 };
 
 struct FakeReply {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <limits>
+#include <regex>
 #include <stdexcept>
 
 namespace weft::fakes {
@@ -115,6 +116,11 @@ void SwaggerSchema::check(const nlohmann::json& value, const nlohmann::json& sch
   if (const auto format = schema.find("format"); format != schema.end() && format->is_string()) {
     if (!in_format_range(value, format->get<std::string>())) {
       found.push_back(where + ": " + value.dump() + " is out of the range of " + format->get<std::string>());
+    }
+  }
+  if (const auto pattern = schema.find("pattern"); pattern != schema.end() && value.is_string()) {
+    if (!std::regex_search(value.get<std::string>(), std::regex(pattern->get<std::string>()))) {
+      found.push_back(where + ": " + value.dump() + " does not match " + pattern->get<std::string>());
     }
   }
   if (const auto choices = schema.find("enum"); choices != schema.end() && choices->is_array()) {

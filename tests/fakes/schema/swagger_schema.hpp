@@ -3,8 +3,8 @@
 //
 // Handles the part of JSON Schema that Swagger 2.0 definitions use: $ref
 // (to "#/definitions/<name>"), type (one name or a list), properties,
-// required, items, additionalProperties (false or a schema), enum, and the
-// integer formats int32, int64 and uint64. Other keywords (description,
+// required, items, additionalProperties (false or a schema), enum, pattern
+// (of strings), and the integer formats int32, int64 and uint64. Other keywords (description,
 // x-kubernetes-*, discriminators) say nothing about validity and are read
 // past.
 //

@@ -7,45 +7,29 @@
 #include <weft/sdk/testing/fake_host.hpp>
 
 #include "argo_test_support.hpp"
+#include "testing/remote_executor_test.hpp"
 #include "workflow_manifest.hpp"
 
 namespace {
 
 using weft::argo::testing::fake;
-using weft::sdk::testing::FakeHost;
 
 const auto* const kNoViolations = ::testing::AddGlobalTestEnvironment(new weft::argo::testing::NoViolations);
 constexpr std::chrono::seconds kDeadline{30};
 
-class ArgoExecutorTest : public ::testing::Test {
+class ArgoExecutorTest : public weft::remote::testing::RemoteExecutorTest {
  protected:
   void SetUp() override {
-    std::string dir = (std::filesystem::temp_directory_path() / "weft-argo-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(dir.data()), nullptr);
-    scratch_ = dir;
+    RemoteExecutorTest::SetUp();
     config_ = weft::argo::testing::config_in(scratch_);
   }
   void TearDown() override {
     fake().server().fail_next(0, 0);
     fake().server().require_token(weft::argo::testing::kToken);
-    if (!HasFailure()) std::filesystem::remove_all(scratch_);
-  }
-  weft::sdk::TaskSpec task(const std::string& name, const std::string& script, double timeout_s = 0) {
-    weft::sdk::TaskSpec t;
-    t.task_key = scratch_.filename().string() + "/" + name;
-    t.run_id = "run";
-    t.node = name;
-    t.timeout_s = timeout_s;
-    t.stdout_path = (scratch_ / (name + ".out")).string();
-    t.stderr_path = (scratch_ / (name + ".err")).string();
-    t.output_path = (scratch_ / (name + ".json")).string();
-    t.command = weft::sdk::Command{{"/bin/sh", "-c", script}, {}, "", "", {}};
-    return t;
+    RemoteExecutorTest::TearDown();
   }
 
-  std::filesystem::path scratch_;
   nlohmann::json config_;
-  FakeHost host_;
 };
 
 TEST_F(ArgoExecutorTest, OverloadAnswersAreRetriedAndTheTaskStillRuns) {

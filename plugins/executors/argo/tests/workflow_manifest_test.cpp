@@ -6,23 +6,14 @@
 #include <fstream>
 
 #include "swagger_schema.hpp"
+#include "testing/remote_executor_test.hpp"
 
 namespace {
 
 using nlohmann::json;
 using weft::argo::ArgoConfig;
 
-weft::sdk::TaskSpec a_task() {
-  weft::sdk::TaskSpec t;
-  t.task_key = "run 1/build[2]#3";
-  t.run_id = "run 1";
-  t.node = "build";
-  t.attempt = 3;
-  t.resources = {1.5, 512, 1};
-  t.timeout_s = 9.2;
-  t.command = weft::sdk::Command{{"python3", "-c", "print(1)"}, {{"K", "V"}}, "/work", "python:3.11", {}};
-  return t;
-}
+weft::sdk::TaskSpec a_task() { return weft::remote::testing::task_with_every_field(); }
 
 ArgoConfig config() { return ArgoConfig::parse({{"server", "https://argo:2746"}, {"namespace", "ns"}}); }
 
