@@ -1,3 +1,6 @@
+// The postgres store: its statements and record conversions. Over 400 lines:
+// one statement set per record kind, each written and read the same way,
+// side by side (the connection, pool and schema are apart).
 #include "postgres_store.hpp"
 
 #include <optional>
@@ -15,7 +18,11 @@ constexpr const char* kRunColumns =
     "finished_at";
 constexpr const char* kTaskColumns =
     "run_id, node, idx, status, attempt, exit_code, executor, external_id, error, output_json, ready_at, started_at, "
-    "finished_at";
+    "finished_at, budget_started_at, attempts_before";
+constexpr const char* kAttemptColumns =
+    "run_id, node, idx, attempt, status, exit_code, executor, external_id, error, stdout_path, stderr_path, "
+    "started_at, finished_at";
+constexpr const char* kScheduleStateColumns = "workflow, paused, updated_at";
 constexpr const char* kTokenColumns = "id, hash, role, description, created_at, revoked";
 
 const Statement kBegin{"begin", "BEGIN"};
@@ -37,12 +44,25 @@ const Statement kUpsertRun{"upsert_run",
                                "finished_at = excluded.finished_at"};
 const Statement kUpsertTask{
     "upsert_task", "INSERT INTO tasks (" + std::string(kTaskColumns) +
-                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
                        "ON CONFLICT (run_id, node, idx) DO UPDATE SET status = excluded.status, "
                        "attempt = excluded.attempt, exit_code = excluded.exit_code, executor = excluded.executor, "
                        "external_id = excluded.external_id, error = excluded.error, "
                        "output_json = excluded.output_json, ready_at = excluded.ready_at, "
-                       "started_at = excluded.started_at, finished_at = excluded.finished_at"};
+                       "started_at = excluded.started_at, finished_at = excluded.finished_at, "
+                       "budget_started_at = excluded.budget_started_at, attempts_before = excluded.attempts_before"};
+const Statement kUpsertAttempt{"upsert_attempt",
+                               "INSERT INTO attempts (" + std::string(kAttemptColumns) +
+                                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                                   "ON CONFLICT (run_id, node, idx, attempt) DO UPDATE SET status = excluded.status, "
+                                   "exit_code = excluded.exit_code, executor = excluded.executor, "
+                                   "external_id = excluded.external_id, error = excluded.error, "
+                                   "stdout_path = excluded.stdout_path, stderr_path = excluded.stderr_path, "
+                                   "started_at = excluded.started_at, finished_at = excluded.finished_at"};
+const Statement kUpsertScheduleState{"upsert_schedule_state",
+                                     "INSERT INTO schedule_states (" + std::string(kScheduleStateColumns) +
+                                         ") VALUES ($1, $2, $3) ON CONFLICT (workflow) DO UPDATE SET "
+                                         "paused = excluded.paused, updated_at = excluded.updated_at"};
 const Statement kUpsertToken{"upsert_token", "INSERT INTO tokens (" + std::string(kTokenColumns) +
                                                  ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET "
                                                  "hash = excluded.hash, role = excluded.role, "
@@ -65,6 +85,10 @@ const Statement kSelectRun{"run", select(kRunColumns, "runs") + " WHERE id = $1"
 const Statement kSelectTasksOfRun{"tasks_of_run",
                                   select(kTaskColumns, "tasks") + " WHERE run_id = $1 ORDER BY node, idx"};
 const Statement kSelectTokens{"tokens", select(kTokenColumns, "tokens") + " ORDER BY id"};
+const Statement kSelectAttemptsOfRun{
+    "attempts_of_run", select(kAttemptColumns, "attempts") + " WHERE run_id = $1 ORDER BY node, idx, attempt"};
+const Statement kSelectScheduleStates{"schedule_states",
+                                      select(kScheduleStateColumns, "schedule_states") + " ORDER BY workflow"};
 
 // Text as a parameter: empty text is NULL (see the schema).
 std::optional<std::string> text(std::string_view value) {
@@ -124,7 +148,31 @@ sdk::TaskRecord read_task(const Result& rows, int row) {
           rows.text(row, 9),
           rows.integer(row, 10),
           rows.integer(row, 11),
+          rows.integer(row, 12),
+          rows.integer(row, 13),
+          static_cast<int32_t>(rows.integer(row, 14))};
+}
+
+sdk::AttemptRecord read_attempt(const Result& rows, int row) {
+  const std::string record = "attempt " + rows.text(row, 3) + " of task '" + rows.text(row, 1) + "' [" +
+                             rows.text(row, 2) + "] of run '" + rows.text(row, 0) + "'";
+  return {rows.text(row, 0),
+          rows.text(row, 1),
+          rows.integer(row, 2),
+          static_cast<int32_t>(rows.integer(row, 3)),
+          read_status<sdk::TaskStatus>(rows, row, 4, sdk::parse_task_status, record),
+          rows.optional_integer(row, 5),
+          rows.text(row, 6),
+          rows.text(row, 7),
+          rows.text(row, 8),
+          rows.text(row, 9),
+          rows.text(row, 10),
+          rows.integer(row, 11),
           rows.integer(row, 12)};
+}
+
+sdk::ScheduleStateRecord read_schedule_state(const Result& rows, int row) {
+  return {rows.text(row, 0), read_boolean(rows, row, 1), rows.integer(row, 2)};
 }
 
 sdk::TokenRecord read_token(const Result& rows, int row) {
@@ -201,11 +249,23 @@ void add_run(std::vector<Step>& steps, const sdk::RunRecord& r) {
 }
 
 void add_task(std::vector<Step>& steps, const sdk::TaskRecord& t) {
+  steps.push_back({&kUpsertTask,
+                   {text(t.run_id), text(t.node), number(t.index), text(sdk::to_string(t.status)),
+                    number(int64_t{t.attempt}), number(t.exit_code), text(t.executor), text(t.external_id),
+                    text(t.error), text(t.output_json), number(t.ready_at), number(t.started_at), number(t.finished_at),
+                    number(t.budget_started_at), number(int64_t{t.attempts_before})}});
+}
+
+void add_attempt(std::vector<Step>& steps, const sdk::AttemptRecord& a) {
   steps.push_back(
-      {&kUpsertTask,
-       {text(t.run_id), text(t.node), number(t.index), text(sdk::to_string(t.status)), number(int64_t{t.attempt}),
-        number(t.exit_code), text(t.executor), text(t.external_id), text(t.error), text(t.output_json),
-        number(t.ready_at), number(t.started_at), number(t.finished_at)}});
+      {&kUpsertAttempt,
+       {text(a.run_id), text(a.node), number(a.index), number(int64_t{a.attempt}), text(sdk::to_string(a.status)),
+        number(a.exit_code), text(a.executor), text(a.external_id), text(a.error), text(a.stdout_path),
+        text(a.stderr_path), number(a.started_at), number(a.finished_at)}});
+}
+
+void add_schedule_state(std::vector<Step>& steps, const sdk::ScheduleStateRecord& s) {
+  steps.push_back({&kUpsertScheduleState, {text(s.workflow), boolean(s.paused), number(s.updated_at)}});
 }
 
 void add_token(std::vector<Step>& steps, const sdk::TokenRecord& t) {
@@ -236,11 +296,14 @@ void PostgresStore::write(const sdk::WriteBatch& batch) {
   // seen in the answers (no row changed), so COMMIT waits for them then.
   const bool may_conflict = !batch.workflows.empty();
   std::vector<Step> steps{{&kBegin, {}}};
-  steps.reserve(2 + batch.workflows.size() + batch.runs.size() + batch.tasks.size() + batch.tokens.size());
+  steps.reserve(2 + batch.workflows.size() + batch.runs.size() + batch.tasks.size() + batch.tokens.size() +
+                batch.attempts.size() + batch.schedule_states.size());
   for (const auto& workflow : batch.workflows) add_workflow(steps, workflow);
   for (const auto& run : batch.runs) add_run(steps, run);
   for (const auto& task : batch.tasks) add_task(steps, task);
   for (const auto& token : batch.tokens) add_token(steps, token);
+  for (const auto& attempt : batch.attempts) add_attempt(steps, attempt);
+  for (const auto& state : batch.schedule_states) add_schedule_state(steps, state);
   if (!may_conflict) steps.push_back({&kCommit, {}});
   auto connection = pool_.lease();
   try {
@@ -289,6 +352,14 @@ std::vector<sdk::TaskRecord> PostgresStore::list_tasks(std::string_view run_id) 
 
 std::vector<sdk::TokenRecord> PostgresStore::list_tokens() {
   return read_all(pool_.lease()->execute(kSelectTokens), read_token);
+}
+
+std::vector<sdk::AttemptRecord> PostgresStore::list_attempts(std::string_view run_id) {
+  return read_all(pool_.lease()->execute(kSelectAttemptsOfRun, {text(run_id)}), read_attempt);
+}
+
+std::vector<sdk::ScheduleStateRecord> PostgresStore::list_schedule_states() {
+  return read_all(pool_.lease()->execute(kSelectScheduleStates), read_schedule_state);
 }
 
 }  // namespace weft::storage::postgres
