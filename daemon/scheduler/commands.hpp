@@ -59,6 +59,11 @@ class Commands {
   virtual Result<RunCreated> create_run(const RunRequest& request) = 0;
   virtual Status start_run(const std::string& run_id) = 0;
   virtual Status cancel_run(const std::string& run_id) = 0;
+  // A paused run starts no new task; its running tasks go on to their end.
+  // Pausing a paused run changes nothing; resuming a run that is not paused
+  // is a conflict, as is pausing one that has ended.
+  virtual Status pause_run(const std::string& run_id) = 0;
+  virtual Status resume_run(const std::string& run_id) = 0;
   virtual Status retry_run(const std::string& run_id) = 0;
   // Stores a new version of the workflow with schedule.enabled set: a paused
   // schedule stays paused across restarts, and the document says so.

@@ -31,6 +31,9 @@ class Dispatcher {
   void release(TaskState& task);
   // A finished run leaves the queue.
   void forget(RunState& run);
+  // A paused run leaves the queue at its turn, as a run at its limit does;
+  // once resumed, this queues it again (if it has ready tasks).
+  void wake(RunState& run);
   // No more dispatching (drain); running tasks keep their slots.
   void stop() { stopped_ = true; }
 

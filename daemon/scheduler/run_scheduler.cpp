@@ -266,6 +266,27 @@ Status RunScheduler::start_run(const std::string& run_id) {
   });
 }
 
+// A paused run is a status the store keeps: a store of ABI 2.0 cannot.
+Status RunScheduler::store_keeps_run_control(std::string_view what) const {
+  if (store_.keeps_2_1_records()) return Done{};
+  return fail(ErrorCode::conflict, std::string(what) +
+                                       " needs a storage plugin of ABI 2.1 or later, and the one loaded is of ABI 2.0; "
+                                       "update it (weft's own sqlite and postgres plugins are of 2.1)");
+}
+
+Status RunScheduler::pause_run(const std::string& run_id) {
+  if (auto keeps = store_keeps_run_control("pausing a run"); !keeps) return keeps;
+  return run_command(run_id, &RunScheduler::pause, [&](const RunRecord& stored) -> Status {
+    return fail(ErrorCode::conflict, "run " + run_id + " has already " + std::string(to_string(stored.status)));
+  });
+}
+
+Status RunScheduler::resume_run(const std::string& run_id) {
+  return run_command(run_id, &RunScheduler::unpause, [&](const RunRecord& stored) -> Status {
+    return fail(ErrorCode::conflict, "run " + run_id + " has already " + std::string(to_string(stored.status)));
+  });
+}
+
 Status RunScheduler::cancel_run(const std::string& run_id) {
   return run_command(run_id, &RunScheduler::cancel, [&](const RunRecord& stored) -> Status {
     return fail(ErrorCode::conflict, "run " + run_id + " has already " + std::string(to_string(stored.status)));
@@ -311,7 +332,7 @@ RunScheduler::RunCommandResult RunScheduler::cancel(const std::string& run_id) {
   if (run.cancelling) return Done{};
   spdlog::info("run {}: cancelling", run.id);
   run.cancelling = true;
-  if (run.status == RunStatus::created || run.status == RunStatus::queued) {
+  if (run.status == RunStatus::created || run.status == RunStatus::queued || run.status == RunStatus::paused) {
     run.status = RunStatus::running;  // so that it ends as cancelled through the same path
     if (run.started_at == 0) run.started_at = clock_.now_ms();
   }
@@ -325,6 +346,38 @@ RunScheduler::RunCommandResult RunScheduler::cancel(const std::string& run_id) {
     if (node.row.status == TaskStatus::pending && node.unmet == 0) resolvable_.push_back(&node);
   }
   resolve_ready_dependents();
+  return Done{};
+}
+
+// Running tasks go on to their end; the dispatcher starts no task of a
+// paused run (see Dispatcher::pump).
+RunScheduler::RunCommandResult RunScheduler::pause(const std::string& run_id) {
+  const auto it = runs_.find(run_id);
+  if (it == runs_.end() || is_final(it->second->status)) return std::nullopt;
+  RunState& run = *it->second;
+  if (run.status == RunStatus::paused) return Done{};
+  if (run.status == RunStatus::created) {
+    return fail(ErrorCode::conflict, "run " + run_id + " has not been started; there is nothing to pause");
+  }
+  if (run.cancelling) return fail(ErrorCode::conflict, "run " + run_id + " is being cancelled");
+  run.status = RunStatus::paused;
+  journal_.mark(run);
+  spdlog::info("run {} paused; {} tasks still running go on to their end", run.id, run.running);
+  return Done{};
+}
+
+RunScheduler::RunCommandResult RunScheduler::unpause(const std::string& run_id) {
+  const auto it = runs_.find(run_id);
+  if (it == runs_.end() || is_final(it->second->status)) return std::nullopt;
+  RunState& run = *it->second;
+  if (run.status != RunStatus::paused) {
+    return fail(ErrorCode::conflict,
+                "run " + run_id + " is " + std::string(to_string(run.status)) + ", not paused; nothing to resume");
+  }
+  run.status = RunStatus::running;
+  journal_.mark(run);
+  dispatcher_.wake(run);
+  spdlog::info("run {} resumed", run.id);
   return Done{};
 }
 
@@ -365,9 +418,14 @@ void RunScheduler::retry(std::unique_ptr<RunState> restored, const std::function
     return reply(fail(ErrorCode::conflict, "run " + restored->id + " is being retried or run already"));
   }
   RunState& run = *restored;
+  // The policy's budget starts afresh: its attempt count and its time.
+  const auto restart_budget = [](TaskState& task) {
+    task.attempts_before = task.attempt;
+    task.budget_started_at = 0;
+  };
   for (auto& node : run.nodes) {
-    node.row.attempts_before = node.row.attempt;
-    for (auto& e : node.elements) e->attempts_before = e->attempt;
+    restart_budget(node.row);
+    for (auto& e : node.elements) restart_budget(*e);
   }
   runs_.emplace(run.id, std::move(restored));
   arm_run_timeout(run, clock_.now_ms());  // a retried run has its whole timeout_s again

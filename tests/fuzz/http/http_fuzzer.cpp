@@ -52,6 +52,8 @@ class ValidatingCommands : public Commands {
   Status start_run(const std::string&) override { return Done{}; }
   Status cancel_run(const std::string&) override { return Done{}; }
   Status retry_run(const std::string&) override { return Done{}; }
+  Status pause_run(const std::string&) override { return Done{}; }
+  Status resume_run(const std::string&) override { return Done{}; }
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override {
     return ScheduleView{workflow, 1, "*/5 * * * *", enabled, std::nullopt, std::nullopt, ""};
   }

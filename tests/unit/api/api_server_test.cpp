@@ -50,6 +50,8 @@ class RecordingCommands : public Commands {
   Status start_run(const std::string& id) override { return record("start " + id); }
   Status cancel_run(const std::string& id) override { return record("cancel " + id); }
   Status retry_run(const std::string& id) override { return record("retry " + id); }
+  Status pause_run(const std::string& id) override { return record("pause " + id); }
+  Status resume_run(const std::string& id) override { return record("resume " + id); }
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override {
     auto recorded = record((enabled ? "resume schedule " : "pause schedule ") + workflow);
     if (!recorded) return recorded.failure();
@@ -466,11 +468,14 @@ TEST_F(ApiServerTest, AdHocRunPassesTheDocument) {
   EXPECT_EQ(commands_.run_requests.at(0).params, json({{"x", 1}}));
 }
 
-TEST_F(ApiServerTest, StartCancelAndRetryAreAccepted) {
+TEST_F(ApiServerTest, StartCancelRetryPauseAndResumeAreAccepted) {
   EXPECT_EQ(call("POST", "/api/v1/runs/run-1/start").status, 202);
   EXPECT_EQ(call("POST", "/api/v1/runs/run-1/cancel").status, 202);
   EXPECT_EQ(call("POST", "/api/v1/runs/run-1/retry").status, 202);
-  EXPECT_EQ(commands_.calls, (std::vector<std::string>{"start run-1", "cancel run-1", "retry run-1"}));
+  EXPECT_EQ(call("POST", "/api/v1/runs/run-1/pause").status, 202);
+  EXPECT_EQ(call("POST", "/api/v1/runs/run-1/resume").status, 202);
+  EXPECT_EQ(commands_.calls,
+            (std::vector<std::string>{"start run-1", "cancel run-1", "retry run-1", "pause run-1", "resume run-1"}));
 }
 
 TEST_F(ApiServerTest, SchedulesAreListedWithTheirNextFiringAndLastRun) {
