@@ -169,6 +169,7 @@ nlohmann::json schedule_json(const ScheduleView& schedule) {
           {"version", schedule.version},
           {"cron", schedule.cron},
           {"enabled", schedule.enabled},
+          {"paused", schedule.paused},
           {"next_firing", schedule.next_firing ? timestamp(*schedule.next_firing) : nlohmann::json(nullptr)},
           {"last_run", std::move(last_run)}};
 }

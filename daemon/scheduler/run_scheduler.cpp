@@ -137,23 +137,39 @@ Status RunScheduler::delete_workflow(const std::string& name) {
 }
 
 Result<ScheduleView> RunScheduler::set_schedule_enabled(const std::string& workflow, bool enabled) {
+  if (auto keeps = store_keeps_run_control(enabled ? "resuming a schedule" : "pausing a schedule"); !keeps) {
+    return keeps.failure();
+  }
   auto stored = read_store([&] { return store_.get_workflow(workflow, 0); });
   if (!stored) return stored.failure();
   if (!*stored || (*stored)->deleted) return fail(ErrorCode::not_found, "no workflow named '" + workflow + "'");
-  auto document = json::parse((*stored)->document_json, nullptr, false);
+  const auto document = json::parse((*stored)->document_json, nullptr, false);
   if (!document.is_object() || !document.contains("schedule") || !document["schedule"].is_object()) {
     return fail(ErrorCode::conflict, "workflow '" + workflow + "' has no schedule");
   }
-  if (enabled) {
-    document["schedule"].erase("enabled");
-  } else {
-    document["schedule"]["enabled"] = false;
+  if (enabled && !document["schedule"].value("enabled", true)) {
+    return fail(ErrorCode::conflict, "the schedule of workflow '" + workflow +
+                                         "' is disabled by its document (schedule.enabled: false); apply a version "
+                                         "without that to let it fire");
   }
-  auto applied = apply_workflow(document, workflow);
-  if (!applied) return applied.failure();
-  auto view = schedules_.find(workflow);
-  if (!view) return fail(ErrorCode::conflict, "workflow '" + workflow + "' was changed meanwhile and has no schedule");
-  return *view;
+  return in_loop<ScheduleView>([this, workflow, enabled](auto reply) {
+    if (auto writable = store_is_writable(); !writable) return reply(writable.failure());
+    WriteBatch batch;
+    batch.schedule_states.push_back({workflow, !enabled, clock_.now_ms()});
+    journal_.write(std::move(batch), [this, workflow, enabled, reply](const Status& written) {
+      if (!written) {
+        return reply(fail(written.failure().code, "the schedule's state was not stored: " + written.failure().message));
+      }
+      spdlog::info("workflow {}: schedule {}", workflow, enabled ? "resumed" : "paused");
+      schedules_.set_paused(workflow, !enabled);
+      auto view = schedules_.find(workflow);
+      if (!view) {
+        return reply(
+            fail(ErrorCode::conflict, "workflow '" + workflow + "' was changed meanwhile and has no schedule"));
+      }
+      reply(*view);
+    });
+  });
 }
 
 Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {

@@ -9,6 +9,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <map>
+
 namespace weft::daemon {
 
 using nlohmann::json;
@@ -16,10 +19,16 @@ using nlohmann::json;
 // After the runs are back: arms each stored workflow's schedule, and starts
 // one catch-up run for the latest firing missed while weftd was down (only
 // the latest: a week away from a per-minute schedule is one run, not 10,000).
-// A firing from before the workflow's latest version was stored is not
-// missed: that version did not exist yet (or its schedule was paused).
+// A firing from before the workflow's latest version was stored, or before
+// its schedule was last paused or resumed, is not missed: that version did
+// not exist yet, or the schedule did not fire then.
 void RunScheduler::recover_schedules() {
   const int64_t now = clock_.now_ms();
+  std::map<std::string, int64_t, std::less<>> state_changed_at;
+  for (const auto& state : store_.list_schedule_states()) {
+    schedules_.set_paused(state.workflow, state.paused);
+    state_changed_at[state.workflow] = state.updated_at;
+  }
   for (const auto& record : store_.list_workflows()) {
     auto parsed = parse_workflow_text(record.document_json, runtime_);
     if (!parsed) {
@@ -33,7 +42,10 @@ void RunScheduler::recover_schedules() {
     auto workflow = std::make_shared<const Workflow>(std::move(parsed.value()));
     schedules_.set(workflow, record.version);
     const auto missed = workflow->schedule->when.last_at_or_before(now);
-    if (!workflow->schedule->enabled || !missed || *missed <= record.created_at) continue;
+    const auto changed = state_changed_at.find(record.name);
+    const int64_t since = std::max(record.created_at, changed != state_changed_at.end() ? changed->second : 0);
+    const auto view = schedules_.find(record.name);
+    if (!view || !view->enabled || !missed || *missed <= since) continue;
     RunFilter filter;
     filter.idempotency_key = schedule_run_key(record.name, *missed);
     filter.limit = 1;

@@ -67,7 +67,7 @@ class RecordingCommands : public Commands {
   Result<WorkflowApplied> apply_answer = WorkflowApplied{"hello", 1, true};
   Result<RunCreated> create_answer = RunCreated{"run-1", sdk::RunStatus::queued, true};
   Status status_answer = Done{};
-  ScheduleView schedule_answer{"nightly", 2, "0 3 * * *", true, 1767236400000, 1767150000000, "run-7"};
+  ScheduleView schedule_answer{"nightly", 2, "0 3 * * *", true, false, 1767236400000, 1767150000000, "run-7"};
   bool throw_on_create = false;
 
  private:
@@ -482,7 +482,7 @@ TEST_F(ApiServerTest, SchedulesAreListedWithTheirNextFiringAndLastRun) {
   const auto items = get("/api/v1/schedules").json_body()["items"];
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0], json::parse(R"({"workflow": "nightly", "version": 2, "cron": "0 3 * * *", "enabled": true,
-      "next_firing": "2026-01-01T03:00:00.000Z",
+      "paused": false, "next_firing": "2026-01-01T03:00:00.000Z",
       "last_run": {"id": "run-7", "firing": "2025-12-31T03:00:00.000Z"}})"));
 }
 
