@@ -1,6 +1,8 @@
 #include "scheduler/run_scheduler.hpp"
 
+#include "scheduler/in_loop.hpp"
 #include "scheduler/run_recovery.hpp"
+#include "scheduler/store_reads.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -11,20 +13,6 @@
 namespace weft::daemon {
 
 using nlohmann::json;
-
-namespace {
-
-// A store read on the caller's thread; a store that cannot be read is a 503.
-template <class Read>
-auto read_store(Read&& read) -> Result<decltype(read())> {
-  try {
-    return read();
-  } catch (const StoreError& e) {
-    return fail(ErrorCode::unavailable, std::string("the store cannot be read: ") + e.what());
-  }
-}
-
-}  // namespace
 
 // A run request checked on the caller's thread, ready for the loop.
 struct RunScheduler::PreparedRun {
@@ -50,29 +38,6 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
       }) {}
 
 RunScheduler::~RunScheduler() { journal_.stop(); }
-
-// Runs body on the loop and waits for its reply, up to command_timeout. What
-// body throws is caught here, where the work was posted: the loop's state is
-// the body's to keep consistent, and a bug answers 500 instead of ending weftd.
-template <class T, class Body>
-Result<T> RunScheduler::in_loop(Body&& body) {
-  auto promise = std::make_shared<std::promise<Result<T>>>();
-  auto future = promise->get_future();
-  boost::asio::post(io_, [promise, body = std::forward<Body>(body)]() mutable {
-    try {
-      body([promise](Result<T> result) { promise->set_value(std::move(result)); });
-    } catch (const std::exception& e) {
-      spdlog::error("command failed unexpectedly: {}", e.what());
-      promise->set_value(fail(ErrorCode::internal, e.what()));
-    }
-  });
-  if (future.wait_for(settings_.command_timeout) != std::future_status::ready) {
-    return fail(ErrorCode::unavailable, "weftd's scheduler did not take the command within " +
-                                            std::to_string(settings_.command_timeout.count() / 1000) +
-                                            " s; it may still be carried out");
-  }
-  return future.get();
-}
 
 Status RunScheduler::store_is_writable() const {
   if (journal_.healthy()) return Done{};
@@ -132,42 +97,6 @@ Status RunScheduler::delete_workflow(const std::string& name) {
       }
       schedules_.remove(name);
       reply(Done{});
-    });
-  });
-}
-
-Result<ScheduleView> RunScheduler::set_schedule_enabled(const std::string& workflow, bool enabled) {
-  if (auto keeps = store_keeps_run_control(enabled ? "resuming a schedule" : "pausing a schedule"); !keeps) {
-    return keeps.failure();
-  }
-  auto stored = read_store([&] { return store_.get_workflow(workflow, 0); });
-  if (!stored) return stored.failure();
-  if (!*stored || (*stored)->deleted) return fail(ErrorCode::not_found, "no workflow named '" + workflow + "'");
-  const auto document = json::parse((*stored)->document_json, nullptr, false);
-  if (!document.is_object() || !document.contains("schedule") || !document["schedule"].is_object()) {
-    return fail(ErrorCode::conflict, "workflow '" + workflow + "' has no schedule");
-  }
-  if (enabled && !document["schedule"].value("enabled", true)) {
-    return fail(ErrorCode::conflict, "the schedule of workflow '" + workflow +
-                                         "' is disabled by its document (schedule.enabled: false); apply a version "
-                                         "without that to let it fire");
-  }
-  return in_loop<ScheduleView>([this, workflow, enabled](auto reply) {
-    if (auto writable = store_is_writable(); !writable) return reply(writable.failure());
-    WriteBatch batch;
-    batch.schedule_states.push_back({workflow, !enabled, clock_.now_ms()});
-    journal_.write(std::move(batch), [this, workflow, enabled, reply](const Status& written) {
-      if (!written) {
-        return reply(fail(written.failure().code, "the schedule's state was not stored: " + written.failure().message));
-      }
-      spdlog::info("workflow {}: schedule {}", workflow, enabled ? "resumed" : "paused");
-      schedules_.set_paused(workflow, !enabled);
-      auto view = schedules_.find(workflow);
-      if (!view) {
-        return reply(
-            fail(ErrorCode::conflict, "workflow '" + workflow + "' was changed meanwhile and has no schedule"));
-      }
-      reply(*view);
     });
   });
 }
@@ -282,27 +211,6 @@ Status RunScheduler::start_run(const std::string& run_id) {
   });
 }
 
-// A paused run is a status the store keeps: a store of ABI 2.0 cannot.
-Status RunScheduler::store_keeps_run_control(std::string_view what) const {
-  if (store_.keeps_2_1_records()) return Done{};
-  return fail(ErrorCode::conflict, std::string(what) +
-                                       " needs a storage plugin of ABI 2.1 or later, and the one loaded is of ABI 2.0; "
-                                       "update it (weft's own sqlite and postgres plugins are of 2.1)");
-}
-
-Status RunScheduler::pause_run(const std::string& run_id) {
-  if (auto keeps = store_keeps_run_control("pausing a run"); !keeps) return keeps;
-  return run_command(run_id, &RunScheduler::pause, [&](const RunRecord& stored) -> Status {
-    return fail(ErrorCode::conflict, "run " + run_id + " has already " + std::string(to_string(stored.status)));
-  });
-}
-
-Status RunScheduler::resume_run(const std::string& run_id) {
-  return run_command(run_id, &RunScheduler::unpause, [&](const RunRecord& stored) -> Status {
-    return fail(ErrorCode::conflict, "run " + run_id + " has already " + std::string(to_string(stored.status)));
-  });
-}
-
 Status RunScheduler::cancel_run(const std::string& run_id) {
   return run_command(run_id, &RunScheduler::cancel, [&](const RunRecord& stored) -> Status {
     return fail(ErrorCode::conflict, "run " + run_id + " has already " + std::string(to_string(stored.status)));
@@ -362,38 +270,6 @@ RunScheduler::RunCommandResult RunScheduler::cancel(const std::string& run_id) {
     if (node.row.status == TaskStatus::pending && node.unmet == 0) resolvable_.push_back(&node);
   }
   resolve_ready_dependents();
-  return Done{};
-}
-
-// Running tasks go on to their end; the dispatcher starts no task of a
-// paused run (see Dispatcher::pump).
-RunScheduler::RunCommandResult RunScheduler::pause(const std::string& run_id) {
-  const auto it = runs_.find(run_id);
-  if (it == runs_.end() || is_final(it->second->status)) return std::nullopt;
-  RunState& run = *it->second;
-  if (run.status == RunStatus::paused) return Done{};
-  if (run.status == RunStatus::created) {
-    return fail(ErrorCode::conflict, "run " + run_id + " has not been started; there is nothing to pause");
-  }
-  if (run.cancelling) return fail(ErrorCode::conflict, "run " + run_id + " is being cancelled");
-  run.status = RunStatus::paused;
-  journal_.mark(run);
-  spdlog::info("run {} paused; {} tasks still running go on to their end", run.id, run.running);
-  return Done{};
-}
-
-RunScheduler::RunCommandResult RunScheduler::unpause(const std::string& run_id) {
-  const auto it = runs_.find(run_id);
-  if (it == runs_.end() || is_final(it->second->status)) return std::nullopt;
-  RunState& run = *it->second;
-  if (run.status != RunStatus::paused) {
-    return fail(ErrorCode::conflict,
-                "run " + run_id + " is " + std::string(to_string(run.status)) + ", not paused; nothing to resume");
-  }
-  run.status = RunStatus::running;
-  journal_.mark(run);
-  dispatcher_.wake(run);
-  spdlog::info("run {} resumed", run.id);
   return Done{};
 }
 

@@ -14,9 +14,10 @@
 // led to it is stored. The loop never reads the store: commands read what
 // they need on the caller's thread first (recovery reads before the loop runs).
 //
-// The code is in four files: run_scheduler.cpp (commands, drain),
-// run_recovery.cpp (taking runs back after a restart), task_progress.cpp (how
-// runs and tasks move on), schedule_firing.cpp (cron schedules starting runs),
+// The code is in five files: run_scheduler.cpp (commands, drain),
+// run_pause.cpp (pausing and resuming runs), run_recovery.cpp (taking runs
+// back after a restart), task_progress.cpp (how runs and tasks move on),
+// schedule_firing.cpp (cron schedules starting runs, and pausing them),
 // and the parts it uses: Dispatcher, WorkflowCatalog, Schedules, restore_run,
 // Journal, and the injected TaskRuntime (node types and executors) and Clock.
 #pragma once

@@ -1,11 +1,13 @@
-// Cron schedules starting runs: RunScheduler's part (see run_scheduler.hpp);
-// the timers themselves are Schedules'.
+// Cron schedules starting runs, and pausing them: RunScheduler's part (see
+// run_scheduler.hpp); the timers themselves are Schedules'.
 //
 // A firing's run is written in a transaction of its own, before it goes into
 // memory or starts: its idempotency key (schedule_run_key) is unique in the
 // store, so a firing that another weftd, or this one before a restart,
 // already started is a conflict there, and no second run.
+#include "scheduler/in_loop.hpp"
 #include "scheduler/run_scheduler.hpp"
+#include "scheduler/store_reads.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -58,6 +60,42 @@ void RunScheduler::recover_schedules() {
                  filter.idempotency_key.substr(filter.idempotency_key.find('@') + 1));
     fire(workflow, record.version, *missed);
   }
+}
+
+Result<ScheduleView> RunScheduler::set_schedule_enabled(const std::string& workflow, bool enabled) {
+  if (auto keeps = store_keeps_run_control(enabled ? "resuming a schedule" : "pausing a schedule"); !keeps) {
+    return keeps.failure();
+  }
+  auto stored = read_store([&] { return store_.get_workflow(workflow, 0); });
+  if (!stored) return stored.failure();
+  if (!*stored || (*stored)->deleted) return fail(ErrorCode::not_found, "no workflow named '" + workflow + "'");
+  const auto document = json::parse((*stored)->document_json, nullptr, false);
+  if (!document.is_object() || !document.contains("schedule") || !document["schedule"].is_object()) {
+    return fail(ErrorCode::conflict, "workflow '" + workflow + "' has no schedule");
+  }
+  if (enabled && !document["schedule"].value("enabled", true)) {
+    return fail(ErrorCode::conflict, "the schedule of workflow '" + workflow +
+                                         "' is disabled by its document (schedule.enabled: false); apply a version "
+                                         "without that to let it fire");
+  }
+  return in_loop<ScheduleView>([this, workflow, enabled](auto reply) {
+    if (auto writable = store_is_writable(); !writable) return reply(writable.failure());
+    WriteBatch batch;
+    batch.schedule_states.push_back({workflow, !enabled, clock_.now_ms()});
+    journal_.write(std::move(batch), [this, workflow, enabled, reply](const Status& written) {
+      if (!written) {
+        return reply(fail(written.failure().code, "the schedule's state was not stored: " + written.failure().message));
+      }
+      spdlog::info("workflow {}: schedule {}", workflow, enabled ? "resumed" : "paused");
+      schedules_.set_paused(workflow, !enabled);
+      auto view = schedules_.find(workflow);
+      if (!view) {
+        return reply(
+            fail(ErrorCode::conflict, "workflow '" + workflow + "' was changed meanwhile and has no schedule"));
+      }
+      reply(*view);
+    });
+  });
 }
 
 void RunScheduler::fire(const std::shared_ptr<const Workflow>& workflow, int64_t version, int64_t firing_ms) {
