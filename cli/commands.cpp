@@ -14,7 +14,7 @@ int run_command(CommandContext& context) {
       {"runs", runs_command},         {"status", status_command},     {"cancel", cancel_command},
       {"retry", retry_command},       {"dev", dev_command},           {"logs", logs_command},
       {"push", push_command},         {"token", token_command},       {"schedules", schedules_command},
-      {"schedule", schedule_command},
+      {"schedule", schedule_command}, {"pause", pause_command},       {"resume", resume_command},
   };
   return kCommands.at(context.invocation.command->name)(context);
 }

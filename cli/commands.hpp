@@ -57,6 +57,8 @@ int runs_command(CommandContext& context);
 int status_command(CommandContext& context);
 int cancel_command(CommandContext& context);
 int retry_command(CommandContext& context);
+int pause_command(CommandContext& context);
+int resume_command(CommandContext& context);
 int dev_command(CommandContext& context);
 int logs_command(CommandContext& context);
 

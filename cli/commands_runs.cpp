@@ -21,7 +21,7 @@ int started(CommandContext& context, Response response) {
   return 0;
 }
 
-// Shared by cancel and retry: a 202 with nothing to show but the acceptance.
+// Shared by cancel, retry, pause and resume: a 202 with nothing to show but the acceptance.
 int run_action(CommandContext& context, const std::string& action, const std::string& done) {
   const std::string& run_id = context.argument(0);
   const nlohmann::json body = context.api.post(run_path(run_id) + "/" + action).checked().json();
@@ -78,6 +78,10 @@ int cancel_command(CommandContext& context) { return run_action(context, "cancel
 
 int retry_command(CommandContext& context) { return run_action(context, "retry", "retry requested"); }
 
+int pause_command(CommandContext& context) { return run_action(context, "pause", "paused"); }
+
+int resume_command(CommandContext& context) { return run_action(context, "resume", "resumed"); }
+
 int dev_command(CommandContext& context) {
   const std::string target =
       run_path(context.argument(0)) + "/nodes/" + path_segment(context.argument(1)) + "/execute?wait=1";
@@ -90,7 +94,8 @@ int logs_command(CommandContext& context) {
   const std::string target =
       run_path(context.argument(0)) + "/tasks/" + path_segment(context.argument(1)) + "/logs" +
       query({{"stream", options.flag("--stderr") ? "stderr" : "stdout"},
-             {"follow", options.flag("--follow") ? std::optional<std::string>("1") : std::nullopt}});
+             {"follow", options.flag("--follow") ? std::optional<std::string>("1") : std::nullopt},
+             {"attempt", options.value("--attempt")}});
   context.api.stream(target, context.console.out);
   return 0;
 }

@@ -7,6 +7,8 @@
 #include "api/task_logs.hpp"
 #include "api/workflow_check.hpp"
 
+#include <algorithm>
+
 namespace weft::daemon {
 
 namespace {
@@ -24,6 +26,16 @@ RunRequest run_request(const nlohmann::json& body) {
 }
 
 ApiReply accepted(const std::string& run_id) { return json_reply(202, {{"id", run_id}}); }
+
+// The {task} of a path under /runs/{id}/tasks/.
+TaskId task_id_of(const ApiRequest& request) {
+  const auto& task_text = request.captures.at(1);
+  const auto task = parse_task_id(task_text);
+  if (!task) {
+    raise(ErrorCode::invalid_request, "task '" + task_text + "' is not a task id: use <node> or <node>[<index>]");
+  }
+  return *task;
+}
 
 }  // namespace
 
@@ -55,12 +67,15 @@ void Endpoints::add_to(Router& router) {
   add("POST", "/api/v1/runs/{id}/start", Role::operator_, &Endpoints::start_run, Waits::scheduler);
   add("POST", "/api/v1/runs/{id}/cancel", Role::operator_, &Endpoints::cancel_run, Waits::scheduler);
   add("POST", "/api/v1/runs/{id}/retry", Role::operator_, &Endpoints::retry_run, Waits::scheduler);
+  add("POST", "/api/v1/runs/{id}/pause", Role::operator_, &Endpoints::pause_run, Waits::scheduler);
+  add("POST", "/api/v1/runs/{id}/resume", Role::operator_, &Endpoints::resume_run, Waits::scheduler);
   add("GET", "/api/v1/schedules", Role::viewer, &Endpoints::list_schedules);
   add("POST", "/api/v1/schedules/{workflow}/pause", Role::operator_, &Endpoints::pause_schedule, Waits::scheduler);
   add("POST", "/api/v1/schedules/{workflow}/resume", Role::operator_, &Endpoints::resume_schedule, Waits::scheduler);
   add("GET", "/api/v1/runs/{id}/tasks", Role::viewer, &Endpoints::list_tasks);
   add("GET", "/api/v1/runs/{id}/results", Role::viewer, &Endpoints::get_results);
   add("GET", "/api/v1/runs/{id}/tasks/{task}/logs", Role::viewer, &Endpoints::get_logs);
+  add("GET", "/api/v1/runs/{id}/tasks/{task}/attempts", Role::viewer, &Endpoints::list_attempts);
 }
 
 ApiReply Endpoints::healthz(const ApiRequest&) { return json_reply(200, {{"status", "ok"}}); }
@@ -160,6 +175,16 @@ ApiReply Endpoints::cancel_run(const ApiRequest& request) {
   return accepted(request.captures.at(0));
 }
 
+ApiReply Endpoints::pause_run(const ApiRequest& request) {
+  value_or_raise(context_.commands.pause_run(request.captures.at(0)));
+  return accepted(request.captures.at(0));
+}
+
+ApiReply Endpoints::resume_run(const ApiRequest& request) {
+  value_or_raise(context_.commands.resume_run(request.captures.at(0)));
+  return accepted(request.captures.at(0));
+}
+
 ApiReply Endpoints::retry_run(const ApiRequest& request) {
   value_or_raise(context_.commands.retry_run(request.captures.at(0)));
   return accepted(request.captures.at(0));
@@ -188,8 +213,8 @@ ApiReply Endpoints::list_runs(const ApiRequest& request) {
   const auto limit = integer_parameter(request.query, "limit", kDefaultPageSize, 1, kMaxPageSize);
   filter.limit = static_cast<int32_t>(limit + 1);
   filter.workflow = text_parameter(request.query, "workflow");
-  const std::string status = choice_parameter(request.query, "status", "",
-                                              {"created", "queued", "running", "succeeded", "failed", "cancelled"});
+  const std::string status = choice_parameter(
+      request.query, "status", "", {"created", "queued", "running", "succeeded", "failed", "cancelled", "paused"});
   if (!status.empty()) filter.status = sdk::parse_run_status(status);
   filter.before_id = text_parameter(request.query, "cursor");
   auto runs = context_.store.list_runs(filter);
@@ -224,15 +249,32 @@ ApiReply Endpoints::get_results(const ApiRequest& request) {
   return json_reply(200, results_json(run, context_.store.list_tasks(run.id)));
 }
 
-ApiReply Endpoints::get_logs(const ApiRequest& request) {
-  const auto& task_text = request.captures.at(1);
-  const auto task = parse_task_id(task_text);
-  if (!task) {
-    raise(ErrorCode::invalid_request, "task '" + task_text + "' is not a task id: use <node> or <node>[<index>]");
+// Oldest first. A task with no attempt yet (or one of a run older than the
+// store's attempt records) has none.
+ApiReply Endpoints::list_attempts(const ApiRequest& request) {
+  const auto task = task_id_of(request);
+  const auto run = existing_run(request.captures.at(0));
+  if (!context_.store.keeps_2_1_records()) {
+    raise(ErrorCode::conflict,
+          "the storage plugin is of ABI 2.0 and keeps no attempt records; they need a store of ABI 2.1 or later");
   }
+  const auto tasks = context_.store.list_tasks(run.id);
+  if (std::none_of(tasks.begin(), tasks.end(),
+                   [&](const TaskRecord& t) { return t.node == task.node && t.index == task.index; })) {
+    raise(ErrorCode::not_found, "run '" + run.id + "' has no task '" + format_task_id(task) + "'");
+  }
+  auto items = nlohmann::json::array();
+  for (const auto& attempt : context_.store.list_attempts(run.id)) {
+    if (attempt.node == task.node && attempt.index == task.index) items.push_back(attempt_json(attempt));
+  }
+  return json_reply(200, {{"items", std::move(items)}});
+}
+
+ApiReply Endpoints::get_logs(const ApiRequest& request) {
   LogRequest log;
   log.run_id = request.captures.at(0);
-  log.task = *task;
+  log.task = task_id_of(request);
+  log.attempt = static_cast<int>(integer_parameter(request.query, "attempt", 0, 1, INT32_MAX));
   log.stderr_stream = choice_parameter(request.query, "stream", "stdout", {"stdout", "stderr"}) == "stderr";
   log.follow = flag_parameter(request.query, "follow");
   return task_log_reply(context_.store, context_.logs, log);

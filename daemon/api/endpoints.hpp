@@ -61,6 +61,9 @@ class Endpoints {
   ApiReply get_results(const ApiRequest& request);
   ApiReply get_logs(const ApiRequest& request);
   ApiReply cancel_run(const ApiRequest& request);
+  ApiReply pause_run(const ApiRequest& request);
+  ApiReply resume_run(const ApiRequest& request);
+  ApiReply list_attempts(const ApiRequest& request);
   ApiReply retry_run(const ApiRequest& request);
   ApiReply list_schedules(const ApiRequest& request);
   ApiReply pause_schedule(const ApiRequest& request);

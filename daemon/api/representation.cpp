@@ -136,6 +136,17 @@ nlohmann::json task_json(const TaskRecord& task) {
           {"error", text_or_null(task.error)}};
 }
 
+nlohmann::json attempt_json(const AttemptRecord& attempt) {
+  return {{"attempt", attempt.attempt},
+          {"status", sdk::to_string(attempt.status)},
+          {"exit_code", attempt.exit_code ? nlohmann::json(*attempt.exit_code) : nlohmann::json(nullptr)},
+          {"error", text_or_null(attempt.error)},
+          {"executor", text_or_null(attempt.executor)},
+          {"external_id", text_or_null(attempt.external_id)},
+          {"started_at", timestamp(attempt.started_at)},
+          {"finished_at", timestamp(attempt.finished_at)}};
+}
+
 nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>& tasks) {
   // The run's own copy of its document says which nodes have for_each: a
   // for_each node that has no elements yet still answers with [].
@@ -158,6 +169,7 @@ nlohmann::json schedule_json(const ScheduleView& schedule) {
           {"version", schedule.version},
           {"cron", schedule.cron},
           {"enabled", schedule.enabled},
+          {"paused", schedule.paused},
           {"next_firing", schedule.next_firing ? timestamp(*schedule.next_firing) : nlohmann::json(nullptr)},
           {"last_run", std::move(last_run)}};
 }

@@ -38,6 +38,7 @@ nlohmann::json run_json(const RunRecord& run);
 // run_json plus "tasks": {status: count}.
 nlohmann::json run_detail_json(const RunRecord& run, const std::vector<TaskRecord>& tasks);
 nlohmann::json task_json(const TaskRecord& task);
+nlohmann::json attempt_json(const AttemptRecord& attempt);
 // {"status","outputs":{node: output, for_each node: [outputs in index order]}},
 // for every node of the run's document.
 nlohmann::json schedule_json(const ScheduleView& schedule);

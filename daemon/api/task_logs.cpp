@@ -26,8 +26,15 @@ ApiReply task_log_reply(const StoreClient& store, LogWatch& logs, const LogReque
   const auto task = find_task(store, request.run_id, request.task);
   if (!task)
     raise(ErrorCode::not_found, "run '" + request.run_id + "' has no task '" + format_task_id(request.task) + "'");
-  follower->set_target({request.run_id, task->node, task->index, task->attempt, sdk::is_final(task->status),
-                        request.stderr_stream, request.follow});
+  if (request.attempt > task->attempt) {
+    raise(ErrorCode::not_found, "task '" + format_task_id(request.task) + "' of run '" + request.run_id +
+                                    "' has no attempt " + std::to_string(request.attempt) + " (its latest is " +
+                                    std::to_string(task->attempt) + ")");
+  }
+  const int attempt = request.attempt > 0 ? request.attempt : task->attempt;
+  const bool ended = attempt < task->attempt || sdk::is_final(task->status);
+  follower->set_target(
+      {request.run_id, task->node, task->index, attempt, ended, request.stderr_stream, request.follow});
   ApiReply reply;
   reply.content_type = "text/plain; charset=utf-8";
   reply.stream = std::move(follower);

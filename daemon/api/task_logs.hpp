@@ -15,12 +15,14 @@ struct LogRequest {
   TaskId task;
   bool stderr_stream = false;  // false: stdout
   bool follow = false;         // keep streaming new bytes until the task reaches a final state
+  int attempt = 0;             // 0: the latest; an earlier one has ended, so is not followed
 };
 
-// A text/plain reply streaming the file of the task's latest attempt (empty if
+// A text/plain reply streaming the file of the task's latest attempt, or of
+// request.attempt (empty if
 // there is no file), followed on the API's connection loop when
 // request.follow (see log_follow.hpp). Reads the store once, on the calling
-// thread. Throws ApiError 404 for an unknown run or task.
+// thread. Throws ApiError 404 for an unknown run, task or attempt.
 ApiReply task_log_reply(const StoreClient& store, LogWatch& logs, const LogRequest& request);
 
 }  // namespace weft::daemon

@@ -90,6 +90,10 @@ std::vector<std::string> missing_required_functions(const weft_factory& f) {
       need(vt.list_runs != nullptr, "list_runs");
       need(vt.list_tasks != nullptr, "list_tasks");
       need(vt.list_tokens != nullptr, "list_tokens");
+      if (WEFT_HAS_FIELD(&vt, weft_store_vtable, list_schedule_states)) {  // a store of ABI 2.1 or later
+        need(vt.list_attempts != nullptr, "list_attempts");
+        need(vt.list_schedule_states != nullptr, "list_schedule_states");
+      }
       break;
     }
   }

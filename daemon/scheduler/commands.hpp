@@ -41,7 +41,8 @@ struct ScheduleView {
   std::string workflow;
   int64_t version = 0;  // the latest version, whose schedule this is
   std::string cron;
-  bool enabled = true;
+  bool enabled = true;                 // fires: its document enables it and it is not paused
+  bool paused = false;                 // paused by an operator (stored apart from the document)
   std::optional<int64_t> next_firing;  // ms since the epoch; none while disabled
   std::optional<int64_t> last_firing;  // the firing of the last scheduled run, when one is known
   std::string last_run_id;
@@ -59,9 +60,16 @@ class Commands {
   virtual Result<RunCreated> create_run(const RunRequest& request) = 0;
   virtual Status start_run(const std::string& run_id) = 0;
   virtual Status cancel_run(const std::string& run_id) = 0;
+  // A paused run starts no new task; its running tasks go on to their end.
+  // Pausing a paused run changes nothing; resuming a run that is not paused
+  // is a conflict, as is pausing one that has ended.
+  virtual Status pause_run(const std::string& run_id) = 0;
+  virtual Status resume_run(const std::string& run_id) = 0;
   virtual Status retry_run(const std::string& run_id) = 0;
-  // Stores a new version of the workflow with schedule.enabled set: a paused
-  // schedule stays paused across restarts, and the document says so.
+  // Pauses or resumes a workflow's schedule. Stored as the schedule's state,
+  // apart from the document (no new workflow version), so a paused schedule
+  // stays paused across restarts and new versions. A schedule its document
+  // disables (schedule.enabled: false) cannot be resumed here: a conflict.
   virtual Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) = 0;
 
   // The one read here: the schedules as the loop last published them (the

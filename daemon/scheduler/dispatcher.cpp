@@ -51,6 +51,10 @@ void Dispatcher::release(TaskState& task) {
     node.queued = true;
     run.nodes_with_ready.push_back(&node);
   }
+  wake(run);
+}
+
+void Dispatcher::wake(RunState& run) {
   if (!run.nodes_with_ready.empty() && !run.queued) {
     run.queued = true;
     runs_with_ready_.push_back(&run);
@@ -82,7 +86,7 @@ void Dispatcher::pump() {
     runs_with_ready_.pop_front();
     run.queued = false;
     const int limit = run_limit(run, max_running_tasks_);
-    if (run.nodes_with_ready.empty() || run.running >= limit) continue;
+    if (run.status == RunStatus::paused || run.nodes_with_ready.empty() || run.running >= limit) continue;
     NodeState& node = *run.nodes_with_ready.front();
     run.nodes_with_ready.pop_front();
     node.queued = false;

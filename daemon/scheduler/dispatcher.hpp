@@ -36,6 +36,9 @@ class Dispatcher {
   // A reload changed limits.max_running_tasks: a higher limit hands out the
   // new slots at once; a lower one lets running tasks finish.
   void set_max_running_tasks(int most);
+  // A paused run leaves the queue at its turn, as a run at its limit does;
+  // once resumed, this queues it again (if it has ready tasks).
+  void wake(RunState& run);
   // No more dispatching (drain); running tasks keep their slots.
   void stop() { stopped_ = true; }
 

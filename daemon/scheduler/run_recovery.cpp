@@ -23,7 +23,9 @@ void restore_row(TaskState& task, const TaskRecord& t) {
   task.output = t.output_json.empty() ? json() : json::parse(t.output_json, nullptr, false);
   task.ready_at = t.ready_at;
   task.started_at = t.started_at;
-  task.first_started_at = t.started_at;
+  task.attempts_before = t.attempts_before;
+  // A row a store of ABI 2.0 wrote has no budget start: its latest attempt's start is the best guess.
+  task.budget_started_at = t.budget_started_at != 0 ? t.budget_started_at : t.started_at;
   task.finished_at = t.finished_at;
 }
 

@@ -1,6 +1,8 @@
 #include "scheduler/run_scheduler.hpp"
 
+#include "scheduler/in_loop.hpp"
 #include "scheduler/run_recovery.hpp"
+#include "scheduler/store_reads.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -11,20 +13,6 @@
 namespace weft::daemon {
 
 using nlohmann::json;
-
-namespace {
-
-// A store read on the caller's thread; a store that cannot be read is a 503.
-template <class Read>
-auto read_store(Read&& read) -> Result<decltype(read())> {
-  try {
-    return read();
-  } catch (const StoreError& e) {
-    return fail(ErrorCode::unavailable, std::string("the store cannot be read: ") + e.what());
-  }
-}
-
-}  // namespace
 
 // A run request checked on the caller's thread, ready for the loop.
 struct RunScheduler::PreparedRun {
@@ -66,29 +54,6 @@ void RunScheduler::set_limits(const SchedulerLimits& updated) {
     settings_.limits = updated;
   }
   boost::asio::post(io_, [this, most = updated.max_running_tasks] { dispatcher_.set_max_running_tasks(most); });
-}
-
-// Runs body on the loop and waits for its reply, up to command_timeout. What
-// body throws is caught here, where the work was posted: the loop's state is
-// the body's to keep consistent, and a bug answers 500 instead of ending weftd.
-template <class T, class Body>
-Result<T> RunScheduler::in_loop(Body&& body) {
-  auto promise = std::make_shared<std::promise<Result<T>>>();
-  auto future = promise->get_future();
-  boost::asio::post(io_, [promise, body = std::forward<Body>(body)]() mutable {
-    try {
-      body([promise](Result<T> result) { promise->set_value(std::move(result)); });
-    } catch (const std::exception& e) {
-      spdlog::error("command failed unexpectedly: {}", e.what());
-      promise->set_value(fail(ErrorCode::internal, e.what()));
-    }
-  });
-  if (future.wait_for(settings_.command_timeout) != std::future_status::ready) {
-    return fail(ErrorCode::unavailable, "weftd's scheduler did not take the command within " +
-                                            std::to_string(settings_.command_timeout.count() / 1000) +
-                                            " s; it may still be carried out");
-  }
-  return future.get();
 }
 
 Status RunScheduler::store_is_writable() const {
@@ -151,26 +116,6 @@ Status RunScheduler::delete_workflow(const std::string& name) {
       reply(Done{});
     });
   });
-}
-
-Result<ScheduleView> RunScheduler::set_schedule_enabled(const std::string& workflow, bool enabled) {
-  auto stored = read_store([&] { return store_.get_workflow(workflow, 0); });
-  if (!stored) return stored.failure();
-  if (!*stored || (*stored)->deleted) return fail(ErrorCode::not_found, "no workflow named '" + workflow + "'");
-  auto document = json::parse((*stored)->document_json, nullptr, false);
-  if (!document.is_object() || !document.contains("schedule") || !document["schedule"].is_object()) {
-    return fail(ErrorCode::conflict, "workflow '" + workflow + "' has no schedule");
-  }
-  if (enabled) {
-    document["schedule"].erase("enabled");
-  } else {
-    document["schedule"]["enabled"] = false;
-  }
-  auto applied = apply_workflow(document, workflow);
-  if (!applied) return applied.failure();
-  auto view = schedules_.find(workflow);
-  if (!view) return fail(ErrorCode::conflict, "workflow '" + workflow + "' was changed meanwhile and has no schedule");
-  return *view;
 }
 
 Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
@@ -329,7 +274,7 @@ RunScheduler::RunCommandResult RunScheduler::cancel(const std::string& run_id) {
   if (run.cancelling) return Done{};
   spdlog::info("run {}: cancelling", run.id);
   run.cancelling = true;
-  if (run.status == RunStatus::created || run.status == RunStatus::queued) {
+  if (run.status == RunStatus::created || run.status == RunStatus::queued || run.status == RunStatus::paused) {
     run.status = RunStatus::running;  // so that it ends as cancelled through the same path
     if (run.started_at == 0) run.started_at = clock_.now_ms();
   }
@@ -383,9 +328,14 @@ void RunScheduler::retry(std::unique_ptr<RunState> restored, const std::function
     return reply(fail(ErrorCode::conflict, "run " + restored->id + " is being retried or run already"));
   }
   RunState& run = *restored;
+  // The policy's budget starts afresh: its attempt count and its time.
+  const auto restart_budget = [](TaskState& task) {
+    task.attempts_before = task.attempt;
+    task.budget_started_at = 0;
+  };
   for (auto& node : run.nodes) {
-    node.row.attempts_before = node.row.attempt;
-    for (auto& e : node.elements) e->attempts_before = e->attempt;
+    restart_budget(node.row);
+    for (auto& e : node.elements) restart_budget(*e);
   }
   runs_.emplace(run.id, std::move(restored));
   arm_run_timeout(run, clock_.now_ms());  // a retried run has its whole timeout_s again

@@ -14,9 +14,10 @@
 // led to it is stored. The loop never reads the store: commands read what
 // they need on the caller's thread first (recovery reads before the loop runs).
 //
-// The code is in four files: run_scheduler.cpp (commands, drain),
-// run_recovery.cpp (taking runs back after a restart), task_progress.cpp (how
-// runs and tasks move on), schedule_firing.cpp (cron schedules starting runs),
+// The code is in five files: run_scheduler.cpp (commands, drain),
+// run_pause.cpp (pausing and resuming runs), run_recovery.cpp (taking runs
+// back after a restart), task_progress.cpp (how runs and tasks move on),
+// schedule_firing.cpp (cron schedules starting runs, and pausing them),
 // and the parts it uses: Dispatcher, WorkflowCatalog, Schedules, restore_run,
 // Journal, and the injected TaskRuntime (node types and executors) and Clock.
 #pragma once
@@ -82,6 +83,8 @@ class RunScheduler final : public Commands {
   Result<RunCreated> create_run(const RunRequest& request) override;
   Status start_run(const std::string& run_id) override;
   Status cancel_run(const std::string& run_id) override;
+  Status pause_run(const std::string& run_id) override;
+  Status resume_run(const std::string& run_id) override;
   Status retry_run(const std::string& run_id) override;
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override;
   std::vector<ScheduleView> schedules() const override { return schedules_.list(); }
@@ -110,6 +113,7 @@ class RunScheduler final : public Commands {
 
   // Commands, on the loop (run_scheduler.cpp).
   Status store_is_writable() const;
+  Status store_keeps_run_control(std::string_view what) const;
   Status run_command(const std::string& run_id, RunCommandResult (RunScheduler::*command)(const std::string&),
                      const std::function<Status(const RunRecord&)>& when_not_running);
   void create_prepared(const std::shared_ptr<PreparedRun>& prepared,
@@ -118,6 +122,8 @@ class RunScheduler final : public Commands {
                                     nlohmann::json params, std::string idempotency_key, bool start);
   RunCommandResult start_created(const std::string& run_id);
   RunCommandResult cancel(const std::string& run_id);
+  RunCommandResult pause(const std::string& run_id);
+  RunCommandResult unpause(const std::string& run_id);
   void retry(std::unique_ptr<RunState> run, const std::function<void(Status)>& reply);
   void resume(RunState& run);
   void restore_items(NodeState& node);
@@ -142,7 +148,7 @@ class RunScheduler final : public Commands {
   void succeed(TaskState& task, nlohmann::json output);
   void fail_attempt(TaskState& task, std::string error);
   void lose(TaskState& task, const std::string& error);
-  void end_attempt(TaskState& task);
+  void end_attempt(TaskState& task, TaskStatus outcome, std::string_view error);
   void settle(TaskState& task, TaskStatus status);
   void settle_node(NodeState& node, TaskStatus status, std::string error = {});
   void finish_run(RunState& run);

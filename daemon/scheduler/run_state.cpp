@@ -23,7 +23,25 @@ void TaskState::append_to(WriteBatch& batch) const {
   r.ready_at = ready_at;
   r.started_at = started_at;
   r.finished_at = finished_at;
+  r.budget_started_at = budget_started_at;
+  r.attempts_before = attempts_before;
   batch.tasks.push_back(std::move(r));
+  if (trace.number == 0 || trace.number != attempt) return;
+  sdk::AttemptRecord a;
+  a.run_id = run->id;
+  a.node = node->spec->id;
+  a.index = index;
+  a.attempt = trace.number;
+  a.status = trace.status;
+  a.exit_code = trace.exit_code;
+  a.executor = executor;
+  a.external_id = external_id;
+  a.error = trace.error;
+  a.stdout_path = trace.stdout_path;
+  a.stderr_path = trace.stderr_path;
+  a.started_at = trace.started_at;
+  a.finished_at = trace.finished_at;
+  batch.attempts.push_back(std::move(a));
 }
 
 bool NodeState::is_for_each() const { return spec->for_each.has_value(); }

@@ -38,14 +38,30 @@ inline bool failed_status(TaskStatus s) {
 struct RunState;
 struct NodeState;
 
+// The task's latest attempt as its attempt record keeps it. Set when the
+// attempt starts (or is taken back after a restart), closed when it ends;
+// written with the task from then on.
+struct AttemptTrace {
+  int32_t number = 0;  // 0: no attempt in this life of weftd
+  TaskStatus status = TaskStatus::running;
+  std::optional<int32_t> exit_code;
+  std::string error;
+  std::string stdout_path;
+  std::string stderr_path;
+  int64_t started_at = 0;
+  int64_t finished_at = 0;
+};
+
 struct TaskState final : Journaled {
   RunState* run = nullptr;
   NodeState* node = nullptr;
   int64_t index = -1;
   TaskStatus status = TaskStatus::pending;
   int32_t attempt = 0;
-  int32_t attempts_before = 0;  // attempts made before the run was last retried: the policy counts from here
-  int32_t lost_count = 0;       // attempts lost to a weftd restart or an executor
+  // Attempts the retry policy does not count: those made before the run was
+  // last retried, and those lost to a weftd restart or an executor. Stored.
+  int32_t attempts_before = 0;
+  int32_t lost_count = 0;  // attempts lost to a weftd restart or an executor
   std::optional<int32_t> exit_code;
   std::string executor;
   std::string external_id;
@@ -56,8 +72,9 @@ struct TaskState final : Journaled {
   int64_t started_at = 0;
   int64_t finished_at = 0;
   // When the first attempt the retry policy counts started: retry.max_duration_s
-  // counts from here. Not stored: after a restart, the latest attempt's start.
-  int64_t first_started_at = 0;
+  // counts from here. Stored; 0 until that attempt starts.
+  int64_t budget_started_at = 0;
+  AttemptTrace trace;
   nlohmann::json item;                  // the for_each element
   std::unique_ptr<sdk::TaskSpec> spec;  // the current attempt as planned, while it is under way
   bool holds_slot = false;              // counted against the node's, run's and daemon's limits

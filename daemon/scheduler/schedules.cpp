@@ -30,7 +30,9 @@ void Schedules::set(std::shared_ptr<const Workflow> workflow, int64_t version) {
   entry.view.workflow = workflow->name;
   entry.view.version = version;
   entry.view.cron = workflow->schedule->cron;
-  entry.view.enabled = workflow->schedule->enabled;
+  const auto paused = paused_.find(workflow->name);
+  entry.view.paused = paused != paused_.end() && paused->second;
+  entry.view.enabled = workflow->schedule->enabled && !entry.view.paused;
   entry.workflow = std::move(workflow);
   arm(entry.view.workflow, entry, clock_.now_ms());
 }
@@ -38,6 +40,16 @@ void Schedules::set(std::shared_ptr<const Workflow> workflow, int64_t version) {
 void Schedules::remove(const std::string& workflow) {
   std::lock_guard lock(mutex_);
   entries_.erase(workflow);
+}
+
+void Schedules::set_paused(const std::string& workflow, bool paused) {
+  std::lock_guard lock(mutex_);
+  paused_[workflow] = paused;
+  const auto entry = entries_.find(workflow);
+  if (entry == entries_.end()) return;
+  entry->second.view.paused = paused;
+  entry->second.view.enabled = entry->second.workflow->schedule->enabled && !paused;
+  arm(workflow, entry->second, clock_.now_ms());
 }
 
 void Schedules::ran(const std::string& workflow, int64_t firing_ms, std::string run_id) {

@@ -39,6 +39,8 @@ class Schedules {
   // (the last run stays), firing from now on. Without a schedule: removed.
   void set(std::shared_ptr<const Workflow> workflow, int64_t version);
   void remove(const std::string& workflow);
+  // An operator paused or resumed the workflow's schedule; kept for versions to come too.
+  void set_paused(const std::string& workflow, bool paused);
   // A run was started (or found) for a firing.
   void ran(const std::string& workflow, int64_t firing_ms, std::string run_id);
   // The schedule of a workflow, if it has one.
@@ -59,6 +61,7 @@ class Schedules {
   Fire fire_;
   mutable std::mutex mutex_;  // guards entries_' views; timers are the loop's
   std::map<std::string, Entry, std::less<>> entries_;
+  std::map<std::string, bool, std::less<>> paused_;  // by workflow, whether it has a schedule now or not
 };
 
 }  // namespace weft::daemon

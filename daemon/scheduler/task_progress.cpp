@@ -138,11 +138,12 @@ void RunScheduler::dispatch(TaskState& task) {
   task.exit_code.reset();
   task.external_id.clear();
   task.timed_out = false;
+  task.started_at = clock_.now_ms();  // executors report their own start; inline work starts now
+  task.trace = {task.attempt, TaskStatus::running, std::nullopt, {}, {}, {}, task.started_at, 0};
+  if (task.budget_started_at == 0) task.budget_started_at = task.started_at;
   dispatcher_.take(task);
   auto planned = plan_attempt(task);
   if (!planned) return fail_attempt(task, planned.failure().message);
-  task.started_at = clock_.now_ms();  // executors report their own start; inline work starts now
-  if (task.attempt == task.attempts_before + 1) task.first_started_at = task.started_at;
   sdk::Plan& plan = planned.value();
   switch (plan.kind) {
     case WEFT_PLAN_OUTPUT: return succeed(task, std::move(plan.output));
@@ -185,6 +186,8 @@ Result<sdk::Plan> RunScheduler::plan_attempt(TaskState& task) {
   spec->stdout_path = files.stdout_path.string();
   spec->stderr_path = files.stderr_path.string();
   spec->output_path = files.output_path.string();
+  task.trace.stdout_path = spec->stdout_path;
+  task.trace.stderr_path = spec->stderr_path;
   task.spec = std::move(spec);
   return runtime_.plan(node.spec->type, *task.spec);
 }
@@ -204,7 +207,7 @@ void RunScheduler::launch(TaskState& task) {
     if (task.status != TaskStatus::dispatched || task.key() != key) return;
     if (task.cancel_requested) {
       active_.erase(key);
-      end_attempt(task);
+      end_attempt(task, TaskStatus::cancelled, "cancelled before it started");
       return settle(task, TaskStatus::cancelled);
     }
     const Status started = runtime_.start(task.executor, *task.spec);
@@ -220,6 +223,7 @@ void RunScheduler::launch(TaskState& task) {
 // (plans that run a command are deterministic) to rebuild the spec, and
 // handed back to the executor, which reports its end or that it lost it.
 void RunScheduler::recover_task(TaskState& task) {
+  task.trace = {task.attempt, TaskStatus::running, std::nullopt, {}, {}, {}, task.started_at, 0};
   if (task.executor.empty() || !runtime_.has_executor(task.executor)) {
     return lose(task, "weftd restarted while the task ran, and its executor '" + task.executor + "' is gone");
   }
@@ -259,6 +263,7 @@ void RunScheduler::on_task_event(const TaskEvent& event) {
       task.status = TaskStatus::running;
       task.external_id = event.external_id;
       task.started_at = clock_.now_ms();
+      task.trace.started_at = task.started_at;
       journal_.mark_soon(task);
       return;
     case WEFT_EVENT_FINISHED: active_.erase(it); return on_finished(task, event);
@@ -272,8 +277,8 @@ void RunScheduler::on_finished(TaskState& task, const TaskEvent& event) {
   const SchedulerLimits current = limits();
   const auto log_overflow = enforce_log_limits(task, current.logs);
   if (task.cancel_requested) {
-    end_attempt(task);
     task.error = "cancelled";
+    end_attempt(task, TaskStatus::cancelled, task.error);
     return settle(task, TaskStatus::cancelled);
   }
   if (task.timed_out) {
@@ -297,20 +302,20 @@ void RunScheduler::on_finished(TaskState& task, const TaskEvent& event) {
 }
 
 void RunScheduler::succeed(TaskState& task, json output) {
-  end_attempt(task);
+  end_attempt(task, TaskStatus::succeeded, "");
   task.output_text = output.dump();
   task.output = std::move(output);
   settle(task, TaskStatus::succeeded);
 }
 
 void RunScheduler::fail_attempt(TaskState& task, std::string error) {
-  end_attempt(task);
   task.error = std::move(error) + full_file_system_note(settings_.state_dir);
+  end_attempt(task, TaskStatus::failed, task.error);
   const RetryPolicy& policy = task.node->spec->retry;
   if (task.attempt - task.attempts_before < policy.max_attempts && !task.run->cancelling) {
     const auto wait = backoff(policy, task.attempt);
     const int64_t next_start = clock_.now_ms() + wait.count();
-    if (!policy.max_duration_s || next_start - task.first_started_at <= delay_of(*policy.max_duration_s).count()) {
+    if (!policy.max_duration_s || next_start - task.budget_started_at <= delay_of(*policy.max_duration_s).count()) {
       spdlog::info("{} attempt {} failed, retrying: {}", describe(task), task.attempt, task.error);
       task.status = TaskStatus::retrying;
       journal_.mark(task);
@@ -327,18 +332,19 @@ void RunScheduler::fail_attempt(TaskState& task, std::string error) {
 }
 
 // The task's attempt vanished (a weftd restart, an executor that forgot it):
-// not the task's fault, so it runs again without using up an attempt, up to a
-// bound that keeps a task that always gets lost from cycling forever.
+// not the task's fault, so it runs again without using up an attempt of the
+// retry policy, up to a bound that keeps a task that always gets lost from
+// cycling forever. The next attempt has a number (and log files) of its own.
 void RunScheduler::lose(TaskState& task, const std::string& error) {
   constexpr int max_losses = 3;
-  end_attempt(task);
+  end_attempt(task, TaskStatus::failed, "lost: " + error);
   spdlog::warn("{} attempt {} was lost: {}", describe(task), task.attempt, error);
   if (task.cancel_requested || task.run->cancelling) return settle(task, TaskStatus::cancelled);
   if (++task.lost_count > max_losses) {
     task.error = "lost " + std::to_string(max_losses) + " times, last: " + error;
     return settle(task, TaskStatus::failed);
   }
-  --task.attempt;
+  ++task.attempts_before;
   make_ready(task);
 }
 
@@ -461,9 +467,15 @@ void RunScheduler::stop_attempt(TaskState& task) {
   if (!stopped) spdlog::warn("{}: cancel failed: {}", describe(task), stopped.failure().message);
 }
 
-// The attempt is over: its slot goes back to the dispatcher (which queues
-// what waited on it), and its spec is let go.
-void RunScheduler::end_attempt(TaskState& task) {
+// The attempt is over, as `outcome` says: its record is closed, its slot
+// goes back to the dispatcher (which queues what waited on it), and its spec
+// is let go.
+void RunScheduler::end_attempt(TaskState& task, TaskStatus outcome, std::string_view error) {
+  task.trace.status = outcome;
+  task.trace.exit_code = task.exit_code;
+  task.trace.error = error;
+  task.trace.finished_at = clock_.now_ms();
+  journal_.mark(task);
   task.spec.reset();
   if (!task.holds_slot) return;
   dispatcher_.release(task);

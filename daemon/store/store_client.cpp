@@ -71,6 +71,22 @@ void StoreClient::write(const WriteBatch& batch) {
         "store write failed");
 }
 
+bool StoreClient::keeps_2_1_records() const { return WEFT_HAS_FIELD(vtable_, weft_store_vtable, list_schedule_states); }
+
+std::vector<AttemptRecord> StoreClient::list_attempts(std::string_view run_id) const {
+  if (!keeps_2_1_records()) throw StoreError("the storage plugin is of ABI 2.0 and keeps no attempts");
+  return read<AttemptRecord, weft_attempt_record>("listing attempts failed", [&](auto visit, void* out, weft_error* e) {
+    return vtable_->list_attempts(store_, str(run_id), visit, out, e);
+  });
+}
+
+std::vector<ScheduleStateRecord> StoreClient::list_schedule_states() const {
+  if (!keeps_2_1_records()) return {};  // a 2.0 store: no schedule was paused through it
+  return read<ScheduleStateRecord, weft_schedule_state_record>(
+      "listing schedule states failed",
+      [&](auto visit, void* out, weft_error* e) { return vtable_->list_schedule_states(store_, visit, out, e); });
+}
+
 std::optional<WorkflowRecord> StoreClient::get_workflow(std::string_view name, int64_t version) const {
   return first(read<WorkflowRecord, weft_workflow_record>(
       "reading a workflow failed", [&](auto visit, void* out, weft_error* e) {

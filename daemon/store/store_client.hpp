@@ -13,8 +13,10 @@
 
 namespace weft::daemon {
 
+using sdk::AttemptRecord;
 using sdk::RunFilter;
 using sdk::RunRecord;
+using sdk::ScheduleStateRecord;
 using sdk::TaskRecord;
 using sdk::TokenRecord;
 using sdk::WorkflowRecord;
@@ -47,6 +49,14 @@ class StoreClient {
   std::vector<RunRecord> list_runs(const RunFilter& filter) const;
   std::vector<TaskRecord> list_tasks(std::string_view run_id) const;
   std::vector<TokenRecord> list_tokens() const;
+
+  // Whether the store is of ABI 2.1 or later: it keeps paused runs, attempts
+  // and schedule states. A 2.0 store ignores the attempts and schedule states
+  // of a batch and refuses a paused run; the callers check this first.
+  bool keeps_2_1_records() const;
+  // Both throw StoreError for a store of ABI 2.0.
+  std::vector<AttemptRecord> list_attempts(std::string_view run_id) const;
+  std::vector<ScheduleStateRecord> list_schedule_states() const;
 
  private:
   std::shared_ptr<const LoadedLibrary> library_;  // first: outlives the calls below

@@ -14,17 +14,18 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace {
 
 // The same assertions as abi_as_c.c, as C++ sees the header.
 WEFT_ABI_GOLDEN_2_0(WEFT_GOLDEN_CHECK_FIXED, WEFT_GOLDEN_CHECK_GROWABLE, WEFT_GOLDEN_CHECK_FIELD)
 WEFT_ABI_GOLDEN_2_0_VALUES(WEFT_GOLDEN_CHECK_VALUE)
-WEFT_ABI_GOLDEN_2_1(WEFT_GOLDEN_2_1_CHECK_GROWABLE, WEFT_GOLDEN_2_1_CHECK_FIELD)
-WEFT_ABI_GOLDEN_2_1_VALUES(WEFT_GOLDEN_2_1_CHECK_VALUE)
+WEFT_ABI_GOLDEN_2_1(WEFT_GOLDEN_CHECK_GROWABLE_2_1, WEFT_GOLDEN_CHECK_FIELD)
+WEFT_ABI_GOLDEN_2_1_VALUES(WEFT_GOLDEN_CHECK_VALUE_2_1)
 
 #define LAYOUT(T) {#T, sizeof(T), alignof(T)},
-constexpr weft_struct_layout kLayoutsSeenByCxx[] = {WEFT_ABI_STRUCTS(LAYOUT)};
+constexpr weft_struct_layout kLayoutsSeenByCxx[] = {WEFT_ABI_STRUCTS(LAYOUT) WEFT_ABI_STRUCTS_2_1(LAYOUT)};
 #undef LAYOUT
 
 // The golden table's literals, as data.
@@ -43,6 +44,11 @@ constexpr GoldenStruct kGoldenStructs[] = {WEFT_ABI_GOLDEN_2_0(FIXED_ROW, GROWAB
 constexpr weft_field_layout kGoldenFields[] = {WEFT_ABI_GOLDEN_2_0(NO_ROW, NO_ROW, GOLDEN_FIELD_ROW)};
 #define CXX_FIELD_ROW(T, F, OFFSET, SIZE) {#T, #F, offsetof(T, F), WEFT_GOLDEN_FIELD_SIZE(T, F)},
 constexpr weft_field_layout kFieldsSeenByCxx[] = {WEFT_ABI_GOLDEN_2_0(NO_ROW, NO_ROW, CXX_FIELD_ROW)};
+#define GROWABLE_2_1_ROW(T, SIZE_2_1, SIZE_2_1_VALUE, SIZE, ALIGN) {#T, true, SIZE_2_1_VALUE, SIZE, ALIGN},
+constexpr GoldenStruct kGoldenStructs21[] = {WEFT_ABI_GOLDEN_2_1(GROWABLE_2_1_ROW, NO_ROW)};
+constexpr weft_field_layout kGoldenFields21[] = {WEFT_ABI_GOLDEN_2_1(NO_ROW, GOLDEN_FIELD_ROW)};
+constexpr weft_field_layout kFields21SeenByCxx[] = {WEFT_ABI_GOLDEN_2_1(NO_ROW, CXX_FIELD_ROW)};
+#undef GROWABLE_2_1_ROW
 #undef FIXED_ROW
 #undef GROWABLE_ROW
 #undef NO_ROW
@@ -50,6 +56,33 @@ constexpr weft_field_layout kFieldsSeenByCxx[] = {WEFT_ABI_GOLDEN_2_0(NO_ROW, NO
 #undef CXX_FIELD_ROW
 
 size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+// The end of T's fields listed in `fields`, checking that they follow each
+// other from `start` with no gap but alignment padding.
+size_t end_of_fields(std::string_view type, std::span<const weft_field_layout> fields, size_t start) {
+  size_t end = start;
+  for (const weft_field_layout& f : fields) {
+    if (type != f.type) continue;
+    const size_t alignment = std::min<size_t>(f.size, 8);  // every member is a scalar, pointer, weft_str or char[]
+    EXPECT_EQ(f.offset, end == 0 ? 0 : round_up(end, alignment))
+        << type << "." << f.field << ": a field is missing from the table before it";
+    end = f.offset + f.size;
+  }
+  return end;
+}
+
+void expect_fields_where_golden(std::span<const weft_field_layout> golden, std::span<const weft_field_layout> seen_by_c,
+                                std::span<const weft_field_layout> seen_by_cxx) {
+  ASSERT_EQ(seen_by_c.size(), golden.size());
+  ASSERT_EQ(seen_by_cxx.size(), golden.size());
+  for (size_t i = 0; i < golden.size(); ++i) {
+    const std::string name = std::string(golden[i].type) + "." + golden[i].field;
+    EXPECT_EQ(seen_by_c[i].offset, golden[i].offset) << name << " as C sees it";
+    EXPECT_EQ(seen_by_c[i].size, golden[i].size) << name << " as C sees it";
+    EXPECT_EQ(seen_by_cxx[i].offset, golden[i].offset) << name << " as C++ sees it";
+    EXPECT_EQ(seen_by_cxx[i].size, golden[i].size) << name << " as C++ sees it";
+  }
+}
 
 TEST(AbiLayout, CAndCxxAgreeOnTheSizeAndAlignmentOfEveryStruct) {
   const std::span<const weft_struct_layout> seen_by_c(weft_layouts_seen_by_c, weft_layouts_seen_by_c_count);
@@ -63,39 +96,30 @@ TEST(AbiLayout, CAndCxxAgreeOnTheSizeAndAlignmentOfEveryStruct) {
 }
 
 TEST(AbiLayout, CAndCxxPutEveryGoldenFieldAtItsGoldenOffsetAndSize) {
-  const std::span<const weft_field_layout> seen_by_c(weft_fields_seen_by_c, weft_fields_seen_by_c_count);
-  ASSERT_EQ(seen_by_c.size(), std::size(kGoldenFields));
-  ASSERT_EQ(std::size(kFieldsSeenByCxx), std::size(kGoldenFields));
-  for (size_t i = 0; i < seen_by_c.size(); ++i) {
-    const weft_field_layout& golden = kGoldenFields[i];
-    const std::string name = std::string(golden.type) + "." + golden.field;
-    EXPECT_EQ(seen_by_c[i].offset, golden.offset) << name << " as C sees it";
-    EXPECT_EQ(seen_by_c[i].size, golden.size) << name << " as C sees it";
-    EXPECT_EQ(kFieldsSeenByCxx[i].offset, golden.offset) << name << " as C++ sees it";
-    EXPECT_EQ(kFieldsSeenByCxx[i].size, golden.size) << name << " as C++ sees it";
-  }
+  expect_fields_where_golden(kGoldenFields, {weft_fields_seen_by_c, weft_fields_seen_by_c_count}, kFieldsSeenByCxx);
+  expect_fields_where_golden(kGoldenFields21, {weft_fields_2_1_seen_by_c, weft_fields_2_1_seen_by_c_count},
+                             kFields21SeenByCxx);
 }
 
-// The golden table lists every struct of the header, and every 2.0 field of
-// each: its fields follow each other with no gap but alignment padding,
-// start at 0, and end where WEFT_<TYPE>_SIZE_2_0 (or sizeof) says.
-TEST(AbiGolden, TheTableListsEveryStructAndEvery20Field) {
+// The golden tables list every struct of the header, and every 2.0 and 2.1
+// field of each: its fields follow each other with no gap but alignment
+// padding, start at 0, and end where WEFT_<TYPE>_SIZE_2_0 (or _2_1) says.
+TEST(AbiGolden, TheTablesListEveryStructAndEveryField) {
   std::set<std::string> listed;
   for (const auto& s : kGoldenStructs) listed.insert(s.name);
+  for (const auto& s : kGoldenStructs21) listed.insert(s.name);
   std::set<std::string> in_header;
   for (const auto& s : kLayoutsSeenByCxx) in_header.insert(s.name);
   EXPECT_EQ(listed, in_header);
 
   for (const GoldenStruct& s : kGoldenStructs) {
-    size_t end = 0;
-    for (const weft_field_layout& f : kGoldenFields) {
-      if (std::string(f.type) != s.name) continue;
-      const size_t alignment = std::min<size_t>(f.size, 8);  // every member is a scalar, pointer, weft_str or char[]
-      EXPECT_EQ(f.offset, end == 0 ? 0 : round_up(end, alignment))
-          << s.name << "." << f.field << ": a field is missing from the table before it";
-      end = f.offset + f.size;
-    }
+    const size_t end = end_of_fields(s.name, kGoldenFields, 0);
     EXPECT_EQ(end, s.size_2_0) << s.name << ": its last 2.0 field is missing from the table";
+    EXPECT_EQ(round_up(end, s.alignment), s.size) << s.name;
+  }
+  for (const GoldenStruct& s : kGoldenStructs21) {
+    const size_t end = end_of_fields(s.name, kGoldenFields21, end_of_fields(s.name, kGoldenFields, 0));
+    EXPECT_EQ(end, s.size_2_0) << s.name << ": its last 2.1 field is missing from the table";
     EXPECT_EQ(round_up(end, s.alignment), s.size) << s.name;
   }
 }

@@ -32,6 +32,15 @@
   X(weft_factory)           \
   X(weft_plugin_descriptor)
 
+/* The structs 2.1 added, where the header has them (the frozen 2.0 copy does not). */
+#if WEFT_ABI_MINOR >= 1
+#define WEFT_ABI_STRUCTS_2_1(X) \
+  X(weft_attempt_record)        \
+  X(weft_schedule_state_record)
+#else
+#define WEFT_ABI_STRUCTS_2_1(X)
+#endif
+
 typedef struct weft_struct_layout {
   const char* name;
   size_t size;
@@ -55,6 +64,9 @@ extern const size_t weft_layouts_seen_by_c_count;
 /* Every field of the golden 2.0 table (abi_golden_2_0.h) as C sees it, in table order. */
 extern const weft_field_layout weft_fields_seen_by_c[];
 extern const size_t weft_fields_seen_by_c_count;
+/* The same for the golden 2.1 table (abi_golden_2_1.h). */
+extern const weft_field_layout weft_fields_2_1_seen_by_c[];
+extern const size_t weft_fields_2_1_seen_by_c_count;
 
 #ifdef __cplusplus
 }

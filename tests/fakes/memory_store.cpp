@@ -17,6 +17,8 @@ void MemoryStore::write(const sdk::WriteBatch& batch) {
   for (const auto& r : batch.runs) runs_[r.id] = r;
   for (const auto& t : batch.tasks) tasks_[{t.run_id, t.node, t.index}] = t;
   for (const auto& t : batch.tokens) tokens_[t.id] = t;
+  for (const auto& a : batch.attempts) attempts_[{a.run_id, a.node, a.index, a.attempt}] = a;
+  for (const auto& s : batch.schedule_states) schedule_states_[s.workflow] = s;
 }
 
 // Checked before anything is written, as a database's transaction would undo it.
@@ -111,8 +113,31 @@ std::vector<sdk::TokenRecord> MemoryStore::list_tokens() {
   return tokens;
 }
 
-OpenedMemoryStore open_memory_store() {
-  const weft_store_vtable* vtable = &sdk::detail::StoreThunks<MemoryStore>::vtable;
+std::vector<sdk::AttemptRecord> MemoryStore::list_attempts(std::string_view run_id) {
+  fail_if_asked();
+  std::lock_guard lock(mutex_);
+  std::vector<sdk::AttemptRecord> attempts;
+  for (const auto& [key, attempt] : attempts_) {
+    if (std::get<0>(key) == run_id) attempts.push_back(attempt);
+  }
+  return attempts;
+}
+
+std::vector<sdk::ScheduleStateRecord> MemoryStore::list_schedule_states() {
+  fail_if_asked();
+  std::lock_guard lock(mutex_);
+  std::vector<sdk::ScheduleStateRecord> states;
+  for (const auto& [workflow, state] : schedule_states_) states.push_back(state);
+  return states;
+}
+
+OpenedMemoryStore open_memory_store(StoreAbi abi) {
+  static const weft_store_vtable abi_2_0 = [] {
+    weft_store_vtable v = sdk::detail::StoreThunks<MemoryStore>::vtable;
+    v.struct_size = WEFT_STORE_VTABLE_SIZE_2_0;
+    return v;
+  }();
+  const weft_store_vtable* vtable = abi == StoreAbi::v2_0 ? &abi_2_0 : &sdk::detail::StoreThunks<MemoryStore>::vtable;
   void* handle = nullptr;
   weft_error err{};
   if (vtable->open(nullptr, sdk::str("{}"), &handle, &err) != WEFT_OK) throw std::runtime_error(err.message);

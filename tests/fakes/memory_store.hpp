@@ -26,6 +26,8 @@ class MemoryStore : public sdk::Store {
   std::vector<sdk::RunRecord> list_runs(const sdk::RunFilter& filter) override;
   std::vector<sdk::TaskRecord> list_tasks(std::string_view run_id) override;
   std::vector<sdk::TokenRecord> list_tokens() override;
+  std::vector<sdk::AttemptRecord> list_attempts(std::string_view run_id) override;
+  std::vector<sdk::ScheduleStateRecord> list_schedule_states() override;
 
   // While set, every read fails as a broken database would.
   std::atomic<bool> failing{false};
@@ -43,6 +45,8 @@ class MemoryStore : public sdk::Store {
   std::map<std::string, sdk::RunRecord> runs_;
   std::map<std::tuple<std::string, std::string, int64_t>, sdk::TaskRecord> tasks_;
   std::map<std::string, sdk::TokenRecord> tokens_;
+  std::map<std::tuple<std::string, std::string, int64_t, int32_t>, sdk::AttemptRecord> attempts_;
+  std::map<std::string, sdk::ScheduleStateRecord> schedule_states_;
 };
 
 struct OpenedMemoryStore {
@@ -50,6 +54,9 @@ struct OpenedMemoryStore {
   std::unique_ptr<daemon::StoreClient> client;
 };
 
-OpenedMemoryStore open_memory_store();
+// v2_0: served through a function table cut to ABI 2.0's, as a store plugin
+// built against SDK 2.0 has, so that the host sees a store of ABI 2.0.
+enum class StoreAbi { current, v2_0 };
+OpenedMemoryStore open_memory_store(StoreAbi abi = StoreAbi::current);
 
 }  // namespace weft::test

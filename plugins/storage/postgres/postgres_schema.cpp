@@ -25,7 +25,7 @@ constexpr const char* kTakeMigrationLock = "SELECT pg_advisory_xact_lock(2003133
 // lease_generation (fencing: an owner that lost the lease cannot write).
 // Instances will claim unowned runs with SELECT ... FOR UPDATE SKIP LOCKED
 // over runs_unowned. One instance writes none of these columns.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT COLLATE "C" NOT NULL,
@@ -87,6 +87,40 @@ CREATE TABLE tokens (
   created_at BIGINT NOT NULL,
   revoked BOOLEAN NOT NULL
 );
+)sql",
+    // ABI 2.1: a task's retry budget survives restarts; every attempt is a
+    // record of its own; a schedule is paused apart from its document; a
+    // paused run is unfinished, so another instance may take it over.
+    R"sql(
+ALTER TABLE tasks ADD COLUMN budget_started_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN attempts_before INTEGER NOT NULL DEFAULT 0;
+
+-- The primary key serves both the upsert and list_attempts.
+CREATE TABLE attempts (
+  run_id TEXT COLLATE "C" NOT NULL,
+  node TEXT COLLATE "C" NOT NULL,
+  idx BIGINT NOT NULL,
+  attempt INTEGER NOT NULL,
+  status TEXT,
+  exit_code INTEGER,
+  executor TEXT,
+  external_id TEXT,
+  error TEXT,
+  stdout_path TEXT,
+  stderr_path TEXT,
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT NOT NULL,
+  PRIMARY KEY (run_id, node, idx, attempt)
+);
+
+CREATE TABLE schedule_states (
+  workflow TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  paused BOOLEAN NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+DROP INDEX runs_unowned;
+CREATE INDEX runs_unowned ON runs (created_at) WHERE owner IS NULL AND status IN ('queued', 'running', 'paused');
 )sql",
 };
 

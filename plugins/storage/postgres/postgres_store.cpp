@@ -1,3 +1,6 @@
+// The postgres store: its statements and record conversions. Over 400 lines:
+// one statement set per record kind, each written and read the same way,
+// side by side (the connection, pool and schema are apart).
 #include "postgres_store.hpp"
 
 #include <array>
@@ -19,7 +22,11 @@ constexpr const char* kRunColumns =
     "finished_at";
 constexpr const char* kTaskColumns =
     "run_id, node, idx, status, attempt, exit_code, executor, external_id, error, output_json, ready_at, started_at, "
-    "finished_at";
+    "finished_at, budget_started_at, attempts_before";
+constexpr const char* kAttemptColumns =
+    "run_id, node, idx, attempt, status, exit_code, executor, external_id, error, stdout_path, stderr_path, "
+    "started_at, finished_at";
+constexpr const char* kScheduleStateColumns = "workflow, paused, updated_at";
 constexpr const char* kTokenColumns = "id, hash, role, description, created_at, revoked";
 
 const Statement kBegin{"begin", "BEGIN"};
@@ -39,19 +46,34 @@ const Statement kUpsertRun{"upsert_run",
                                "idempotency_key = excluded.idempotency_key, error = excluded.error, "
                                "created_at = excluded.created_at, started_at = excluded.started_at, "
                                "finished_at = excluded.finished_at"};
-// Every task of a batch in one statement: each column goes as one array
-// parameter and unnest turns the arrays back into rows. A run of 10,000
-// tasks is one round of parsing and planning, not 10,000.
+// Every task (and attempt) of a batch in one statement: each column goes as
+// one array parameter and unnest turns the arrays back into rows. A run of
+// 10,000 tasks is one round of parsing and planning, not 10,000.
 const Statement kUpsertTasks{
     "upsert_tasks", "INSERT INTO tasks (" + std::string(kTaskColumns) +
                         ") SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::integer[], "
                         "$6::integer[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], "
-                        "$12::bigint[], $13::bigint[]) "
+                        "$12::bigint[], $13::bigint[], $14::bigint[], $15::integer[]) "
                         "ON CONFLICT (run_id, node, idx) DO UPDATE SET status = excluded.status, "
                         "attempt = excluded.attempt, exit_code = excluded.exit_code, executor = excluded.executor, "
                         "external_id = excluded.external_id, error = excluded.error, "
                         "output_json = excluded.output_json, ready_at = excluded.ready_at, "
-                        "started_at = excluded.started_at, finished_at = excluded.finished_at"};
+                        "started_at = excluded.started_at, finished_at = excluded.finished_at, "
+                        "budget_started_at = excluded.budget_started_at, attempts_before = excluded.attempts_before"};
+const Statement kUpsertAttempts{
+    "upsert_attempts", "INSERT INTO attempts (" + std::string(kAttemptColumns) +
+                           ") SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::integer[], $5::text[], "
+                           "$6::integer[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], "
+                           "$12::bigint[], $13::bigint[]) "
+                           "ON CONFLICT (run_id, node, idx, attempt) DO UPDATE SET status = excluded.status, "
+                           "exit_code = excluded.exit_code, executor = excluded.executor, "
+                           "external_id = excluded.external_id, error = excluded.error, "
+                           "stdout_path = excluded.stdout_path, stderr_path = excluded.stderr_path, "
+                           "started_at = excluded.started_at, finished_at = excluded.finished_at"};
+const Statement kUpsertScheduleState{"upsert_schedule_state",
+                                     "INSERT INTO schedule_states (" + std::string(kScheduleStateColumns) +
+                                         ") VALUES ($1, $2, $3) ON CONFLICT (workflow) DO UPDATE SET "
+                                         "paused = excluded.paused, updated_at = excluded.updated_at"};
 const Statement kUpsertToken{"upsert_token", "INSERT INTO tokens (" + std::string(kTokenColumns) +
                                                  ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET "
                                                  "hash = excluded.hash, role = excluded.role, "
@@ -74,6 +96,10 @@ const Statement kSelectRun{"run", select(kRunColumns, "runs") + " WHERE id = $1"
 const Statement kSelectTasksOfRun{"tasks_of_run",
                                   select(kTaskColumns, "tasks") + " WHERE run_id = $1 ORDER BY node, idx"};
 const Statement kSelectTokens{"tokens", select(kTokenColumns, "tokens") + " ORDER BY id"};
+const Statement kSelectAttemptsOfRun{
+    "attempts_of_run", select(kAttemptColumns, "attempts") + " WHERE run_id = $1 ORDER BY node, idx, attempt"};
+const Statement kSelectScheduleStates{"schedule_states",
+                                      select(kScheduleStateColumns, "schedule_states") + " ORDER BY workflow"};
 
 // Text as a parameter: empty text is NULL (see the schema).
 std::optional<std::string> text(std::string_view value) {
@@ -133,7 +159,31 @@ sdk::TaskRecord read_task(const Result& rows, int row) {
           rows.text(row, 9),
           rows.integer(row, 10),
           rows.integer(row, 11),
+          rows.integer(row, 12),
+          rows.integer(row, 13),
+          static_cast<int32_t>(rows.integer(row, 14))};
+}
+
+sdk::AttemptRecord read_attempt(const Result& rows, int row) {
+  const std::string record = "attempt " + rows.text(row, 3) + " of task '" + rows.text(row, 1) + "' [" +
+                             rows.text(row, 2) + "] of run '" + rows.text(row, 0) + "'";
+  return {rows.text(row, 0),
+          rows.text(row, 1),
+          rows.integer(row, 2),
+          static_cast<int32_t>(rows.integer(row, 3)),
+          read_status<sdk::TaskStatus>(rows, row, 4, sdk::parse_task_status, record),
+          rows.optional_integer(row, 5),
+          rows.text(row, 6),
+          rows.text(row, 7),
+          rows.text(row, 8),
+          rows.text(row, 9),
+          rows.text(row, 10),
+          rows.integer(row, 11),
           rows.integer(row, 12)};
+}
+
+sdk::ScheduleStateRecord read_schedule_state(const Result& rows, int row) {
+  return {rows.text(row, 0), read_boolean(rows, row, 1), rows.integer(row, 2)};
 }
 
 sdk::TokenRecord read_token(const Result& rows, int row) {
@@ -229,35 +279,77 @@ std::string array_literal(const std::vector<std::optional<std::string>>& values)
   return literal + "}";
 }
 
-// One step for all the tasks. A task written twice in one batch keeps its
-// last record: one statement may not update the same row twice.
-void add_tasks(std::vector<Step>& steps, const std::vector<sdk::TaskRecord>& tasks) {
-  if (tasks.empty()) return;
-  std::map<std::tuple<std::string_view, std::string_view, int64_t>, const sdk::TaskRecord*> last;
-  for (const auto& t : tasks) last[{t.run_id, t.node, t.index}] = &t;
-  constexpr size_t kColumns = 13;
+// One step for all the records, as the statement's unnest of one array per
+// column. A record written twice in one batch keeps its last version (by
+// key_of): one statement may not update the same row twice.
+template <size_t kColumns, class Record, class KeyOf, class RowOf>
+void add_unnested(std::vector<Step>& steps, const Statement& statement, const std::vector<Record>& records,
+                  KeyOf key_of, RowOf row_of) {
+  if (records.empty()) return;
+  std::map<decltype(key_of(records.front())), const Record*> last;
+  for (const auto& record : records) last[key_of(record)] = &record;
   std::array<Params, kColumns> columns;
   for (auto& column : columns) column.reserve(last.size());
-  for (const auto& [key, t] : last) {
-    const Params row{text(t->run_id),
-                     text(t->node),
-                     number(t->index),
-                     text(sdk::to_string(t->status)),
-                     number(int64_t{t->attempt}),
-                     number(t->exit_code),
-                     text(t->executor),
-                     text(t->external_id),
-                     text(t->error),
-                     text(t->output_json),
-                     number(t->ready_at),
-                     number(t->started_at),
-                     number(t->finished_at)};
+  for (const auto& [key, record] : last) {
+    const std::array<std::optional<std::string>, kColumns> row = row_of(*record);
     for (size_t i = 0; i < kColumns; ++i) columns[i].push_back(row[i]);
   }
   Params params;
   params.reserve(kColumns);
   for (const auto& column : columns) params.emplace_back(array_literal(column));
-  steps.push_back({&kUpsertTasks, std::move(params)});
+  steps.push_back({&statement, std::move(params)});
+}
+
+void add_tasks(std::vector<Step>& steps, const std::vector<sdk::TaskRecord>& tasks) {
+  add_unnested<15>(
+      steps, kUpsertTasks, tasks,
+      [](const sdk::TaskRecord& t) {
+        return std::tuple<std::string_view, std::string_view, int64_t>{t.run_id, t.node, t.index};
+      },
+      [](const sdk::TaskRecord& t) {
+        return std::array<std::optional<std::string>, 15>{text(t.run_id),
+                                                          text(t.node),
+                                                          number(t.index),
+                                                          text(sdk::to_string(t.status)),
+                                                          number(int64_t{t.attempt}),
+                                                          number(t.exit_code),
+                                                          text(t.executor),
+                                                          text(t.external_id),
+                                                          text(t.error),
+                                                          text(t.output_json),
+                                                          number(t.ready_at),
+                                                          number(t.started_at),
+                                                          number(t.finished_at),
+                                                          number(t.budget_started_at),
+                                                          number(int64_t{t.attempts_before})};
+      });
+}
+
+void add_attempts(std::vector<Step>& steps, const std::vector<sdk::AttemptRecord>& attempts) {
+  add_unnested<13>(
+      steps, kUpsertAttempts, attempts,
+      [](const sdk::AttemptRecord& a) {
+        return std::tuple<std::string_view, std::string_view, int64_t, int>{a.run_id, a.node, a.index, a.attempt};
+      },
+      [](const sdk::AttemptRecord& a) {
+        return std::array<std::optional<std::string>, 13>{text(a.run_id),
+                                                          text(a.node),
+                                                          number(a.index),
+                                                          number(int64_t{a.attempt}),
+                                                          text(sdk::to_string(a.status)),
+                                                          number(a.exit_code),
+                                                          text(a.executor),
+                                                          text(a.external_id),
+                                                          text(a.error),
+                                                          text(a.stdout_path),
+                                                          text(a.stderr_path),
+                                                          number(a.started_at),
+                                                          number(a.finished_at)};
+      });
+}
+
+void add_schedule_state(std::vector<Step>& steps, const sdk::ScheduleStateRecord& s) {
+  steps.push_back({&kUpsertScheduleState, {text(s.workflow), boolean(s.paused), number(s.updated_at)}});
 }
 
 void add_token(std::vector<Step>& steps, const sdk::TokenRecord& t) {
@@ -288,11 +380,13 @@ void PostgresStore::write(const sdk::WriteBatch& batch) {
   // seen in the answers (no row changed), so COMMIT waits for them then.
   const bool may_conflict = !batch.workflows.empty();
   std::vector<Step> steps{{&kBegin, {}}};
-  steps.reserve(3 + batch.workflows.size() + batch.runs.size() + batch.tokens.size());
+  steps.reserve(4 + batch.workflows.size() + batch.runs.size() + batch.tokens.size() + batch.schedule_states.size());
   for (const auto& workflow : batch.workflows) add_workflow(steps, workflow);
   for (const auto& run : batch.runs) add_run(steps, run);
   add_tasks(steps, batch.tasks);
   for (const auto& token : batch.tokens) add_token(steps, token);
+  add_attempts(steps, batch.attempts);
+  for (const auto& state : batch.schedule_states) add_schedule_state(steps, state);
   if (!may_conflict) steps.push_back({&kCommit, {}});
   auto connection = pool_.lease();
   try {
@@ -341,6 +435,14 @@ std::vector<sdk::TaskRecord> PostgresStore::list_tasks(std::string_view run_id) 
 
 std::vector<sdk::TokenRecord> PostgresStore::list_tokens() {
   return read_all(pool_.lease()->execute(kSelectTokens), read_token);
+}
+
+std::vector<sdk::AttemptRecord> PostgresStore::list_attempts(std::string_view run_id) {
+  return read_all(pool_.lease()->execute(kSelectAttemptsOfRun, {text(run_id)}), read_attempt);
+}
+
+std::vector<sdk::ScheduleStateRecord> PostgresStore::list_schedule_states() {
+  return read_all(pool_.lease()->execute(kSelectScheduleStates), read_schedule_state);
 }
 
 }  // namespace weft::storage::postgres

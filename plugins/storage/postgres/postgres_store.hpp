@@ -34,6 +34,8 @@ class PostgresStore final : public sdk::Store {
   std::vector<sdk::TaskRecord> list_tasks(std::string_view run_id) override;
   // By id.
   std::vector<sdk::TokenRecord> list_tokens() override;
+  std::vector<sdk::AttemptRecord> list_attempts(std::string_view run_id) override;
+  std::vector<sdk::ScheduleStateRecord> list_schedule_states() override;
 
  private:
   Pool pool_;

@@ -12,7 +12,7 @@ namespace {
 //
 // Empty text is stored as NULL (see Query::bind), so optional columns are
 // nullable and key columns NOT NULL, which also refuses records with empty keys.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT NOT NULL,
@@ -81,6 +81,36 @@ WHERE idempotency_key IS NOT NULL
   AND rowid NOT IN (SELECT min(rowid) FROM runs WHERE idempotency_key IS NOT NULL GROUP BY idempotency_key);
 DROP INDEX runs_by_idempotency_key;
 CREATE UNIQUE INDEX runs_by_idempotency_key ON runs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+)sql",
+    // ABI 2.1: a task's retry budget survives restarts; every attempt is a
+    // record of its own; a schedule is paused apart from its document.
+    R"sql(
+ALTER TABLE tasks ADD COLUMN budget_started_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN attempts_before INTEGER NOT NULL DEFAULT 0;
+
+-- The primary key serves both the upsert and list_attempts.
+CREATE TABLE attempts (
+  run_id TEXT NOT NULL,
+  node TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  status TEXT,
+  exit_code INTEGER,
+  executor TEXT,
+  external_id TEXT,
+  error TEXT,
+  stdout_path TEXT,
+  stderr_path TEXT,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  PRIMARY KEY (run_id, node, idx, attempt)
+);
+
+CREATE TABLE schedule_states (
+  workflow TEXT NOT NULL PRIMARY KEY,
+  paused INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -1,3 +1,6 @@
+// The sqlite store: its tables, statements and record conversions. Over 400
+// lines: one table per record kind, each written and read the same way,
+// side by side (the connection and the schema are apart).
 #include "sqlite_store.hpp"
 
 #include <optional>
@@ -73,8 +76,13 @@ const Table kRuns{"runs",
                   1};
 const Table kTasks{"tasks",
                    {"run_id", "node", "idx", "status", "attempt", "exit_code", "executor", "external_id", "error",
-                    "output_json", "ready_at", "started_at", "finished_at"},
+                    "output_json", "ready_at", "started_at", "finished_at", "budget_started_at", "attempts_before"},
                    3};
+const Table kAttempts{"attempts",
+                      {"run_id", "node", "idx", "attempt", "status", "exit_code", "executor", "external_id", "error",
+                       "stdout_path", "stderr_path", "started_at", "finished_at"},
+                      4};
+const Table kScheduleStates{"schedule_states", {"workflow", "paused", "updated_at"}, 1};
 const Table kTokens{"tokens", {"id", "hash", "role", "description", "created_at", "revoked"}, 1};
 
 // A version stored with another digest matches the WHERE and is left alone, which changes() reports as 0 rows.
@@ -82,6 +90,8 @@ const std::string kUpsertWorkflow = kWorkflows.upsert() + " WHERE digest IS excl
 const std::string kUpsertRun = kRuns.upsert();
 const std::string kUpsertTask = kTasks.upsert();
 const std::string kUpsertToken = kTokens.upsert();
+const std::string kUpsertAttempt = kAttempts.upsert();
+const std::string kUpsertScheduleState = kScheduleStates.upsert();
 
 const std::string kSelectWorkflowVersion = kWorkflows.select() + " WHERE name = ? AND version = ?";
 const std::string kSelectLatestWorkflow = kWorkflows.select() + " WHERE name = ? ORDER BY version DESC LIMIT 1";
@@ -91,6 +101,8 @@ const std::string kSelectListedWorkflows =
 const std::string kSelectRun = kRuns.select() + " WHERE id = ?";
 const std::string kSelectTasksOfRun = kTasks.select() + " WHERE run_id = ? ORDER BY node, idx";
 const std::string kSelectTokens = kTokens.select() + " ORDER BY id";
+const std::string kSelectAttemptsOfRun = kAttempts.select() + " WHERE run_id = ? ORDER BY node, idx, attempt";
+const std::string kSelectScheduleStates = kScheduleStates.select() + " ORDER BY workflow";
 
 // Statuses are stored as their names (sdk::to_string), as the API shows
 // them: converted here and nowhere else in the store.
@@ -150,7 +162,31 @@ sdk::TaskRecord read_task(const Query& row) {
           row.text(9),
           row.integer(10),
           row.integer(11),
+          row.integer(12),
+          row.integer(13),
+          static_cast<int32_t>(row.integer(14))};
+}
+
+sdk::AttemptRecord read_attempt(const Query& row) {
+  return {row.text(0),
+          row.text(1),
+          row.integer(2),
+          static_cast<int32_t>(row.integer(3)),
+          read_status<sdk::TaskStatus>(row, 4, sdk::parse_task_status,
+                                       "attempt " + std::to_string(row.integer(3)) + " of task '" + row.text(1) +
+                                           "' [" + std::to_string(row.integer(2)) + "] of run '" + row.text(0) + "'"),
+          row.optional_integer(5),
+          row.text(6),
+          row.text(7),
+          row.text(8),
+          row.text(9),
+          row.text(10),
+          row.integer(11),
           row.integer(12)};
+}
+
+sdk::ScheduleStateRecord read_schedule_state(const Query& row) {
+  return {row.text(0), row.integer(1) != 0, row.integer(2)};
 }
 
 sdk::TokenRecord read_token(const Query& row) {
@@ -238,6 +274,8 @@ void SqliteStore::write(const sdk::WriteBatch& batch) {
   for (const auto& run : batch.runs) put_run(run);
   for (const auto& task : batch.tasks) put_task(task);
   for (const auto& token : batch.tokens) put_token(token);
+  for (const auto& attempt : batch.attempts) put_attempt(attempt);
+  for (const auto& state : batch.schedule_states) put_schedule_state(state);
   transaction.commit();
 }
 
@@ -296,7 +334,31 @@ void SqliteStore::put_task(const sdk::TaskRecord& task) {
       .bind(task.ready_at)
       .bind(task.started_at)
       .bind(task.finished_at)
+      .bind(task.budget_started_at)
+      .bind(int64_t{task.attempts_before})
       .run();
+}
+
+void SqliteStore::put_attempt(const sdk::AttemptRecord& attempt) {
+  writer_.query(kUpsertAttempt)
+      .bind(attempt.run_id)
+      .bind(attempt.node)
+      .bind(attempt.index)
+      .bind(int64_t{attempt.attempt})
+      .bind(status_name(attempt.status))
+      .bind(attempt.exit_code)
+      .bind(attempt.executor)
+      .bind(attempt.external_id)
+      .bind(attempt.error)
+      .bind(attempt.stdout_path)
+      .bind(attempt.stderr_path)
+      .bind(attempt.started_at)
+      .bind(attempt.finished_at)
+      .run();
+}
+
+void SqliteStore::put_schedule_state(const sdk::ScheduleStateRecord& state) {
+  writer_.query(kUpsertScheduleState).bind(state.workflow).bind(int64_t{state.paused}).bind(state.updated_at).run();
 }
 
 void SqliteStore::put_token(const sdk::TokenRecord& token) {
@@ -353,6 +415,19 @@ std::vector<sdk::TokenRecord> SqliteStore::list_tokens() {
   auto reader = readers_.lease();
   auto query = reader->query(kSelectTokens);
   return read_all(query, read_token);
+}
+
+std::vector<sdk::AttemptRecord> SqliteStore::list_attempts(std::string_view run_id) {
+  auto reader = readers_.lease();
+  auto query = reader->query(kSelectAttemptsOfRun);
+  query.bind(run_id);
+  return read_all(query, read_attempt);
+}
+
+std::vector<sdk::ScheduleStateRecord> SqliteStore::list_schedule_states() {
+  auto reader = readers_.lease();
+  auto query = reader->query(kSelectScheduleStates);
+  return read_all(query, read_schedule_state);
 }
 
 }  // namespace weft::storage::sqlite

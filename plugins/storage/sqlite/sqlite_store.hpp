@@ -64,6 +64,8 @@ class SqliteStore final : public sdk::Store {
   std::vector<sdk::TaskRecord> list_tasks(std::string_view run_id) override;
   // By id.
   std::vector<sdk::TokenRecord> list_tokens() override;
+  std::vector<sdk::AttemptRecord> list_attempts(std::string_view run_id) override;
+  std::vector<sdk::ScheduleStateRecord> list_schedule_states() override;
 
  private:
   void put_workflow(const sdk::WorkflowRecord& workflow);
@@ -71,6 +73,8 @@ class SqliteStore final : public sdk::Store {
   void upsert_run(const sdk::RunRecord& run);
   void put_task(const sdk::TaskRecord& task);
   void put_token(const sdk::TokenRecord& token);
+  void put_attempt(const sdk::AttemptRecord& attempt);
+  void put_schedule_state(const sdk::ScheduleStateRecord& state);
 
   SqliteConfig config_;
   std::mutex write_mutex_;  // guards writer_: the ABI promises one writer, the mutex keeps that promise honest

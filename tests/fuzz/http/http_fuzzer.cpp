@@ -52,11 +52,13 @@ class ValidatingCommands : public Commands {
   Status start_run(const std::string&) override { return Done{}; }
   Status cancel_run(const std::string&) override { return Done{}; }
   Status retry_run(const std::string&) override { return Done{}; }
+  Status pause_run(const std::string&) override { return Done{}; }
+  Status resume_run(const std::string&) override { return Done{}; }
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override {
-    return ScheduleView{workflow, 1, "*/5 * * * *", enabled, std::nullopt, std::nullopt, ""};
+    return ScheduleView{workflow, 1, "*/5 * * * *", enabled, !enabled, std::nullopt, std::nullopt, ""};
   }
   std::vector<ScheduleView> schedules() const override {
-    return {ScheduleView{"hello", 1, "*/5 * * * *", true, 1000, std::nullopt, ""}};
+    return {ScheduleView{"hello", 1, "*/5 * * * *", true, false, 1000, std::nullopt, ""}};
   }
 
  private:

@@ -59,6 +59,8 @@ class GatedCommands : public Commands {
   Status start_run(const std::string&) override { return wait(); }
   Status cancel_run(const std::string&) override { return wait(); }
   Status retry_run(const std::string&) override { return wait(); }
+  Status pause_run(const std::string&) override { return wait(); }
+  Status resume_run(const std::string&) override { return wait(); }
   Result<ScheduleView> set_schedule_enabled(const std::string&, bool) override {
     wait();
     return ScheduleView{};

@@ -50,6 +50,8 @@ class RecordingCommands : public Commands {
   Status start_run(const std::string& id) override { return record("start " + id); }
   Status cancel_run(const std::string& id) override { return record("cancel " + id); }
   Status retry_run(const std::string& id) override { return record("retry " + id); }
+  Status pause_run(const std::string& id) override { return record("pause " + id); }
+  Status resume_run(const std::string& id) override { return record("resume " + id); }
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override {
     auto recorded = record((enabled ? "resume schedule " : "pause schedule ") + workflow);
     if (!recorded) return recorded.failure();
@@ -65,7 +67,7 @@ class RecordingCommands : public Commands {
   Result<WorkflowApplied> apply_answer = WorkflowApplied{"hello", 1, true};
   Result<RunCreated> create_answer = RunCreated{"run-1", sdk::RunStatus::queued, true};
   Status status_answer = Done{};
-  ScheduleView schedule_answer{"nightly", 2, "0 3 * * *", true, 1767236400000, 1767150000000, "run-7"};
+  ScheduleView schedule_answer{"nightly", 2, "0 3 * * *", true, false, 1767236400000, 1767150000000, "run-7"};
   bool throw_on_create = false;
 
  private:
@@ -466,18 +468,21 @@ TEST_F(ApiServerTest, AdHocRunPassesTheDocument) {
   EXPECT_EQ(commands_.run_requests.at(0).params, json({{"x", 1}}));
 }
 
-TEST_F(ApiServerTest, StartCancelAndRetryAreAccepted) {
+TEST_F(ApiServerTest, StartCancelRetryPauseAndResumeAreAccepted) {
   EXPECT_EQ(call("POST", "/api/v1/runs/run-1/start").status, 202);
   EXPECT_EQ(call("POST", "/api/v1/runs/run-1/cancel").status, 202);
   EXPECT_EQ(call("POST", "/api/v1/runs/run-1/retry").status, 202);
-  EXPECT_EQ(commands_.calls, (std::vector<std::string>{"start run-1", "cancel run-1", "retry run-1"}));
+  EXPECT_EQ(call("POST", "/api/v1/runs/run-1/pause").status, 202);
+  EXPECT_EQ(call("POST", "/api/v1/runs/run-1/resume").status, 202);
+  EXPECT_EQ(commands_.calls,
+            (std::vector<std::string>{"start run-1", "cancel run-1", "retry run-1", "pause run-1", "resume run-1"}));
 }
 
 TEST_F(ApiServerTest, SchedulesAreListedWithTheirNextFiringAndLastRun) {
   const auto items = get("/api/v1/schedules").json_body()["items"];
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0], json::parse(R"({"workflow": "nightly", "version": 2, "cron": "0 3 * * *", "enabled": true,
-      "next_firing": "2026-01-01T03:00:00.000Z",
+      "paused": false, "next_firing": "2026-01-01T03:00:00.000Z",
       "last_run": {"id": "run-7", "firing": "2025-12-31T03:00:00.000Z"}})"));
 }
 

@@ -112,9 +112,15 @@ TEST_F(ScheduleTest, APausedScheduleStaysPausedAcrossARestartAndResumesWithoutCa
   const auto paused = scheduler_->set_schedule_enabled("wf", false);
   ASSERT_TRUE(paused) << paused.failure().message;
   EXPECT_FALSE(paused->enabled);
+  EXPECT_TRUE(paused->paused);
   EXPECT_EQ(paused->next_firing, std::nullopt);
-  EXPECT_EQ(paused->version, 2);
-  EXPECT_EQ(store_.client->get_workflow("wf", 0)->document_json.find(R"("enabled":false)") != std::string::npos, true);
+  // The pause is the schedule's state in the store, not a new version of the workflow.
+  EXPECT_EQ(paused->version, 1);
+  EXPECT_EQ(store_.client->get_workflow("wf", 0)->version, 1);
+  const auto states = store_.client->list_schedule_states();
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0].workflow, "wf");
+  EXPECT_TRUE(states[0].paused);
   clock_.advance(5min);
   stop_scheduler();
   start_scheduler();
@@ -128,6 +134,25 @@ TEST_F(ScheduleTest, APausedScheduleStaysPausedAcrossARestartAndResumesWithoutCa
   EXPECT_TRUE(fired_keys().empty());
   clock_.advance(1min);
   ASSERT_TRUE(eventually([&] { return fired_keys().size() == 1; }));
+}
+
+TEST_F(ScheduleTest, APausedScheduleStaysPausedWhenANewVersionIsApplied) {
+  apply(scheduled("* * * * *"));
+  ASSERT_TRUE(scheduler_->set_schedule_enabled("wf", false));
+  apply(scheduled("*/2 * * * *"));
+  EXPECT_EQ(schedule_of_wf()->version, 2);
+  EXPECT_TRUE(schedule_of_wf()->paused);
+  clock_.advance(5min);
+  settle_loop();
+  EXPECT_TRUE(fired_keys().empty());
+}
+
+TEST_F(ScheduleTest, AScheduleItsDocumentDisablesCannotBeResumedByCommand) {
+  apply(scheduled("* * * * *", {{"enabled", false}}));
+  const auto resumed = scheduler_->set_schedule_enabled("wf", true);
+  ASSERT_FALSE(resumed);
+  EXPECT_EQ(resumed.failure().code, ErrorCode::conflict);
+  EXPECT_THAT(resumed.failure().message, ::testing::HasSubstr("schedule.enabled: false"));
 }
 
 TEST_F(ScheduleTest, EnabledFalseInTheDocumentKeepsTheScheduleFromFiring) {

@@ -223,16 +223,38 @@ TEST_F(PostgresStoreTest, ANewerSchemaIsRefusedNamingBothVersions) {
   EXPECT_EQ(connect().execute(version).integer(0, 0), 99);
 }
 
+// Version 2 (ABI 2.1) adds the retry budget to tasks, and attempts and
+// schedule states: tasks of version 1 keep their rows with no budget used.
+TEST_F(PostgresStoreTest, MigratingTo21KeepsTasksWithAnEmptyBudget) {
+  open();
+  connect().execute(
+      "DROP TABLE attempts; DROP TABLE schedule_states;"
+      "ALTER TABLE tasks DROP COLUMN budget_started_at; ALTER TABLE tasks DROP COLUMN attempts_before;"
+      "INSERT INTO tasks (run_id, node, idx, status, attempt, ready_at, started_at, finished_at) "
+      "VALUES ('run-1', 'a', -1, 'retrying', 2, 0, 10, 0);"
+      "UPDATE weft_schema SET version = 1");
+  auto store = open();
+  EXPECT_EQ(store.schema_version(), 2);
+  const auto tasks = store.list_tasks("run-1");
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].attempt, 2);
+  EXPECT_EQ(tasks[0].attempts_before, 0);
+  EXPECT_EQ(tasks[0].budget_started_at, 0);
+  EXPECT_TRUE(store.list_attempts("run-1").empty());
+  store.write({{}, {}, {}, {}, {}, {{"etl", true, 100}}});
+  EXPECT_EQ(store.list_schedule_states().size(), 1u);
+}
+
 TEST_F(PostgresStoreTest, AnUnknownStatusInTheDatabaseIsAnErrorNamingIt) {
   auto store = open();
   store.write({{}, {queued_run("run-1")}, {}, {}});
-  connect().execute("UPDATE runs SET status = 'paused'");
+  connect().execute("UPDATE runs SET status = 'hibernating'");
   EXPECT_THROW(
       {
         try {
           store.get_run("run-1");
         } catch (const std::runtime_error& e) {
-          EXPECT_THAT(e.what(), HasSubstr("run 'run-1' has the unknown status 'paused'"));
+          EXPECT_THAT(e.what(), HasSubstr("run 'run-1' has the unknown status 'hibernating'"));
           throw;
         }
       },

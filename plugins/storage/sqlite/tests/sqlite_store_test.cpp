@@ -120,6 +120,11 @@ TEST_F(SqliteStoreTest, ANewerSchemaIsRefusedNamingBothVersions) {
   EXPECT_EQ(pragma(file_, "user_version"), "99");
 }
 
+// Takes a database of the latest schema back to version 2, as an older weft left it.
+constexpr const char* kUndoVersion3 =
+    "DROP TABLE attempts; DROP TABLE schedule_states;"
+    "ALTER TABLE tasks DROP COLUMN budget_started_at; ALTER TABLE tasks DROP COLUMN attempts_before;";
+
 // Schema version 1 did not enforce unique idempotency keys; version 2 does,
 // and a database holding two runs with one key still opens.
 TEST_F(SqliteStoreTest, MigratingToUniqueIdempotencyKeysKeepsTheOldestRunsKey) {
@@ -130,16 +135,39 @@ TEST_F(SqliteStoreTest, MigratingToUniqueIdempotencyKeysKeepsTheOldestRunsKey) {
         "DROP INDEX runs_by_idempotency_key;"
         "CREATE INDEX runs_by_idempotency_key ON runs (idempotency_key, created_at, id);"
         "INSERT INTO runs VALUES ('run-1', 'etl', 1, 'succeeded', NULL, NULL, 'nightly', NULL, 100, 0, 0);"
-        "INSERT INTO runs VALUES ('run-2', 'etl', 1, 'queued', NULL, NULL, 'nightly', NULL, 200, 0, 0);"
-        "PRAGMA user_version = 1;");
+        "INSERT INTO runs VALUES ('run-2', 'etl', 1, 'queued', NULL, NULL, 'nightly', NULL, 200, 0, 0);" +
+        std::string(kUndoVersion3) + "PRAGMA user_version = 1;");
   }
   auto store = open();
-  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(store.schema_version(), latest_schema_version());
   EXPECT_EQ(store.get_run("run-1")->idempotency_key, "nightly");
   EXPECT_EQ(store.get_run("run-2")->idempotency_key, "");
   EXPECT_THROW(
       store.write({{}, {{"run-3", "etl", 1, sdk::RunStatus::queued, "", "", "nightly", "", 300, 0, 0}}, {}, {}}),
       sdk::Conflict);
+}
+
+// Schema version 3 (ABI 2.1) adds the retry budget to tasks, and attempts
+// and schedule states: tasks of version 2 keep their rows with no budget used.
+TEST_F(SqliteStoreTest, MigratingTo21KeepsTasksWithAnEmptyBudget) {
+  open();
+  {
+    Connection connection(file_, Connection::Mode::read_write, 1000);
+    connection.execute(std::string(kUndoVersion3) +
+                       "INSERT INTO tasks (run_id, node, idx, status, attempt, ready_at, started_at, finished_at) "
+                       "VALUES ('run-1', 'a', -1, 'retrying', 2, 0, 10, 0);"
+                       "PRAGMA user_version = 2;");
+  }
+  auto store = open();
+  EXPECT_EQ(store.schema_version(), 3);
+  const auto tasks = store.list_tasks("run-1");
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].attempt, 2);
+  EXPECT_EQ(tasks[0].attempts_before, 0);
+  EXPECT_EQ(tasks[0].budget_started_at, 0);
+  EXPECT_TRUE(store.list_attempts("run-1").empty());
+  store.write({{}, {}, {}, {}, {}, {{"etl", true, 100}}});
+  EXPECT_EQ(store.list_schedule_states().size(), 1u);
 }
 
 TEST_F(SqliteStoreTest, TheFileHoldsTheDataAfterClose) {
@@ -213,7 +241,7 @@ TEST_F(SqliteStoreTest, AnUnknownStatusInTheFileIsAnErrorNamingIt) {
                {}});
   {
     Connection connection(file_, Connection::Mode::read_write, 1000);
-    connection.execute("UPDATE runs SET status = 'paused'");
+    connection.execute("UPDATE runs SET status = 'hibernating'");
     connection.execute("UPDATE tasks SET status = NULL");
   }
   const auto message = [](auto read) -> std::string {
@@ -226,8 +254,8 @@ TEST_F(SqliteStoreTest, AnUnknownStatusInTheFileIsAnErrorNamingIt) {
     return {};
   };
   EXPECT_THAT(message([&] { store.get_run("run-1"); }),
-              AllOf(HasSubstr(file_.string()), HasSubstr("run 'run-1' has the unknown status 'paused'")));
-  EXPECT_THAT(message([&] { store.list_runs({}); }), HasSubstr("unknown status 'paused'"));
+              AllOf(HasSubstr(file_.string()), HasSubstr("run 'run-1' has the unknown status 'hibernating'")));
+  EXPECT_THAT(message([&] { store.list_runs({}); }), HasSubstr("unknown status 'hibernating'"));
   EXPECT_THAT(message([&] { store.list_tasks("run-1"); }),
               HasSubstr("task 'load' [-1] of run 'run-1' has the unknown status ''"));
 }

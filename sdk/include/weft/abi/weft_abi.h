@@ -129,7 +129,11 @@ typedef enum weft_run_status {
   WEFT_RUN_RUNNING = 3,
   WEFT_RUN_SUCCEEDED = 4, /* final */
   WEFT_RUN_FAILED = 5,    /* final */
-  WEFT_RUN_CANCELLED = 6  /* final */
+  WEFT_RUN_CANCELLED = 6, /* final */
+  /* Since 2.1: started, and starts no new task until resumed; its running
+   * tasks go on to their end. The host writes it only to a store of 2.1 or
+   * later (one whose weft_store_vtable has list_schedule_states). */
+  WEFT_RUN_PAUSED = 7
 } weft_run_status;
 
 /* ------------------------------------------------------------------------ */
@@ -410,8 +414,16 @@ typedef struct weft_task_record {
   int64_t ready_at;
   int64_t started_at;
   int64_t finished_at;
+  /* Since 2.1: the retry budget, so that it survives a restart. The policy's
+   * max_attempts counts the attempts after attempts_before (those made before
+   * the run was last retried, or lost); retry.max_duration_s counts from
+   * budget_started_at, the start of the first attempt it counts. */
+  int64_t budget_started_at;
+  int32_t attempts_before;
+  int32_t reserved_2_1; /* 0; fills what would be tail padding */
 } weft_task_record;
 #define WEFT_TASK_RECORD_SIZE_2_0 WEFT_SIZE_THROUGH(weft_task_record, finished_at)
+#define WEFT_TASK_RECORD_SIZE_2_1 WEFT_SIZE_THROUGH(weft_task_record, reserved_2_1)
 
 typedef struct weft_token_record {
   size_t struct_size;
@@ -424,6 +436,40 @@ typedef struct weft_token_record {
   int32_t reserved; /* 0; fills what would be tail padding (see "Versioning") */
 } weft_token_record;
 #define WEFT_TOKEN_RECORD_SIZE_2_0 WEFT_SIZE_THROUGH(weft_token_record, reserved)
+
+/* Since 2.1. One attempt of one task, kept after the task moves on: upserts
+ * keyed by (run_id, node, index, attempt). status is the attempt's own
+ * (weft_task_status): RUNNING while under way, then SUCCEEDED, FAILED
+ * (also for an attempt lost to a restart, error saying so) or CANCELLED. */
+typedef struct weft_attempt_record {
+  size_t struct_size;
+  weft_str run_id;
+  weft_str node;
+  int64_t index; /* as in weft_task_record */
+  int32_t attempt;
+  int32_t status;
+  int32_t has_exit_code;
+  int32_t exit_code;
+  weft_str executor;
+  weft_str external_id;
+  weft_str error;
+  weft_str stdout_path; /* the attempt's own log files */
+  weft_str stderr_path;
+  int64_t started_at;
+  int64_t finished_at;
+} weft_attempt_record;
+#define WEFT_ATTEMPT_RECORD_SIZE_2_1 WEFT_SIZE_THROUGH(weft_attempt_record, finished_at)
+
+/* Since 2.1. What an operator set on a workflow's schedule, apart from its
+ * document: upserts keyed by workflow. */
+typedef struct weft_schedule_state_record {
+  size_t struct_size;
+  weft_str workflow;
+  int64_t updated_at;
+  int32_t paused;   /* 1: the schedule starts no run until resumed */
+  int32_t reserved; /* 0; fills what would be tail padding */
+} weft_schedule_state_record;
+#define WEFT_SCHEDULE_STATE_RECORD_SIZE_2_1 WEFT_SIZE_THROUGH(weft_schedule_state_record, reserved)
 
 /* One transaction: all of it is stored, or none. Records are upserts keyed by
  * workflow (name, version), run id, task (run_id, node, index), token id; a
@@ -442,8 +488,15 @@ typedef struct weft_write_batch {
   size_t task_count;
   const weft_token_record* const* tokens;
   size_t token_count;
+  /* Since 2.1; a store of 2.0 reads the batch only up to token_count, and
+   * so keeps none of these. */
+  const weft_attempt_record* const* attempts;
+  size_t attempt_count;
+  const weft_schedule_state_record* const* schedule_states;
+  size_t schedule_state_count;
 } weft_write_batch;
 #define WEFT_WRITE_BATCH_SIZE_2_0 WEFT_SIZE_THROUGH(weft_write_batch, token_count)
+#define WEFT_WRITE_BATCH_SIZE_2_1 WEFT_SIZE_THROUGH(weft_write_batch, schedule_state_count)
 
 typedef struct weft_run_filter {
   size_t struct_size;
@@ -451,7 +504,7 @@ typedef struct weft_run_filter {
   int32_t status;           /* weft_run_status; 0: any */
   weft_str idempotency_key; /* empty: any */
   weft_str before_id;       /* paging cursor: runs older than this id; empty: newest */
-  int32_t unfinished_only;  /* 1: created, queued and running runs only */
+  int32_t unfinished_only;  /* 1: runs whose status is not final only (created, queued, running, paused) */
   int32_t limit;            /* 0: no limit */
 } weft_run_filter;
 #define WEFT_RUN_FILTER_SIZE_2_0 WEFT_SIZE_THROUGH(weft_run_filter, limit)
@@ -461,6 +514,8 @@ typedef int (*weft_workflow_visitor)(void* caller_ptr, const weft_workflow_recor
 typedef int (*weft_run_visitor)(void* caller_ptr, const weft_run_record* record);
 typedef int (*weft_task_visitor)(void* caller_ptr, const weft_task_record* record);
 typedef int (*weft_token_visitor)(void* caller_ptr, const weft_token_record* record);
+typedef int (*weft_attempt_visitor)(void* caller_ptr, const weft_attempt_record* record);
+typedef int (*weft_schedule_state_visitor)(void* caller_ptr, const weft_schedule_state_record* record);
 
 /*
  * Threading: every function may be called from any thread at the same time,
@@ -493,8 +548,16 @@ typedef struct weft_store_vtable {
   /* By node, then index. */
   weft_status (*list_tasks)(void* store, weft_str run_id, weft_task_visitor visit, void* caller_ptr, weft_error* err);
   weft_status (*list_tokens)(void* store, weft_token_visitor visit, void* caller_ptr, weft_error* err);
+  /* Since 2.1, required from a store of minor >= 1. The attempts of one run,
+   * by node, then index, then attempt. */
+  weft_status (*list_attempts)(void* store, weft_str run_id, weft_attempt_visitor visit, void* caller_ptr,
+                               weft_error* err);
+  /* Since 2.1, required from a store of minor >= 1. By workflow. */
+  weft_status (*list_schedule_states)(void* store, weft_schedule_state_visitor visit, void* caller_ptr,
+                                      weft_error* err);
 } weft_store_vtable;
 #define WEFT_STORE_VTABLE_SIZE_2_0 WEFT_SIZE_THROUGH(weft_store_vtable, list_tokens)
+#define WEFT_STORE_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_store_vtable, list_schedule_states)
 
 /* ------------------------------------------------------------------------ */
 /* The plugin descriptor                                                    */

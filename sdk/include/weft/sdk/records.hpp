@@ -50,6 +50,33 @@ struct TaskRecord {
   int64_t ready_at = 0;
   int64_t started_at = 0;
   int64_t finished_at = 0;
+  // The retry budget (since ABI 2.1; see weft_task_record).
+  int64_t budget_started_at = 0;
+  int32_t attempts_before = 0;
+};
+
+// One attempt of one task (since ABI 2.1; see weft_attempt_record).
+struct AttemptRecord {
+  std::string run_id;
+  std::string node;
+  int64_t index = -1;
+  int32_t attempt = 0;
+  TaskStatus status = TaskStatus::running;
+  std::optional<int32_t> exit_code;
+  std::string executor;
+  std::string external_id;
+  std::string error;
+  std::string stdout_path;
+  std::string stderr_path;
+  int64_t started_at = 0;
+  int64_t finished_at = 0;
+};
+
+// What an operator set on a workflow's schedule (since ABI 2.1).
+struct ScheduleStateRecord {
+  std::string workflow;
+  bool paused = false;
+  int64_t updated_at = 0;
 };
 
 struct TokenRecord {
@@ -66,7 +93,12 @@ struct WriteBatch {
   std::vector<RunRecord> runs;
   std::vector<TaskRecord> tasks;
   std::vector<TokenRecord> tokens;
-  bool empty() const { return workflows.empty() && runs.empty() && tasks.empty() && tokens.empty(); }
+  std::vector<AttemptRecord> attempts{};  // since ABI 2.1; initialized here so that {a, b, c, d} still is complete
+  std::vector<ScheduleStateRecord> schedule_states{};  // since ABI 2.1
+  bool empty() const {
+    return workflows.empty() && runs.empty() && tasks.empty() && tokens.empty() && attempts.empty() &&
+           schedule_states.empty();
+  }
 };
 
 struct RunFilter {
@@ -118,7 +150,24 @@ inline TaskRecord from_abi(const weft_task_record& r) {
                copy(r.executor), copy(r.external_id), copy(r.error), copy(r.output_json),   r.ready_at, r.started_at,
                r.finished_at};
   if (r.has_exit_code) t.exit_code = r.exit_code;
+  if (WEFT_HAS_FIELD(&r, weft_task_record, attempts_before)) {
+    t.budget_started_at = r.budget_started_at;
+    t.attempts_before = r.attempts_before;
+  }
   return t;
+}
+inline AttemptRecord from_abi(const weft_attempt_record& r) {
+  require_size(r.struct_size, WEFT_ATTEMPT_RECORD_SIZE_2_1, "weft_attempt_record");
+  AttemptRecord a{
+      copy(r.run_id),   copy(r.node),        r.index,       r.attempt,           task_status(r.status), std::nullopt,
+      copy(r.executor), copy(r.external_id), copy(r.error), copy(r.stdout_path), copy(r.stderr_path),   r.started_at,
+      r.finished_at};
+  if (r.has_exit_code) a.exit_code = r.exit_code;
+  return a;
+}
+inline ScheduleStateRecord from_abi(const weft_schedule_state_record& r) {
+  require_size(r.struct_size, WEFT_SCHEDULE_STATE_RECORD_SIZE_2_1, "weft_schedule_state_record");
+  return {copy(r.workflow), r.paused != 0, r.updated_at};
 }
 inline TokenRecord from_abi(const weft_token_record& r) {
   require_size(r.struct_size, WEFT_TOKEN_RECORD_SIZE_2_0, "weft_token_record");
@@ -172,6 +221,35 @@ inline weft_task_record to_abi(const TaskRecord& r) {
   v.ready_at = r.ready_at;
   v.started_at = r.started_at;
   v.finished_at = r.finished_at;
+  v.budget_started_at = r.budget_started_at;
+  v.attempts_before = r.attempts_before;
+  return v;
+}
+inline weft_attempt_record to_abi(const AttemptRecord& r) {
+  weft_attempt_record v{};
+  v.struct_size = sizeof(weft_attempt_record);
+  v.run_id = str(r.run_id);
+  v.node = str(r.node);
+  v.index = r.index;
+  v.attempt = r.attempt;
+  v.status = static_cast<int32_t>(r.status);
+  v.has_exit_code = r.exit_code ? 1 : 0;
+  v.exit_code = r.exit_code.value_or(0);
+  v.executor = str(r.executor);
+  v.external_id = str(r.external_id);
+  v.error = str(r.error);
+  v.stdout_path = str(r.stdout_path);
+  v.stderr_path = str(r.stderr_path);
+  v.started_at = r.started_at;
+  v.finished_at = r.finished_at;
+  return v;
+}
+inline weft_schedule_state_record to_abi(const ScheduleStateRecord& r) {
+  weft_schedule_state_record v{};
+  v.struct_size = sizeof(weft_schedule_state_record);
+  v.workflow = str(r.workflow);
+  v.paused = r.paused ? 1 : 0;
+  v.updated_at = r.updated_at;
   return v;
 }
 inline weft_token_record to_abi(const TokenRecord& r) {
@@ -209,7 +287,12 @@ inline weft_run_filter to_abi(const RunFilter& f) {
 class AbiWriteBatch {
  public:
   explicit AbiWriteBatch(const WriteBatch& batch)
-      : workflows_(batch.workflows), runs_(batch.runs), tasks_(batch.tasks), tokens_(batch.tokens) {
+      : workflows_(batch.workflows),
+        runs_(batch.runs),
+        tasks_(batch.tasks),
+        tokens_(batch.tokens),
+        attempts_(batch.attempts),
+        schedule_states_(batch.schedule_states) {
     abi_.struct_size = sizeof(weft_write_batch);
     abi_.workflows = workflows_.pointers.data();
     abi_.workflow_count = workflows_.pointers.size();
@@ -219,6 +302,10 @@ class AbiWriteBatch {
     abi_.task_count = tasks_.pointers.size();
     abi_.tokens = tokens_.pointers.data();
     abi_.token_count = tokens_.pointers.size();
+    abi_.attempts = attempts_.pointers.data();
+    abi_.attempt_count = attempts_.pointers.size();
+    abi_.schedule_states = schedule_states_.pointers.data();
+    abi_.schedule_state_count = schedule_states_.pointers.size();
   }
   AbiWriteBatch(const AbiWriteBatch&) = delete;
   AbiWriteBatch& operator=(const AbiWriteBatch&) = delete;
@@ -242,6 +329,8 @@ class AbiWriteBatch {
   Views<RunRecord> runs_;
   Views<TaskRecord> tasks_;
   Views<TokenRecord> tokens_;
+  Views<AttemptRecord> attempts_;
+  Views<ScheduleStateRecord> schedule_states_;
   weft_write_batch abi_{};
 };
 
@@ -252,6 +341,10 @@ inline WriteBatch from_abi(const weft_write_batch& b) {
   for (size_t i = 0; i < b.run_count; ++i) out.runs.push_back(from_abi(*b.runs[i]));
   for (size_t i = 0; i < b.task_count; ++i) out.tasks.push_back(from_abi(*b.tasks[i]));
   for (size_t i = 0; i < b.token_count; ++i) out.tokens.push_back(from_abi(*b.tokens[i]));
+  if (WEFT_HAS_FIELD(&b, weft_write_batch, schedule_state_count)) {
+    for (size_t i = 0; i < b.attempt_count; ++i) out.attempts.push_back(from_abi(*b.attempts[i]));
+    for (size_t i = 0; i < b.schedule_state_count; ++i) out.schedule_states.push_back(from_abi(*b.schedule_states[i]));
+  }
   return out;
 }
 

@@ -30,7 +30,8 @@ enum class RunStatus : int32_t {
   running = WEFT_RUN_RUNNING,
   succeeded = WEFT_RUN_SUCCEEDED,
   failed = WEFT_RUN_FAILED,
-  cancelled = WEFT_RUN_CANCELLED
+  cancelled = WEFT_RUN_CANCELLED,
+  paused = WEFT_RUN_PAUSED  // since ABI 2.1
 };
 
 namespace detail {
@@ -39,8 +40,8 @@ namespace detail {
 inline constexpr std::array<std::string_view, 10> kTaskStatusNames = {
     "pending",   "ready",  "dispatched", "running",   "retrying",
     "succeeded", "failed", "skipped",    "cancelled", "upstream_failed"};
-inline constexpr std::array<std::string_view, 6> kRunStatusNames = {"created",   "queued", "running",
-                                                                    "succeeded", "failed", "cancelled"};
+inline constexpr std::array<std::string_view, 7> kRunStatusNames = {"created", "queued",    "running", "succeeded",
+                                                                    "failed",  "cancelled", "paused"};
 
 template <class Enum, size_t N>
 constexpr std::optional<Enum> from_int(int32_t value) {

@@ -24,6 +24,10 @@ class Store {
   virtual std::vector<RunRecord> list_runs(const RunFilter& filter) = 0;
   virtual std::vector<TaskRecord> list_tasks(std::string_view run_id) = 0;
   virtual std::vector<TokenRecord> list_tokens() = 0;
+  // Since ABI 2.1. By node, then index, then attempt.
+  virtual std::vector<AttemptRecord> list_attempts(std::string_view run_id) = 0;
+  // Since ABI 2.1. By workflow.
+  virtual std::vector<ScheduleStateRecord> list_schedule_states() = 0;
 };
 
 namespace detail {
@@ -84,6 +88,14 @@ struct StoreThunks {
   static weft_status list_tokens(void* s, weft_token_visitor visit, void* caller_ptr, weft_error* err) noexcept {
     return guard(err, [&] { visit_all(self(s)->list_tokens(), visit, caller_ptr); });
   }
+  static weft_status list_attempts(void* s, weft_str run_id, weft_attempt_visitor visit, void* caller_ptr,
+                                   weft_error* err) noexcept {
+    return guard(err, [&] { visit_all(self(s)->list_attempts(view(run_id)), visit, caller_ptr); });
+  }
+  static weft_status list_schedule_states(void* s, weft_schedule_state_visitor visit, void* caller_ptr,
+                                          weft_error* err) noexcept {
+    return guard(err, [&] { visit_all(self(s)->list_schedule_states(), visit, caller_ptr); });
+  }
   static constexpr weft_store_vtable vtable = [] {
     weft_store_vtable v{};
     v.struct_size = sizeof(weft_store_vtable);
@@ -97,6 +109,8 @@ struct StoreThunks {
     v.list_runs = list_runs;
     v.list_tasks = list_tasks;
     v.list_tokens = list_tokens;
+    v.list_attempts = list_attempts;
+    v.list_schedule_states = list_schedule_states;
     return v;
   }();
 };

@@ -13,6 +13,8 @@
 //
 // Where the ABI leaves a choice open, the suite pins what the daemon relies
 // on: a paging cursor (before_id) naming no run yields an empty page.
+// The cases of ABI 2.1 (paused runs, a task's retry budget, attempts,
+// schedule states) are part of the suite: a store of ABI 2.1 keeps them all.
 //
 // Over 400 lines on purpose: the whole suite is one header, so that a third
 // party instantiates it with one include and one macro.
@@ -116,6 +118,16 @@ class StoreHandle {
       return vtable_->list_tokens(store_, visit, out, err);
     });
   }
+  std::vector<AttemptRecord> list_attempts(std::string_view run_id) const {
+    return list<AttemptRecord>("list_attempts", [&](auto visit, void* out, weft_error* err) {
+      return vtable_->list_attempts(store_, str(run_id), visit, out, err);
+    });
+  }
+  std::vector<ScheduleStateRecord> list_schedule_states() const {
+    return list<ScheduleStateRecord>("list_schedule_states", [&](auto visit, void* out, weft_error* err) {
+      return vtable_->list_schedule_states(store_, visit, out, err);
+    });
+  }
 
  private:
   template <class Record>
@@ -204,7 +216,27 @@ inline nlohmann::json describe(const TaskRecord& r) {
           {"output_json", r.output_json},
           {"ready_at", r.ready_at},
           {"started_at", r.started_at},
+          {"finished_at", r.finished_at},
+          {"budget_started_at", r.budget_started_at},
+          {"attempts_before", r.attempts_before}};
+}
+inline nlohmann::json describe(const AttemptRecord& r) {
+  return {{"run_id", r.run_id},
+          {"node", r.node},
+          {"index", r.index},
+          {"attempt", r.attempt},
+          {"status", std::string(to_string(r.status))},
+          {"exit_code", r.exit_code ? nlohmann::json(*r.exit_code) : nlohmann::json()},
+          {"executor", r.executor},
+          {"external_id", r.external_id},
+          {"error", r.error},
+          {"stdout_path", r.stdout_path},
+          {"stderr_path", r.stderr_path},
+          {"started_at", r.started_at},
           {"finished_at", r.finished_at}};
+}
+inline nlohmann::json describe(const ScheduleStateRecord& r) {
+  return {{"workflow", r.workflow}, {"paused", r.paused}, {"updated_at", r.updated_at}};
 }
 inline nlohmann::json describe(const TokenRecord& r) {
   return {{"id", r.id},
@@ -236,11 +268,41 @@ inline RunRecord run(const std::string& id, int64_t created_at) {
       created_at, created_at + 5, 0};
 }
 inline TaskRecord task(std::string run_id, std::string node, int64_t index) {
-  return {std::move(run_id), std::move(node), index,         TaskStatus::succeeded, 1, 0, "process", "pid-42", "",
-          R"({"rows":7})",   1700000000100,   1700000000200, 1700000000300};
+  return {std::move(run_id),
+          std::move(node),
+          index,
+          TaskStatus::succeeded,
+          3,
+          0,
+          "process",
+          "pid-42",
+          "",
+          R"({"rows":7})",
+          1700000000100,
+          1700000000200,
+          1700000000300,
+          1700000000050,
+          1};
+}
+inline AttemptRecord attempt(std::string run_id, std::string node, int64_t index, int32_t number) {
+  const std::string stem = "/var/lib/weft/runs/" + run_id + "/" + node + "." + std::to_string(number);
+  return {std::move(run_id),
+          std::move(node),
+          index,
+          number,
+          TaskStatus::failed,
+          1,
+          "process",
+          "pid-4" + std::to_string(number),
+          "exit code 1",
+          stem + ".stdout",
+          stem + ".stderr",
+          1700000000200 + number,
+          1700000000300 + number};
 }
 inline constexpr RunStatus kEveryRunStatus[] = {RunStatus::created,   RunStatus::queued, RunStatus::running,
-                                                RunStatus::succeeded, RunStatus::failed, RunStatus::cancelled};
+                                                RunStatus::succeeded, RunStatus::failed, RunStatus::cancelled,
+                                                RunStatus::paused};
 inline constexpr TaskStatus kEveryTaskStatus[] = {
     TaskStatus::pending,   TaskStatus::ready,          TaskStatus::dispatched, TaskStatus::running,
     TaskStatus::retrying,  TaskStatus::succeeded,      TaskStatus::failed,     TaskStatus::skipped,
@@ -507,7 +569,7 @@ TEST_P(StoreConformance, ListRunsFiltersUnfinishedOnes) {
   }
   put_runs(runs);
   EXPECT_EQ(ids(store().list_runs(filter([](RunFilter& f) { f.unfinished_only = true; }))),
-            (std::vector<std::string>{"running", "queued", "created"}));
+            (std::vector<std::string>{"paused", "running", "queued", "created"}));
 }
 
 TEST_P(StoreConformance, ListRunsCombinesFilters) {
@@ -652,6 +714,43 @@ TEST_P(StoreConformance, TasksOfAnotherRunAreNotListed) {
   EXPECT_TRUE(store().list_tasks("run-3").empty());
 }
 
+// ---- attempts and schedule states (ABI 2.1) --------------------------------
+
+TEST_P(StoreConformance, AttemptsAreListedWithEveryFieldByNodeIndexAndAttempt) {
+  const std::vector<AttemptRecord> written{attempt("run-1", "load", -1, 1), attempt("run-1", "extract", 2, 2),
+                                           attempt("run-1", "extract", 2, 1), attempt("run-1", "extract", 0, 1),
+                                           attempt("run-2", "extract", -1, 1)};
+  put({{}, {}, {}, {}, written});
+  EXPECT_EQ(describe(store().list_attempts("run-1")),
+            describe(std::vector{attempt("run-1", "extract", 0, 1), attempt("run-1", "extract", 2, 1),
+                                 attempt("run-1", "extract", 2, 2), attempt("run-1", "load", -1, 1)}));
+  EXPECT_TRUE(store().list_attempts("run-3").empty());
+}
+
+TEST_P(StoreConformance, WritingAnAttemptAgainReplacesIt) {
+  auto running = attempt("run-1", "a", -1, 1);
+  running.status = TaskStatus::running;
+  running.exit_code = std::nullopt;
+  running.error = "";
+  running.finished_at = 0;
+  auto ended = attempt("run-1", "a", -1, 1);
+  ended.status = TaskStatus::succeeded;
+  ended.exit_code = 0;
+  ended.error = "";
+  put({{}, {}, {}, {}, {running}});
+  EXPECT_EQ(describe(store().list_attempts("run-1")), describe(std::vector{running}));
+  put({{}, {}, {}, {}, {ended}});
+  EXPECT_EQ(describe(store().list_attempts("run-1")), describe(std::vector{ended}));
+}
+
+TEST_P(StoreConformance, ScheduleStatesAreListedByWorkflowAndRewritten) {
+  put({{}, {}, {}, {}, {}, {{"nightly", true, 1700000000000}, {"hourly", false, 1700000000001}}});
+  put({{}, {}, {}, {}, {}, {{"nightly", false, 1700000000002}}});
+  EXPECT_EQ(
+      describe(store().list_schedule_states()),
+      describe(std::vector<ScheduleStateRecord>{{"hourly", false, 1700000000001}, {"nightly", false, 1700000000002}}));
+}
+
 // ---- tokens ---------------------------------------------------------------
 
 TEST_P(StoreConformance, TokensAreReadBackWithEveryField) {
@@ -676,19 +775,31 @@ TEST_P(StoreConformance, ABatchWithAConflictStoresNothing) {
   const WriteResult result = store().write({{workflow("fresh", 1), workflow("etl", 1, "digest-b")},
                                             {run("run-1", 100)},
                                             {task("run-1", "a", -1)},
-                                            {token("t1")}});
+                                            {token("t1")},
+                                            {attempt("run-1", "a", -1, 1)},
+                                            {{"etl", true, 1700000000000}}});
   EXPECT_EQ(result.status, WEFT_CONFLICT);
   EXPECT_FALSE(store().get_workflow("fresh", 0));
   EXPECT_FALSE(store().get_run("run-1"));
   EXPECT_TRUE(store().list_tasks("run-1").empty());
   EXPECT_TRUE(store().list_tokens().empty());
+  EXPECT_TRUE(store().list_attempts("run-1").empty());
+  EXPECT_TRUE(store().list_schedule_states().empty());
 }
 
 TEST_P(StoreConformance, AnEmptyBatchIsAccepted) { EXPECT_EQ(store().write({}).status, WEFT_OK); }
 
 TEST_P(StoreConformance, EverythingSurvivesCloseAndReopen) {
-  put({{workflow("etl", 1)}, {run("run-1", 100)}, {task("run-1", "a", -1)}, {token("t1")}});
+  put({{workflow("etl", 1)},
+       {run("run-1", 100)},
+       {task("run-1", "a", -1)},
+       {token("t1")},
+       {attempt("run-1", "a", -1, 1)},
+       {{"etl", true, 1700000000000}}});
   reopen();
+  EXPECT_EQ(describe(store().list_attempts("run-1")), describe(std::vector{attempt("run-1", "a", -1, 1)}));
+  EXPECT_EQ(describe(store().list_schedule_states()),
+            describe(std::vector<ScheduleStateRecord>{{"etl", true, 1700000000000}}));
   EXPECT_EQ(describe(store().get_workflow("etl", 1)), describe(workflow("etl", 1)));
   EXPECT_EQ(describe(store().get_run("run-1")), describe(run("run-1", 100)));
   EXPECT_EQ(describe(store().list_tasks("run-1")), describe(std::vector{task("run-1", "a", -1)}));
