@@ -98,3 +98,18 @@ TEST(AbiGolden, TheTableListsEveryStructAndEvery20Field) {
 }
 
 }  // namespace
+
+// What ABI 2.1 appended, in literal numbers: once released these never move.
+namespace abi_2_1 {
+static_assert(offsetof(weft_write_batch, lease_owner) == 72);
+static_assert(offsetof(weft_write_batch, lease_ms) == 88);
+static_assert(offsetof(weft_write_batch, lease_run_ids) == 96);
+static_assert(offsetof(weft_write_batch, lease_generations) == 104);
+static_assert(offsetof(weft_write_batch, lease_count) == 112);
+static_assert(WEFT_WRITE_BATCH_SIZE_2_1 == 120);
+static_assert(offsetof(weft_store_vtable, claim_runs) == 88);
+static_assert(offsetof(weft_store_vtable, renew_leases) == 96);
+static_assert(offsetof(weft_store_vtable, list_instances) == 104);
+static_assert(WEFT_STORE_VTABLE_SIZE_2_1 == 112);
+static_assert(WEFT_LEASE_LOST == 4);
+}  // namespace abi_2_1

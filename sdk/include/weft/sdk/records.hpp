@@ -61,11 +61,31 @@ struct TokenRecord {
   bool revoked = false;
 };
 
+// A run an instance holds, at the lease generation it holds it with (2.1).
+struct RunLease {
+  std::string run_id;
+  int64_t generation = 0;
+  bool operator==(const RunLease&) const = default;
+};
+
+// An instance sharing the store (2.1).
+struct InstanceRecord {
+  std::string id;
+  std::string address;
+  int64_t heartbeat_at = 0;  // ms since the epoch, by the store's clock
+  int64_t runs_held = 0;
+};
+
 struct WriteBatch {
   std::vector<WorkflowRecord> workflows;
   std::vector<RunRecord> runs;
   std::vector<TaskRecord> tasks;
   std::vector<TokenRecord> tokens;
+  // Fencing (2.1, see weft_write_batch): empty lease_owner, none. The
+  // initializers keep {workflows, runs, tasks, tokens} a whole initializer.
+  std::string lease_owner{};
+  int64_t lease_ms = 0;
+  std::vector<RunLease> leases{};
   bool empty() const { return workflows.empty() && runs.empty() && tasks.empty() && tokens.empty(); }
 };
 
@@ -219,10 +239,23 @@ class AbiWriteBatch {
     abi_.task_count = tasks_.pointers.size();
     abi_.tokens = tokens_.pointers.data();
     abi_.token_count = tokens_.pointers.size();
+    fence_as(batch.lease_owner, batch.lease_ms);
+    for (const auto& lease : batch.leases) {
+      lease_run_ids_.push_back(str(lease.run_id));
+      lease_generations_.push_back(lease.generation);
+    }
+    abi_.lease_run_ids = lease_run_ids_.data();
+    abi_.lease_generations = lease_generations_.data();
+    abi_.lease_count = lease_run_ids_.size();
   }
   AbiWriteBatch(const AbiWriteBatch&) = delete;
   AbiWriteBatch& operator=(const AbiWriteBatch&) = delete;
   const weft_write_batch* get() const { return &abi_; }
+  // The writer whose leases fence the batch; owner must outlive this.
+  void fence_as(std::string_view owner, int64_t lease_ms) {
+    abi_.lease_owner = str(owner);
+    abi_.lease_ms = lease_ms;
+  }
 
  private:
   template <class Record>
@@ -242,6 +275,8 @@ class AbiWriteBatch {
   Views<RunRecord> runs_;
   Views<TaskRecord> tasks_;
   Views<TokenRecord> tokens_;
+  std::vector<weft_str> lease_run_ids_;
+  std::vector<int64_t> lease_generations_;
   weft_write_batch abi_{};
 };
 
@@ -252,6 +287,11 @@ inline WriteBatch from_abi(const weft_write_batch& b) {
   for (size_t i = 0; i < b.run_count; ++i) out.runs.push_back(from_abi(*b.runs[i]));
   for (size_t i = 0; i < b.task_count; ++i) out.tasks.push_back(from_abi(*b.tasks[i]));
   for (size_t i = 0; i < b.token_count; ++i) out.tokens.push_back(from_abi(*b.tokens[i]));
+  if (WEFT_HAS_FIELD(&b, weft_write_batch, lease_count)) {
+    out.lease_owner = copy(b.lease_owner);
+    out.lease_ms = b.lease_ms;
+    for (size_t i = 0; i < b.lease_count; ++i) out.leases.push_back({copy(b.lease_run_ids[i]), b.lease_generations[i]});
+  }
   return out;
 }
 
