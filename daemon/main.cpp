@@ -15,7 +15,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <array>
 #include <cstring>
 #include <iostream>
 #include <thread>
@@ -81,6 +83,20 @@ bool make_state_dir(const std::filesystem::path& dir) {
 }
 
 // Pings systemd's watchdog from the event loop, so a stuck loop is restarted.
+// instance.id, or "<hostname>:<port>": two weftd on one host listen on two ports.
+LeaseSettings lease_settings(const Config& config) {
+  LeaseSettings leases;
+  leases.address = config.listen;
+  leases.lease = std::chrono::seconds(config.instance.lease_s);
+  leases.instance = config.instance.id;
+  if (leases.instance.empty()) {
+    std::array<char, 256> host{};
+    if (gethostname(host.data(), host.size() - 1) != 0) std::strcpy(host.data(), "localhost");
+    leases.instance = std::string(host.data()) + ":" + config.listen.substr(config.listen.rfind(':') + 1);
+  }
+  return leases;
+}
+
 void keep_watchdog_fed(boost::asio::steady_timer& timer, std::chrono::microseconds interval) {
   notify_systemd("WATCHDOG=1");
   timer.expires_after(interval);
@@ -116,7 +132,17 @@ int serve(const Config& config) {
   const SchedulerLimits limits{config.limits.max_running_tasks, config.limits.max_for_each_items,
                                config.limits.max_params_bytes, config.limits.max_output_bytes,
                                config.limits.max_runs_per_workflow};
-  RunScheduler scheduler(io, plugins, store, clock, {config.state_dir, limits});
+  if (store.shared()) {
+    spdlog::info("storage {} is shared: this is instance {}", config.storage.plugin, lease_settings(config).instance);
+  } else if (!config.instance.id.empty()) {
+    spdlog::warn("storage {} serves one weftd only: instance.id is ignored, and no other weftd may use it",
+                 config.storage.plugin);
+  }
+  SchedulerSettings scheduler_settings;
+  scheduler_settings.state_dir = config.state_dir;
+  scheduler_settings.limits = limits;
+  scheduler_settings.leases = lease_settings(config);
+  RunScheduler scheduler(io, plugins, store, clock, scheduler_settings);
   services.set_task_event_sink([&scheduler](TaskEvent event) { scheduler.post_task_event(std::move(event)); });
   try {
     scheduler.recover();

@@ -59,6 +59,7 @@ void Endpoints::add_to(Router& router) {
   add("GET", "/api/v1/runs/{id}/tasks", Role::viewer, &Endpoints::list_tasks);
   add("GET", "/api/v1/runs/{id}/results", Role::viewer, &Endpoints::get_results);
   add("GET", "/api/v1/runs/{id}/tasks/{task}/logs", Role::viewer, &Endpoints::get_logs);
+  add("GET", "/api/v1/instances", Role::viewer, &Endpoints::list_instances);
 }
 
 ApiReply Endpoints::healthz(const ApiRequest&) { return json_reply(200, {{"status", "ok"}}); }
@@ -73,6 +74,16 @@ ApiReply Endpoints::list_plugins(const ApiRequest&) {
   auto items = nlohmann::json::array();
   for (const auto& plugin : context_.list_plugins()) items.push_back(plugin_json(plugin));
   return json_reply(200, {{"items", std::move(items)}});
+}
+
+// A store that is not shared has one weftd, this one, and no heartbeats.
+ApiReply Endpoints::list_instances(const ApiRequest&) {
+  const bool shared = context_.store.shared();
+  auto items = nlohmann::json::array();
+  if (shared) {
+    for (const auto& instance : context_.store.list_instances()) items.push_back(instance_json(instance));
+  }
+  return json_reply(200, {{"shared", shared}, {"items", std::move(items)}});
 }
 
 ApiReply Endpoints::post_workflow(const ApiRequest& request) { return apply(request, std::nullopt); }

@@ -41,6 +41,7 @@ nlohmann::json task_json(const TaskRecord& task);
 // {"status","outputs":{node: output, for_each node: [outputs in index order]}},
 // for every node of the run's document.
 nlohmann::json schedule_json(const ScheduleView& schedule);
+nlohmann::json instance_json(const InstanceRecord& instance);
 nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>& tasks);
 
 }  // namespace weft::daemon

@@ -14,8 +14,9 @@
 // led to it is stored. The loop never reads the store: commands read what
 // they need on the caller's thread first (recovery reads before the loop runs).
 //
-// The code is in four files: run_scheduler.cpp (commands, drain),
-// run_recovery.cpp (taking runs back after a restart), task_progress.cpp (how
+// The code is in five files: run_scheduler.cpp (commands, drain),
+// run_recovery.cpp (taking runs back after a restart), run_leases.cpp
+// (sharing the store: leases, takeover), task_progress.cpp (how
 // runs and tasks move on), schedule_firing.cpp (cron schedules starting runs),
 // and the parts it uses: Dispatcher, WorkflowCatalog, Schedules, restore_run,
 // Journal, and the injected TaskRuntime (node types and executors) and Clock.
@@ -51,12 +52,20 @@ struct SchedulerLimits {
   int max_runs_per_workflow = 0;  // 0: no limit
 };
 
+// Sharing the store with other instances (when the store can be shared).
+struct LeaseSettings {
+  std::string instance;  // this instance's id, unique among those sharing the store
+  std::string address;   // where its API listens, for the others to show
+  std::chrono::milliseconds lease{30000};
+};
+
 struct SchedulerSettings {
   std::filesystem::path state_dir;
   SchedulerLimits limits;
   // How long a caller waits for the loop to take a command; past it the
   // command answers 503 (the loop may still carry it out).
   std::chrono::milliseconds command_timeout{10000};
+  LeaseSettings leases;
 };
 
 class RunScheduler final : public Commands {
@@ -111,7 +120,15 @@ class RunScheduler final : public Commands {
   void retry(std::unique_ptr<RunState> run, const std::function<void(Status)>& reply);
   void resume(RunState& run);
   void restore_items(NodeState& node);
-  void fail_unresumable(const RunRecord& record, const std::string& why);
+  void fail_unresumable(const RunRecord& record, const std::string& why, int64_t lease_generation = 0);
+  void take_back(const RunRecord& record, const std::vector<TaskRecord>& tasks, int64_t lease_generation);
+
+  // Sharing the store (run_leases.cpp).
+  void recover_claimed();
+  void arm_lease_timer();
+  void renew_and_claim();
+  void lease_lost(const std::shared_ptr<const WriteBatch>& refused);
+  void abandon(const std::string& run_id);
 
   // Schedules (schedule_firing.cpp).
   void recover_schedules();
@@ -164,6 +181,8 @@ class RunScheduler final : public Commands {
   bool draining_ = false;
   std::function<void()> drained_;
   std::unique_ptr<Timer> grace_timer_;
+  const bool shared_;  // the store is shared: runs are held through leases
+  std::unique_ptr<Timer> lease_timer_;
 };
 
 }  // namespace weft::daemon

@@ -188,7 +188,7 @@ void RunScheduler::launch(TaskState& task) {
   journal_.mark(task);
   active_[key] = &task;
   journal_.after_durable([this, &task, key] {
-    if (task.status != TaskStatus::dispatched || task.key() != key) return;
+    if (task.status != TaskStatus::dispatched || task.key() != key || task.run->abandoned) return;
     if (task.cancel_requested) {
       active_.erase(key);
       end_attempt(task);
