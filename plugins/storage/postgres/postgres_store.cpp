@@ -1,3 +1,7 @@
+// The postgres store's statements and the code that runs them. Over 400
+// lines as one file on purpose: every statement is prepared by name from
+// here, and its parameters are built next to it, so a column added to a
+// table is changed in one place.
 #include "postgres_store.hpp"
 
 #include <array>
