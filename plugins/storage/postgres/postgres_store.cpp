@@ -40,8 +40,8 @@ const Statement kUpsertWorkflow{
 const Statement kUpsertRun{"upsert_run",
                            "INSERT INTO runs (" + std::string(kRunColumns) +
                                ", owner, lease_generation, lease_deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                               "$10, $11, $12, CASE WHEN $12 IS NULL THEN 0 ELSE 1 END, "
-                               "CASE WHEN $12 IS NULL THEN NULL ELSE now() + $13::bigint * interval '1 ms' END) "
+                               "$10, $11, $12::text, CASE WHEN $12::text IS NULL THEN 0 ELSE 1 END, "
+                               "CASE WHEN $12::text IS NULL THEN NULL ELSE now() + $13::bigint * interval '1 ms' END) "
                                "ON CONFLICT (id) DO UPDATE SET "
                                "workflow = excluded.workflow, version = excluded.version, status = excluded.status, "
                                "params_json = excluded.params_json, document_json = excluded.document_json, "
