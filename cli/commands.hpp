@@ -64,6 +64,7 @@ int logs_command(CommandContext& context);
 
 // Schedules (commands_workflows.cpp).
 int schedules_command(CommandContext& context);
+int instances_command(CommandContext& context);
 int schedule_command(CommandContext& context);
 
 // Queues and tokens (commands_admin.cpp).

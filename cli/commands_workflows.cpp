@@ -68,6 +68,8 @@ int plugins_command(CommandContext& context) {
 
 int schedules_command(CommandContext& context) { return print_list(context, "/api/v1/schedules", print_schedules); }
 
+int instances_command(CommandContext& context) { return print_list(context, "/api/v1/instances", print_instances); }
+
 int schedule_command(CommandContext& context) {
   const std::string& action = context.argument(0);
   if (action != "pause" && action != "resume") {

@@ -63,6 +63,7 @@ const std::vector<CommandSpec>& command_specs() {
       {"retry", {"RUN"}, {kWait}, "run a run's failed, cancelled and upstream-failed tasks again"},
       {"schedules", {}, {}, "list the scheduled workflows, their next firing and last run"},
       {"schedule", {"pause|resume", "NAME"}, {}, "stop or restart the firings of a workflow's schedule"},
+      {"instances", {}, {}, "list the weftd instances sharing the store, their last heartbeat and runs held"},
       {"dev", {"RUN", "NODE"}, {kParam}, "run one node of a run again on its stored inputs; print its output"},
       {"plugins",
        {"[reload]"},

@@ -61,6 +61,19 @@ void print_schedules(std::ostream& out, const nlohmann::json& list) {
   table.print(out);
 }
 
+void print_instances(std::ostream& out, const nlohmann::json& list) {
+  if (list.is_object() && list.value("shared", true) == false) {
+    out << "the store serves one weftd only: no other instances share it\n";
+    return;
+  }
+  Table table({"INSTANCE", "ADDRESS", "LAST HEARTBEAT", "RUNS HELD"});
+  for (const auto& instance : items_of(list)) {
+    table.add_row({cell(instance, "id"), cell(instance, "address"), cell(instance, "last_heartbeat"),
+                   cell(instance, "runs_held")});
+  }
+  table.print(out);
+}
+
 void print_plugins(std::ostream& out, const nlohmann::json& list) {
   Table table({"NAME", "KIND", "VERSION", "ABI", "STATUS", "PROVIDES / ERROR"});
   for (const auto& plugin : items_of(list)) {

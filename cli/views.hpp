@@ -7,9 +7,10 @@
 
 namespace weft::cli {
 
-void print_runs(std::ostream& out, const nlohmann::json& page);                             // GET /runs
-void print_workflows(std::ostream& out, const nlohmann::json& list);                        // GET /workflows
-void print_schedules(std::ostream& out, const nlohmann::json& list);                        // GET /schedules
+void print_runs(std::ostream& out, const nlohmann::json& page);       // GET /runs
+void print_workflows(std::ostream& out, const nlohmann::json& list);  // GET /workflows
+void print_schedules(std::ostream& out, const nlohmann::json& list);
+void print_instances(std::ostream& out, const nlohmann::json& list);                        // GET /schedules
 void print_plugins(std::ostream& out, const nlohmann::json& list);                          // GET /plugins
 void print_reload(std::ostream& out, const nlohmann::json& report);                         // POST /plugins/reload
 void print_run(std::ostream& out, const nlohmann::json& run, const nlohmann::json& tasks);  // GET /runs/{id} + tasks

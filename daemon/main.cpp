@@ -12,7 +12,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <array>
 #include <cstring>
 #include <future>
 #include <iostream>
@@ -78,6 +80,20 @@ bool make_state_dir(const std::filesystem::path& dir) {
   return true;
 }
 
+// instance.id, or "<hostname>:<port>": two weftd on one host listen on two ports.
+LeaseSettings lease_settings(const Config& config) {
+  LeaseSettings leases;
+  leases.address = config.listen;
+  leases.lease = std::chrono::seconds(config.instance.lease_s);
+  leases.instance = config.instance.id;
+  if (leases.instance.empty()) {
+    std::array<char, 256> host{};
+    if (gethostname(host.data(), host.size() - 1) != 0) std::strcpy(host.data(), "localhost");
+    leases.instance = std::string(host.data()) + ":" + config.listen.substr(config.listen.rfind(':') + 1);
+  }
+  return leases;
+}
+
 // Pings systemd's watchdog from the event loop, so a stuck loop is restarted.
 void keep_watchdog_fed(boost::asio::steady_timer& timer, std::chrono::microseconds interval) {
   notify_systemd("WATCHDOG=1");
@@ -111,7 +127,17 @@ int serve(const std::string& config_file, const Config& config) {
   }
 
   SystemClock clock(io);
-  RunScheduler scheduler(io, plugins, store, clock, {config.state_dir, scheduler_limits(config)});
+  if (store.shared()) {
+    spdlog::info("storage {} is shared: this is instance {}", config.storage.plugin, lease_settings(config).instance);
+  } else if (!config.instance.id.empty()) {
+    spdlog::warn("storage {} serves one weftd only: instance.id is ignored, and no other weftd may use it",
+                 config.storage.plugin);
+  }
+  SchedulerSettings scheduler_settings;
+  scheduler_settings.state_dir = config.state_dir;
+  scheduler_settings.limits = scheduler_limits(config);
+  scheduler_settings.leases = lease_settings(config);
+  RunScheduler scheduler(io, plugins, store, clock, scheduler_settings);
   services.set_task_event_sink([&scheduler](TaskEvent event) { scheduler.post_task_event(std::move(event)); });
   try {
     scheduler.recover();

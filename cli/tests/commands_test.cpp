@@ -157,6 +157,28 @@ TEST_F(Commands, SchedulesAreListedWithTheirStateAndLastRun) {
   EXPECT_THAT(outcome.out, HasSubstr("r9 (2026-01-01T03:00:00.000Z)"));
 }
 
+TEST_F(Commands, InstancesAreListedWithTheirHeartbeatAndRunsHeld) {
+  fake_.answer("GET /api/v1/instances", 200,
+               {{"shared", true},
+                {"items",
+                 {{{"id", "host-a:8080"},
+                   {"address", "10.0.0.1:8080"},
+                   {"last_heartbeat", "2026-01-01T03:00:00.000Z"},
+                   {"runs_held", 7}}}}});
+  const auto outcome = weft({"instances"});
+  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_THAT(outcome.out, HasSubstr("host-a:8080"));
+  EXPECT_THAT(outcome.out, HasSubstr("2026-01-01T03:00:00.000Z"));
+  EXPECT_THAT(outcome.out, HasSubstr("7"));
+}
+
+TEST_F(Commands, InstancesOfAStoreThatIsNotSharedSaySo) {
+  fake_.answer("GET /api/v1/instances", 200, {{"shared", false}, {"items", nlohmann::json::array()}});
+  const auto outcome = weft({"instances"});
+  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_THAT(outcome.out, HasSubstr("one weftd only"));
+}
+
 TEST_F(Commands, ScheduleActionsPostByWorkflowName) {
   fake_.answer("POST /api/v1/schedules/nightly/pause", 200, {{"workflow", "nightly"}, {"enabled", false}});
   EXPECT_EQ(weft({"schedule", "pause", "nightly"}).out, "schedule of nightly paused\n");

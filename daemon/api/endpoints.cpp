@@ -76,6 +76,7 @@ void Endpoints::add_to(Router& router) {
   add("GET", "/api/v1/runs/{id}/results", Role::viewer, &Endpoints::get_results);
   add("GET", "/api/v1/runs/{id}/tasks/{task}/logs", Role::viewer, &Endpoints::get_logs);
   add("GET", "/api/v1/runs/{id}/tasks/{task}/attempts", Role::viewer, &Endpoints::list_attempts);
+  add("GET", "/api/v1/instances", Role::viewer, &Endpoints::list_instances);
 }
 
 ApiReply Endpoints::healthz(const ApiRequest&) { return json_reply(200, {{"status", "ok"}}); }
@@ -96,6 +97,16 @@ ApiReply Endpoints::reload_plugins(const ApiRequest&) {
   const Reloader reload = context_.reloader();
   if (!reload) raise(ErrorCode::unavailable, "this weftd cannot reload; restart it instead");
   return json_reply(200, value_or_raise(reload()));
+}
+
+// A store that is not shared has one weftd, this one, and no heartbeats.
+ApiReply Endpoints::list_instances(const ApiRequest&) {
+  const bool shared = context_.store.shared();
+  auto items = nlohmann::json::array();
+  if (shared) {
+    for (const auto& instance : context_.store.list_instances()) items.push_back(instance_json(instance));
+  }
+  return json_reply(200, {{"shared", shared}, {"items", std::move(items)}});
 }
 
 ApiReply Endpoints::post_workflow(const ApiRequest& request) { return apply(request, std::nullopt); }

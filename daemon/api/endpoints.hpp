@@ -68,6 +68,7 @@ class Endpoints {
   ApiReply list_schedules(const ApiRequest& request);
   ApiReply pause_schedule(const ApiRequest& request);
   ApiReply resume_schedule(const ApiRequest& request);
+  ApiReply list_instances(const ApiRequest& request);
 
   ApiReply apply(const ApiRequest& request, const std::optional<std::string>& expected_name);
   ApiReply run_created(const RunRequest& run_request);

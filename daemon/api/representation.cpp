@@ -174,4 +174,11 @@ nlohmann::json schedule_json(const ScheduleView& schedule) {
           {"last_run", std::move(last_run)}};
 }
 
+nlohmann::json instance_json(const InstanceRecord& instance) {
+  return {{"id", instance.id},
+          {"address", instance.address},
+          {"last_heartbeat", timestamp(instance.heartbeat_at)},
+          {"runs_held", instance.runs_held}};
+}
+
 }  // namespace weft::daemon

@@ -42,6 +42,7 @@ nlohmann::json attempt_json(const AttemptRecord& attempt);
 // {"status","outputs":{node: output, for_each node: [outputs in index order]}},
 // for every node of the run's document.
 nlohmann::json schedule_json(const ScheduleView& schedule);
+nlohmann::json instance_json(const InstanceRecord& instance);
 nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>& tasks);
 
 }  // namespace weft::daemon

@@ -125,6 +125,11 @@ void read_sections(ConfigReader& reader, Config& config) {
   api.read("max_connections_per_client", config.api.max_connections_per_client, 1);
   api.reject_unknown_keys();
 
+  ConfigReader instance = reader.object("instance");
+  instance.read("id", config.instance.id);
+  instance.read("lease_s", config.instance.lease_s, 3);
+  instance.reject_unknown_keys();
+
   long long grace_s = config.shutdown_grace.count();
   reader.read("shutdown_grace_s", grace_s, 0LL);
   config.shutdown_grace = std::chrono::seconds(grace_s);

@@ -55,6 +55,12 @@ struct ApiConfig {
   int max_connections_per_client = 32;  // open at once from one client address; more are answered 429
 };
 
+// Who this weftd is among the instances sharing a store (PostgreSQL).
+struct InstanceConfig {
+  std::string id;    // default: "<hostname>:<listen port>", unique on a network of hosts
+  int lease_s = 30;  // a run this instance holds is taken over this long after its last renewal
+};
+
 // Mirrors the JSON document key by key.
 struct Config {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT, as Poco::Net::SocketAddress takes it
@@ -67,6 +73,7 @@ struct Config {
   AuthConfig auth;
   LogConfig log;
   ApiConfig api;
+  InstanceConfig instance;
   std::chrono::seconds shutdown_grace{30};  // "shutdown_grace_s"
 };
 

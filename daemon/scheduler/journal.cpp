@@ -64,6 +64,9 @@ void Journal::flush() {
     thing->append_to(*batch);
   }
   marked_.clear();
+  std::sort(batch->leases.begin(), batch->leases.end(),
+            [](const RunLease& a, const RunLease& b) { return a.run_id < b.run_id; });
+  batch->leases.erase(std::unique(batch->leases.begin(), batch->leases.end()), batch->leases.end());
   in_flight_ = batch;
   in_flight_actions_ = std::move(pending_actions_);
   pending_actions_.clear();
@@ -71,6 +74,10 @@ void Journal::flush() {
 }
 
 void Journal::on_written(const Status& written) {
+  if (!written && written.failure().code == ErrorCode::lease_lost && lease_lost_ && !stopped_) {
+    spdlog::warn("{}", written.failure().message);
+    return lease_lost_(in_flight_);
+  }
   if (!written) {
     if (healthy_) spdlog::error("cannot store state changes, retrying with backoff: {}", written.failure().message);
     healthy_ = false;
@@ -90,6 +97,17 @@ void Journal::on_written(const Status& written) {
   in_flight_actions_.clear();
   for (auto& action : actions) action();
   if (!marked_.empty() || !pending_actions_.empty()) flush();
+}
+
+void Journal::resubmit_without(const std::set<std::string, std::less<>>& lost) {
+  auto batch = std::make_shared<WriteBatch>(*in_flight_);
+  const auto of_lost = [&](const auto& record) { return lost.count(record.run_id) > 0; };
+  std::erase_if(batch->runs, [&](const RunRecord& r) { return lost.count(r.id) > 0; });
+  std::erase_if(batch->tasks, of_lost);
+  std::erase_if(batch->attempts, of_lost);
+  std::erase_if(batch->leases, of_lost);
+  in_flight_ = batch;
+  writer_.submit(in_flight_, [this](const Status& again) { on_written(again); });
 }
 
 void Journal::stop() {

@@ -23,6 +23,8 @@
 
 #include <atomic>
 #include <functional>
+#include <set>
+#include <string>
 #include <vector>
 
 namespace weft::daemon {
@@ -53,6 +55,15 @@ class Journal {
   // store's answer (a conflict stays a conflict).
   void write(WriteBatch records, StoreWriter::Completion done);
 
+  // A batch refused because another instance took over some of its runs
+  // (see weft_write_batch's fencing) waits, instead of being retried, for
+  // the handler to find out which and call resubmit_without.
+  void on_lease_lost(std::function<void(std::shared_ptr<const WriteBatch> refused)> handler) {
+    lease_lost_ = std::move(handler);
+  }
+  // Writes the refused batch again without the records of runs lost.
+  void resubmit_without(const std::set<std::string, std::less<>>& lost);
+
   bool healthy() const { return healthy_; }
   // Why the last write failed, while not healthy.
   const std::string& last_error() const { return last_error_; }
@@ -81,6 +92,7 @@ class Journal {
   bool flush_scheduled_ = false;
   std::atomic<bool> healthy_{true};  // read by API threads (readyz)
   std::string last_error_;
+  std::function<void(std::shared_ptr<const WriteBatch>)> lease_lost_;
   bool stopped_ = false;
 };
 

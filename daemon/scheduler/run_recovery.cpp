@@ -70,27 +70,33 @@ Result<std::unique_ptr<RunState>> restore_run(const RunRecord& record, const std
 // RunScheduler: taking runs back after a restart
 
 void RunScheduler::recover() {
-  RunFilter filter;
-  filter.unfinished_only = true;
-  for (const auto& record : store_.list_runs(filter)) {
-    auto restored = restore_run(record, store_.list_tasks(record.id), runtime_);
-    if (!restored) {
-      fail_unresumable(record, restored.failure().message);
-      continue;
-    }
-    RunState& run = *restored.value();
-    runs_.emplace(run.id, std::move(restored.value()));
-    spdlog::info("run {} of workflow {} resumed after a restart", run.id, run.workflow->name);
-    resume(run);
+  if (shared_) {
+    recover_claimed();
+  } else {
+    RunFilter filter;
+    filter.unfinished_only = true;
+    for (const auto& record : store_.list_runs(filter)) take_back(record, store_.list_tasks(record.id), 0);
   }
   recover_schedules();
 }
 
+void RunScheduler::take_back(const RunRecord& record, const std::vector<TaskRecord>& tasks, int64_t lease_generation) {
+  auto restored = restore_run(record, tasks, runtime_);
+  if (!restored) return fail_unresumable(record, restored.failure().message, lease_generation);
+  RunState& run = *restored.value();
+  run.lease_generation = lease_generation;
+  runs_.emplace(run.id, std::move(restored.value()));
+  spdlog::info("run {} of workflow {} resumed{}", run.id, run.workflow->name,
+               lease_generation > 1 ? " (lease generation " + std::to_string(lease_generation) + ")" : "");
+  resume(run);
+}
+
 // Most likely a plugin it needs is gone: end it, saying why, rather than
 // leave it "running" forever.
-void RunScheduler::fail_unresumable(const RunRecord& record, const std::string& why) {
+void RunScheduler::fail_unresumable(const RunRecord& record, const std::string& why, int64_t lease_generation) {
   spdlog::error("run {} cannot be resumed and is marked failed: {}", record.id, why);
   WriteBatch batch;
+  if (lease_generation > 0) batch.leases.push_back({record.id, lease_generation});
   batch.runs.push_back(record);
   batch.runs.back().status = RunStatus::failed;
   batch.runs.back().error = "cannot be resumed after a restart: " + why;

@@ -37,9 +37,14 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
           [this](const NodeState& node) {
             return node.is_for_each() && runtime_.throttles_for_each(node.spec->executor);
           }),
-      schedules_(clock, [this](const std::shared_ptr<const Workflow>& workflow, int64_t version, int64_t firing_ms) {
-        fire(workflow, version, firing_ms);
-      }) {}
+      schedules_(clock, [this](const std::shared_ptr<const Workflow>& workflow, int64_t version,
+                               int64_t firing_ms) { fire(workflow, version, firing_ms); }),
+      shared_(store.shared()) {
+  if (shared_) {
+    store_.fence_as(settings_.leases.instance, settings_.leases.lease.count());
+    journal_.on_lease_lost([this](const std::shared_ptr<const WriteBatch>& refused) { lease_lost(refused); });
+  }
+}
 
 RunScheduler::~RunScheduler() { journal_.stop(); }
 
@@ -219,6 +224,7 @@ std::unique_ptr<RunState> RunScheduler::new_run(const std::shared_ptr<const Work
   run->document_text = workflow->document.dump();
   run->idempotency_key = std::move(idempotency_key);
   run->created_at = clock_.now_ms();
+  if (shared_) run->lease_generation = 1;  // the store has it held by this instance from its insert on
   return run;
 }
 
@@ -354,6 +360,7 @@ void RunScheduler::retry(std::unique_ptr<RunState> restored, const std::function
 
 void RunScheduler::drain(std::chrono::milliseconds grace, std::function<void()> done) {
   draining_ = true;
+  lease_timer_.reset();
   dispatcher_.stop();
   drained_ = std::move(done);
   grace_timer_ = clock_.after(grace, [this] {

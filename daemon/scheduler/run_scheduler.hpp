@@ -14,9 +14,10 @@
 // led to it is stored. The loop never reads the store: commands read what
 // they need on the caller's thread first (recovery reads before the loop runs).
 //
-// The code is in five files: run_scheduler.cpp (commands, drain),
+// The code is in six files: run_scheduler.cpp (commands, drain),
 // run_pause.cpp (pausing and resuming runs), run_recovery.cpp (taking runs
-// back after a restart), task_progress.cpp (how runs and tasks move on),
+// back after a restart), run_leases.cpp (sharing the store: leases,
+// takeover), task_progress.cpp (how runs and tasks move on),
 // schedule_firing.cpp (cron schedules starting runs, and pausing them),
 // and the parts it uses: Dispatcher, WorkflowCatalog, Schedules, restore_run,
 // Journal, and the injected TaskRuntime (node types and executors) and Clock.
@@ -56,12 +57,20 @@ struct SchedulerLimits {
   TaskLogLimit logs{};
 };
 
+// Sharing the store with other instances (when the store can be shared).
+struct LeaseSettings {
+  std::string instance;  // this instance's id, unique among those sharing the store
+  std::string address;   // where its API listens, for the others to show
+  std::chrono::milliseconds lease{30000};
+};
+
 struct SchedulerSettings {
   std::filesystem::path state_dir;
   SchedulerLimits limits;
   // How long a caller waits for the loop to take a command; past it the
   // command answers 503 (the loop may still carry it out).
   std::chrono::milliseconds command_timeout{10000};
+  LeaseSettings leases;
 };
 
 class RunScheduler final : public Commands {
@@ -127,7 +136,15 @@ class RunScheduler final : public Commands {
   void retry(std::unique_ptr<RunState> run, const std::function<void(Status)>& reply);
   void resume(RunState& run);
   void restore_items(NodeState& node);
-  void fail_unresumable(const RunRecord& record, const std::string& why);
+  void fail_unresumable(const RunRecord& record, const std::string& why, int64_t lease_generation = 0);
+  void take_back(const RunRecord& record, const std::vector<TaskRecord>& tasks, int64_t lease_generation);
+
+  // Sharing the store (run_leases.cpp).
+  void recover_claimed();
+  void arm_lease_timer();
+  void renew_and_claim();
+  void lease_lost(const std::shared_ptr<const WriteBatch>& refused);
+  void abandon(const std::string& run_id);
 
   // Schedules (schedule_firing.cpp).
   void recover_schedules();
@@ -149,6 +166,7 @@ class RunScheduler final : public Commands {
   void fail_attempt(TaskState& task, std::string error);
   void lose(TaskState& task, const std::string& error);
   void end_attempt(TaskState& task, TaskStatus outcome, std::string_view error);
+  void release_attempt(TaskState& task);
   void settle(TaskState& task, TaskStatus status);
   void settle_node(NodeState& node, TaskStatus status, std::string error = {});
   void finish_run(RunState& run);
@@ -181,6 +199,8 @@ class RunScheduler final : public Commands {
   bool draining_ = false;
   std::function<void()> drained_;
   std::unique_ptr<Timer> grace_timer_;
+  const bool shared_;  // the store is shared: runs are held through leases
+  std::unique_ptr<Timer> lease_timer_;
 };
 
 }  // namespace weft::daemon

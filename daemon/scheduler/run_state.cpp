@@ -8,7 +8,17 @@ std::string TaskState::key() const {
   return run->id + "/" + node->spec->id + "/" + std::to_string(index) + "/" + std::to_string(attempt);
 }
 
+namespace {
+
+void append_lease(const RunState& run, WriteBatch& batch) {
+  if (run.lease_generation > 0) batch.leases.push_back({run.id, run.lease_generation});
+}
+
+}  // namespace
+
 void TaskState::append_to(WriteBatch& batch) const {
+  if (run->abandoned) return;
+  append_lease(*run, batch);
   TaskRecord r;
   r.run_id = run->id;
   r.node = node->spec->id;
@@ -66,6 +76,8 @@ NodeState* RunState::node(std::string_view node_id) {
 }
 
 void RunState::append_to(WriteBatch& batch) const {
+  if (abandoned) return;
+  append_lease(*this, batch);
   RunRecord r;
   r.id = id;
   r.workflow = workflow->name;

@@ -125,6 +125,11 @@ struct RunState final : Journaled, Scope {
   std::deque<NodeState*> nodes_with_ready;
   bool queued = false;  // in the scheduler's runs_with_ready
   bool cancelling = false;
+  // Sharing the store: the lease generation this instance holds the run at
+  // (0: not fenced), and whether another instance took it over (nothing of
+  // it is written any more).
+  int64_t lease_generation = 0;
+  bool abandoned = false;
   std::unique_ptr<Timer> deadline;  // the workflow's timeout_s; destroying it cancels it
 
   RunState(std::string run_id, std::shared_ptr<const Workflow> wf, int64_t workflow_version);

@@ -24,7 +24,11 @@ class StoreWriter {
   ~StoreWriter();  // waits for the write under way
 
   // Writes batch in one transaction, in submission order with other submits.
+  // A fenced batch refused for a lost lease is lease_lost.
   void submit(std::shared_ptr<const WriteBatch> batch, Completion done);
+  // Runs work (store calls that write: leases) on the writer's thread, in
+  // order with the writes, then done on the io_context's. work must not throw.
+  void call(std::function<void()> work, std::function<void()> done);
 
  private:
   boost::asio::io_context& io_;

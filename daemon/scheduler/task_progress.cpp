@@ -204,7 +204,7 @@ void RunScheduler::launch(TaskState& task) {
   journal_.mark(task);
   active_[key] = &task;
   journal_.after_durable([this, &task, key] {
-    if (task.status != TaskStatus::dispatched || task.key() != key) return;
+    if (task.status != TaskStatus::dispatched || task.key() != key || task.run->abandoned) return;
     if (task.cancel_requested) {
       active_.erase(key);
       end_attempt(task, TaskStatus::cancelled, "cancelled before it started");
@@ -467,15 +467,21 @@ void RunScheduler::stop_attempt(TaskState& task) {
   if (!stopped) spdlog::warn("{}: cancel failed: {}", describe(task), stopped.failure().message);
 }
 
-// The attempt is over, as `outcome` says: its record is closed, its slot
-// goes back to the dispatcher (which queues what waited on it), and its spec
-// is let go.
+// The attempt is over, as `outcome` says: its record is closed, and the
+// attempt released.
 void RunScheduler::end_attempt(TaskState& task, TaskStatus outcome, std::string_view error) {
   task.trace.status = outcome;
   task.trace.exit_code = task.exit_code;
   task.trace.error = error;
   task.trace.finished_at = clock_.now_ms();
   journal_.mark(task);
+  release_attempt(task);
+}
+
+// Its slot goes back to the dispatcher (which queues what waited on it), and
+// its spec is let go. Its record is left as it is: closed by end_attempt, or
+// another instance's to close (see abandon).
+void RunScheduler::release_attempt(TaskState& task) {
   task.spec.reset();
   if (!task.holds_slot) return;
   dispatcher_.release(task);

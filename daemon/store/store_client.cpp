@@ -33,6 +33,7 @@ void check(weft_status status, const weft_error& err, std::string_view what) {
   if (status == WEFT_OK) return;
   const std::string message = std::string(what) + ": " + err.message;
   if (status == WEFT_CONFLICT) throw StoreConflict(message);
+  if (status == WEFT_LEASE_LOST) throw StoreLeaseLost(message);
   throw StoreError(message);
 }
 
@@ -47,6 +48,27 @@ std::vector<Record> read(std::string_view what, Call call) {
   if (status != WEFT_NOT_FOUND) check(status, err, what);
   if (!found.error.empty()) throw StoreError(std::string(what) + ": the store handed over " + found.error);
   return std::move(found.records);
+}
+
+// A weft_lease_visitor.
+int collect_lease(void* caller_ptr, weft_str run_id, int64_t generation) noexcept {
+  try {
+    static_cast<std::vector<RunLease>*>(caller_ptr)->push_back({sdk::copy(run_id), generation});
+    return 0;
+  } catch (...) {
+    return 1;
+  }
+}
+
+int collect_instance(void* caller_ptr, weft_str id, weft_str address, int64_t heartbeat_at,
+                     int64_t runs_held) noexcept {
+  try {
+    static_cast<std::vector<InstanceRecord>*>(caller_ptr)
+        ->push_back({sdk::copy(id), sdk::copy(address), heartbeat_at, runs_held});
+    return 0;
+  } catch (...) {
+    return 1;
+  }
 }
 
 template <class Record>
@@ -65,7 +87,8 @@ StoreClient::~StoreClient() { vtable_->close(store_); }
 int StoreClient::schema_version() const { return vtable_->schema_version(store_); }
 
 void StoreClient::write(const WriteBatch& batch) {
-  const sdk::AbiWriteBatch abi(batch);
+  sdk::AbiWriteBatch abi(batch);
+  if (!batch.leases.empty()) abi.fence_as(lease_owner_, lease_ms_);
   weft_error err;
   check(call_plugin([&](weft_error* e) { return vtable_->write(store_, abi.get(), e); }, err), err,
         "store write failed");
@@ -123,6 +146,50 @@ std::vector<TokenRecord> StoreClient::list_tokens() const {
   return read<TokenRecord, weft_token_record>("listing tokens failed", [&](auto visit, void* out, weft_error* e) {
     return vtable_->list_tokens(store_, visit, out, e);
   });
+}
+
+void StoreClient::fence_as(std::string instance, int64_t lease_ms) {
+  lease_owner_ = std::move(instance);
+  lease_ms_ = lease_ms;
+}
+
+bool StoreClient::shared() const {
+  return WEFT_HAS_FIELD(vtable_, weft_store_vtable, list_instances) && vtable_->claim_runs != nullptr &&
+         vtable_->renew_leases != nullptr && vtable_->list_instances != nullptr;
+}
+
+std::vector<RunLease> StoreClient::claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, bool take_own) {
+  std::vector<RunLease> claimed;
+  weft_error err;
+  check(call_plugin(
+            [&](weft_error* e) {
+              return vtable_->claim_runs(store_, str(instance), lease_ms, max, take_own ? 1 : 0, collect_lease,
+                                         &claimed, e);
+            },
+            err),
+        err, "claiming runs failed");
+  return claimed;
+}
+
+std::vector<RunLease> StoreClient::renew_leases(std::string_view instance, std::string_view address, int64_t lease_ms) {
+  std::vector<RunLease> held;
+  weft_error err;
+  check(call_plugin(
+            [&](weft_error* e) {
+              return vtable_->renew_leases(store_, str(instance), str(address), lease_ms, collect_lease, &held, e);
+            },
+            err),
+        err, "renewing leases failed");
+  return held;
+}
+
+std::vector<InstanceRecord> StoreClient::list_instances() const {
+  std::vector<InstanceRecord> instances;
+  weft_error err;
+  check(
+      call_plugin([&](weft_error* e) { return vtable_->list_instances(store_, collect_instance, &instances, e); }, err),
+      err, "listing instances failed");
+  return instances;
 }
 
 }  // namespace weft::daemon

@@ -14,7 +14,9 @@
 namespace weft::daemon {
 
 using sdk::AttemptRecord;
+using sdk::InstanceRecord;
 using sdk::RunFilter;
+using sdk::RunLease;
 using sdk::RunRecord;
 using sdk::ScheduleStateRecord;
 using sdk::TaskRecord;
@@ -30,6 +32,10 @@ struct StoreError : std::runtime_error {
 struct StoreConflict : StoreError {
   using StoreError::StoreError;
 };
+// A fenced write touched a run another instance has taken over.
+struct StoreLeaseLost : StoreError {
+  using StoreError::StoreError;
+};
 
 class LoadedLibrary;
 
@@ -42,6 +48,7 @@ class StoreClient {
   StoreClient& operator=(const StoreClient&) = delete;
 
   int schema_version() const;
+  // A batch with leases is fenced as this instance (see fence_as).
   void write(const WriteBatch& batch);
   std::optional<WorkflowRecord> get_workflow(std::string_view name, int64_t version = 0) const;
   std::vector<WorkflowRecord> list_workflows() const;
@@ -58,10 +65,23 @@ class StoreClient {
   std::vector<AttemptRecord> list_attempts(std::string_view run_id) const;
   std::vector<ScheduleStateRecord> list_schedule_states() const;
 
+  // Whether several instances can share this store (the plugin has the ABI
+  // 2.1 lease functions). The rest are for a shared store only, and are
+  // writes: from the writer's thread.
+  bool shared() const;
+  // From now on, writes with leases are fenced as instance's, and runs they
+  // insert are held by it for lease_ms. Before any write.
+  void fence_as(std::string instance, int64_t lease_ms);
+  std::vector<RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, bool take_own);
+  std::vector<RunLease> renew_leases(std::string_view instance, std::string_view address, int64_t lease_ms);
+  std::vector<InstanceRecord> list_instances() const;
+
  private:
   std::shared_ptr<const LoadedLibrary> library_;  // first: outlives the calls below
   const weft_store_vtable* vtable_;
   void* store_;
+  std::string lease_owner_;
+  int64_t lease_ms_ = 0;
 };
 
 }  // namespace weft::daemon

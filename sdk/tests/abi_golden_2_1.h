@@ -45,19 +45,28 @@
   FIELD(weft_schedule_state_record, updated_at, 24, 8) \
   FIELD(weft_schedule_state_record, paused, 32, 4) \
   FIELD(weft_schedule_state_record, reserved, 36, 4) \
-  GROWABLE(weft_write_batch, WEFT_WRITE_BATCH_SIZE_2_1, 104, 104, 8) \
+  GROWABLE(weft_write_batch, WEFT_WRITE_BATCH_SIZE_2_1, 152, 152, 8) \
   FIELD(weft_write_batch, attempts, 72, 8) \
   FIELD(weft_write_batch, attempt_count, 80, 8) \
   FIELD(weft_write_batch, schedule_states, 88, 8) \
   FIELD(weft_write_batch, schedule_state_count, 96, 8) \
-  GROWABLE(weft_store_vtable, WEFT_STORE_VTABLE_SIZE_2_1, 104, 104, 8) \
+  FIELD(weft_write_batch, lease_owner, 104, 16) \
+  FIELD(weft_write_batch, lease_ms, 120, 8) \
+  FIELD(weft_write_batch, lease_run_ids, 128, 8) \
+  FIELD(weft_write_batch, lease_generations, 136, 8) \
+  FIELD(weft_write_batch, lease_count, 144, 8) \
+  GROWABLE(weft_store_vtable, WEFT_STORE_VTABLE_SIZE_2_1, 128, 128, 8) \
   FIELD(weft_store_vtable, list_attempts, 88, 8) \
-  FIELD(weft_store_vtable, list_schedule_states, 96, 8)
+  FIELD(weft_store_vtable, list_schedule_states, 96, 8) \
+  FIELD(weft_store_vtable, claim_runs, 104, 8) \
+  FIELD(weft_store_vtable, renew_leases, 112, 8) \
+  FIELD(weft_store_vtable, list_instances, 120, 8)
 
 /* The values 2.1 added. */
 #define WEFT_ABI_GOLDEN_2_1_VALUES(VALUE) \
   VALUE(WEFT_RUN_PAUSED, 7) \
-  VALUE(WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH, 1)
+  VALUE(WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH, 1) \
+  VALUE(WEFT_LEASE_LOST, 4)
 /* clang-format on */
 
 /* As WEFT_GOLDEN_CHECK_GROWABLE (abi_golden_2_0.h), for minor 1. */

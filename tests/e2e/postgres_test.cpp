@@ -2,8 +2,8 @@
 // its own: killed with SIGKILL mid-run and started again, and riding out a
 // restart of the database mid-run. The server is the harness's
 // PostgresServer, Debian's package in a temp dir on a unix socket.
+#include "own_postgres.hpp"
 #include "recovery_fixture.hpp"
-#include "weft/harness/postgres_server.hpp"
 
 #include <string>
 
@@ -11,15 +11,6 @@ namespace weft::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A server of the test's own, started before weftd and stopped after it.
-class OwnPostgres {
- protected:
-  OwnPostgres() { server_.start(); }
-
-  TempDir server_dir_{fs::temp_directory_path(), "weft-pg-"};
-  harness::PostgresServer server_{server_dir_.path()};
-};
 
 class OnPostgres : protected OwnPostgres, public RecoveryFixture {
  protected:

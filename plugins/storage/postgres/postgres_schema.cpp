@@ -19,13 +19,12 @@ constexpr const char* kTakeMigrationLock = "SELECT pg_advisory_xact_lock(2003133
 // with empty keys. Keys sort bytewise (COLLATE "C") whatever the database's
 // locale, so that every store lists in the same order.
 //
-// Made for several weftd instances on one database, which this version does
-// not do yet: a run will be owned through a lease (owner, lease_deadline)
-// that its owner renews, and every write of the run or its tasks will check
-// lease_generation (fencing: an owner that lost the lease cannot write).
-// Instances will claim unowned runs with SELECT ... FOR UPDATE SKIP LOCKED
-// over runs_unowned. One instance writes none of these columns.
-constexpr std::array<const char*, 2> kMigrations = {
+// Several weftd instances share one database through leases: a run is held
+// by runs.owner until runs.lease_deadline (the server's clock), which its
+// owner renews; every claim raises runs.lease_generation, and every write of
+// an instance is fenced by the generation it holds (postgres_store.cpp).
+// One instance alone holds every run it writes in the same way.
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT COLLATE "C" NOT NULL,
@@ -121,6 +120,19 @@ CREATE TABLE schedule_states (
 
 DROP INDEX runs_unowned;
 CREATE INDEX runs_unowned ON runs (created_at) WHERE owner IS NULL AND status IN ('queued', 'running', 'paused');
+)sql",
+    // Instances sharing the database, and the runs each one holds. The two
+    // indices cover the store's unfinished-run condition, paused included: a
+    // paused run stays held, and passes to another instance with its lease.
+    R"sql(
+CREATE TABLE instances (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  address TEXT,
+  heartbeat_at TIMESTAMPTZ NOT NULL
+);
+DROP INDEX runs_unowned;
+CREATE INDEX runs_by_owner ON runs (owner) WHERE status IN ('created', 'queued', 'running', 'paused');
+CREATE INDEX runs_claimable ON runs (created_at) WHERE status IN ('created', 'queued', 'running', 'paused');
 )sql",
 };
 

@@ -1,6 +1,9 @@
-// The postgres store: its statements and record conversions. Over 400 lines:
-// one statement set per record kind, each written and read the same way,
-// side by side (the connection, pool and schema are apart).
+// The postgres store's statements and the code that runs them. Over 400
+// lines as one file on purpose: every statement is prepared by name from
+// here, and its parameters are built next to it (one statement set per
+// record kind, each written and read the same way, side by side), so a
+// column added to a table is changed in one place. The connection, pool and
+// schema are apart.
 #include "postgres_store.hpp"
 
 #include <array>
@@ -38,9 +41,14 @@ const Statement kUpsertWorkflow{
         ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name, version) DO UPDATE SET "
         "document_json = excluded.document_json, digest = excluded.digest, created_at = excluded.created_at, "
         "deleted = excluded.deleted WHERE workflows.digest IS NOT DISTINCT FROM excluded.digest"};
+// A run inserted by an instance that shares the store is held by it from
+// the start ($12, for $13 ms, generation 1); an update leaves the lease alone.
 const Statement kUpsertRun{"upsert_run",
                            "INSERT INTO runs (" + std::string(kRunColumns) +
-                               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE SET "
+                               ", owner, lease_generation, lease_deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                               "$10, $11, $12::text, CASE WHEN $12::text IS NULL THEN 0 ELSE 1 END, "
+                               "CASE WHEN $12::text IS NULL THEN NULL ELSE now() + $13::bigint * interval '1 ms' END) "
+                               "ON CONFLICT (id) DO UPDATE SET "
                                "workflow = excluded.workflow, version = excluded.version, status = excluded.status, "
                                "params_json = excluded.params_json, document_json = excluded.document_json, "
                                "idempotency_key = excluded.idempotency_key, error = excluded.error, "
@@ -79,6 +87,14 @@ const Statement kUpsertToken{"upsert_token", "INSERT INTO tokens (" + std::strin
                                                  "hash = excluded.hash, role = excluded.role, "
                                                  "description = excluded.description, "
                                                  "created_at = excluded.created_at, revoked = excluded.revoked"};
+
+// The batch's fence, first in its transaction: locks the stored runs it
+// names (so no claim takes them before COMMIT) and says of each whether the
+// writer still holds it at its generation.
+const Statement kFenceRuns{"fence_runs",
+                           "SELECT r.id, r.owner IS NOT DISTINCT FROM $3 AND r.lease_generation = f.generation "
+                           "FROM unnest($1::text[], $2::bigint[]) AS f(id, generation) JOIN runs r ON r.id = f.id "
+                           "ORDER BY r.id FOR UPDATE OF r"};
 
 std::string select(const char* columns, const char* table) {
   return "SELECT " + std::string(columns) + " FROM " + table;
@@ -214,6 +230,38 @@ std::string unfinished_run_condition() {
   return "status IN (" + names + ")";
 }
 
+std::string unfinished() {
+  static const std::string condition = unfinished_run_condition();
+  return condition;
+}
+
+// SKIP LOCKED: runs another instance is claiming or writing are left to it,
+// so instances claiming at once never wait on each other nor get one run twice.
+const Statement kClaimRuns{
+    "claim_runs",
+    "WITH picked AS (SELECT id FROM runs WHERE " + unfinished() +
+        " AND (owner IS NULL OR lease_deadline < now() OR ($4 AND owner = $1)) ORDER BY created_at LIMIT $3 "
+        "FOR UPDATE SKIP LOCKED) "
+        "UPDATE runs SET owner = $1, lease_generation = runs.lease_generation + 1, "
+        "lease_deadline = now() + $2::bigint * interval '1 ms' FROM picked WHERE runs.id = picked.id "
+        "RETURNING runs.id, runs.lease_generation"};
+const Statement kRenewLeases{
+    "renew_leases",
+    "WITH beat AS (INSERT INTO instances (id, address, heartbeat_at) VALUES ($1, $2, now()) "
+    "ON CONFLICT (id) DO UPDATE SET address = excluded.address, heartbeat_at = excluded.heartbeat_at) "
+    "UPDATE runs SET lease_deadline = now() + $3::bigint * interval '1 ms' WHERE owner = $1 AND " +
+        unfinished() + " RETURNING id, lease_generation"};
+const Statement kListInstances{"list_instances",
+                               "SELECT i.id, i.address, (extract(epoch FROM i.heartbeat_at) * 1000)::bigint, "
+                               "(SELECT count(*) FROM runs r WHERE r.owner = i.id AND " +
+                                   unfinished() + ") FROM instances i ORDER BY i.id"};
+
+std::vector<sdk::RunLease> read_leases(const Result& rows) {
+  std::vector<sdk::RunLease> leases;
+  for (int row = 0; row < rows.rows(); ++row) leases.push_back({rows.text(row, 0), rows.integer(row, 1)});
+  return leases;
+}
+
 // The statement depends only on which filters are set, so there are few
 // distinct ones, each prepared once per connection under a name saying
 // which; the parameters follow the conditions' order.
@@ -223,7 +271,7 @@ struct RunQuery {
 };
 
 RunQuery list_runs_query(const sdk::RunFilter& filter) {
-  static const std::string kUnfinished = unfinished_run_condition();
+  static const std::string kUnfinished = unfinished();
   RunQuery query{{"list_runs", select(kRunColumns, "runs") + " WHERE true"}, {}};
   const auto add = [&](const char* name, const std::string& condition, std::optional<std::string> param) {
     query.statement.name += std::string("_") + name;
@@ -252,11 +300,12 @@ void add_workflow(std::vector<Step>& steps, const sdk::WorkflowRecord& w) {
                     boolean(w.deleted)}});
 }
 
-void add_run(std::vector<Step>& steps, const sdk::RunRecord& r) {
-  steps.push_back({&kUpsertRun,
-                   {text(r.id), text(r.workflow), number(r.version), text(sdk::to_string(r.status)),
-                    text(r.params_json), text(r.document_json), text(r.idempotency_key), text(r.error),
-                    number(r.created_at), number(r.started_at), number(r.finished_at)}});
+void add_run(std::vector<Step>& steps, const sdk::RunRecord& r, const sdk::WriteBatch& batch) {
+  steps.push_back(
+      {&kUpsertRun,
+       {text(r.id), text(r.workflow), number(r.version), text(sdk::to_string(r.status)), text(r.params_json),
+        text(r.document_json), text(r.idempotency_key), text(r.error), number(r.created_at), number(r.started_at),
+        number(r.finished_at), text(batch.lease_owner), number(batch.lease_ms)}});
 }
 
 // A PostgreSQL array literal of the values, each quoted (the element
@@ -352,6 +401,25 @@ void add_schedule_state(std::vector<Step>& steps, const sdk::ScheduleStateRecord
   steps.push_back({&kUpsertScheduleState, {text(s.workflow), boolean(s.paused), number(s.updated_at)}});
 }
 
+void add_fence(std::vector<Step>& steps, const sdk::WriteBatch& batch) {
+  Params ids;
+  Params generations;
+  for (const auto& lease : batch.leases) {
+    ids.emplace_back(lease.run_id);
+    generations.push_back(number(lease.generation));
+  }
+  steps.push_back({&kFenceRuns, {array_literal(ids), array_literal(generations), text(batch.lease_owner)}});
+}
+
+// The fence's answer: throws LeaseLost naming the runs the writer no longer holds.
+void check_fence(const Result& fence) {
+  std::string lost;
+  for (int row = 0; row < fence.rows(); ++row) {
+    if (fence.text(row, 1) != "t") lost += (lost.empty() ? "" : ", ") + fence.text(row, 0);
+  }
+  if (!lost.empty()) throw sdk::LeaseLost("the writer no longer holds the lease of run(s) " + lost);
+}
+
 void add_token(std::vector<Step>& steps, const sdk::TokenRecord& t) {
   steps.push_back(
       {&kUpsertToken,
@@ -376,13 +444,17 @@ void PostgresStore::write(const sdk::WriteBatch& batch) {
   if (batch.empty()) return;
   std::lock_guard lock(write_mutex_);
   // BEGIN and every upsert go in one pipeline, and COMMIT too unless the
-  // batch has workflows: a workflow version stored with another digest is
-  // seen in the answers (no row changed), so COMMIT waits for them then.
-  const bool may_conflict = !batch.workflows.empty();
+  // batch has workflows or a fence: a workflow version stored with another
+  // digest is seen in the answers (no row changed), a lost lease in the
+  // fence's, so COMMIT waits for them then.
+  const bool fenced = !batch.lease_owner.empty() && !batch.leases.empty();
+  const bool may_conflict = !batch.workflows.empty() || fenced;
   std::vector<Step> steps{{&kBegin, {}}};
   steps.reserve(4 + batch.workflows.size() + batch.runs.size() + batch.tokens.size() + batch.schedule_states.size());
+  if (fenced) add_fence(steps, batch);
+  const size_t first_workflow = steps.size();
   for (const auto& workflow : batch.workflows) add_workflow(steps, workflow);
-  for (const auto& run : batch.runs) add_run(steps, run);
+  for (const auto& run : batch.runs) add_run(steps, run, batch);
   add_tasks(steps, batch.tasks);
   for (const auto& token : batch.tokens) add_token(steps, token);
   add_attempts(steps, batch.attempts);
@@ -392,8 +464,9 @@ void PostgresStore::write(const sdk::WriteBatch& batch) {
   try {
     const auto results = connection->pipeline(steps);
     if (!may_conflict) return;
+    if (fenced) check_fence(results[1]);
     for (size_t i = 0; i < batch.workflows.size(); ++i) {
-      if (results[1 + i].affected_rows() == 0) {
+      if (results[first_workflow + i].affected_rows() == 0) {
         const auto& workflow = batch.workflows[i];
         throw sdk::Conflict("workflow '" + workflow.name + "' version " + std::to_string(workflow.version) +
                             " is already stored with another document (digest differs from " + workflow.digest + ")");
@@ -443,6 +516,26 @@ std::vector<sdk::AttemptRecord> PostgresStore::list_attempts(std::string_view ru
 
 std::vector<sdk::ScheduleStateRecord> PostgresStore::list_schedule_states() {
   return read_all(pool_.lease()->execute(kSelectScheduleStates), read_schedule_state);
+}
+
+std::vector<sdk::RunLease> PostgresStore::claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,
+                                                     bool take_own) {
+  return read_leases(
+      pool_.lease()->execute(kClaimRuns, {text(instance), number(lease_ms), number(int64_t{max}), boolean(take_own)}));
+}
+
+std::vector<sdk::RunLease> PostgresStore::renew_leases(std::string_view instance, std::string_view address,
+                                                       int64_t lease_ms) {
+  return read_leases(pool_.lease()->execute(kRenewLeases, {text(instance), text(address), number(lease_ms)}));
+}
+
+std::vector<sdk::InstanceRecord> PostgresStore::list_instances() {
+  const Result rows = pool_.lease()->execute(kListInstances);
+  std::vector<sdk::InstanceRecord> instances;
+  for (int row = 0; row < rows.rows(); ++row) {
+    instances.push_back({rows.text(row, 0), rows.text(row, 1), rows.integer(row, 2), rows.integer(row, 3)});
+  }
+  return instances;
 }
 
 }  // namespace weft::storage::postgres

@@ -18,7 +18,7 @@
 
 namespace weft::storage::postgres {
 
-class PostgresStore final : public sdk::Store {
+class PostgresStore final : public sdk::SharedStore {
  public:
   // Connects to the server config names and migrates config["schema"] to the
   // latest version. Throws with a message naming the key or the server (never
@@ -36,6 +36,11 @@ class PostgresStore final : public sdk::Store {
   std::vector<sdk::TokenRecord> list_tokens() override;
   std::vector<sdk::AttemptRecord> list_attempts(std::string_view run_id) override;
   std::vector<sdk::ScheduleStateRecord> list_schedule_states() override;
+  std::vector<sdk::RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,
+                                        bool take_own) override;
+  std::vector<sdk::RunLease> renew_leases(std::string_view instance, std::string_view address,
+                                          int64_t lease_ms) override;
+  std::vector<sdk::InstanceRecord> list_instances() override;
 
  private:
   Pool pool_;

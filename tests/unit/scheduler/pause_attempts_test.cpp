@@ -225,7 +225,10 @@ TEST_F(PauseTest, TheRetryTimeBudgetCountsFromTheFirstAttemptAcrossARestart) {
 
 class PauseOnAbi20StoreTest : public PauseTest {
  protected:
-  PauseOnAbi20StoreTest() { store_ = open_memory_store(StoreAbi::v2_0); }
+  PauseOnAbi20StoreTest() {
+    store_ = open_memory_store(StoreAbi::v2_0);
+    client_ = store_.client.get();
+  }
 };
 
 TEST_F(PauseOnAbi20StoreTest, PausingIsRefusedSayingTheStoreIsTooOldAndTheRunGoesOn) {

@@ -43,8 +43,8 @@ class SchedulerTest : public ::testing::Test {
     io_ = std::make_unique<boost::asio::io_context>();
     work_.emplace(boost::asio::make_work_guard(*io_));
     clock_.post_to(*io_);
-    scheduler_ = std::make_unique<daemon::RunScheduler>(*io_, runtime_, *store_.client, clock_,
-                                                        daemon::SchedulerSettings{state_dir_, limits_, 10s});
+    scheduler_ = std::make_unique<daemon::RunScheduler>(*io_, runtime_, *client_, clock_,
+                                                        daemon::SchedulerSettings{state_dir_, limits_, 10s, leases_});
     scheduler_->recover();
     loop_ = std::thread([this] { io_->run(); });
   }
@@ -90,9 +90,9 @@ class SchedulerTest : public ::testing::Test {
     return condition();
   }
 
-  std::optional<sdk::RunRecord> stored_run(const std::string& id) { return store_.client->get_run(id); }
+  std::optional<sdk::RunRecord> stored_run(const std::string& id) { return client_->get_run(id); }
   std::optional<sdk::TaskRecord> stored_task(const std::string& run_id, const std::string& node, int64_t index = -1) {
-    for (auto& t : store_.client->list_tasks(run_id)) {
+    for (auto& t : client_->list_tasks(run_id)) {
       if (t.node == node && t.index == index) return t;
     }
     return std::nullopt;
@@ -129,6 +129,8 @@ class SchedulerTest : public ::testing::Test {
   daemon::SchedulerLimits limits_;
   FakeRuntime runtime_;
   OpenedMemoryStore store_ = open_memory_store();
+  daemon::StoreClient* client_ = store_.client.get();  // the store the scheduler uses
+  daemon::LeaseSettings leases_;                       // when that store is shared
   std::unique_ptr<daemon::RunScheduler> scheduler_;
   std::thread loop_;
 };

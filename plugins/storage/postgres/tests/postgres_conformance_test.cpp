@@ -1,8 +1,8 @@
 // The postgres plugin, built and loaded as the daemon loads it, against the
-// store conformance suite, on the server of the ctest fixture postgres_server.
+// store conformance suites (every store's, and shared stores'), on the server of the ctest fixture postgres_server.
 #include <gmock/gmock.h>
 
-#include <weft/sdk/testing/store_conformance.hpp>
+#include <weft/sdk/testing/store_shared_conformance.hpp>
 
 #include "fixture_server.hpp"
 
@@ -36,4 +36,7 @@ TEST(PostgresPlugin, PublishesItsConfigSchema) {
 
 }  // namespace
 
-WEFT_STORE_CONFORMANCE(Postgres, weft::sdk::testing::StoreUnderTest{"postgres", postgres_vtable, config_in});
+const weft::sdk::testing::StoreUnderTest kPostgres{"postgres", postgres_vtable, config_in};
+
+WEFT_STORE_CONFORMANCE(Postgres, kPostgres);
+WEFT_SHARED_STORE_CONFORMANCE(Postgres, kPostgres);

@@ -29,6 +29,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::UnorderedElementsAreArray;
 
 sdk::RunRecord queued_run(const std::string& id) {
   return {id, "etl", 1, sdk::RunStatus::queued, "", "", "", "", 100, 0, 0};
@@ -58,6 +59,24 @@ class PostgresStoreTest : public ::testing::Test {
   }
   // A connection of the test's own, in the store's schema.
   Connection connect() const { return Connection(PostgresConfig::parse(config_)); }
+  // Undo the migrations after version 2 or 1 on a schema of the latest
+  // version, as a database that an older weft left behind.
+  void revert_to_version_2() const {
+    connect().execute(
+        "DROP TABLE instances; DROP INDEX runs_by_owner; DROP INDEX runs_claimable;"
+        "CREATE INDEX runs_unowned ON runs (created_at) WHERE owner IS NULL AND status IN ('queued', 'running', "
+        "'paused');"
+        "UPDATE weft_schema SET version = 2");
+  }
+  void revert_to_version_1() const {
+    revert_to_version_2();
+    connect().execute(
+        "DROP TABLE attempts; DROP TABLE schedule_states;"
+        "ALTER TABLE tasks DROP COLUMN budget_started_at; ALTER TABLE tasks DROP COLUMN attempts_before;"
+        "DROP INDEX runs_unowned;"
+        "CREATE INDEX runs_unowned ON runs (created_at) WHERE owner IS NULL AND status IN ('queued', 'running');"
+        "UPDATE weft_schema SET version = 1");
+  }
   std::string password() const {
     std::ifstream in(config_["password_file"].get<std::string>());
     std::string line;
@@ -225,16 +244,14 @@ TEST_F(PostgresStoreTest, ANewerSchemaIsRefusedNamingBothVersions) {
 
 // Version 2 (ABI 2.1) adds the retry budget to tasks, and attempts and
 // schedule states: tasks of version 1 keep their rows with no budget used.
-TEST_F(PostgresStoreTest, MigratingTo21KeepsTasksWithAnEmptyBudget) {
+TEST_F(PostgresStoreTest, MigratingFromVersion1KeepsTasksWithAnEmptyBudget) {
   open();
+  revert_to_version_1();
   connect().execute(
-      "DROP TABLE attempts; DROP TABLE schedule_states;"
-      "ALTER TABLE tasks DROP COLUMN budget_started_at; ALTER TABLE tasks DROP COLUMN attempts_before;"
       "INSERT INTO tasks (run_id, node, idx, status, attempt, ready_at, started_at, finished_at) "
-      "VALUES ('run-1', 'a', -1, 'retrying', 2, 0, 10, 0);"
-      "UPDATE weft_schema SET version = 1");
+      "VALUES ('run-1', 'a', -1, 'retrying', 2, 0, 10, 0)");
   auto store = open();
-  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(store.schema_version(), latest_schema_version());
   const auto tasks = store.list_tasks("run-1");
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].attempt, 2);
@@ -243,6 +260,26 @@ TEST_F(PostgresStoreTest, MigratingTo21KeepsTasksWithAnEmptyBudget) {
   EXPECT_TRUE(store.list_attempts("run-1").empty());
   store.write({{}, {}, {}, {}, {}, {{"etl", true, 100}}});
   EXPECT_EQ(store.list_schedule_states().size(), 1u);
+}
+
+// Version 3 lets instances share the database: the unfinished runs a single
+// weftd wrote under version 2, paused ones included, can be claimed.
+TEST_F(PostgresStoreTest, MigratingFromVersion2LetsInstancesClaimItsUnfinishedRunsPausedOnesIncluded) {
+  auto paused = queued_run("run-2");
+  paused.status = sdk::RunStatus::paused;
+  auto finished = queued_run("run-3");
+  finished.status = sdk::RunStatus::succeeded;
+  open().write({{}, {queued_run("run-1"), paused, finished}, {}, {}});
+  revert_to_version_2();
+  auto store = open();
+  EXPECT_EQ(store.schema_version(), 3);
+  const std::vector<sdk::RunLease> both{{"run-1", 1}, {"run-2", 1}};
+  EXPECT_THAT(store.claim_runs("instance-a", 30000, 10, false), UnorderedElementsAreArray(both));
+  EXPECT_THAT(store.renew_leases("instance-a", "127.0.0.1:8080", 30000), UnorderedElementsAreArray(both));
+  const auto instances = store.list_instances();
+  ASSERT_EQ(instances.size(), 1u);
+  EXPECT_EQ(instances[0].id, "instance-a");
+  EXPECT_EQ(instances[0].runs_held, 2);
 }
 
 TEST_F(PostgresStoreTest, AnUnknownStatusInTheDatabaseIsAnErrorNamingIt) {

@@ -80,7 +80,10 @@ typedef enum weft_status {
   WEFT_OK = 0,
   WEFT_ERROR = 1,     /* failed; weft_error says why */
   WEFT_NOT_FOUND = 2, /* the thing asked for does not exist */
-  WEFT_CONFLICT = 3   /* a write collided with an existing record */
+  WEFT_CONFLICT = 3,  /* a write collided with an existing record */
+  /* 2.1: a write touched a run whose lease the writer no longer holds
+   * (another instance took the run over); nothing of it was stored. */
+  WEFT_LEASE_LOST = 4
 } weft_status;
 
 /* Caller-allocated error text; the callee writes a NUL-terminated message,
@@ -494,9 +497,21 @@ typedef struct weft_write_batch {
   size_t attempt_count;
   const weft_schedule_state_record* const* schedule_states;
   size_t schedule_state_count;
+  /* 2.1, for stores that several instances share (see claim_runs). Empty
+   * lease_owner: one instance, no fencing. Otherwise the batch is fenced:
+   * lease_count runs (lease_run_ids[i], held at lease_generations[i]) are
+   * every run whose record or tasks the batch writes; if one of them is
+   * stored and not held by lease_owner at that generation, the write is
+   * WEFT_LEASE_LOST and stores nothing. A run the batch inserts is held by
+   * lease_owner at generation 1 for lease_ms. */
+  weft_str lease_owner;
+  int64_t lease_ms;
+  const weft_str* lease_run_ids;
+  const int64_t* lease_generations;
+  size_t lease_count;
 } weft_write_batch;
 #define WEFT_WRITE_BATCH_SIZE_2_0 WEFT_SIZE_THROUGH(weft_write_batch, token_count)
-#define WEFT_WRITE_BATCH_SIZE_2_1 WEFT_SIZE_THROUGH(weft_write_batch, schedule_state_count)
+#define WEFT_WRITE_BATCH_SIZE_2_1 WEFT_SIZE_THROUGH(weft_write_batch, lease_count)
 
 typedef struct weft_run_filter {
   size_t struct_size;
@@ -516,11 +531,17 @@ typedef int (*weft_task_visitor)(void* caller_ptr, const weft_task_record* recor
 typedef int (*weft_token_visitor)(void* caller_ptr, const weft_token_record* record);
 typedef int (*weft_attempt_visitor)(void* caller_ptr, const weft_attempt_record* record);
 typedef int (*weft_schedule_state_visitor)(void* caller_ptr, const weft_schedule_state_record* record);
+/* 2.1: a run an instance holds, and the lease generation it holds it at. */
+typedef int (*weft_lease_visitor)(void* caller_ptr, weft_str run_id, int64_t generation);
+/* 2.1: an instance sharing the store: its last heartbeat (ms since the
+ * epoch, by the store's clock), where its API listens, the runs it holds. */
+typedef int (*weft_instance_visitor)(void* caller_ptr, weft_str instance, weft_str address, int64_t heartbeat_at,
+                                     int64_t runs_held);
 
 /*
  * Threading: every function may be called from any thread at the same time,
  * except write, which the host calls from one thread at a time. Reads see
- * only committed writes. Every function is required.
+ * only committed writes. Every 2.0 function is required.
  */
 typedef struct weft_store_vtable {
   size_t struct_size;
@@ -555,9 +576,29 @@ typedef struct weft_store_vtable {
   /* Since 2.1, required from a store of minor >= 1. By workflow. */
   weft_status (*list_schedule_states)(void* store, weft_schedule_state_visitor visit, void* caller_ptr,
                                       weft_error* err);
+  /* 2.1, optional (all three NULL, or absent: the store serves one instance).
+   * Leases let several instances share the store: each unfinished run is
+   * held by one instance until its lease's deadline, by the store's clock.
+   * claim_runs and renew_leases are writes (one thread at a time, with
+   * write); list_instances is a read.
+   *
+   * claim_runs takes up to max unfinished runs, oldest first, that no
+   * instance holds: never held, or whose lease deadline has passed, and with
+   * take_own also those instance held already (its restart). Each is held
+   * by instance from then on, at its previous generation + 1, for lease_ms;
+   * visit gets each. Two instances claiming at once never get the same run. */
+  weft_status (*claim_runs)(void* store, weft_str instance, int64_t lease_ms, int32_t max, int32_t take_own,
+                            weft_lease_visitor visit, void* caller_ptr, weft_error* err);
+  /* Heartbeat: records instance's heartbeat and address, and extends to
+   * lease_ms from now the lease of every unfinished run instance holds;
+   * visit gets each of them. */
+  weft_status (*renew_leases)(void* store, weft_str instance, weft_str address, int64_t lease_ms,
+                              weft_lease_visitor visit, void* caller_ptr, weft_error* err);
+  /* Every instance that has sent a heartbeat, by id. */
+  weft_status (*list_instances)(void* store, weft_instance_visitor visit, void* caller_ptr, weft_error* err);
 } weft_store_vtable;
 #define WEFT_STORE_VTABLE_SIZE_2_0 WEFT_SIZE_THROUGH(weft_store_vtable, list_tokens)
-#define WEFT_STORE_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_store_vtable, list_schedule_states)
+#define WEFT_STORE_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_store_vtable, list_instances)
 
 /* ------------------------------------------------------------------------ */
 /* The plugin descriptor                                                    */

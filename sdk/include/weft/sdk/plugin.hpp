@@ -28,6 +28,10 @@ struct NotFound : std::runtime_error {
 struct Conflict : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// A store's write touched a run whose lease the writer no longer holds (2.1).
+struct LeaseLost : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 inline void set_error(weft_error* err, std::string_view message) noexcept {
   if (err == nullptr) return;
@@ -49,6 +53,9 @@ weft_status guard(weft_error* err, Body&& body) noexcept {
   } catch (const Conflict& e) {
     set_error(err, e.what());
     return WEFT_CONFLICT;
+  } catch (const LeaseLost& e) {
+    set_error(err, e.what());
+    return WEFT_LEASE_LOST;
   } catch (const std::exception& e) {
     set_error(err, e.what());
   } catch (...) {

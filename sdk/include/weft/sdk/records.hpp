@@ -88,6 +88,21 @@ struct TokenRecord {
   bool revoked = false;
 };
 
+// A run an instance holds, at the lease generation it holds it with (2.1).
+struct RunLease {
+  std::string run_id;
+  int64_t generation = 0;
+  bool operator==(const RunLease&) const = default;
+};
+
+// An instance sharing the store (2.1).
+struct InstanceRecord {
+  std::string id;
+  std::string address;
+  int64_t heartbeat_at = 0;  // ms since the epoch, by the store's clock
+  int64_t runs_held = 0;
+};
+
 struct WriteBatch {
   std::vector<WorkflowRecord> workflows;
   std::vector<RunRecord> runs;
@@ -95,6 +110,10 @@ struct WriteBatch {
   std::vector<TokenRecord> tokens;
   std::vector<AttemptRecord> attempts{};  // since ABI 2.1; initialized here so that {a, b, c, d} still is complete
   std::vector<ScheduleStateRecord> schedule_states{};  // since ABI 2.1
+  // Fencing (2.1, see weft_write_batch): empty lease_owner, none.
+  std::string lease_owner{};
+  int64_t lease_ms = 0;
+  std::vector<RunLease> leases{};
   bool empty() const {
     return workflows.empty() && runs.empty() && tasks.empty() && tokens.empty() && attempts.empty() &&
            schedule_states.empty();
@@ -306,10 +325,23 @@ class AbiWriteBatch {
     abi_.attempt_count = attempts_.pointers.size();
     abi_.schedule_states = schedule_states_.pointers.data();
     abi_.schedule_state_count = schedule_states_.pointers.size();
+    fence_as(batch.lease_owner, batch.lease_ms);
+    for (const auto& lease : batch.leases) {
+      lease_run_ids_.push_back(str(lease.run_id));
+      lease_generations_.push_back(lease.generation);
+    }
+    abi_.lease_run_ids = lease_run_ids_.data();
+    abi_.lease_generations = lease_generations_.data();
+    abi_.lease_count = lease_run_ids_.size();
   }
   AbiWriteBatch(const AbiWriteBatch&) = delete;
   AbiWriteBatch& operator=(const AbiWriteBatch&) = delete;
   const weft_write_batch* get() const { return &abi_; }
+  // The writer whose leases fence the batch; owner must outlive this.
+  void fence_as(std::string_view owner, int64_t lease_ms) {
+    abi_.lease_owner = str(owner);
+    abi_.lease_ms = lease_ms;
+  }
 
  private:
   template <class Record>
@@ -331,6 +363,8 @@ class AbiWriteBatch {
   Views<TokenRecord> tokens_;
   Views<AttemptRecord> attempts_;
   Views<ScheduleStateRecord> schedule_states_;
+  std::vector<weft_str> lease_run_ids_;
+  std::vector<int64_t> lease_generations_;
   weft_write_batch abi_{};
 };
 
@@ -344,6 +378,11 @@ inline WriteBatch from_abi(const weft_write_batch& b) {
   if (WEFT_HAS_FIELD(&b, weft_write_batch, schedule_state_count)) {
     for (size_t i = 0; i < b.attempt_count; ++i) out.attempts.push_back(from_abi(*b.attempts[i]));
     for (size_t i = 0; i < b.schedule_state_count; ++i) out.schedule_states.push_back(from_abi(*b.schedule_states[i]));
+  }
+  if (WEFT_HAS_FIELD(&b, weft_write_batch, lease_count)) {
+    out.lease_owner = copy(b.lease_owner);
+    out.lease_ms = b.lease_ms;
+    for (size_t i = 0; i < b.lease_count; ++i) out.leases.push_back({copy(b.lease_run_ids[i]), b.lease_generations[i]});
   }
   return out;
 }

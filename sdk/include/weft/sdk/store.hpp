@@ -5,6 +5,8 @@
 
 #include <weft/sdk/records.hpp>
 
+#include <type_traits>
+
 namespace weft::sdk {
 
 // Derive from this and give the class a constructor (const Host&, const nlohmann::json& config)
@@ -30,6 +32,17 @@ class Store {
   virtual std::vector<ScheduleStateRecord> list_schedule_states() = 0;
 };
 
+// A store several instances can share (2.1): derive from this instead of
+// Store, and the vtable gets claim_runs, renew_leases and list_instances
+// (see weft_store_vtable); write() then fences every batch by its leases.
+// A plain Store serves one instance and the vtable leaves them NULL.
+class SharedStore : public Store {
+ public:
+  virtual std::vector<RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, bool take_own) = 0;
+  virtual std::vector<RunLease> renew_leases(std::string_view instance, std::string_view address, int64_t lease_ms) = 0;
+  virtual std::vector<InstanceRecord> list_instances() = 0;
+};
+
 namespace detail {
 
 template <class Record, class Visitor>
@@ -50,6 +63,8 @@ void visit_one(const std::optional<Record>& record, Visitor visit, void* caller_
 template <class T>
 struct StoreThunks {
   static Store* self(void* s) { return static_cast<Store*>(s); }
+  // Only in the vtable of a T derived from SharedStore.
+  static SharedStore* shared(void* s) { return static_cast<SharedStore*>(self(s)); }
   static weft_status open(const weft_host_api* host, weft_str config, void** out, weft_error* err) noexcept {
     return guard(err, [&] {
       const auto cfg = config.len ? nlohmann::json::parse(view(config)) : nlohmann::json::object();
@@ -96,6 +111,30 @@ struct StoreThunks {
                                           weft_error* err) noexcept {
     return guard(err, [&] { visit_all(self(s)->list_schedule_states(), visit, caller_ptr); });
   }
+  static void visit_leases(const std::vector<RunLease>& leases, weft_lease_visitor visit, void* caller_ptr) {
+    for (const auto& lease : leases) {
+      if (visit(caller_ptr, str(lease.run_id), lease.generation) != 0) return;
+    }
+  }
+  static weft_status claim_runs(void* s, weft_str instance, int64_t lease_ms, int32_t max, int32_t take_own,
+                                weft_lease_visitor visit, void* caller_ptr, weft_error* err) noexcept {
+    return guard(err, [&] {
+      visit_leases(shared(s)->claim_runs(view(instance), lease_ms, max, take_own != 0), visit, caller_ptr);
+    });
+  }
+  static weft_status renew_leases(void* s, weft_str instance, weft_str address, int64_t lease_ms,
+                                  weft_lease_visitor visit, void* caller_ptr, weft_error* err) noexcept {
+    return guard(err, [&] {
+      visit_leases(shared(s)->renew_leases(view(instance), view(address), lease_ms), visit, caller_ptr);
+    });
+  }
+  static weft_status list_instances(void* s, weft_instance_visitor visit, void* caller_ptr, weft_error* err) noexcept {
+    return guard(err, [&] {
+      for (const auto& i : shared(s)->list_instances()) {
+        if (visit(caller_ptr, str(i.id), str(i.address), i.heartbeat_at, i.runs_held) != 0) return;
+      }
+    });
+  }
   static constexpr weft_store_vtable vtable = [] {
     weft_store_vtable v{};
     v.struct_size = sizeof(weft_store_vtable);
@@ -111,6 +150,11 @@ struct StoreThunks {
     v.list_tokens = list_tokens;
     v.list_attempts = list_attempts;
     v.list_schedule_states = list_schedule_states;
+    if constexpr (std::is_base_of_v<SharedStore, T>) {
+      v.claim_runs = claim_runs;
+      v.renew_leases = renew_leases;
+      v.list_instances = list_instances;
+    }
     return v;
   }();
 };

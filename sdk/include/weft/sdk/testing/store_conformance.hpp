@@ -129,6 +129,41 @@ class StoreHandle {
     });
   }
 
+  // The 2.1 functions of a store that instances share (see
+  // store_shared_conformance.hpp); a failing status fails the test.
+  bool shared() const {
+    return WEFT_HAS_FIELD(vtable_, weft_store_vtable, list_instances) && vtable_->claim_runs != nullptr;
+  }
+  // The batch fenced by owner's leases (batch.leases).
+  WriteResult write_as(WriteBatch batch, std::string owner, int64_t lease_ms) const {
+    batch.lease_owner = std::move(owner);
+    batch.lease_ms = lease_ms;
+    return write(batch);
+  }
+  std::vector<RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, bool take_own) const {
+    return leases("claim_runs", [&](weft_lease_visitor visit, void* out, weft_error* err) {
+      return vtable_->claim_runs(store_, str(instance), lease_ms, max, take_own ? 1 : 0, visit, out, err);
+    });
+  }
+  std::vector<RunLease> renew_leases(std::string_view instance, std::string_view address, int64_t lease_ms) const {
+    return leases("renew_leases", [&](weft_lease_visitor visit, void* out, weft_error* err) {
+      return vtable_->renew_leases(store_, str(instance), str(address), lease_ms, visit, out, err);
+    });
+  }
+  std::vector<InstanceRecord> list_instances() const {
+    std::vector<InstanceRecord> instances;
+    weft_error err{};
+    const weft_status status = vtable_->list_instances(
+        store_,
+        [](void* out, weft_str id, weft_str address, int64_t heartbeat_at, int64_t runs_held) {
+          static_cast<std::vector<InstanceRecord>*>(out)->push_back({copy(id), copy(address), heartbeat_at, runs_held});
+          return 0;
+        },
+        &instances, &err);
+    EXPECT_EQ(status, WEFT_OK) << "list_instances: " << err.message;
+    return instances;
+  }
+
  private:
   template <class Record>
   struct Collected {
@@ -179,6 +214,20 @@ class StoreHandle {
   template <class Record, class Call>
   static std::vector<Record> list(const char* what, Call call_vtable, size_t stop_after = 0) {
     return call<Record>(what, call_vtable, stop_after, false);
+  }
+
+  template <class Call>
+  static std::vector<RunLease> leases(const char* what, Call call_vtable) {
+    std::vector<RunLease> found;
+    weft_error err{};
+    const weft_status status = call_vtable(
+        [](void* out, weft_str run_id, int64_t generation) {
+          static_cast<std::vector<RunLease>*>(out)->push_back({copy(run_id), generation});
+          return 0;
+        },
+        &found, &err);
+    EXPECT_EQ(status, WEFT_OK) << what << ": " << err.message;
+    return found;
   }
 
   const weft_store_vtable* vtable_;
@@ -356,6 +405,8 @@ class StoreConformance : public ::testing::TestWithParam<StoreUnderTest> {
   }
 
   const StoreHandle& store() const { return *store_; }
+  const weft_store_vtable* vtable() const { return vtable_; }
+  const std::string& config() const { return config_; }
   // Closes the store and opens it again with the same config.
   void reopen() {
     store_.reset();
@@ -811,6 +862,13 @@ TEST_P(StoreConformance, SchemaVersionIsPositiveAndKeptAcrossReopen) {
   EXPECT_GT(version, 0);
   reopen();
   EXPECT_EQ(store().schema_version(), version);
+}
+
+TEST_P(StoreConformance, TheFunctionsForSharingAreAllThereOrNone) {
+  if (!WEFT_HAS_FIELD(vtable(), weft_store_vtable, list_instances)) return;  // a 2.0 store: none
+  const int present =
+      (vtable()->claim_runs != nullptr) + (vtable()->renew_leases != nullptr) + (vtable()->list_instances != nullptr);
+  EXPECT_TRUE(present == 0 || present == 3) << present << " of claim_runs, renew_leases, list_instances";
 }
 
 TEST_P(StoreConformance, ReadersSeeWholeBatchesWhileAnotherThreadWrites) {

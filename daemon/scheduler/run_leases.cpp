@@ -1,0 +1,146 @@
+// Sharing the store with other instances: RunScheduler's part (see
+// run_scheduler.hpp).
+//
+// Every unfinished run this instance drives is held through a lease in the
+// store: taken when it inserts the run or claims it, renewed every third of
+// the lease, and fencing each of its writes (a write for a run another
+// instance has taken over is refused whole). An instance that stops renewing
+// loses its runs once their leases run out, and the next instance to claim
+// takes them back as after a restart: its executors recover the tasks that
+// were under way. Claims and renewals go through the writer's thread, in
+// order with the writes.
+#include "scheduler/run_scheduler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <limits>
+
+namespace weft::daemon {
+
+namespace {
+
+// A run this instance claimed, as the store has it, with the generation it holds.
+struct ClaimedRun {
+  RunRecord record;
+  std::vector<TaskRecord> tasks;
+  int64_t generation = 0;
+};
+
+// Runs claimed at once per renewal: another instance with room claims the rest.
+constexpr int32_t kClaimBatch = 64;
+
+std::vector<ClaimedRun> read_claimed(StoreClient& store, const std::vector<RunLease>& leases) {
+  std::vector<ClaimedRun> claimed;
+  for (const auto& lease : leases) {
+    auto record = store.get_run(lease.run_id);
+    if (!record) continue;
+    claimed.push_back({std::move(*record), store.list_tasks(lease.run_id), lease.generation});
+  }
+  return claimed;
+}
+
+}  // namespace
+
+// At start, before the loop runs: the runs this instance held before it
+// stopped (same instance id) and every run whose lease ran out.
+void RunScheduler::recover_claimed() {
+  const auto& leases = settings_.leases;
+  for (const auto& run : read_claimed(store_, store_.claim_runs(leases.instance, leases.lease.count(),
+                                                                std::numeric_limits<int32_t>::max(), true))) {
+    take_back(run.record, run.tasks, run.generation);
+  }
+  arm_lease_timer();
+}
+
+void RunScheduler::arm_lease_timer() {
+  lease_timer_ = clock_.after(settings_.leases.lease / 3, [this] { renew_and_claim(); });
+}
+
+void RunScheduler::renew_and_claim() {
+  struct Found {
+    std::vector<ClaimedRun> claimed;
+    std::string error;
+  };
+  auto found = std::make_shared<Found>();
+  const auto& leases = settings_.leases;
+  writer_.call(
+      [this, found, leases] {
+        try {
+          store_.renew_leases(leases.instance, leases.address, leases.lease.count());
+          found->claimed =
+              read_claimed(store_, store_.claim_runs(leases.instance, leases.lease.count(), kClaimBatch, false));
+        } catch (const std::exception& e) {
+          found->error = e.what();
+        }
+      },
+      [this, found] {
+        if (!found->error.empty()) spdlog::error("cannot renew this instance's leases: {}", found->error);
+        for (const auto& run : found->claimed) {
+          if (runs_.count(run.record.id)) {
+            // Its lease ran out while the store was out of reach, and no one else took it.
+            runs_.at(run.record.id)->lease_generation = run.generation;
+            continue;
+          }
+          spdlog::info("run {}: taken over from an instance that stopped renewing its lease", run.record.id);
+          take_back(run.record, run.tasks, run.generation);
+        }
+        if (!draining_) arm_lease_timer();
+      });
+}
+
+// A batch was refused: some of its runs are held by another instance now.
+// Which ones the store says; those are let go and the rest written again.
+void RunScheduler::lease_lost(const std::shared_ptr<const WriteBatch>& refused) {
+  auto lost = std::make_shared<std::set<std::string, std::less<>>>();
+  const auto& leases = settings_.leases;
+  writer_.call(
+      [this, refused, lost, leases] {
+        std::set<std::pair<std::string, int64_t>> held;
+        try {
+          for (auto& lease : store_.renew_leases(leases.instance, leases.address, leases.lease.count())) {
+            held.emplace(std::move(lease.run_id), lease.generation);
+          }
+          for (const auto& lease : refused->leases) {
+            // A run the batch inserts is not stored yet, and not lost.
+            if (!held.count({lease.run_id, lease.generation}) && store_.get_run(lease.run_id)) {
+              lost->insert(lease.run_id);
+            }
+          }
+        } catch (const std::exception& e) {
+          spdlog::error("cannot tell which runs another instance took over: {}", e.what());
+        }
+      },
+      [this, lost] {
+        for (const auto& id : *lost) abandon(id);
+        journal_.resubmit_without(*lost);
+      });
+}
+
+// Another instance drives the run now (and recovers its tasks through its
+// executors): this one stops touching it, without stopping its tasks.
+void RunScheduler::abandon(const std::string& run_id) {
+  const auto it = runs_.find(run_id);
+  if (it == runs_.end()) return;
+  std::shared_ptr<RunState> run = std::move(it->second);
+  runs_.erase(it);
+  spdlog::warn("run {}: another instance took it over; this one lets go of it", run_id);
+  run->abandoned = true;
+  run->deadline.reset();
+  const auto let_go = [this](TaskState& task) {
+    task.timer.reset();
+    active_.erase(task.key());
+    release_attempt(task);
+  };
+  for (auto& node : run->nodes) {
+    let_go(node.row);
+    for (auto& element : node.elements) let_go(*element);
+    node.ready.clear();
+  }
+  run->nodes_with_ready.clear();
+  dispatcher_.forget(*run);  // after the slots went back: giving one back queues the run again
+  if (!run->idempotency_key.empty()) idempotency_keys_.erase(run->idempotency_key);
+  // Marked parts of it are skipped by the next batch; freed after it.
+  journal_.after_durable([run] {});
+}
+
+}  // namespace weft::daemon

@@ -1,0 +1,85 @@
+// The scheduler on a store that instances share (a SharedMemoryStore whose
+// leases run on the test's virtual clock): it renews its leases every third
+// of a lease, takes over a run whose holder stopped renewing once its lease
+// has run out (not before), and lets go of a run another instance took.
+#include "scheduler_fixture.hpp"
+#include "shared_memory_store.hpp"
+
+namespace weft::test {
+namespace {
+
+class SharedStoreSchedulerTest : public SchedulerTest {
+ protected:
+  SharedStoreSchedulerTest() {
+    client_ = shared_.client.get();
+    leases_ = {"instance-a", "127.0.0.1:8080", 30s};
+  }
+
+  int64_t heartbeat_of(const std::string& instance) const {
+    for (const auto& i : shared_.client->list_instances()) {
+      if (i.id == instance) return i.heartbeat_at;
+    }
+    return -1;
+  }
+  // Moves time on by one renewal interval and waits until the renewal ran.
+  void next_renewal() {
+    clock_.advance(10s);
+    ASSERT_TRUE(eventually([&] { return heartbeat_of(leases_.instance) == clock_.now_ms(); }));
+  }
+  std::vector<sdk::RunLease> claim_as_other_instance() {
+    return shared_.store->claim_runs("instance-b", 30000, 10, false);
+  }
+
+  OpenedSharedMemoryStore shared_ = open_shared_memory_store([this] { return clock_.now_ms(); });
+};
+
+TEST_F(SharedStoreSchedulerTest, ARunsLeaseIsRenewedEveryThirdOfALeaseAndNeverRunsOut) {
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  for (int renewal = 0; renewal < 6; ++renewal) next_renewal();  // two leases' time
+  EXPECT_TRUE(claim_as_other_instance().empty());
+  finish(runtime_.started()[0], 0);
+  EXPECT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
+}
+
+TEST_F(SharedStoreSchedulerTest, ARunWhoseHolderDiedIsTakenOverOnceItsLeaseRanOutAndItsTaskRecovered) {
+  leases_.instance = "instance-dead";
+  stop_scheduler();
+  start_scheduler();
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1 && task_is(id, "a", TaskStatus::dispatched); }));
+  stop_scheduler();  // as SIGKILL would: no more renewals
+
+  leases_.instance = "instance-a";
+  start_scheduler();
+  for (int renewal = 0; renewal < 3; ++renewal) next_renewal();  // the lease runs out at 30 s, not before
+  EXPECT_TRUE(runtime_.recovered().empty()) << "taken over while its lease held";
+  next_renewal();
+  ASSERT_TRUE(eventually([&] { return runtime_.recovered().size() == 1; }));
+  EXPECT_EQ(runtime_.recovered()[0].task_key, runtime_.started()[0].task_key);
+  EXPECT_EQ(started(), 1u) << "the task was recovered through its executor, not started again";
+  finish(runtime_.recovered()[0], 0);
+  EXPECT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
+  EXPECT_EQ(shared_.store->renew_leases("instance-a", "", 30000).size(), 0u) << "a finished run is held no more";
+}
+
+TEST_F(SharedStoreSchedulerTest, AnInstanceWhoseRunWasTakenOverCannotWriteItAndLetsItGo) {
+  const auto taken = run(workflow({{{"id", "a"}, {"type", "task"}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1 && task_is(taken, "a", TaskStatus::dispatched); }));
+  shared_.store->expire(taken);
+  ASSERT_EQ(claim_as_other_instance(), (std::vector<sdk::RunLease>{{taken, 2}}));
+
+  finish(runtime_.started()[0], 0);  // its end cannot be stored by this instance any more
+  const auto kept = run(workflow({{{"id", "a"}, {"type", "task"}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 2; }));
+  finish(runtime_.started()[1], 0);
+  ASSERT_TRUE(eventually([&] { return run_is(kept, RunStatus::succeeded); }));
+  EXPECT_TRUE(scheduler_->store_healthy());
+  EXPECT_TRUE(task_is(taken, "a", TaskStatus::dispatched)) << "the refused write stored nothing";
+  EXPECT_TRUE(run_is(taken, RunStatus::running));
+  EXPECT_TRUE(runtime_.cancelled().empty()) << "the task is the new holder's to recover, not to be stopped";
+  EXPECT_EQ(scheduler_->cancel_run(taken).failure().code, ErrorCode::conflict) << "no longer under way here";
+}
+
+}  // namespace
+}  // namespace weft::test
