@@ -1,7 +1,8 @@
 // The scheduler on a store that instances share (a SharedMemoryStore whose
 // leases run on the test's virtual clock): it renews its leases every third
 // of a lease, takes over a run whose holder stopped renewing once its lease
-// has run out (not before), and lets go of a run another instance took.
+// has run out (not before), paused or not, and lets go of a run another
+// instance took.
 #include "scheduler_fixture.hpp"
 #include "shared_memory_store.hpp"
 
@@ -61,6 +62,35 @@ TEST_F(SharedStoreSchedulerTest, ARunWhoseHolderDiedIsTakenOverOnceItsLeaseRanOu
   finish(runtime_.recovered()[0], 0);
   EXPECT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
   EXPECT_EQ(shared_.store->renew_leases("instance-a", "", 30000).size(), 0u) << "a finished run is held no more";
+}
+
+TEST_F(SharedStoreSchedulerTest, APausedRunTakenOverStaysPausedUntilTheNewHolderResumesIt) {
+  leases_.instance = "instance-dead";
+  stop_scheduler();
+  start_scheduler();
+  const auto id =
+      run(workflow({{{"id", "a"}, {"type", "task"}}, {{"id", "b"}, {"type", "task"}, {"depends_on", {"a"}}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1 && task_is(id, "a", TaskStatus::dispatched); }));
+  ASSERT_TRUE(scheduler_->pause_run(id));
+  stop_scheduler();  // as SIGKILL would, with a still running
+
+  leases_.instance = "instance-a";
+  start_scheduler();
+  for (int renewal = 0; renewal < 4; ++renewal) next_renewal();
+  ASSERT_TRUE(eventually([&] { return runtime_.recovered().size() == 1; }));
+  finish(runtime_.recovered()[0], 0);
+  ASSERT_TRUE(eventually([&] { return task_is(id, "a", TaskStatus::succeeded); }));
+  next_renewal();
+  settle_loop();
+  EXPECT_TRUE(run_is(id, RunStatus::paused));
+  EXPECT_EQ(started(), 1u) << "b started in a paused run";
+  EXPECT_TRUE(claim_as_other_instance().empty()) << "the paused run is held by its new holder";
+
+  ASSERT_TRUE(scheduler_->resume_run(id));
+  ASSERT_TRUE(eventually([&] { return started() == 2; }));
+  EXPECT_EQ(runtime_.started()[1].node, "b");
+  finish(runtime_.started()[1], 0);
+  EXPECT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
 }
 
 TEST_F(SharedStoreSchedulerTest, AnInstanceWhoseRunWasTakenOverCannotWriteItAndLetsItGo) {

@@ -95,12 +95,16 @@ TEST_P(SharedStoreConformance, AWriteOfAnInstanceThatLostTheLeaseIsRefusedWhole)
   WriteBatch late = run_batch("run-1", 1, RunStatus::failed);
   late.tasks.push_back(task("run-1", "b", -1));
   late.tokens.push_back(token("tok-1"));
+  late.attempts.push_back(attempt("run-1", "a", -1, 1));
+  late.schedule_states.push_back({"etl", true, 1700000000000});
   const WriteResult refused = store().write_as(late, "a", kLong);
   EXPECT_EQ(refused.status, WEFT_LEASE_LOST) << refused.message;
   EXPECT_NE(refused.message.find("run-1"), std::string::npos) << refused.message;
   EXPECT_EQ(store().get_run("run-1")->status, RunStatus::running);
   EXPECT_EQ(names(store().list_tasks("run-1")), (std::vector<std::string>{"a[-1]"}));
   EXPECT_TRUE(store().list_tokens().empty()) << "nothing of a refused batch is stored";
+  EXPECT_TRUE(store().list_attempts("run-1").empty()) << "nothing of a refused batch is stored";
+  EXPECT_TRUE(store().list_schedule_states().empty()) << "nothing of a refused batch is stored";
 
   const WriteResult by_new_owner = other().write_as(run_batch("run-1", 2, RunStatus::failed), "b", kLong);
   EXPECT_EQ(by_new_owner.status, WEFT_OK) << by_new_owner.message;
@@ -118,6 +122,15 @@ TEST_P(SharedStoreConformance, TakeOwnClaimsTheInstancesOwnRunsOnlyForIt) {
   ASSERT_EQ(store().write_as(run_batch("run-1", 1), "a", kLong).status, WEFT_OK);
   EXPECT_TRUE(other().claim_runs("b", kLong, 10, true).empty());
   EXPECT_EQ(store().claim_runs("a", kLong, 10, true), (std::vector<RunLease>{{"run-1", 2}}));
+}
+
+// A paused run is unfinished: held, renewed and passed on like a running one.
+TEST_P(SharedStoreConformance, APausedRunIsRenewedAndItsLeaseThatRanOutClaimed) {
+  ASSERT_EQ(store().write_as(run_batch("run-1", 1, RunStatus::paused), "a", kLong).status, WEFT_OK);
+  EXPECT_EQ(store().renew_leases("a", "host-a:8080", 1), (std::vector<RunLease>{{"run-1", 1}}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(other().claim_runs("b", kLong, 10, false), (std::vector<RunLease>{{"run-1", 2}}));
+  EXPECT_EQ(other().get_run("run-1")->status, RunStatus::paused);
 }
 
 TEST_P(SharedStoreConformance, FinishedRunsAreNeitherRenewedNorClaimed) {
