@@ -243,7 +243,8 @@ Status RunScheduler::cancel_run(const std::string& run_id) {
 
 // Carries out a command on a run in the loop, answering once its changes are
 // stored. A run the loop does not hold is looked up in the store afterwards,
-// on this thread, to say whether it is unknown or finished.
+// on this thread, to say whether it is unknown, finished, or (on a shared
+// store) another instance's.
 Status RunScheduler::run_command(const std::string& run_id,
                                  RunCommandResult (RunScheduler::*command)(const std::string&),
                                  const std::function<Status(const RunRecord&)>& when_not_running) {
@@ -258,6 +259,11 @@ Status RunScheduler::run_command(const std::string& run_id,
   auto stored = read_store([&] { return store_.get_run(run_id); });
   if (!stored) return stored.failure();
   if (!*stored) return fail(ErrorCode::not_found, "no run '" + run_id + "'");
+  if (shared_ && !is_final((*stored)->status)) {
+    return fail(ErrorCode::conflict, "run " + run_id + " is " + std::string(to_string((*stored)->status)) +
+                                         " and held by another weftd instance sharing the store; send this to "
+                                         "that instance (weft instances lists them)");
+  }
   return when_not_running(**stored);
 }
 

@@ -108,7 +108,11 @@ TEST_F(SharedStoreSchedulerTest, AnInstanceWhoseRunWasTakenOverCannotWriteItAndL
   EXPECT_TRUE(task_is(taken, "a", TaskStatus::dispatched)) << "the refused write stored nothing";
   EXPECT_TRUE(run_is(taken, RunStatus::running));
   EXPECT_TRUE(runtime_.cancelled().empty()) << "the task is the new holder's to recover, not to be stopped";
-  EXPECT_EQ(scheduler_->cancel_run(taken).failure().code, ErrorCode::conflict) << "no longer under way here";
+  for (const auto& refused : {scheduler_->cancel_run(taken), scheduler_->pause_run(taken)}) {
+    ASSERT_FALSE(refused) << "no longer under way here";
+    EXPECT_EQ(refused.failure().code, ErrorCode::conflict);
+    EXPECT_THAT(refused.failure().message, ::testing::HasSubstr("held by another weftd instance"));
+  }
 }
 
 }  // namespace
