@@ -41,10 +41,12 @@ std::vector<ClaimedRun> read_claimed(StoreClient& store, const std::vector<RunLe
 
 }  // namespace
 
-// At start, before the loop runs: the runs this instance held before it
+// At start, before the loop runs: a heartbeat, so that the instance is
+// listed from its start on, then the runs this instance held before it
 // stopped (same instance id) and every run whose lease ran out.
 void RunScheduler::recover_claimed() {
   const auto& leases = settings_.leases;
+  store_.renew_leases(leases.instance, leases.address, leases.lease.count());
   for (const auto& run : read_claimed(store_, store_.claim_runs(leases.instance, leases.lease.count(),
                                                                 std::numeric_limits<int32_t>::max(), true))) {
     take_back(run.record, run.tasks, run.generation);
