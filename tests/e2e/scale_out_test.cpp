@@ -44,7 +44,8 @@ class ScaleOut : protected OwnPostgres, public ::testing::Test {
   json fan_out() const {
     const std::string script =
         "echo \"$WEFT_RUN_ID/$WEFT_INDEX\" >> " + quoted(ran_) + "; sleep 0.1; echo 1 > \"$WEFT_OUTPUT\"";
-    return workflow("fan-out", {sh("each", script).for_each("{{ params.items }}")});
+    return workflow("fan-out", {sh("each", script).for_each("{{ params.items }}")},
+                    {{"params", {{"items", json::array()}}}});
   }
 
   json items() const {
@@ -73,7 +74,8 @@ class ScaleOut : protected OwnPostgres, public ::testing::Test {
   }
 
   int64_t runs_held(const WeftdProcess& via, const std::string& id) const {
-    for (const auto& instance : instances(via)["items"]) {
+    const json listed = instances(via);  // kept: the loop would otherwise walk a destroyed temporary
+    for (const auto& instance : listed.value("items", json::array())) {
       if (instance["id"] == id) return instance["runs_held"].get<int64_t>();
     }
     return -1;
