@@ -58,7 +58,10 @@ void RunScheduler::arm_lease_timer() {
   lease_timer_ = clock_.after(settings_.leases.lease / 3, [this] { renew_and_claim(); });
 }
 
+// The next renewal is armed first: renewals keep to every third of a lease
+// however long one takes, and none is missed for one still under way.
 void RunScheduler::renew_and_claim() {
+  if (!draining_) arm_lease_timer();
   struct Found {
     std::vector<ClaimedRun> claimed;
     std::string error;
@@ -86,7 +89,6 @@ void RunScheduler::renew_and_claim() {
           spdlog::info("run {}: taken over from an instance that stopped renewing its lease", run.record.id);
           take_back(run.record, run.tasks, run.generation);
         }
-        if (!draining_) arm_lease_timer();
       });
 }
 
