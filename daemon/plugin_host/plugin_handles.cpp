@@ -115,6 +115,25 @@ Status ExecutorHandle::cancel(std::string_view task_key) {
   return Done{};
 }
 
+uint64_t ExecutorHandle::capabilities() const {
+  if (!WEFT_HAS_FIELD(vtable_, weft_executor_vtable, start_run)) return 0;
+  uint64_t bits = vtable_->capabilities;
+  if (vtable_->start_run == nullptr) bits &= ~uint64_t{WEFT_EXECUTOR_CAP_WHOLE_RUN};
+  return bits;
+}
+
+Status ExecutorHandle::start_run(const sdk::RunGraph& run) {
+  if ((capabilities() & WEFT_EXECUTOR_CAP_WHOLE_RUN) == 0) {
+    return fail(ErrorCode::unavailable, "executor '" + name_ + "' does not take whole runs");
+  }
+  const sdk::AbiRunGraph abi(run);
+  weft_error err;
+  const weft_status status =
+      call_plugin([&](weft_error* e) { return vtable_->start_run(executor_, abi.get(), e); }, err);
+  if (status != WEFT_OK) return fail(code_of(status), err.message);
+  return Done{};
+}
+
 Status ExecutorHandle::recover(const sdk::TaskSpec& task, std::string_view external_id) {
   if (vtable_->recover == nullptr) {
     return fail(ErrorCode::unavailable, "executor '" + name_ + "' cannot take tasks back after a restart");

@@ -390,6 +390,11 @@ std::optional<std::vector<Problem>> PluginHost::validate_params(std::string_view
 
 bool PluginHost::has_executor(std::string_view executor) const { return executors_.count(executor) > 0; }
 
+uint64_t PluginHost::executor_capabilities(std::string_view executor) const {
+  const ExecutorHandle* handle = this->executor(executor);
+  return handle == nullptr ? 0 : handle->capabilities();
+}
+
 namespace {
 
 template <class Handle>
@@ -435,6 +440,12 @@ Status PluginHost::recover(std::string_view executor, const sdk::TaskSpec& task,
   auto handle = find_loaded(this->executor(executor), "executor", executor);
   if (!handle) return handle.failure();
   return (*handle)->recover(task, external_id);
+}
+
+Status PluginHost::start_run(std::string_view executor, const sdk::RunGraph& run) {
+  auto handle = find_loaded(this->executor(executor), "executor", executor);
+  if (!handle) return handle.failure();
+  return (*handle)->start_run(run);
 }
 
 }  // namespace weft::daemon

@@ -1,6 +1,7 @@
 #include "scheduler/run_scheduler.hpp"
 
 #include "scheduler/run_recovery.hpp"
+#include "workflow/whole_run.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -355,6 +356,10 @@ Status RunScheduler::retry_run(const std::string& run_id) {
   record.finished_at = 0;
   auto restored = restore_run(record, *tasks, runtime_);
   if (!restored) return restored.failure();
+  if (const auto executor = whole_run_executor(*(*restored)->workflow, runtime_)) {
+    return fail(ErrorCode::conflict, "run " + run_id + " was submitted whole to executor '" + *executor +
+                                         "', which cannot take back part of a run; start a new run instead");
+  }
   auto run = std::shared_ptr<std::unique_ptr<RunState>>(new std::unique_ptr<RunState>(std::move(restored.value())));
   return in_loop<Done>([this, run](auto reply) { retry(std::move(*run), reply); });
 }

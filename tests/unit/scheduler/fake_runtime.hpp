@@ -5,6 +5,8 @@
 //   task     plans a command for its executor (argv from params.argv)
 //   executor "fake" records every start and cancel; the test ends tasks by
 //   posting their events to the scheduler, as an executor would.
+//   executor "whole" does the same, and takes whole runs (start_run), which
+//   it records, or refuses once told to.
 #pragma once
 
 #include "plugin_host/task_runtime.hpp"
@@ -23,7 +25,10 @@ class FakeRuntime final : public daemon::TaskRuntime {
     if (kTypes.count(std::string(type)) == 0) return std::nullopt;
     return std::vector<daemon::Problem>{};
   }
-  bool has_executor(std::string_view executor) const override { return executor == "fake"; }
+  bool has_executor(std::string_view executor) const override { return executor == "fake" || executor == "whole"; }
+  uint64_t executor_capabilities(std::string_view executor) const override {
+    return executor == "whole" ? WEFT_EXECUTOR_CAP_WHOLE_RUN : 0;
+  }
 
   daemon::Result<sdk::Plan> plan(std::string_view type, const sdk::TaskSpec& task) override {
     if (type == "inline") return sdk::Plan::output_of({{"echo", task.params}});
@@ -53,6 +58,21 @@ class FakeRuntime final : public daemon::TaskRuntime {
     return daemon::Done{};
   }
 
+  daemon::Status start_run(std::string_view /*executor*/, const sdk::RunGraph& run) override {
+    std::lock_guard lock(mutex_);
+    if (!refusal_.empty()) return daemon::fail(daemon::ErrorCode::unavailable, refusal_);
+    runs_.push_back(run);
+    return daemon::Done{};
+  }
+  void refuse_runs(std::string why) {
+    std::lock_guard lock(mutex_);
+    refusal_ = std::move(why);
+  }
+  std::vector<sdk::RunGraph> whole_runs() const {
+    std::lock_guard lock(mutex_);
+    return runs_;
+  }
+
   std::vector<sdk::TaskSpec> started() const {
     std::lock_guard lock(mutex_);
     return started_;
@@ -72,6 +92,8 @@ class FakeRuntime final : public daemon::TaskRuntime {
   std::vector<sdk::TaskSpec> started_;
   std::vector<std::string> cancelled_;
   std::vector<sdk::TaskSpec> recovered_;
+  std::vector<sdk::RunGraph> runs_;
+  std::string refusal_;
 };
 
 }  // namespace weft::test
