@@ -32,9 +32,10 @@ std::chrono::milliseconds seconds(const nlohmann::json& config, const char* key,
 ArgoConfig ArgoConfig::parse(const nlohmann::json& config) {
   if (!config.is_object()) throw std::invalid_argument("argo executor: the configuration must be an object");
   static const std::set<std::string> known = {
-      "server",        "namespace",           "token_file",      "ca_file",         "insecure",
-      "instance",      "default_image",       "service_account", "poll_interval_s", "request_timeout_s",
-      "max_backoff_s", "delete_after_finish", "cancel",          "separate_stderr", "scratch_dir"};
+      "server",          "namespace",         "token_file",    "ca_file",
+      "insecure",        "instance",          "default_image", "service_account",
+      "poll_interval_s", "request_timeout_s", "max_backoff_s", "delete_after_finish",
+      "cancel",          "separate_stderr",   "scratch_dir",   "log_streams"};
   for (const auto& [key, value] : config.items()) {
     if (known.count(key) == 0) throw std::invalid_argument("argo executor: unknown configuration key \"" + key + "\"");
   }
@@ -65,6 +66,13 @@ ArgoConfig ArgoConfig::parse(const nlohmann::json& config) {
   c.scratch_dir = text(config, "scratch_dir", c.scratch_dir);
   if (c.scratch_dir.empty() || c.scratch_dir[0] != '/') {
     throw std::invalid_argument("argo executor: scratch_dir must be an absolute path");
+  }
+  if (config.contains("log_streams")) {
+    const auto& streams = config["log_streams"];
+    if (!streams.is_number_integer() || streams.get<int64_t>() < 0 || streams.get<int64_t>() > 1000) {
+      throw std::invalid_argument("argo executor: log_streams must be a whole number in [0, 1000]");
+    }
+    c.max_log_streams = streams.get<std::size_t>();
   }
   return c;
 }

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "dag_manifest.hpp"
 #include "workflow_manifest.hpp"
 
 namespace weft::argo {
@@ -29,23 +31,18 @@ void make_empty_file(const std::string& path) {
   if (!out) throw std::runtime_error("cannot create the log file " + path);
 }
 
-// The text of a log stream reply: one {"result":{"content":..}} object a line.
+// The text of a log reply read whole: one {"result":{"content":..}} object a line.
 std::string log_text(const std::string& body) {
   std::string text;
   std::istringstream lines(body);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("data: ", 0) == 0) line.erase(0, 6);  // in case a proxy turns it into an event stream
-    const auto entry = json::parse(line, nullptr, false);
-    if (!entry.is_object() || !entry.contains("result")) continue;
-    text += entry["result"].value("content", "") + "\n";
-  }
+  for (std::string line; std::getline(lines, line);) text += log_line(line);
   return text;
 }
 
 }  // namespace
 
 ArgoExecutor::ArgoExecutor(const sdk::Host& host, const nlohmann::json& config)
-    : Executor(host), config_(ArgoConfig::parse(config)), http_(config_) {
+    : Executor(host), config_(ArgoConfig::parse(config)), http_(config_), logs_(config_, this->host()) {
   worker_ = std::thread([this] { work(); });
 }
 
@@ -62,11 +59,28 @@ std::string ArgoExecutor::workflow_path(const std::string& name) const {
   return "/api/v1/workflows/" + encoded(config_.nspace) + (name.empty() ? "" : "/" + encoded(name));
 }
 
+void ArgoExecutor::start_run(const sdk::RunGraph& run) {
+  Submission submission{dag_create_request(run, config_).dump()};
+  {
+    const std::lock_guard lock(mutex_);
+    submissions_.emplace(dag_workflow_name(run.run_id), std::move(submission));
+    queued_ = true;
+  }
+  wake_.notify_all();
+}
+
 void ArgoExecutor::start(const sdk::TaskSpec& task) {
   auto t = std::make_shared<Task>();
   t->key = task.task_key;
-  t->name = workflow_name(task.task_key);
-  t->request = create_request(task, config_).dump();
+  if (asks_for_dag(*task.command)) {
+    t->name = dag_workflow_name(task.run_id);
+    t->dag_node = task.node;
+    t->index = task.index.value_or(-1);
+    t->stage = Stage::running;
+  } else {
+    t->name = workflow_name(task.task_key);
+    t->request = create_request(task, config_).dump();
+  }
   t->stdout_path = task.stdout_path;
   t->stderr_path = task.stderr_path;
   make_empty_file(task.stdout_path);
@@ -94,7 +108,14 @@ bool ArgoExecutor::cancel(std::string_view task_key) {
 void ArgoExecutor::recover(const sdk::TaskSpec& task, std::string_view external_id) {
   auto t = std::make_shared<Task>();
   t->key = task.task_key;
-  t->name = external_id.empty() ? workflow_name(task.task_key) : std::string(external_id);
+  if (asks_for_dag(*task.command)) {
+    // The run's workflow, found by the run's id whatever weftd stored.
+    t->name = dag_workflow_name(task.run_id);
+    t->dag_node = task.node;
+    t->index = task.index.value_or(-1);
+  } else {
+    t->name = external_id.empty() ? workflow_name(task.task_key) : std::string(external_id);
+  }
   t->stdout_path = task.stdout_path;
   t->stderr_path = task.stderr_path;
   t->stage = Stage::running;
@@ -118,6 +139,7 @@ void ArgoExecutor::work() {
     queued_ = false;
     lock.unlock();
 
+    submit_runs();
     for (const auto& t : tasks) {
       if (t->stage == Stage::submit && (t->cancel_requested || Clock::now() >= t->not_before)) submit(*t);
     }
@@ -153,6 +175,7 @@ void ArgoExecutor::retry_later(Task& task, const std::string& why) {
 }
 
 void ArgoExecutor::forget(const Task& task) {
+  logs_.finish(task.key, std::chrono::milliseconds(0));  // a lost task's stream ends with it
   const std::lock_guard lock(mutex_);
   tasks_.erase(task.key);
 }
@@ -178,6 +201,39 @@ void ArgoExecutor::submit(Task& task) {
     host().task_started(task.key, task.name);
   } catch (const TransientError& e) {
     retry_later(task, e.what());
+  }
+}
+
+// Creates the DAG workflows of runs submitted whole; the tasks of a run whose
+// workflow is not created yet wait for it (poll leaves them be).
+void ArgoExecutor::submit_runs() {
+  std::map<std::string, Submission> due;
+  {
+    const std::lock_guard lock(mutex_);
+    for (auto it = submissions_.begin(); it != submissions_.end();) {
+      if (Clock::now() >= it->second.not_before) {
+        due.insert(submissions_.extract(it++));
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& [name, submission] : due) {
+    try {
+      const HttpReply reply = http_.request("POST", workflow_path(""), submission.request);
+      // 409: an earlier attempt whose reply was lost created it.
+      if (reply.status != 200 && reply.status != 409) {
+        refused_runs_[name] = "argo-server refused the run's workflow: " + describe_error(reply);
+      }
+    } catch (const TransientError& e) {
+      submission.backoff =
+          std::min(config_.max_backoff, std::max(std::chrono::milliseconds(100), submission.backoff * 2));
+      submission.not_before = Clock::now() + submission.backoff;
+      host().warn("workflow " + name + ": " + e.what() + "; trying again in " +
+                  std::to_string(submission.backoff.count()) + " ms");
+      const std::lock_guard lock(mutex_);
+      submissions_.emplace(name, std::move(submission));
+    }
   }
 }
 
@@ -217,20 +273,62 @@ void ArgoExecutor::poll(const std::vector<std::shared_ptr<Task>>& running) {
   for (const auto& wf : items) {
     if (wf.is_object()) by_name[wf.value("metadata", json::object()).value("name", "")] = &wf;
   }
+  std::set<std::string> submitting;
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto& [name, submission] : submissions_) submitting.insert(name);
+  }
+  std::map<std::string, HttpReply> fetched;
   for (const auto& t : running) {
+    if (submitting.count(t->name) != 0) continue;
+    if (const auto refused = refused_runs_.find(t->name); refused != refused_runs_.end() && !t->dag_node.empty()) {
+      forget(*t);
+      host().task_finished(t->key, 1, "", refused->second);
+      continue;
+    }
     const auto it = by_name.find(t->name);
     if (it == by_name.end()) {
-      check_missing(*t);
-    } else if (outcome_of(*it->second)) {
-      t->workflow = *it->second;
-      t->stage = Stage::finishing;
+      check_missing(*t, fetched);
+    } else {
+      follow(*t, *it->second);
     }
   }
 }
 
-void ArgoExecutor::check_missing(Task& task) {
+void ArgoExecutor::follow(Task& task, const json& workflow) {
+  bool running = false;
+  if (task.dag_node.empty()) {
+    task.outcome = outcome_of(workflow);
+    running = workflow.value("status", json::object()).value("phase", "") == "Running";
+  } else {
+    const DagTaskState state = dag_task_state(workflow, task.dag_node, task.index);
+    if ((state.started || state.ended) && !task.started_reported) {
+      task.started_reported = true;
+      host().task_started(task.key, state.pod.empty() ? task.name : state.pod);
+    }
+    task.pod = state.pod;
+    task.outcome = state.ended;
+    running = state.started;
+  }
+  if (task.outcome) {
+    task.stage = Stage::finishing;
+  } else if (running && !logs_.following(task.key)) {
+    logs_.follow(task.key, log_path(task), task.stdout_path);
+  }
+}
+
+std::string ArgoExecutor::log_path(const Task& task) const {
+  const std::string pod = task.dag_node.empty() ? "" : "podName=" + encoded(task.pod) + "&";
+  return workflow_path(task.name) + "/log?" + pod + "logOptions.container=main";
+}
+
+void ArgoExecutor::check_missing(Task& task, std::map<std::string, HttpReply>& fetched) {
   try {
-    const HttpReply reply = http_.request("GET", workflow_path(task.name));
+    auto cached = fetched.find(task.name);
+    if (cached == fetched.end()) {
+      cached = fetched.emplace(task.name, http_.request("GET", workflow_path(task.name))).first;
+    }
+    const HttpReply& reply = cached->second;
     if (reply.status == 404) {
       forget(task);
       host().task_lost(task.key, "the workflow " + task.name + " is not in the Argo namespace " + config_.nspace +
@@ -242,37 +340,41 @@ void ArgoExecutor::check_missing(Task& task) {
       return;
     }
     const json wf = json::parse(reply.body, nullptr, false);
-    if (!wf.is_discarded() && outcome_of(wf)) {
-      task.workflow = wf;
-      task.stage = Stage::finishing;
-    }
+    if (!wf.is_discarded()) follow(task, wf);
   } catch (const TransientError& e) {
     host().warn("task " + task.key + ": " + e.what() + "; trying again at the next poll");
   }
 }
 
 void ArgoExecutor::finish(Task& task) {
-  std::string logs;
-  try {
-    const HttpReply reply = http_.request("GET", workflow_path(task.name) + "/log?logOptions.container=main");
-    if (reply.status == 200) {
-      logs = log_text(reply.body);
-    } else {
-      logs = "weft: the logs of workflow " + task.name + " could not be read: " + describe_error(reply) + "\n";
+  const bool of_dag = !task.dag_node.empty();
+  // The stream has written the whole log, or it is read here at once.
+  const bool streamed = logs_.finish(task.key, std::chrono::seconds(5));
+  std::optional<std::string> logs;
+  if (!streamed && (!of_dag || !task.pod.empty())) {
+    try {
+      const HttpReply reply = http_.request("GET", log_path(task));
+      if (reply.status == 200) {
+        logs = log_text(reply.body);
+      } else {
+        logs = "weft: the logs of workflow " + task.name + " could not be read: " + describe_error(reply) + "\n";
+      }
+    } catch (const TransientError& e) {
+      retry_later(task, e.what());
+      return;
     }
-  } catch (const TransientError& e) {
-    retry_later(task, e.what());
-    return;
   }
-  Outcome outcome = *outcome_of(task.workflow);
-  for (const auto& [path, text] :
-       {std::pair{task.stdout_path, logs}, std::pair{task.stderr_path, outcome.stderr_text}}) {
+  Outcome outcome = *task.outcome;
+  std::vector<std::pair<std::string, std::string>> files = {{task.stderr_path, outcome.stderr_text}};
+  if (logs) files.emplace_back(task.stdout_path, *logs);
+  for (const auto& [path, text] : files) {
     std::ofstream out(path, std::ios::trunc);
     out << text;
     if (!out && outcome.error.empty()) outcome.error = "cannot write the task's log file " + path;
   }
   if (task.cancel_requested) outcome.error = "cancelled" + (outcome.error.empty() ? "" : ": " + outcome.error);
-  if (config_.delete_after_finish) {
+  // The run's workflow stays while its other tasks read it.
+  if (config_.delete_after_finish && !of_dag) {
     try {
       const HttpReply reply = http_.request("DELETE", workflow_path(task.name));
       if (reply.status != 200) host().warn("deleting workflow " + task.name + ": " + describe_error(reply));

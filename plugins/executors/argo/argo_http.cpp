@@ -67,6 +67,40 @@ HttpReply ArgoHttp::request(const std::string& method, const std::string& path_a
   return reply;
 }
 
+HttpReply ArgoHttp::stream(const std::string& path_and_query, const std::function<void(const std::string&)>& on_line) {
+  refresh_token(false);
+  try {
+    Poco::Net::HTTPRequest request("GET", path_and_query, Poco::Net::HTTPMessage::HTTP_1_1);
+    request.set("Accept", "application/json");
+    if (!token_.empty()) request.set("Authorization", "Bearer " + token_);
+    session_->sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session_->receiveResponse(response);
+    HttpReply reply;
+    reply.status = static_cast<int>(response.getStatus());
+    if (reply.status != 200) {
+      Poco::StreamCopier::copyToString(in, reply.body);
+      if (is_transient(reply.status)) throw TransientError("GET " + path_and_query + ": " + describe_error(reply));
+      return reply;
+    }
+    for (std::string line; std::getline(in, line);) on_line(line);
+    if (in.bad()) throw TransientError("GET " + path_and_query + ": the stream broke off");
+    session_->reset();  // a stream's connection is not reused
+    return reply;
+  } catch (const Poco::Exception& e) {
+    session_->reset();
+    throw TransientError("GET " + config_.server + path_and_query + ": " + e.displayText());
+  }
+}
+
+void ArgoHttp::abort() {
+  try {
+    session_->abort();
+  } catch (const Poco::Exception&) {
+    // Closed already: nothing is under way.
+  }
+}
+
 HttpReply ArgoHttp::send_once(const std::string& method, const std::string& path_and_query, const std::string& body) {
   try {
     Poco::Net::HTTPRequest request(method, path_and_query, Poco::Net::HTTPMessage::HTTP_1_1);

@@ -2,20 +2,19 @@
 // workflow table and its lock, and read best side by side.
 #include "argo_fake.hpp"
 
-#include <fcntl.h>
+#include "pod_process.hpp"
+
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <regex>
 #include <sstream>
-
-extern char** environ;
 
 namespace weft::fakes {
 namespace {
@@ -98,15 +97,6 @@ std::optional<std::string> read_file(const std::string& path) {
 
 }  // namespace
 
-struct ArgoFake::Pod {
-  json workflow;
-  std::filesystem::path log;
-  std::optional<Clock::time_point> deadline;
-  std::string stop_strategy;  // "Stop" or "Terminate" once asked
-  bool ended = false;
-  bool vanished = false;
-};
-
 ArgoFake::ArgoFake(Options options) : options_(std::move(options)), schema_(SwaggerSchema::load(WEFT_ARGO_SWAGGER)) {
   server_ = std::make_unique<FakeHttpsServer>(
       options_.dir, [this](const FakeRequest& r) { return handle(r); }, argo_error);
@@ -114,6 +104,7 @@ ArgoFake::ArgoFake(Options options) : options_(std::move(options)), schema_(Swag
 }
 
 ArgoFake::~ArgoFake() {
+  stopping_streams_ = true;
   server_.reset();
   std::vector<std::thread> runners;
   {
@@ -176,7 +167,7 @@ FakeReply ArgoFake::handle(const FakeRequest& request) {
   if (parts.size() == 3 && m == "PUT" && (parts[2] == "stop" || parts[2] == "terminate")) {
     return stop(parts[0], parts[1], request, parts[2] == "terminate");
   }
-  if (parts.size() == 3 && m == "GET" && parts[2] == "log") return log(parts[0], parts[1]);
+  if (parts.size() == 3 && m == "GET" && parts[2] == "log") return log(parts[0], parts[1], request);
   return unknown();
 }
 
@@ -219,9 +210,16 @@ FakeReply ArgoFake::create(const std::string& ns, const FakeRequest& request) {
   }
   const auto& spec = wf["spec"];
   const auto templates = spec.value("templates", json::array());
-  if (templates.size() != 1 || !templates[0].contains("container") ||
-      templates[0].value("name", "") != spec.value("entrypoint", "")) {
-    return argo_error(400, "the fake plays workflows of one container template, named by the entrypoint");
+  const auto entry = std::find_if(templates.begin(), templates.end(),
+                                  [&](const json& t) { return t.value("name", "") == spec.value("entrypoint", ""); });
+  const bool dag = entry != templates.end() && entry->contains("dag");
+  if (dag) {
+    if (auto refused = dag_problem(spec)) return argo_error(400, *refused);
+  } else if (templates.size() != 1 || !templates[0].contains("container") ||
+             templates[0].value("name", "") != spec.value("entrypoint", "")) {
+    return argo_error(400,
+                      "the fake plays workflows of one container template, or of a DAG of them, named by the "
+                      "entrypoint");
   }
   const std::lock_guard lock(mutex_);
   std::string name = meta.value("name", "");
@@ -235,7 +233,7 @@ FakeReply ArgoFake::create(const std::string& ns, const FakeRequest& request) {
   meta["uid"] = "fake-uid-" + std::to_string(next_uid_++);
   meta["creationTimestamp"] = now_rfc3339();
   meta["resourceVersion"] = std::to_string(++resource_version_);
-  wf["status"] = {{"phase", "Pending"}, {"startedAt", now_rfc3339()}, {"progress", "0/1"}};
+  wf["status"] = {{"phase", "Pending"}, {"startedAt", now_rfc3339()}, {"progress", "0/1"}, {"nodes", json::object()}};
   if (body.value("serverDryRun", false)) return ok(wf);
   auto pod = std::make_shared<Pod>();
   pod->workflow = wf;
@@ -245,7 +243,7 @@ FakeReply ArgoFake::create(const std::string& ns, const FakeRequest& request) {
     pod->deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   }
   pods_[name] = pod;
-  runners_.emplace_back([this, name] { run_pod(name); });
+  runners_.emplace_back([this, name, dag] { dag ? run_dag(name) : run_pod(name); });
   return ok(wf);
 }
 
@@ -307,9 +305,10 @@ FakeReply ArgoFake::remove(const std::string& ns, const std::string& name) {
   return ok(json::object());
 }
 
-FakeReply ArgoFake::log(const std::string& ns, const std::string& name) {
+FakeReply ArgoFake::log(const std::string& ns, const std::string& name, const FakeRequest& request) {
   note("GET log");
   std::filesystem::path file;
+  const std::string pod_name = request.query_value("podName");
   {
     const std::lock_guard lock(mutex_);
     const auto it = pods_.find(name);
@@ -317,83 +316,73 @@ FakeReply ArgoFake::log(const std::string& ns, const std::string& name) {
       return argo_error(404, "workflows.argoproj.io \"" + name + "\" not found");
     }
     file = it->second->log;
+    if (!pod_name.empty()) {
+      if (!it->second->workflow["status"]["nodes"].contains(pod_name)) {
+        return argo_error(404, "pods \"" + pod_name + "\" not found");
+      }
+      file = options_.dir / (pod_name + ".log");
+    }
   }
   // grpc-gateway streams one {"result": ...} object a line.
-  std::string body;
-  std::istringstream lines(read_file(file).value_or(""));
-  for (std::string line; std::getline(lines, line);) {
-    body += json{{"result", {{"content", line}, {"podName", name}}}}.dump() + "\n";
-  }
-  return {200, "application/json", body};
+  const auto entries = [pod_name = pod_name.empty() ? name : pod_name](const std::string& text) {
+    std::string body;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      body += json{{"result", {{"content", line}, {"podName", pod_name}}}}.dump() + "\n";
+    }
+    return body;
+  };
+  if (request.query_value("logOptions.follow") != "true")
+    return {200, "application/json", entries(read_file(file).value_or(""))};
+  // Follow: each whole line as the pod writes it, until the pod has ended and all of it is sent.
+  auto sent = std::make_shared<std::size_t>(0);
+  FakeReply reply{200, "application/json", "", {}};
+  reply.next_chunk = [this, name, pod_name, file, sent, entries](std::string& chunk) {
+    while (!stopping_streams_) {
+      bool ended = true;
+      {
+        const std::lock_guard lock(mutex_);
+        const auto it = pods_.find(name);
+        if (it != pods_.end()) {
+          const json& wf = it->second->workflow;
+          ended = pod_name.empty() ? it->second->ended
+                                   : wf["status"]["nodes"].value(pod_name, json::object()).contains("finishedAt");
+        }
+      }
+      const std::string text = read_file(file).value_or("");
+      const auto end = text.rfind('\n');
+      if (end != std::string::npos && end + 1 > *sent) {
+        chunk = entries(text.substr(*sent, end + 1 - *sent));
+        *sent = end + 1;
+        return true;
+      }
+      if (ended) {
+        if (text.size() > *sent) chunk = entries(text.substr(*sent));
+        *sent = text.size();
+        return !chunk.empty();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+  return reply;
 }
 
 void ArgoFake::run_pod(const std::string& name) {
-  std::vector<std::string> args;
-  std::vector<std::string> env_strings;
-  std::string cwd;
   std::shared_ptr<Pod> pod;
+  json container;
   {
     const std::lock_guard lock(mutex_);
     const auto it = pods_.find(name);
     if (it == pods_.end()) return;  // deleted before its pod was scheduled
     pod = it->second;
-    const auto& container = pod->workflow["spec"]["templates"][0]["container"];
-    for (const auto& a : container.value("command", json::array())) args.push_back(a.get<std::string>());
-    for (const auto& a : container.value("args", json::array())) args.push_back(a.get<std::string>());
-    // The image's environment is this machine's; the container's env goes over it.
-    std::map<std::string, std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-      const std::string entry(*e);
-      const auto eq = entry.find('=');
-      if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
-    }
-    for (const auto& var : container.value("env", json::array())) {
-      env[var.value("name", "")] = var.value("value", "");
-    }
-    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-    cwd = container.value("workingDir", "");
+    container = pod->workflow["spec"]["templates"][0]["container"];
   }
-  const std::filesystem::path log_file = pod->log;
-  if (args.empty()) {
-    const std::lock_guard lock(mutex_);
-    finish(*pod, "Error", "the container has no command: the image's entrypoint is not played by the fake",
-           std::nullopt);
-    return;
-  }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setpgroup(&attr, 0);
-  // A container starts with every signal at its default and none blocked,
-  // whatever the test process did with its own.
-  sigset_t all;
-  sigset_t none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  pid_t pid = 0;
-  const int error = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-
+  std::string spawn_error;
+  const pid_t pid = spawn_container(container, pod->log, spawn_error);
   std::unique_lock lock(mutex_);
-  if (error != 0) {
-    finish(*pod, "Error", "failed to start container \"main\": exec: \"" + args[0] + "\": " + std::strerror(error),
-           std::nullopt);
+  if (pid < 0) {
+    finish(*pod, "Error", spawn_error, std::nullopt);
     return;
   }
   pod->workflow["status"]["phase"] = "Running";
@@ -445,21 +434,11 @@ void ArgoFake::finish(Pod& pod, const std::string& phase, const std::string& mes
   std::string node_phase = phase;
   std::string node_message = message;
   json outputs = json::object();
-  json parameters = json::array();
-  const auto& tmpl = pod.workflow["spec"]["templates"][0];
-  for (const auto& p : tmpl.value("outputs", json::object()).value("parameters", json::array())) {
-    const auto from = p.value("valueFrom", json::object());
-    if (!from.contains("path")) continue;
-    const std::string path = from["path"].get<std::string>();
-    auto value = exit_code ? read_file(path) : std::nullopt;
-    std::filesystem::remove(path);  // the pod's file system goes with the pod
-    if (!value && from.contains("default")) value = from["default"].get<std::string>();
-    if (!value) {
-      node_phase = "Error";
-      node_message = "open " + path + ": no such file or directory";
-      continue;
-    }
-    parameters.push_back({{"name", p.value("name", "")}, {"value", *value}});
+  std::string missing;
+  const json parameters = output_parameters(pod.workflow["spec"]["templates"][0], exit_code.has_value(), missing);
+  if (!missing.empty()) {
+    node_phase = "Error";
+    node_message = missing;
   }
   if (!parameters.empty()) outputs["parameters"] = parameters;
   if (exit_code) outputs["exitCode"] = std::to_string(*exit_code);
