@@ -35,6 +35,11 @@ inline bool failed_status(TaskStatus s) {
   return s == TaskStatus::failed || s == TaskStatus::cancelled || s == TaskStatus::upstream_failed;
 }
 
+// The workflow's resource hints (validated when it was stored), typed.
+inline sdk::Resources resource_hints(const nlohmann::json& resources) {
+  return {resources.value("cpus", 0.0), resources.value("memory_mb", int64_t{0}), resources.value("gpus", 0)};
+}
+
 struct RunState;
 struct NodeState;
 

@@ -18,10 +18,6 @@
 
 WEFT_ABI_GOLDEN_2_0(WEFT_GOLDEN_CHECK_FIXED, WEFT_GOLDEN_CHECK_GROWABLE, WEFT_GOLDEN_CHECK_FIELD)
 WEFT_ABI_GOLDEN_2_0_VALUES(WEFT_GOLDEN_CHECK_VALUE)
-#if WEFT_ABI_MINOR >= 1 /* not in the frozen 2.0 copy */
-WEFT_ABI_GOLDEN_2_1(WEFT_GOLDEN_2_1_CHECK_GROWABLE, WEFT_GOLDEN_2_1_CHECK_FIELD)
-WEFT_ABI_GOLDEN_2_1_VALUES(WEFT_GOLDEN_2_1_CHECK_VALUE)
-#endif
 
 #define LAYOUT(T) {#T, sizeof(T), alignof(T)},
 const weft_struct_layout weft_layouts_seen_by_c[] = {WEFT_ABI_STRUCTS(LAYOUT)};
@@ -31,3 +27,14 @@ const size_t weft_layouts_seen_by_c_count = sizeof weft_layouts_seen_by_c / size
 #define FIELD_ROW(T, F, OFFSET, SIZE) {#T, #F, offsetof(T, F), WEFT_GOLDEN_FIELD_SIZE(T, F)},
 const weft_field_layout weft_fields_seen_by_c[] = {WEFT_ABI_GOLDEN_2_0(NO_STRUCT_ROW, NO_STRUCT_ROW, FIELD_ROW)};
 const size_t weft_fields_seen_by_c_count = sizeof weft_fields_seen_by_c / sizeof weft_fields_seen_by_c[0];
+
+/* What 2.1 added, in headers of minor 1 or later (the frozen 2.0 copy has none of it). */
+#if WEFT_ABI_MINOR >= 1
+WEFT_ABI_GOLDEN_2_1(WEFT_GOLDEN_2_1_CHECK_GROWABLE, WEFT_GOLDEN_2_1_CHECK_APPENDED, WEFT_GOLDEN_2_1_CHECK_FIELD)
+WEFT_ABI_GOLDEN_2_1_VALUES(WEFT_GOLDEN_2_1_CHECK_VALUE)
+const weft_field_layout weft_fields_2_1_seen_by_c[] = {WEFT_ABI_GOLDEN_2_1(NO_STRUCT_ROW, NO_STRUCT_ROW, FIELD_ROW)};
+const size_t weft_fields_2_1_seen_by_c_count = sizeof weft_fields_2_1_seen_by_c / sizeof weft_fields_2_1_seen_by_c[0];
+#else
+const weft_field_layout weft_fields_2_1_seen_by_c[] = {{"", "", 0, 0}};
+const size_t weft_fields_2_1_seen_by_c_count = 0;
+#endif

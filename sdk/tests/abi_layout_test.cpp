@@ -20,7 +20,7 @@ namespace {
 // The same assertions as abi_as_c.c, as C++ sees the header.
 WEFT_ABI_GOLDEN_2_0(WEFT_GOLDEN_CHECK_FIXED, WEFT_GOLDEN_CHECK_GROWABLE, WEFT_GOLDEN_CHECK_FIELD)
 WEFT_ABI_GOLDEN_2_0_VALUES(WEFT_GOLDEN_CHECK_VALUE)
-WEFT_ABI_GOLDEN_2_1(WEFT_GOLDEN_2_1_CHECK_GROWABLE, WEFT_GOLDEN_2_1_CHECK_FIELD)
+WEFT_ABI_GOLDEN_2_1(WEFT_GOLDEN_2_1_CHECK_GROWABLE, WEFT_GOLDEN_2_1_CHECK_APPENDED, WEFT_GOLDEN_2_1_CHECK_FIELD)
 WEFT_ABI_GOLDEN_2_1_VALUES(WEFT_GOLDEN_2_1_CHECK_VALUE)
 
 #define LAYOUT(T) {#T, sizeof(T), alignof(T)},
@@ -43,6 +43,22 @@ constexpr GoldenStruct kGoldenStructs[] = {WEFT_ABI_GOLDEN_2_0(FIXED_ROW, GROWAB
 constexpr weft_field_layout kGoldenFields[] = {WEFT_ABI_GOLDEN_2_0(NO_ROW, NO_ROW, GOLDEN_FIELD_ROW)};
 #define CXX_FIELD_ROW(T, F, OFFSET, SIZE) {#T, #F, offsetof(T, F), WEFT_GOLDEN_FIELD_SIZE(T, F)},
 constexpr weft_field_layout kFieldsSeenByCxx[] = {WEFT_ABI_GOLDEN_2_0(NO_ROW, NO_ROW, CXX_FIELD_ROW)};
+// 2.1: the structs it added (growable from offset 0), and the 2.0 structs it
+// appended to (from their 2.0 size on), each with the end of its 2.1 fields.
+struct Golden21Struct {
+  const char* name;
+  size_t first_offset;
+  size_t size_2_1;
+};
+#define ADDED_ROW(T, SIZE_2_1, SIZE_2_1_VALUE, SIZE, ALIGN) {#T, 0, SIZE_2_1_VALUE},
+#define APPENDED_ROW(T, SIZE_2_1, SIZE_2_1_VALUE) {#T, T##_first_2_1_offset, SIZE_2_1_VALUE},
+constexpr size_t weft_task_spec_first_2_1_offset = 208;       // WEFT_TASK_SPEC_SIZE_2_0
+constexpr size_t weft_executor_vtable_first_2_1_offset = 48;  // WEFT_EXECUTOR_VTABLE_SIZE_2_0
+constexpr Golden21Struct kGolden21Structs[] = {WEFT_ABI_GOLDEN_2_1(ADDED_ROW, APPENDED_ROW, NO_ROW)};
+constexpr weft_field_layout kGolden21Fields[] = {WEFT_ABI_GOLDEN_2_1(NO_ROW, NO_ROW, GOLDEN_FIELD_ROW)};
+constexpr weft_field_layout kFields21SeenByCxx[] = {WEFT_ABI_GOLDEN_2_1(NO_ROW, NO_ROW, CXX_FIELD_ROW)};
+#undef ADDED_ROW
+#undef APPENDED_ROW
 #undef FIXED_ROW
 #undef GROWABLE_ROW
 #undef NO_ROW
@@ -62,18 +78,26 @@ TEST(AbiLayout, CAndCxxAgreeOnTheSizeAndAlignmentOfEveryStruct) {
   }
 }
 
-TEST(AbiLayout, CAndCxxPutEveryGoldenFieldAtItsGoldenOffsetAndSize) {
-  const std::span<const weft_field_layout> seen_by_c(weft_fields_seen_by_c, weft_fields_seen_by_c_count);
-  ASSERT_EQ(seen_by_c.size(), std::size(kGoldenFields));
-  ASSERT_EQ(std::size(kFieldsSeenByCxx), std::size(kGoldenFields));
+void expect_fields_where_golden_says(std::span<const weft_field_layout> golden_fields,
+                                     std::span<const weft_field_layout> seen_by_c,
+                                     std::span<const weft_field_layout> seen_by_cxx) {
+  ASSERT_EQ(seen_by_c.size(), golden_fields.size());
+  ASSERT_EQ(seen_by_cxx.size(), golden_fields.size());
   for (size_t i = 0; i < seen_by_c.size(); ++i) {
-    const weft_field_layout& golden = kGoldenFields[i];
+    const weft_field_layout& golden = golden_fields[i];
     const std::string name = std::string(golden.type) + "." + golden.field;
     EXPECT_EQ(seen_by_c[i].offset, golden.offset) << name << " as C sees it";
     EXPECT_EQ(seen_by_c[i].size, golden.size) << name << " as C sees it";
-    EXPECT_EQ(kFieldsSeenByCxx[i].offset, golden.offset) << name << " as C++ sees it";
-    EXPECT_EQ(kFieldsSeenByCxx[i].size, golden.size) << name << " as C++ sees it";
+    EXPECT_EQ(seen_by_cxx[i].offset, golden.offset) << name << " as C++ sees it";
+    EXPECT_EQ(seen_by_cxx[i].size, golden.size) << name << " as C++ sees it";
   }
+}
+
+TEST(AbiLayout, CAndCxxPutEveryGoldenFieldAtItsGoldenOffsetAndSize) {
+  expect_fields_where_golden_says(kGoldenFields, {weft_fields_seen_by_c, weft_fields_seen_by_c_count},
+                                  kFieldsSeenByCxx);
+  expect_fields_where_golden_says(kGolden21Fields, {weft_fields_2_1_seen_by_c, weft_fields_2_1_seen_by_c_count},
+                                  kFields21SeenByCxx);
 }
 
 // The golden table lists every struct of the header, and every 2.0 field of
@@ -82,6 +106,7 @@ TEST(AbiLayout, CAndCxxPutEveryGoldenFieldAtItsGoldenOffsetAndSize) {
 TEST(AbiGolden, TheTableListsEveryStructAndEvery20Field) {
   std::set<std::string> listed;
   for (const auto& s : kGoldenStructs) listed.insert(s.name);
+  for (const auto& s : kGolden21Structs) listed.insert(s.name);
   std::set<std::string> in_header;
   for (const auto& s : kLayoutsSeenByCxx) in_header.insert(s.name);
   EXPECT_EQ(listed, in_header);
@@ -97,6 +122,21 @@ TEST(AbiGolden, TheTableListsEveryStructAndEvery20Field) {
     }
     EXPECT_EQ(end, s.size_2_0) << s.name << ": its last 2.0 field is missing from the table";
     EXPECT_EQ(round_up(end, s.alignment), s.size) << s.name;
+  }
+}
+
+// The same for 2.1's table: the fields it added follow each other from the
+// struct's start (a new struct) or from its 2.0 end (an appended one).
+TEST(AbiGolden, The21TableListsEveryField21Added) {
+  for (const Golden21Struct& s : kGolden21Structs) {
+    size_t end = s.first_offset;
+    for (const weft_field_layout& f : kGolden21Fields) {
+      if (std::string(f.type) != s.name) continue;
+      const size_t alignment = std::min<size_t>(f.size, 8);
+      EXPECT_EQ(f.offset, round_up(end, alignment)) << s.name << "." << f.field;
+      end = f.offset + f.size;
+    }
+    EXPECT_EQ(end, s.size_2_1) << s.name << ": its last 2.1 field is missing from the table";
   }
 }
 

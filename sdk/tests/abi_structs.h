@@ -8,6 +8,15 @@
 
 #include <weft/abi/weft_abi.h>
 
+/* The structs a minor after 2.0 added, present in headers of that minor on. */
+#if WEFT_ABI_MINOR >= 1
+#define WEFT_ABI_STRUCTS_2_1(X) \
+  X(weft_run_node)              \
+  X(weft_run_graph)
+#else
+#define WEFT_ABI_STRUCTS_2_1(X)
+#endif
+
 #define WEFT_ABI_STRUCTS(X) \
   X(weft_str)               \
   X(weft_error)             \
@@ -30,7 +39,8 @@
   X(weft_run_filter)        \
   X(weft_store_vtable)      \
   X(weft_factory)           \
-  X(weft_plugin_descriptor)
+  X(weft_plugin_descriptor) \
+  WEFT_ABI_STRUCTS_2_1(X)
 
 typedef struct weft_struct_layout {
   const char* name;
@@ -55,6 +65,9 @@ extern const size_t weft_layouts_seen_by_c_count;
 /* Every field of the golden 2.0 table (abi_golden_2_0.h) as C sees it, in table order. */
 extern const weft_field_layout weft_fields_seen_by_c[];
 extern const size_t weft_fields_seen_by_c_count;
+/* The same for the golden 2.1 table (abi_golden_2_1.h); empty before minor 1. */
+extern const weft_field_layout weft_fields_2_1_seen_by_c[];
+extern const size_t weft_fields_2_1_seen_by_c_count;
 
 #ifdef __cplusplus
 }
