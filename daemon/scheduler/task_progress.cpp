@@ -217,6 +217,7 @@ void RunScheduler::launch(TaskState& task) {
   const std::string key = task.key();
   task.status = TaskStatus::dispatched;
   task.executor = node.spec->executor;
+  task.start_sent = false;
   journal_.mark(task);
   active_[key] = &task;
   journal_.after_durable([this, &task, key] {
@@ -231,6 +232,7 @@ void RunScheduler::launch(TaskState& task) {
       active_.erase(key);
       return fail_attempt(task, started.failure().message);
     }
+    task.start_sent = true;
     arm_timeout(task);
   });
 }
@@ -254,8 +256,9 @@ void RunScheduler::recover_task(TaskState& task) {
   const Status recovered = runtime_.recover(task.executor, *task.spec, task.external_id);
   if (!recovered) {
     active_.erase(key);
-    lose(task, recovered.failure().message);
+    return lose(task, recovered.failure().message);
   }
+  task.start_sent = true;
 }
 
 void RunScheduler::post_task_event(TaskEvent event) {
@@ -461,7 +464,8 @@ void RunScheduler::stop_task(TaskState& task) {
       if (task.index >= 0 || task.node->unmet == 0) settle(task, TaskStatus::cancelled);
       return;
     case TaskStatus::dispatched:
-      task.cancel_requested = true;  // the start, still waiting for the store, will not happen
+      task.cancel_requested = true;  // a start still waiting for the store will not happen
+      if (task.start_sent) stop_attempt(task);
       return;
     case TaskStatus::running:
       task.cancel_requested = true;

@@ -110,6 +110,19 @@ TEST_F(WholeRunTest, AfterARestartTheRunIsNotSubmittedAgainAndItsTasksAreRecover
   EXPECT_EQ(runtime_.whole_runs().size(), 1u);
 }
 
+// A task of a run submitted whole says STARTED only once its node runs in
+// what was submitted; a cancel before that still reaches its executor.
+TEST_F(WholeRunTest, CancellingBeforeTheFirstTaskSaysStartedStopsItAtItsExecutor) {
+  const auto id = run(diamond());
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  ASSERT_TRUE(scheduler_->cancel_run(id));
+  ASSERT_TRUE(eventually([&] { return runtime_.cancelled().size() == 1; }));
+  EXPECT_EQ(runtime_.cancelled()[0], started_task("a").task_key);
+  finish(started_task("a"), 128 + 15);
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::cancelled); }));
+  EXPECT_EQ(stored_task(id, "a")->status, TaskStatus::cancelled);
+}
+
 TEST_F(WholeRunTest, AFailedRunSubmittedWholeIsNotRetriedInPart) {
   const auto id = run(diamond());
   ASSERT_TRUE(eventually([&] { return started() == 1; }));
