@@ -19,7 +19,8 @@
 // back after a restart), task_progress.cpp (how runs and tasks move on),
 // schedule_firing.cpp (cron schedules starting runs, and pausing them),
 // and the parts it uses: Dispatcher, WorkflowCatalog, Schedules, restore_run,
-// Journal, and the injected TaskRuntime (node types and executors) and Clock.
+// build_run_graph (a run handed whole to its executor), Journal, and the
+// injected TaskRuntime (node types and executors) and Clock.
 #pragma once
 
 #include "plugin_host/host_services.hpp"
@@ -135,6 +136,7 @@ class RunScheduler final : public Commands {
 
   // Progress, on the loop (task_progress.cpp).
   void start(RunState& run);
+  bool submit_whole(RunState& run);
   void resolve(NodeState& node);
   void resolve_ready_dependents();
   void expand(NodeState& node);
