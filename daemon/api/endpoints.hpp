@@ -3,8 +3,10 @@
 // HTTP server's threads, several at once, and keep no state of their own.
 #pragma once
 
+#include "api/event_hub.hpp"
 #include "api/exchange.hpp"
 #include "api/log_follow.hpp"
+#include "api/metrics.hpp"
 #include "api/router.hpp"
 #include "plugin_host/plugin_info.hpp"
 #include "scheduler/commands.hpp"
@@ -29,6 +31,8 @@ struct EndpointContext {
   PluginLister list_plugins;
   ReadinessCheck is_ready;
   LogWatch& logs;  // where log replies are followed
+  EventHub& events;
+  const Metrics& metrics;
 };
 
 class Endpoints {
@@ -61,6 +65,12 @@ class Endpoints {
   ApiReply list_schedules(const ApiRequest& request);
   ApiReply pause_schedule(const ApiRequest& request);
   ApiReply resume_schedule(const ApiRequest& request);
+  ApiReply metrics(const ApiRequest& request);
+  ApiReply events(const ApiRequest& request);
+  ApiReply run_events(const ApiRequest& request);
+  ApiReply openapi(const ApiRequest& request);
+  ApiReply docs_page(const ApiRequest& request);
+  ApiReply docs_asset(const ApiRequest& request);
 
   ApiReply apply(const ApiRequest& request, const std::optional<std::string>& expected_name);
   ApiReply run_created(const RunRequest& run_request);
