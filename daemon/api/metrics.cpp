@@ -5,8 +5,9 @@
 #include <weft/sdk/status.hpp>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace weft::daemon {
 
@@ -18,9 +19,9 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 std::string number(double value) {
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   if (std::isnan(value)) return "NaN";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", value);
-  return text;
+  std::array<char, 32> text{};
+  const auto end = std::to_chars(text.data(), text.data() + text.size(), value).ptr;  // the shortest exact form
+  return std::string(text.data(), end);
 }
 
 std::string escaped(const std::string& value) {
@@ -105,8 +106,11 @@ void Metrics::submit_failed(const std::string& executor) {
 // (last attempt's) start to its end. Both are from the records' own times.
 void Metrics::count(const Transitions& transitions) {
   std::lock_guard lock(mutex_);
-  for (const auto* task : transitions.tasks) {
-    if (task->status == sdk::TaskStatus::running && task->ready_at > 0 && task->started_at >= task->ready_at) {
+  for (size_t i = 0; i < transitions.tasks.size(); ++i) {
+    const auto* task = transitions.tasks[i];
+    const bool started = task->status == sdk::TaskStatus::running ||
+                         (sdk::is_final(task->status) && !transitions.ran_before[i] && task->attempt > 0);
+    if (started && task->ready_at > 0 && task->started_at >= task->ready_at) {
       dispatch_latency_.observe(seconds_between(task->ready_at, task->started_at));
     }
     if (!sdk::is_final(task->status)) continue;

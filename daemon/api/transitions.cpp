@@ -9,6 +9,8 @@ Transitions TransitionTracker::apply(const WriteBatch& batch) {
     const std::tuple now{task.status, task.attempt};
     const auto [last, added] = tasks.try_emplace(TaskKey{task.node, task.index}, now);
     if (!added && last->second == now) continue;
+    const auto [status, attempt] = last->second;
+    found.ran_before.push_back(!added && status == sdk::TaskStatus::running && attempt == task.attempt);
     last->second = now;
     found.tasks.push_back(&task);
   }

@@ -20,7 +20,10 @@ namespace weft::daemon {
 // Points into the batch given to TransitionTracker::apply: valid while it is.
 struct Transitions {
   std::vector<const TaskRecord*> tasks;  // in the batch's order
-  std::vector<const RunRecord*> runs;    // after the tasks they hold: a run ends after its tasks
+  // Per task: its attempt was reported running before (a short attempt may
+  // be stored running and final in one batch, and so never reported running).
+  std::vector<bool> ran_before;
+  std::vector<const RunRecord*> runs;  // after the tasks they hold: a run ends after its tasks
 };
 
 // One thread only (the API's loop).
