@@ -5,7 +5,9 @@
 
 // The assembler copies each file in (.incbin): the build does not turn
 // megabytes of JavaScript into C++ source. The paths come from CMake, which
-// also makes this file depend on them.
+// also makes this file depend on them. `symbol` names declarations, which
+// parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define WEFT_EMBED(symbol, path)                                                             \
   asm(".pushsection .rodata\n.balign 16\n.global " #symbol "\n.hidden " #symbol "\n" #symbol \
       ":\n"                                                                                  \
@@ -14,6 +16,7 @@
       ".byte 0\n.popsection\n");                                                             \
   extern "C" const char symbol[];                                                            \
   extern "C" const char symbol##_end[]
+// NOLINTEND(bugprone-macro-parentheses)
 
 WEFT_EMBED(weft_openapi_json, WEFT_OPENAPI_JSON);
 WEFT_EMBED(weft_docs_index_html, WEFT_DOCS_DIR "/index.html");
