@@ -90,7 +90,7 @@ class Exposition {
   std::string family_of(const std::string& name) const {
     for (const std::string suffix : {"_bucket", "_sum", "_count"}) {
       if (name.ends_with(suffix)) {
-        const auto base = name.substr(0, name.size() - suffix.size());
+        auto base = name.substr(0, name.size() - suffix.size());
         if (types_.contains(base) && types_.at(base) == "histogram") return base;
       }
     }
@@ -219,7 +219,7 @@ TEST(Metrics, FollowARealRun) {
            now.value("weft_tasks", {{"workflow", "gauge"}, {"status", "running"}}) == 1 &&
            now.value("weft_running_tasks") == 1;
   }));
-  std::ofstream{go};
+  std::ofstream(go) << "go\n";  // the task waits for this file
   EXPECT_EQ(weftd.wait_run(run_id)["status"], "succeeded");
 
   const std::map<std::string, std::string> succeeded{{"workflow", "gauge"}, {"status", "succeeded"}};
