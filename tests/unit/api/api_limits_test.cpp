@@ -63,6 +63,7 @@ class GatedCommands : public Commands {
     wait();
     return ScheduleView{};
   }
+  Result<SchedulerFigures> figures() override { return SchedulerFigures{}; }
   std::vector<ScheduleView> schedules() const override { return {}; }
 
  private:
