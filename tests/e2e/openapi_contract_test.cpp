@@ -27,13 +27,17 @@ class OpenApiContract : public ::testing::Test {
                     const std::string& target, const std::string& body = "", const HttpClient* as = nullptr) {
     auto response = (as != nullptr ? *as : client).send(method, target, body);
     EXPECT_EQ(response.status, expected_status) << method << " " << target << ": " << response.body;
+    keep(method, path_template, response);
+    return response;
+  }
+
+  void keep(const std::string& method, const std::string& path_template, const HttpResponse& response) {
     const bool is_json = response.content_type.starts_with("application/json");
     answers.push_back({{"method", method},
                        {"path", path_template},
                        {"status", response.status},
                        {"content_type", response.content_type},
                        {"body", is_json ? json::parse(response.body, nullptr, false) : json()}});
-    return response;
   }
 
   ProcessResult check() const {
@@ -54,6 +58,7 @@ TEST_F(OpenApiContract, RealAnswersAndEventsMatchTheDocument) {
   call(200, "GET", "/healthz", "/healthz");
   call(200, "GET", "/readyz", "/readyz");
   call(200, "GET", "/api/v1/plugins", "/api/v1/plugins");
+  call(200, "POST", "/api/v1/plugins/reload", "/api/v1/plugins/reload");  // its file unchanged: nothing applied
   call(201, "POST", "/api/v1/workflows", "/api/v1/workflows", workflow.dump());
   call(200, "POST", "/api/v1/workflows", "/api/v1/workflows", workflow.dump());
   call(400, "POST", "/api/v1/workflows", "/api/v1/workflows", R"({"name": "x", "nodes": 3})");
@@ -124,6 +129,25 @@ TEST_F(OpenApiContract, RealAnswersAndEventsMatchTheDocument) {
   EXPECT_EQ(checked.exit_code, 0) << checked.output()
                                   << "(this check needs node and the packages of scripts/npm: scripts/install-deps.sh "
                                      "installs them)";
+}
+
+// The answers that need a weftd of their own: a reload of a configuration
+// file that is not valid, and a token over its request rate.
+TEST_F(OpenApiContract, ReloadRefusalAndRequestRateAnswersMatchTheDocument) {
+  WeftdOptions options;
+  options.config = {{"limits", {{"max_requests_per_token_per_s", 2}}}};
+  const WeftdProcess own(options);
+  const HttpClient own_client = own.client();
+  std::ofstream(own.config_path()) << R"({"listen": 3})";
+  call(400, "POST", "/api/v1/plugins/reload", "/api/v1/plugins/reload", "", &own_client);
+
+  HttpResponse limited;
+  for (int i = 0; i < 40 && limited.status != 429; ++i) limited = own_client.get("/api/v1/runs");
+  ASSERT_EQ(limited.status, 429) << "40 requests in a row passed a limit of 2 a second";
+  keep("GET", "/api/v1/runs", limited);
+
+  const auto checked = check();
+  EXPECT_EQ(checked.exit_code, 0) << checked.output();
 }
 
 }  // namespace
