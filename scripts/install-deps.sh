@@ -58,9 +58,12 @@ fi
 
 # Swagger UI's assets (built into weftd for /api/docs) and the validators of
 # the OpenAPI tests. Install scripts stay off: these packages need none.
+# npm ls fails when a package is missing or not the pinned version, also when
+# node_modules was installed once and a package has gone since.
 npm_dir="$root/scripts/npm"
 if [ ! -f "$npm_dir/node_modules/.package-lock.json" ] ||
-  [ "$npm_dir/package-lock.json" -nt "$npm_dir/node_modules/.package-lock.json" ]; then
+  [ "$npm_dir/package-lock.json" -nt "$npm_dir/node_modules/.package-lock.json" ] ||
+  ! npm ls --prefix "$npm_dir" >/dev/null 2>&1; then
   echo "install-deps: installing the npm packages of scripts/npm"
   npm ci --prefix "$npm_dir" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
 fi
