@@ -196,7 +196,8 @@ TEST(Metrics, FollowARealRun) {
   EXPECT_TRUE(is_api_error(client.without_token().get("/metrics"), 401, "unauthorized"));
   const auto before = scrape(client);
   EXPECT_EQ(before.value("weft_scheduler_up"), 1);
-  for (const auto& plugin : client.get("/api/v1/plugins").json().at("items")) {
+  const auto plugins = client.get("/api/v1/plugins").json();  // a temporary's items would die before the loop
+  for (const auto& plugin : plugins.at("items")) {
     EXPECT_EQ(
         before.value("weft_plugin_loaded",
                      {{"plugin", plugin.at("name")}, {"kind", plugin.at("kind")}, {"version", plugin.at("version")}}),
