@@ -355,6 +355,30 @@ void RunScheduler::retry(std::unique_ptr<RunState> restored, const std::function
   journal_.after_durable([reply] { reply(Done{}); });
 }
 
+// Walks every task in memory: a scrape costs what the unfinished runs hold,
+// on the loop, once per scrape (not per change).
+Result<SchedulerFigures> RunScheduler::figures() {
+  return in_loop<SchedulerFigures>([this](auto reply) {
+    SchedulerFigures figures;
+    for (const auto& [id, run] : runs_) {
+      const std::string& workflow = run->workflow->name;
+      ++figures.runs[{workflow, std::string(to_string(run->status))}];
+      for (const auto& node : run->nodes) {
+        ++figures.tasks[{workflow, std::string(to_string(node.row.status))}];
+        for (const auto& element : node.elements) ++figures.tasks[{workflow, std::string(to_string(element->status))}];
+      }
+    }
+    figures.journal_backlog = journal_.backlog();
+    figures.running_tasks = static_cast<size_t>(dispatcher_.running());
+    reply(std::move(figures));
+  });
+}
+
+void RunScheduler::set_observer(SchedulerObserver* observer) {
+  observer_ = observer;
+  journal_.set_observer(observer);
+}
+
 // ---------------------------------------------------------------------------
 // Shutdown
 

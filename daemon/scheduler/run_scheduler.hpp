@@ -89,6 +89,10 @@ class RunScheduler final : public Commands {
   Status retry_run(const std::string& run_id) override;
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override;
   std::vector<ScheduleView> schedules() const override { return schedules_.list(); }
+  Result<SchedulerFigures> figures() override;
+
+  // Before the loop runs: who is told of stored changes and refused tasks.
+  void set_observer(SchedulerObserver* observer);
 
   // Any thread: posts the event into the loop.
   void post_task_event(TaskEvent event);
@@ -183,6 +187,7 @@ class RunScheduler final : public Commands {
   bool draining_ = false;
   std::function<void()> drained_;
   std::unique_ptr<Timer> grace_timer_;
+  SchedulerObserver* observer_ = nullptr;
 };
 
 }  // namespace weft::daemon

@@ -233,6 +233,7 @@ void RunScheduler::launch(TaskState& task) {
     const Status started = runtime_.start(task.executor, *task.spec);
     if (!started) {
       active_.erase(key);
+      if (observer_ != nullptr) observer_->submit_failed(task.executor);
       return fail_attempt(task, started.failure().message);
     }
     task.start_sent = true;

@@ -57,6 +57,7 @@ class ValidatingCommands : public Commands {
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override {
     return ScheduleView{workflow, 1, "*/5 * * * *", enabled, !enabled, std::nullopt, std::nullopt, ""};
   }
+  Result<SchedulerFigures> figures() override { return SchedulerFigures{}; }
   std::vector<ScheduleView> schedules() const override {
     return {ScheduleView{"hello", 1, "*/5 * * * *", true, false, 1000, std::nullopt, ""}};
   }
