@@ -30,6 +30,8 @@ class NoCommands : public Commands {
   Status start_run(const std::string&) override { return refused(); }
   Status cancel_run(const std::string&) override { return refused(); }
   Status retry_run(const std::string&) override { return refused(); }
+  Status pause_run(const std::string&) override { return refused(); }
+  Status resume_run(const std::string&) override { return refused(); }
   Result<ScheduleView> set_schedule_enabled(const std::string&, bool) override { return refused(); }
   std::vector<ScheduleView> schedules() const override { return {}; }
   Result<SchedulerFigures> figures() override { return refused(); }
