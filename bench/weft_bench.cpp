@@ -1,6 +1,7 @@
 // weft-bench: starts real weftd processes and measures the workloads of the
 // performance issue against a bare posix_spawn loop. Progress goes to stderr;
 // the table (or, with --json, the JSON report) to stdout.
+#include "event_subscribers.hpp"
 #include "report.hpp"
 #include "slow_clients.hpp"
 #include "weft/harness/postgres_server.hpp"
@@ -25,7 +26,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: weft-bench [--only W1,W2,...] [--repeat N] [--json[=FILE]] [--build-dir DIR] [--scratch-dir DIR] [--keep]\n"
     "                  [--synchronous full|normal] [--store sqlite|postgres]\n"
-    "  --only         workloads to run (default all): fanout, chain, sleeps, layered, noop, slow_clients\n"
+    "  --only         workloads to run (default all): fanout, chain, sleeps, layered, noop, slow_clients,\n"
+    "                 event_subscribers\n"
     "  --repeat N     run each workload N times and report the medians (default 1)\n"
     "  --json         print the JSON report instead of the table\n"
     "  --json=FILE    print the table and write the JSON report to FILE\n"
@@ -65,6 +67,7 @@ const std::vector<Workload>& all_workloads() {
   static const std::vector<Workload> all = [] {
     auto list = workloads();
     list.push_back(slow_clients_workload());
+    list.push_back(event_subscribers_workload());
     return list;
   }();
   return all;

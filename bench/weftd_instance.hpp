@@ -42,6 +42,8 @@ class WeftdInstance {
   explicit WeftdInstance(const WeftdSettings& settings);
 
   pid_t pid() const { return weftd_.pid(); }
+  uint16_t port() const { return weftd_.port(); }
+  std::string token() const { return weftd_.token(); }
   const client::ApiClient& api() const { return api_; }
   const std::filesystem::path& state_dir() const { return weftd_.state_dir(); }
   // The timings of a finished run, from whichever store weftd has.

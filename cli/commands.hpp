@@ -71,8 +71,8 @@ int schedule_command(CommandContext& context);
 int push_command(CommandContext& context);
 int token_command(CommandContext& context);
 
-// Polls the run until it ends, showing progress; 0 when it succeeded, else 1
-// after listing its failed tasks (run_waiter.cpp).
+// Follows the run's live events until it ends, showing progress; 0 when it
+// succeeded, else 1 after listing its failed tasks (run_events.cpp).
 int wait_for_run(CommandContext& context, const std::string& run_id);
 
 // "/api/v1/runs/<id>", the id percent-encoded.

@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "documents.hpp"
 #include "params.hpp"
+#include "run_events.hpp"
 #include "views.hpp"
 
 #include <utility>
@@ -63,7 +64,37 @@ int runs_command(CommandContext& context) {
   return 0;
 }
 
+namespace {
+
+// One line per event: "<time> task <id> <status> (attempt N)", "<time> run <id> <status>";
+// with -o json, one JSON object per line.
+int watch_run(CommandContext& context, const std::string& run_id) {
+  RunView view;
+  follow_run(context.api, run_id, view, [&](const client::ServerEvent& event) {
+    const auto data = nlohmann::json::parse(event.data, nullptr, false);
+    if (context.json_output()) {
+      context.console.out << nlohmann::json{{"event", event.type}, {"id", event.id}, {"data", data}}.dump() << '\n'
+                          << std::flush;
+      return;
+    }
+    if (!data.is_object()) return;
+    if (event.type == "task") {
+      context.console.out << "task " << data.value("id", "") << ' ' << data.value("status", "") << " (attempt "
+                          << data.value("attempt", 0) << ")\n";
+    } else if (event.type == "run") {
+      context.console.out << "run " << data.value("id", "") << ' ' << data.value("status", "") << '\n';
+    } else if (event.type == "reset") {
+      context.console.out << "(events were missed; the run's state follows)\n";
+    }
+    context.console.out << std::flush;
+  });
+  return view.run().value("status", "") == "succeeded" ? 0 : 1;
+}
+
+}  // namespace
+
 int status_command(CommandContext& context) {
+  if (context.invocation.flag("--watch")) return watch_run(context, context.argument(0));
   const std::string path = run_path(context.argument(0));
   const nlohmann::json run = context.api.get(path).checked().json();
   if (context.json_output()) {

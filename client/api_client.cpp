@@ -18,6 +18,8 @@ using Poco::Net::HTTPResponse;
 
 const Poco::Timespan kConnectTimeout(10, 0);
 const Poco::Timespan kNoTimeout(0, 0);
+// weftd writes to an idle event stream every 15 s: silence twice that long is a lost connection.
+const Poco::Timespan kEventSilence(30, 0);
 constexpr size_t kQuotedBodyLength = 1000;
 
 Poco::Timespan timespan(std::chrono::seconds seconds) { return Poco::Timespan(seconds.count(), 0); }
@@ -173,6 +175,57 @@ void ApiClient::stream(const std::string& target, std::ostream& out) const {
   } catch (const Poco::Exception& error) {
     throw ClientError("lost weftd at " + server_.url + ": " + error.displayText());
   }
+}
+
+void ApiClient::events(const std::string& target, const std::string& last_event_id,
+                       const std::function<bool(const ServerEvent&)>& on_event) const {
+  Session session = take_session();
+  session->setTimeout(kConnectTimeout, timespan(server_.timeout), kEventSilence);
+  HTTPResponse head;
+  Headers headers{{"Accept", "text/event-stream"}};
+  if (!last_event_id.empty()) headers["Last-Event-ID"] = last_event_id;
+  std::istream& in = begin(*session, HTTPRequest::HTTP_GET, target, "", headers, head);
+  try {
+    if (head.getStatus() / 100 != 2) {
+      std::string text;
+      Poco::StreamCopier::copyToString(in, text);
+      throw ApiError(response_of(head, std::move(text)));
+    }
+    ServerEventParser parser;
+    for (std::string line; std::getline(in, line);) {
+      const auto event = parser.line(line);
+      if (event && !on_event(*event)) return;
+    }
+    if (in.bad()) throw ClientError("lost weftd at " + server_.url + ": the event stream broke off");
+  } catch (const Poco::Exception& error) {
+    throw ClientError("lost weftd at " + server_.url + ": " + error.displayText());
+  }
+}
+
+std::optional<ServerEvent> ServerEventParser::line(std::string_view text) {
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  if (text.empty()) {
+    std::optional<ServerEvent> done;
+    if (has_data_) done = std::move(event_);
+    event_ = ServerEvent{};
+    has_data_ = false;
+    return done;
+  }
+  if (text.front() == ':') return std::nullopt;  // a comment: weftd's keep-alive
+  const auto colon = text.find(':');
+  const std::string_view field = text.substr(0, colon);
+  std::string_view value = colon == std::string_view::npos ? std::string_view() : text.substr(colon + 1);
+  if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  if (field == "data") {
+    if (has_data_) event_.data += '\n';
+    event_.data += value;
+    has_data_ = true;
+  } else if (field == "event") {
+    event_.type = value;
+  } else if (field == "id") {
+    event_.id = value;
+  }
+  return std::nullopt;
 }
 
 std::string path_segment(std::string_view segment) {

@@ -152,12 +152,14 @@ int serve(const std::string& config_file, const Config& config) {
   api_settings.answer_timeout = std::chrono::seconds(config.api.answer_timeout_s);
   api_settings.max_connections = static_cast<size_t>(config.api.max_connections);
   api_settings.max_connections_per_client = static_cast<size_t>(config.api.max_connections_per_client);
+  api_settings.event_history = static_cast<size_t>(config.api.event_history);
   std::unique_ptr<ApiServer> server;
   try {
     server = std::make_unique<ApiServer>(
         scheduler, store, plugins, [&plugins] { return plugins.plugins(); },
         [&scheduler] { return scheduler.store_healthy(); }, api_settings);
     server->set_limits(api_limits(config));
+    scheduler.set_observer(server.get());
     server->start();
   } catch (const std::exception& e) {
     spdlog::critical("cannot serve the API on {}: {}", config.listen, e.what());

@@ -5,7 +5,9 @@
 #   scripts/install-deps.sh --list   print the packages, one a line
 # This list is the only one: scripts/check-deps.py fails CI when the build
 # uses a file from a package that is neither here nor a dependency of one here.
+# Then the npm packages of scripts/npm, pinned by its package-lock.json.
 set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(
   # toolchain
@@ -26,6 +28,8 @@ packages=(
   clang-14 libclang-rt-14-dev llvm-14
   # the PostgreSQL server that the postgres store tests start
   postgresql
+  # node runs the OpenAPI checks of the tests; npm, with it, installs scripts/npm
+  nodejs
 )
 
 if [ "${1:-}" = "--list" ]; then
@@ -37,13 +41,29 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Debian's nodejs comes without npm, which is a package of its own; other
+# builds of nodejs bring it along.
+command -v npm >/dev/null || missing+=(npm)
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
-  sudo=sudo
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "install-deps: installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# Swagger UI's assets (built into weftd for /api/docs) and the validators of
+# the OpenAPI tests. Install scripts stay off: these packages need none.
+# npm ls fails when a package is missing or not the pinned version, also when
+# node_modules was installed once and a package has gone since.
+npm_dir="$root/scripts/npm"
+if [ ! -f "$npm_dir/node_modules/.package-lock.json" ] ||
+  [ "$npm_dir/package-lock.json" -nt "$npm_dir/node_modules/.package-lock.json" ] ||
+  ! npm ls --prefix "$npm_dir" >/dev/null 2>&1; then
+  echo "install-deps: installing the npm packages of scripts/npm"
+  npm ci --prefix "$npm_dir" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+fi

@@ -46,8 +46,6 @@ class Commands : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-const json kRunning = {{"id", "r1"}, {"status", "running"}, {"tasks", {{"running", 1}, {"succeeded", 1}}}};
-
 TEST_F(Commands, TheTokenIsSentAsBearer) {
   fake_.answer("GET /api/v1/plugins", 200, {{"items", json::array()}});
   EXPECT_EQ(weft({"plugins"}).exit_code, 0);
@@ -98,18 +96,48 @@ TEST_F(Commands, ExecSendsTheDocumentAndParams) {
   EXPECT_EQ(fake_.requests().at(0).body, json({{"workflow", {{"name", "adhoc"}}}, {"params", {{"x", true}}}}));
 }
 
-TEST_F(Commands, WaitFollowsTheRunAndExits0WhenItSucceeds) {
+// The SSE text of one event.
+std::string event(const std::string& id, const std::string& type, const json& data) {
+  return "id: " + id + "\nevent: " + type + "\ndata: " + data.dump() + "\n\n";
+}
+
+std::string task_event(const std::string& id, const std::string& task, const std::string& status) {
+  return event(id, "task", {{"run_id", "r1"}, {"id", task}, {"status", status}, {"attempt", 1}});
+}
+
+std::string run_event(const std::string& id, const std::string& status) {
+  return event(id, "run", {{"id", "r1"}, {"status", status}});
+}
+
+TEST_F(Commands, WaitFollowsTheRunsEventsAndExits0WhenItSucceeds) {
   fake_.answer("POST /api/v1/workflows/daily/runs", 201, {{"id", "r1"}, {"status", "queued"}});
-  fake_.answer("GET /api/v1/runs/r1", 200, kRunning);
-  fake_.answer("GET /api/v1/runs/r1", 200, {{"id", "r1"}, {"status", "succeeded"}, {"tasks", {{"succeeded", 2}}}});
+  fake_.answer_events("GET /api/v1/runs/r1/events",
+                      "retry: 1000\n\n" + task_event("7.1", "a", "running") + ": keep-alive\n\n" +
+                          task_event("7.1", "b", "pending") + run_event("7.1", "running") +
+                          task_event("7.2", "a", "succeeded") + task_event("7.3", "b", "succeeded") +
+                          run_event("7.4", "succeeded"));
   const auto outcome = weft({"run", "daily", "--wait"});
   EXPECT_EQ(outcome.exit_code, 0);
-  EXPECT_EQ(outcome.out, "tasks 1/2\ntasks 2/2\nrun r1 succeeded\n");
+  EXPECT_EQ(outcome.out, "tasks 0/1\ntasks 0/2\ntasks 1/2\ntasks 2/2\nrun r1 succeeded\n");
+}
+
+TEST_F(Commands, WaitResumesAfterTheLastEventWhenTheStreamBreaksOff) {
+  fake_.answer("POST /api/v1/workflows/daily/runs", 201, {{"id", "r1"}, {"status", "queued"}});
+  fake_.answer_events("GET /api/v1/runs/r1/events", task_event("7.1", "a", "running") + run_event("7.2", "running"));
+  fake_.answer_events("GET /api/v1/runs/r1/events",
+                      task_event("7.3", "a", "succeeded") + run_event("7.4", "succeeded"));
+  const auto outcome = weft({"run", "daily", "--wait"});
+  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_EQ(outcome.out, "tasks 0/1\ntasks 1/1\nrun r1 succeeded\n");
+  const auto requests = fake_.requests();
+  ASSERT_EQ(requests.size(), 3U);
+  EXPECT_EQ(requests[1].last_event_id, "");
+  EXPECT_EQ(requests[2].last_event_id, "7.2");
 }
 
 TEST_F(Commands, WaitExits1AndListsTheFailedTasksWhenTheRunFails) {
   fake_.answer("POST /api/v1/workflows/daily/runs", 201, {{"id", "r1"}, {"status", "queued"}});
-  fake_.answer("GET /api/v1/runs/r1", 200, {{"id", "r1"}, {"status", "failed"}, {"tasks", {{"failed", 1}}}});
+  fake_.answer_events("GET /api/v1/runs/r1/events", task_event("7.1", "t1", "failed") + run_event("7.1", "failed"));
   fake_.answer("GET /api/v1/runs/r1/tasks", 200,
                {{"items",
                  {{{"id", "t1"},
@@ -122,6 +150,17 @@ TEST_F(Commands, WaitExits1AndListsTheFailedTasksWhenTheRunFails) {
   EXPECT_EQ(outcome.exit_code, 1);
   EXPECT_THAT(outcome.out, HasSubstr("run r1 failed\n"));
   EXPECT_EQ(outcome.err, "  task t1 (fetch) failed after attempt 1, exit code 7: exit code 7\n");
+}
+
+TEST_F(Commands, StatusWatchPrintsEachChangeUntilTheRunEnds) {
+  fake_.answer_events("GET /api/v1/runs/r1/events", task_event("7.1", "a", "running") + run_event("7.1", "running") +
+                                                        "event: reset\ndata: {}\n\n" +
+                                                        task_event("8.1", "a", "failed") + run_event("8.1", "failed"));
+  const auto outcome = weft({"status", "r1", "-w"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.out,
+            "task a running (attempt 1)\nrun r1 running\n(events were missed; the run's state follows)\n"
+            "task a failed (attempt 1)\nrun r1 failed\n");
 }
 
 TEST_F(Commands, JsonOutputIsTheApisJson) {

@@ -25,6 +25,7 @@ struct RecordedRequest {
   std::string uri;
   std::string authorization;  // "" when absent
   nlohmann::json body;        // null when empty
+  std::string last_event_id;  // "" when absent
 };
 
 class FakeWeftd {
@@ -32,6 +33,7 @@ class FakeWeftd {
   struct Answer {
     int status;
     nlohmann::json body;
+    std::string events;  // when not empty: a text/event-stream body instead of body
   };
 
   FakeWeftd()
@@ -45,7 +47,13 @@ class FakeWeftd {
 
   void answer(const std::string& method_and_uri, int status, nlohmann::json body) {
     std::lock_guard lock(mutex_);
-    answers_[method_and_uri].push_back({status, std::move(body)});
+    answers_[method_and_uri].push_back({status, std::move(body), ""});
+  }
+
+  // A 200 text/event-stream reply whose body is `events`.
+  void answer_events(const std::string& method_and_uri, std::string events) {
+    std::lock_guard lock(mutex_);
+    answers_[method_and_uri].push_back({200, nullptr, std::move(events)});
   }
 
   std::vector<RecordedRequest> requests() const {
@@ -58,7 +66,7 @@ class FakeWeftd {
     std::lock_guard lock(mutex_);
     requests_.push_back(request);
     auto& queued = answers_[request.method + " " + request.uri];
-    if (queued.empty()) return {404, {{"error", {{"code", "not_found"}, {"message", "no route " + request.uri}}}}};
+    if (queued.empty()) return {404, {{"error", {{"code", "not_found"}, {"message", "no route " + request.uri}}}}, ""};
     Answer next = queued.front();
     if (queued.size() > 1) queued.erase(queued.begin());
     return next;
@@ -71,8 +79,14 @@ class FakeWeftd {
       std::string text;
       Poco::StreamCopier::copyToString(request.stream(), text);
       const Answer answer = fake_.respond({request.getMethod(), request.getURI(), request.get("Authorization", ""),
-                                           text.empty() ? nlohmann::json() : nlohmann::json::parse(text)});
+                                           text.empty() ? nlohmann::json() : nlohmann::json::parse(text),
+                                           request.get("Last-Event-ID", "")});
       response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
+      if (!answer.events.empty()) {
+        response.setContentType("text/event-stream");
+        response.send() << answer.events;
+        return;
+      }
       response.setContentType("application/json");
       response.send() << answer.body.dump();
     }

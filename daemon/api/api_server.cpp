@@ -120,12 +120,14 @@ ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCat
     : settings_(std::move(settings)),
       verifier_(store),
       logs_(loop_, store, pool_, settings_.state_dir),
+      events_(loop_, settings_.event_history),
       endpoints_(EndpointContext{commands, store, catalog, std::move(list_plugins), std::move(is_ready), logs_,
                                  [this] { return limits().documents; },
                                  [this] {
                                    const std::lock_guard lock(limits_mutex_);
                                    return reloader_;
-                                 }}),
+                                 },
+                                 events_, metrics_}),
       params_(new Poco::Net::HTTPServerParams),
       pool_(settings_.threads) {
   endpoints_.add_to(router_);
@@ -163,6 +165,7 @@ void ApiServer::start() {
   started_ = true;
   loop_.post([this] {
     logs_.start();
+    events_.start();
     connections_->start();
   });
   loop_thread_ = std::thread([this] { loop_.run(); });
@@ -176,6 +179,7 @@ void ApiServer::stop() {
   loop_.post([this] {
     connections_->stop_accepting();
     logs_.stop();
+    events_.stop();
   });
   pool_.stop();
   std::promise<void> closed;
@@ -188,6 +192,21 @@ void ApiServer::stop() {
   loop_thread_.join();
 }
 
+void ApiServer::stored(const std::shared_ptr<const WriteBatch>& batch, std::chrono::nanoseconds commit_time) {
+  metrics_.store_committed(commit_time);
+  if (batch->tasks.empty() && batch->runs.empty()) return;
+  loop_.post([this, batch] { publish(*batch); });
+}
+
+void ApiServer::publish(const WriteBatch& batch) {
+  const auto transitions = transitions_.apply(batch);
+  metrics_.count(transitions);
+  for (const auto* task : transitions.tasks) {
+    logs_.task_updated({task->run_id, task->node, task->index, task->attempt, task->status});
+  }
+  events_.publish(transitions);
+}
+
 // On the connection loop: /healthz and /readyz, which must answer while every
 // request thread is busy.
 std::optional<ApiReply> ApiServer::answer_at_once(const RequestHead& head) {
@@ -196,7 +215,7 @@ std::optional<ApiReply> ApiServer::answer_at_once(const RequestHead& head) {
     auto target = RequestTarget::parse(head.target);
     auto match = router_.find(head.method, target.segments);
     if (match.route->waits != Waits::nothing) return std::nullopt;
-    return match.route->endpoint(ApiRequest{head.method, std::move(match.captures), std::move(target.query), ""});
+    return match.route->endpoint(ApiRequest{head.method, std::move(match.captures), std::move(target.query), "", ""});
   } catch (const std::exception&) {
     return std::nullopt;  // a request thread answers it, as any other
   }
@@ -238,6 +257,7 @@ void ApiServer::handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket&
   const std::string request_line = request.getMethod() + " " + request.getURI();
   const std::string version = request.getVersion();
   const std::string authorization = request.get("Authorization", "");  // a copy: get() may return its argument
+  const std::string last_event_id = request.get("Last-Event-ID", "");
   Disposition disposition{request.getKeepAlive(), false};
   const Route* route = nullptr;
   ApiRequest api_request;
@@ -247,8 +267,8 @@ void ApiServer::handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket&
     auto target = RequestTarget::parse(request.getURI());
     auto match = router_.find(request.getMethod(), target.segments);
     route = match.route;
-    api_request =
-        ApiRequest{request.getMethod(), std::move(match.captures), std::move(target.query), read_body(request, ticket)};
+    api_request = ApiRequest{request.getMethod(), std::move(match.captures), std::move(target.query),
+                             read_body(request, ticket), last_event_id};
     body_read = true;
   } catch (const ApiError& e) {
     early = error_reply(e);

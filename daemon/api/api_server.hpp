@@ -4,20 +4,25 @@
 // request head has arrived, and only until the request is read. State changes
 // go through Commands, reads to the store; both are waited for on request
 // threads, within api.answer_timeout_s. Log followers are streams on the loop
-// (log_follow.hpp) and hold no thread.
+// (log_follow.hpp) and hold no thread, as are event streams (event_hub.hpp),
+// fed by the scheduler's stored changes (SchedulerObserver).
 #pragma once
 
 #include "api/api_settings.hpp"
 #include "api/connections.hpp"
 #include "api/endpoints.hpp"
+#include "api/event_hub.hpp"
 #include "api/event_loop.hpp"
 #include "api/exchange.hpp"
 #include "api/log_follow.hpp"
+#include "api/metrics.hpp"
 #include "api/request_pool.hpp"
 #include "api/router.hpp"
 #include "api/task_updates.hpp"
 #include "api/token_rate.hpp"
+#include "api/transitions.hpp"
 #include "auth/token_verifier.hpp"
+#include "scheduler/observer.hpp"
 
 #include <Poco/Net/HTTPServerParams.h>
 
@@ -34,7 +39,7 @@ class HTTPServerRequestImpl;
 
 namespace weft::daemon {
 
-class ApiServer final : private RequestHandling {
+class ApiServer final : public SchedulerObserver, private RequestHandling {
  public:
   // Binds the listen address at once; throws std::runtime_error naming it if
   // that fails. Every argument outlives the server.
@@ -56,10 +61,16 @@ class ApiServer final : private RequestHandling {
 
   // The port bound, also when the listen address asked for port 0.
   uint16_t port() const { return port_; }
+  const Router& router() const { return router_; }
 
   // Any thread, never blocks: the scheduler's word that a task changed (its
   // status or attempt). Log followers end and move to new attempts by it.
   void task_updated(const TaskUpdate& update) { logs_.task_updated(update); }
+
+  // The scheduler's loop, never blocks: stored transitions become events,
+  // log followers' updates and metrics.
+  void stored(const std::shared_ptr<const WriteBatch>& batch, std::chrono::nanoseconds commit_time) override;
+  void submit_failed(const std::string& executor) override { metrics_.submit_failed(executor); }
 
  private:
   std::optional<ApiReply> answer_at_once(const RequestHead& head) override;
@@ -68,6 +79,7 @@ class ApiServer final : private RequestHandling {
   // the socket back to the connection loop, then answers.
   void handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket& ticket);
   ApiReply answer(const Route& route, const ApiRequest& request, const std::string& authorization);
+  void publish(const WriteBatch& batch);  // loop thread
   void authorize(const std::string& authorization, Role needed);
   ApiLimits limits() const;
   std::string read_body(Poco::Net::HTTPServerRequest& request, const RequestTicket& ticket) const;
@@ -81,6 +93,9 @@ class ApiServer final : private RequestHandling {
   Reloader reloader_;
   EventLoop loop_;
   LogWatch logs_;
+  EventHub events_;
+  TransitionTracker transitions_;  // loop thread
+  Metrics metrics_;
   Endpoints endpoints_;
   Router router_;
   Poco::Net::HTTPServerParams::Ptr params_;

@@ -26,6 +26,7 @@ struct ApiSettings {
   std::chrono::milliseconds answer_timeout{10'000};
   size_t max_connections = 1024;           // open at once, from all clients
   size_t max_connections_per_client = 32;  // open at once from one client address; more are answered 429
+  size_t event_history = 10'000;           // live events kept for clients resuming with Last-Event-ID
 };
 
 // The limits a reload may change while the API serves (ApiServer::set_limits).

@@ -77,6 +77,13 @@ void Endpoints::add_to(Router& router) {
   add("GET", "/api/v1/runs/{id}/tasks/{task}/logs", Role::viewer, &Endpoints::get_logs);
   add("GET", "/api/v1/runs/{id}/tasks/{task}/attempts", Role::viewer, &Endpoints::list_attempts);
   add("GET", "/api/v1/instances", Role::viewer, &Endpoints::list_instances);
+  add("GET", "/api/v1/runs/{id}/events", Role::viewer, &Endpoints::run_events);
+  add("GET", "/api/v1/events", Role::viewer, &Endpoints::events);
+  add("GET", "/metrics", Role::viewer, &Endpoints::metrics, Waits::scheduler);
+  // The API's description is public, as the routes it describes are.
+  add("GET", "/api/v1/openapi.json", std::nullopt, &Endpoints::openapi, Waits::nothing);
+  add("GET", "/api/docs", std::nullopt, &Endpoints::docs_page, Waits::nothing);
+  add("GET", "/api/docs/{file}", std::nullopt, &Endpoints::docs_asset, Waits::nothing);
 }
 
 ApiReply Endpoints::healthz(const ApiRequest&) { return json_reply(200, {{"status", "ok"}}); }

@@ -4,8 +4,10 @@
 #pragma once
 
 #include "api/api_settings.hpp"
+#include "api/event_hub.hpp"
 #include "api/exchange.hpp"
 #include "api/log_follow.hpp"
+#include "api/metrics.hpp"
 #include "api/router.hpp"
 #include "plugin_host/plugin_info.hpp"
 #include "scheduler/commands.hpp"
@@ -32,6 +34,8 @@ struct EndpointContext {
   LogWatch& logs;  // where log replies are followed
   std::function<DocumentLimits()> document_limits;
   std::function<Reloader()> reloader;  // the reloader to call; an empty one: reload is not offered
+  EventHub& events;
+  const Metrics& metrics;
 };
 
 class Endpoints {
@@ -69,6 +73,12 @@ class Endpoints {
   ApiReply pause_schedule(const ApiRequest& request);
   ApiReply resume_schedule(const ApiRequest& request);
   ApiReply list_instances(const ApiRequest& request);
+  ApiReply metrics(const ApiRequest& request);
+  ApiReply events(const ApiRequest& request);
+  ApiReply run_events(const ApiRequest& request);
+  ApiReply openapi(const ApiRequest& request);
+  ApiReply docs_page(const ApiRequest& request);
+  ApiReply docs_asset(const ApiRequest& request);
 
   ApiReply apply(const ApiRequest& request, const std::optional<std::string>& expected_name);
   ApiReply run_created(const RunRequest& run_request);

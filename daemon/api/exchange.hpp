@@ -19,6 +19,7 @@ struct ApiRequest {
   std::vector<std::string> captures;         // the {…} segments of the matched route, decoded
   std::map<std::string, std::string> query;  // decoded; the last of repeated names wins
   std::string body;                          // at most max_body_bytes
+  std::string last_event_id;                 // the Last-Event-ID header: where an event stream resumes
 };
 
 // Where a streamed reply body goes. The API's connection loop owns it and

@@ -1,10 +1,11 @@
 // Following task logs without a thread per follower: every follower is a
 // ReplyStream on the API's event loop. One inotify descriptor reports writes
 // to the followed files (a watch per run directory, shared by its followers);
-// the scheduler's task updates (ApiServer::task_updated) say when a task
-// moves to a new attempt or ends. Until the scheduler sends updates, and as a
-// safety net after, the watch asks the store for the tasks of each followed
-// run now and then: once per run, not per follower, on a request thread.
+// the scheduler's stored task transitions (ApiServer::stored, which calls
+// task_updated) say when a task moves to a new attempt or ends. Until the
+// first update comes, and as a safety net after, the watch asks the store for
+// the tasks of each followed run now and then: once per run, not per
+// follower, on a request thread.
 #pragma once
 
 #include "api/event_loop.hpp"

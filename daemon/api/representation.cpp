@@ -147,6 +147,19 @@ nlohmann::json attempt_json(const AttemptRecord& attempt) {
           {"finished_at", timestamp(attempt.finished_at)}};
 }
 
+nlohmann::json run_event_json(const RunRecord& run) {
+  auto data = run_json(run);
+  data.erase("params");
+  data.erase("idempotency_key");
+  return data;
+}
+
+nlohmann::json task_event_json(const TaskRecord& task) {
+  auto data = task_json(task);
+  data["run_id"] = task.run_id;
+  return data;
+}
+
 nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>& tasks) {
   // The run's own copy of its document says which nodes have for_each: a
   // for_each node that has no elements yet still answers with [].

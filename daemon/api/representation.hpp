@@ -39,6 +39,10 @@ nlohmann::json run_json(const RunRecord& run);
 nlohmann::json run_detail_json(const RunRecord& run, const std::vector<TaskRecord>& tasks);
 nlohmann::json task_json(const TaskRecord& task);
 nlohmann::json attempt_json(const AttemptRecord& attempt);
+// The data of `run` and `task` events: a run without its params (events are
+// kept in memory, params may be large), a task with its run's id.
+nlohmann::json run_event_json(const RunRecord& run);
+nlohmann::json task_event_json(const TaskRecord& task);
 // {"status","outputs":{node: output, for_each node: [outputs in index order]}},
 // for every node of the run's document.
 nlohmann::json schedule_json(const ScheduleView& schedule);

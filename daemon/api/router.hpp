@@ -45,6 +45,9 @@ class Router {
   // not for this method.
   RouteMatch find(std::string_view method, const std::vector<std::string>& segments) const;
 
+  // Every route, in the order added (for the API's description to be checked against).
+  const std::vector<Route>& routes() const { return routes_; }
+
  private:
   std::vector<Route> routes_;
 };

@@ -1,7 +1,6 @@
-// What the scheduler tells the API about tasks, through
-// ApiServer::task_updated(): streams that follow a task (a log today, event
-// streams next) learn from it when a new attempt starts and when the task
-// has ended, without asking the store.
+// What the API's log followers learn of a task, through
+// ApiServer::task_updated() (fed by the scheduler's stored transitions): when
+// a new attempt starts and when the task has ended, without asking the store.
 #pragma once
 
 #include <weft/sdk/status.hpp>

@@ -123,6 +123,7 @@ void read_sections(ConfigReader& reader, Config& config) {
   api.read("answer_timeout_s", config.api.answer_timeout_s, 1);
   api.read("max_connections", config.api.max_connections, 1);
   api.read("max_connections_per_client", config.api.max_connections_per_client, 1);
+  api.read("event_history", config.api.event_history, 1);
   api.reject_unknown_keys();
 
   ConfigReader instance = reader.object("instance");

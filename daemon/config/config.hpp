@@ -53,6 +53,7 @@ struct ApiConfig {
   int answer_timeout_s = 10;            // a request waiting longer for the store or the scheduler is answered 503
   int max_connections = 1024;           // open at once, from all clients
   int max_connections_per_client = 32;  // open at once from one client address; more are answered 429
+  int event_history = 10000;            // live events kept for clients that resume (Last-Event-ID)
 };
 
 // Who this weftd is among the instances sharing a store (PostgreSQL).

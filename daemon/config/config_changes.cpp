@@ -39,6 +39,7 @@ void compare_api(Comparison& c, const ApiConfig& a, const ApiConfig& b) {
   c.needs_restart("api.answer_timeout_s", a.answer_timeout_s, b.answer_timeout_s);
   c.needs_restart("api.max_connections", a.max_connections, b.max_connections);
   c.needs_restart("api.max_connections_per_client", a.max_connections_per_client, b.max_connections_per_client);
+  c.needs_restart("api.event_history", a.event_history, b.event_history);
 }
 
 // An executor gets its settings once, when its plugin creates it: the ABI has

@@ -99,10 +99,6 @@ ExecutorHandle::ExecutorHandle(std::shared_ptr<const LoadedLibrary> library, con
 
 ExecutorHandle::~ExecutorHandle() { vtable_->destroy(executor_); }
 
-uint64_t ExecutorHandle::capabilities() const {
-  return WEFT_HAS_FIELD(vtable_, weft_executor_vtable, capabilities) ? vtable_->capabilities : 0;
-}
-
 Status ExecutorHandle::start(const sdk::TaskSpec& task) {
   const sdk::AbiTaskSpec abi(task);
   weft_error err;
@@ -115,6 +111,27 @@ Status ExecutorHandle::cancel(std::string_view task_key) {
   weft_error err;
   const weft_status status =
       call_plugin([&](weft_error* e) { return vtable_->cancel(executor_, str(task_key), e); }, err);
+  if (status != WEFT_OK) return fail(code_of(status), err.message);
+  return Done{};
+}
+
+uint64_t ExecutorHandle::capabilities() const {
+  if (!WEFT_HAS_FIELD(vtable_, weft_executor_vtable, capabilities)) return 0;
+  uint64_t bits = vtable_->capabilities;
+  if (!WEFT_HAS_FIELD(vtable_, weft_executor_vtable, start_run) || vtable_->start_run == nullptr) {
+    bits &= ~WEFT_EXECUTOR_CAP_WHOLE_RUN;
+  }
+  return bits;
+}
+
+Status ExecutorHandle::start_run(const sdk::RunGraph& run) {
+  if ((capabilities() & WEFT_EXECUTOR_CAP_WHOLE_RUN) == 0) {
+    return fail(ErrorCode::unavailable, "executor '" + name_ + "' does not take whole runs");
+  }
+  const sdk::AbiRunGraph abi(run);
+  weft_error err;
+  const weft_status status =
+      call_plugin([&](weft_error* e) { return vtable_->start_run(executor_, abi.get(), e); }, err);
   if (status != WEFT_OK) return fail(code_of(status), err.message);
   return Done{};
 }

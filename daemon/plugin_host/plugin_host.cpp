@@ -434,6 +434,11 @@ bool PluginHost::has_executor(std::string_view executor) const {
   return executors_.count(executor) > 0;
 }
 
+uint64_t PluginHost::executor_capabilities(std::string_view executor) const {
+  const ExecutorHandle* handle = this->executor(executor);
+  return handle == nullptr ? 0 : handle->capabilities();
+}
+
 namespace {
 
 template <class Handle>
@@ -463,11 +468,6 @@ Status PluginHost::cancel_pending(std::string_view node_type, std::string_view t
   return (*type)->cancel(task_key);
 }
 
-bool PluginHost::throttles_for_each(std::string_view executor) const {
-  const ExecutorHandle* handle = this->executor(executor);
-  return handle != nullptr && (handle->capabilities() & WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH) != 0;
-}
-
 Status PluginHost::start(std::string_view executor, const sdk::TaskSpec& task) {
   auto handle = find_loaded(this->executor(executor), "executor", executor);
   if (!handle) return handle.failure();
@@ -484,6 +484,12 @@ Status PluginHost::recover(std::string_view executor, const sdk::TaskSpec& task,
   auto handle = find_loaded(this->executor(executor), "executor", executor);
   if (!handle) return handle.failure();
   return (*handle)->recover(task, external_id);
+}
+
+Status PluginHost::start_run(std::string_view executor, const sdk::RunGraph& run) {
+  auto handle = find_loaded(this->executor(executor), "executor", executor);
+  if (!handle) return handle.failure();
+  return (*handle)->start_run(run);
 }
 
 }  // namespace weft::daemon

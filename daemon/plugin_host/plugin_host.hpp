@@ -65,6 +65,7 @@ class PluginHost final : public TaskRuntime {
   std::optional<std::vector<Problem>> validate_params(std::string_view node_type,
                                                       const nlohmann::json& params) const override;
   bool has_executor(std::string_view executor) const override;
+  uint64_t executor_capabilities(std::string_view executor) const override;
 
   Result<sdk::Plan> plan(std::string_view node_type, const sdk::TaskSpec& task) override;
   Result<sdk::Plan> finish(std::string_view node_type, const sdk::TaskResult& result) override;
@@ -72,7 +73,7 @@ class PluginHost final : public TaskRuntime {
   Status start(std::string_view executor, const sdk::TaskSpec& task) override;
   Status cancel(std::string_view executor, std::string_view task_key) override;
   Status recover(std::string_view executor, const sdk::TaskSpec& task, std::string_view external_id) override;
-  bool throttles_for_each(std::string_view executor) const override;
+  Status start_run(std::string_view executor, const sdk::RunGraph& run) override;
 
  private:
   struct StorageFactory {

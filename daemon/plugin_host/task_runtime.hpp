@@ -6,6 +6,7 @@
 #include "core/result.hpp"
 #include "workflow/node_catalog.hpp"
 
+#include <weft/sdk/run_graph.hpp>
 #include <weft/sdk/task.hpp>
 
 #include <string_view>
@@ -24,10 +25,8 @@ class TaskRuntime : public NodeCatalog {
   virtual Status start(std::string_view executor, const sdk::TaskSpec& task) = 0;
   virtual Status cancel(std::string_view executor, std::string_view task_key) = 0;
   virtual Status recover(std::string_view executor, const sdk::TaskSpec& task, std::string_view external_id) = 0;
-  // Whether the executor runs a for_each node's elements within its
-  // max_parallel itself (WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH), so that the
-  // scheduler hands it every ready element at once. False if not loaded.
-  virtual bool throttles_for_each(std::string_view executor) const = 0;
+  // Hands a whole run to an executor with WEFT_EXECUTOR_CAP_WHOLE_RUN (see weft_run_graph).
+  virtual Status start_run(std::string_view executor, const sdk::RunGraph& run) = 0;
 };
 
 }  // namespace weft::daemon

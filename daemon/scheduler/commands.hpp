@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/result.hpp"
+#include "scheduler/observer.hpp"
 
 #include <weft/sdk/status.hpp>
 
@@ -75,6 +76,8 @@ class Commands {
   // The one read here: the schedules as the loop last published them (the
   // store does not know when a schedule fires next).
   virtual std::vector<ScheduleView> schedules() const = 0;
+  // What the loop holds now (waits for the loop, as a command does).
+  virtual Result<SchedulerFigures> figures() = 0;
 };
 
 }  // namespace weft::daemon

@@ -70,6 +70,11 @@ void Journal::flush() {
   in_flight_ = batch;
   in_flight_actions_ = std::move(pending_actions_);
   pending_actions_.clear();
+  submit_in_flight();
+}
+
+void Journal::submit_in_flight() {
+  submitted_at_ = std::chrono::steady_clock::now();
   writer_.submit(in_flight_, [this](const Status& written) { on_written(written); });
 }
 
@@ -83,8 +88,7 @@ void Journal::on_written(const Status& written) {
     healthy_ = false;
     last_error_ = written.failure().message;
     if (stopped_) return;
-    retry_timer_ = clock_.after(
-        retry_delay_, [this] { writer_.submit(in_flight_, [this](const Status& again) { on_written(again); }); });
+    retry_timer_ = clock_.after(retry_delay_, [this] { submit_in_flight(); });
     retry_delay_ = std::min(retry_delay_ * 2, max_retry_delay);
     return;
   }
@@ -92,6 +96,7 @@ void Journal::on_written(const Status& written) {
   if (!healthy_) spdlog::info("storing state changes works again");
   healthy_ = true;
   last_error_.clear();
+  if (observer_ != nullptr) observer_->stored(in_flight_, std::chrono::steady_clock::now() - submitted_at_);
   in_flight_.reset();
   auto actions = std::move(in_flight_actions_);
   in_flight_actions_.clear();

@@ -19,6 +19,7 @@
 #pragma once
 
 #include "scheduler/clock.hpp"
+#include "scheduler/observer.hpp"
 #include "scheduler/store_writer.hpp"
 
 #include <atomic>
@@ -63,6 +64,10 @@ class Journal {
   }
   // Writes the refused batch again without the records of runs lost.
   void resubmit_without(const std::set<std::string, std::less<>>& lost);
+  // Told of every batch once it is stored; nullptr: nobody.
+  void set_observer(SchedulerObserver* observer) { observer_ = observer; }
+  // Things marked and not yet in a transaction.
+  size_t backlog() const { return marked_.size(); }
 
   bool healthy() const { return healthy_; }
   // Why the last write failed, while not healthy.
@@ -74,6 +79,7 @@ class Journal {
   void add(Journaled& thing);
   void schedule_flush();
   void flush();
+  void submit_in_flight();
   void on_written(const Status& written);
 
   boost::asio::io_context& io_;
@@ -88,6 +94,8 @@ class Journal {
   std::vector<Journaled*> marked_;
   std::vector<std::function<void()>> pending_actions_;
   std::shared_ptr<const WriteBatch> in_flight_;
+  std::chrono::steady_clock::time_point submitted_at_;  // of in_flight_'s last try: commit time is real time
+  SchedulerObserver* observer_ = nullptr;
   std::vector<std::function<void()>> in_flight_actions_;
   bool flush_scheduled_ = false;
   std::atomic<bool> healthy_{true};  // read by API threads (readyz)

@@ -3,6 +3,7 @@
 #include "scheduler/in_loop.hpp"
 #include "scheduler/run_recovery.hpp"
 #include "scheduler/store_reads.hpp"
+#include "workflow/whole_run.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -35,7 +36,8 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
       dispatcher_(
           io, settings_.limits.max_running_tasks, [this](TaskState& task) { dispatch(task); },
           [this](const NodeState& node) {
-            return node.is_for_each() && runtime_.throttles_for_each(node.spec->executor);
+            return node.is_for_each() &&
+                   (runtime_.executor_capabilities(node.spec->executor) & WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH) != 0;
           }),
       schedules_(clock, [this](const std::shared_ptr<const Workflow>& workflow, int64_t version,
                                int64_t firing_ms) { fire(workflow, version, firing_ms); }),
@@ -330,6 +332,10 @@ Status RunScheduler::retry_run(const std::string& run_id) {
   record.finished_at = 0;
   auto restored = restore_run(record, *tasks, runtime_);
   if (!restored) return restored.failure();
+  if (const auto executor = whole_run_executor(*(*restored)->workflow, runtime_)) {
+    return fail(ErrorCode::conflict, "run " + run_id + " was submitted whole to executor '" + *executor +
+                                         "', which cannot take back part of a run; start a new run instead");
+  }
   auto run = std::shared_ptr<std::unique_ptr<RunState>>(new std::unique_ptr<RunState>(std::move(restored.value())));
   return in_loop<Done>([this, run](auto reply) { retry(std::move(*run), reply); });
 }
@@ -359,6 +365,30 @@ void RunScheduler::retry(std::unique_ptr<RunState> restored, const std::function
   spdlog::info("run {}: retrying its failed tasks", run.id);
   resume(run);
   journal_.after_durable([reply] { reply(Done{}); });
+}
+
+// Walks every task in memory: a scrape costs what the unfinished runs hold,
+// on the loop, once per scrape (not per change).
+Result<SchedulerFigures> RunScheduler::figures() {
+  return in_loop<SchedulerFigures>([this](auto reply) {
+    SchedulerFigures figures;
+    for (const auto& [id, run] : runs_) {
+      const std::string& workflow = run->workflow->name;
+      ++figures.runs[{workflow, std::string(to_string(run->status))}];
+      for (const auto& node : run->nodes) {
+        ++figures.tasks[{workflow, std::string(to_string(node.row.status))}];
+        for (const auto& element : node.elements) ++figures.tasks[{workflow, std::string(to_string(element->status))}];
+      }
+    }
+    figures.journal_backlog = journal_.backlog();
+    figures.running_tasks = static_cast<size_t>(dispatcher_.running());
+    reply(std::move(figures));
+  });
+}
+
+void RunScheduler::set_observer(SchedulerObserver* observer) {
+  observer_ = observer;
+  journal_.set_observer(observer);
 }
 
 // ---------------------------------------------------------------------------

@@ -20,7 +20,8 @@
 // takeover), task_progress.cpp (how runs and tasks move on),
 // schedule_firing.cpp (cron schedules starting runs, and pausing them),
 // and the parts it uses: Dispatcher, WorkflowCatalog, Schedules, restore_run,
-// Journal, and the injected TaskRuntime (node types and executors) and Clock.
+// build_run_graph (a run handed whole to its executor), Journal, and the
+// injected TaskRuntime (node types and executors) and Clock.
 #pragma once
 
 #include "plugin_host/host_services.hpp"
@@ -97,6 +98,10 @@ class RunScheduler final : public Commands {
   Status retry_run(const std::string& run_id) override;
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override;
   std::vector<ScheduleView> schedules() const override { return schedules_.list(); }
+  Result<SchedulerFigures> figures() override;
+
+  // Before the loop runs: who is told of stored changes and refused tasks.
+  void set_observer(SchedulerObserver* observer);
 
   // Any thread: posts the event into the loop.
   void post_task_event(TaskEvent event);
@@ -152,6 +157,7 @@ class RunScheduler final : public Commands {
 
   // Progress, on the loop (task_progress.cpp).
   void start(RunState& run);
+  bool submit_whole(RunState& run);
   void resolve(NodeState& node);
   void resolve_ready_dependents();
   void expand(NodeState& node);
@@ -201,6 +207,7 @@ class RunScheduler final : public Commands {
   std::unique_ptr<Timer> grace_timer_;
   const bool shared_;  // the store is shared: runs are held through leases
   std::unique_ptr<Timer> lease_timer_;
+  SchedulerObserver* observer_ = nullptr;
 };
 
 }  // namespace weft::daemon

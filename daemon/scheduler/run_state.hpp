@@ -35,6 +35,11 @@ inline bool failed_status(TaskStatus s) {
   return s == TaskStatus::failed || s == TaskStatus::cancelled || s == TaskStatus::upstream_failed;
 }
 
+// The workflow's resource hints (validated when it was stored), typed.
+inline sdk::Resources resource_hints(const nlohmann::json& resources) {
+  return {resources.value("cpus", 0.0), resources.value("memory_mb", int64_t{0}), resources.value("gpus", 0)};
+}
+
 struct RunState;
 struct NodeState;
 
@@ -80,6 +85,10 @@ struct TaskState final : Journaled {
   bool holds_slot = false;              // counted against the node's, run's and daemon's limits
   bool timed_out = false;
   bool cancel_requested = false;
+  // The executor has the attempt (start returned), though it may not have
+  // said STARTED yet: a task of a run submitted whole says so only once its
+  // node runs in what was submitted.
+  bool start_sent = false;
   std::unique_ptr<Timer> timer;  // backoff or timeout; destroying it cancels it
 
   // "<run>/<node>/<index>/<attempt>": names this attempt to plugins, so a late

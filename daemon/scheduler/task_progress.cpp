@@ -3,8 +3,10 @@
 // the event changed. Over 400 lines: one state machine of tasks and runs,
 // whose transitions read best side by side (commands and recovery are apart).
 #include "core/json_text.hpp"
+#include "scheduler/run_graph.hpp"
 #include "scheduler/run_scheduler.hpp"
 #include "scheduler/task_files.hpp"
+#include "workflow/whole_run.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -18,11 +20,6 @@ namespace weft::daemon {
 using nlohmann::json;
 
 namespace {
-
-// The workflow's resource hints (validated when it was stored), typed.
-sdk::Resources resource_hints(const json& resources) {
-  return {resources.value("cpus", 0.0), resources.value("memory_mb", int64_t{0}), resources.value("gpus", 0)};
-}
 
 // Both log files of the attempt that just ended; the first one's overflow when
 // the limit fails tasks.
@@ -55,11 +52,33 @@ void RunScheduler::start(RunState& run) {
   arm_run_timeout(run, run.started_at);
   journal_.mark(run);
   spdlog::info("run {} started", run.id);
+  if (!submit_whole(run)) return;
   for (auto& node : run.nodes) {
     if (node.unmet == 0) resolvable_.push_back(&node);
   }
   resolve_ready_dependents();
   if (run.nodes.empty()) finish_run(run);
+}
+
+// A run whose executor takes it whole (workflow/whole_run.hpp) is handed to
+// it before any of its tasks: their starts then follow what it submitted.
+// False: it could not be, and the run fails at its first nodes.
+bool RunScheduler::submit_whole(RunState& run) {
+  const auto executor = whole_run_executor(*run.workflow, runtime_);
+  if (!executor) return true;
+  auto graph = build_run_graph(run, runtime_);
+  const Status submitted = graph ? runtime_.start_run(*executor, *graph) : Status(graph.failure());
+  if (submitted) {
+    spdlog::info("run {} submitted whole to executor {}", run.id, *executor);
+    return true;
+  }
+  run.error = "the run could not be submitted whole to executor '" + *executor + "': " + submitted.failure().message;
+  std::vector<NodeState*> first;
+  for (auto& node : run.nodes) {
+    if (node.unmet == 0) first.push_back(&node);
+  }
+  for (NodeState* node : first) settle_node(*node, TaskStatus::failed, run.error);
+  return false;
 }
 
 // All of the node's dependencies are final: decide what becomes of it.
@@ -201,6 +220,7 @@ void RunScheduler::launch(TaskState& task) {
   const std::string key = task.key();
   task.status = TaskStatus::dispatched;
   task.executor = node.spec->executor;
+  task.start_sent = false;
   journal_.mark(task);
   active_[key] = &task;
   journal_.after_durable([this, &task, key] {
@@ -213,8 +233,10 @@ void RunScheduler::launch(TaskState& task) {
     const Status started = runtime_.start(task.executor, *task.spec);
     if (!started) {
       active_.erase(key);
+      if (observer_ != nullptr) observer_->submit_failed(task.executor);
       return fail_attempt(task, started.failure().message);
     }
+    task.start_sent = true;
     arm_timeout(task);
   });
 }
@@ -239,8 +261,9 @@ void RunScheduler::recover_task(TaskState& task) {
   const Status recovered = runtime_.recover(task.executor, *task.spec, task.external_id);
   if (!recovered) {
     active_.erase(key);
-    lose(task, recovered.failure().message);
+    return lose(task, recovered.failure().message);
   }
+  task.start_sent = true;
 }
 
 void RunScheduler::post_task_event(TaskEvent event) {
@@ -448,7 +471,8 @@ void RunScheduler::stop_task(TaskState& task) {
       if (task.index >= 0 || task.node->unmet == 0) settle(task, TaskStatus::cancelled);
       return;
     case TaskStatus::dispatched:
-      task.cancel_requested = true;  // the start, still waiting for the store, will not happen
+      task.cancel_requested = true;  // a start still waiting for the store will not happen
+      if (task.start_sent) stop_attempt(task);
       return;
     case TaskStatus::running:
       task.cancel_requested = true;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,9 @@ class NodeCatalog {
                                                               const nlohmann::json& params) const = 0;
   // Any thread. Whether an executor of this name is loaded.
   virtual bool has_executor(std::string_view executor) const = 0;
+  // Any thread. The executor's WEFT_EXECUTOR_CAP_* bits; 0 when it is not
+  // loaded, and for catalogs whose executors have none.
+  virtual uint64_t executor_capabilities(std::string_view /*executor*/) const { return 0; }
 };
 
 }  // namespace weft::daemon

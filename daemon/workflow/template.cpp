@@ -120,6 +120,17 @@ std::vector<ValuePath> StringTemplate::references() const {
   return paths;
 }
 
+std::vector<ValuePath> StringTemplate::bare_paths() const {
+  std::vector<ValuePath> paths;
+  for (const auto& piece : pieces_) {
+    const auto* placeholder = std::get_if<Placeholder>(&piece);
+    if (placeholder != nullptr && placeholder->tree->kind == expression_tree::Kind::path) {
+      paths.push_back(placeholder->tree->path);
+    }
+  }
+  return paths;
+}
+
 Result<JsonTemplate> JsonTemplate::compile(nlohmann::json value) {
   std::vector<Slot> slots;
   std::vector<Problem> problems;

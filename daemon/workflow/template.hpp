@@ -42,6 +42,9 @@ class StringTemplate {
   bool is_single_placeholder() const;
   // Every path the placeholders read, in source order.
   std::vector<ValuePath> references() const;
+  // The paths of the placeholders that are nothing but a path
+  // ({{ nodes.a.output }}, not {{ len(nodes.a.output) }}), in source order.
+  std::vector<ValuePath> bare_paths() const;
 
  private:
   struct Placeholder {

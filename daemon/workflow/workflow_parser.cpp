@@ -5,6 +5,7 @@
 #include "workflow/document_reader.hpp"
 #include "workflow/json_pointer_text.hpp"
 #include "workflow/reference_check.hpp"
+#include "workflow/whole_run.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -108,6 +109,7 @@ class WorkflowParser {
       read_workflow();
       link_dependencies();
       check_references(workflow_, report_cycles(), problems_);
+      if (problems_.empty()) problems_ = whole_run_problems(workflow_, catalog_);
     }
     if (!problems_.empty()) {
       const auto subject = workflow_.name.empty() ? std::string("workflow") : "workflow '" + workflow_.name + "'";

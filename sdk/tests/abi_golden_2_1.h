@@ -19,6 +19,24 @@
 
 /* clang-format off */
 #define WEFT_ABI_GOLDEN_2_1(GROWABLE, FIELD) \
+  GROWABLE(weft_task_spec, WEFT_TASK_SPEC_SIZE_2_1, 224, 224, 8) \
+  FIELD(weft_task_spec, for_each_count, 208, 8) \
+  FIELD(weft_task_spec, max_parallel, 216, 8) \
+  GROWABLE(weft_run_node, WEFT_RUN_NODE_SIZE_2_1, 48, 48, 8) \
+  FIELD(weft_run_node, struct_size, 0, 8) \
+  FIELD(weft_run_node, task, 8, 8) \
+  FIELD(weft_run_node, dependencies, 16, 8) \
+  FIELD(weft_run_node, dependency_count, 24, 8) \
+  FIELD(weft_run_node, for_each, 32, 16) \
+  GROWABLE(weft_run_graph, WEFT_RUN_GRAPH_SIZE_2_1, 56, 56, 8) \
+  FIELD(weft_run_graph, struct_size, 0, 8) \
+  FIELD(weft_run_graph, run_id, 8, 16) \
+  FIELD(weft_run_graph, workflow, 24, 16) \
+  FIELD(weft_run_graph, nodes, 40, 8) \
+  FIELD(weft_run_graph, node_count, 48, 8) \
+  GROWABLE(weft_executor_vtable, WEFT_EXECUTOR_VTABLE_SIZE_2_1, 64, 64, 8) \
+  FIELD(weft_executor_vtable, capabilities, 48, 8) \
+  FIELD(weft_executor_vtable, start_run, 56, 8) \
   GROWABLE(weft_task_record, WEFT_TASK_RECORD_SIZE_2_1, 168, 168, 8) \
   FIELD(weft_task_record, budget_started_at, 152, 8) \
   FIELD(weft_task_record, attempts_before, 160, 4) \
@@ -66,6 +84,7 @@
 #define WEFT_ABI_GOLDEN_2_1_VALUES(VALUE) \
   VALUE(WEFT_RUN_PAUSED, 7) \
   VALUE(WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH, 1) \
+  VALUE(WEFT_EXECUTOR_CAP_WHOLE_RUN, 2) \
   VALUE(WEFT_LEASE_LOST, 4)
 /* clang-format on */
 

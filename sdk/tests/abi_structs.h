@@ -35,6 +35,8 @@
 /* The structs 2.1 added, where the header has them (the frozen 2.0 copy does not). */
 #if WEFT_ABI_MINOR >= 1
 #define WEFT_ABI_STRUCTS_2_1(X) \
+  X(weft_run_node)              \
+  X(weft_run_graph)             \
   X(weft_attempt_record)        \
   X(weft_schedule_state_record)
 #else

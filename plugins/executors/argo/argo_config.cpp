@@ -5,10 +5,11 @@
 namespace weft::argo {
 
 ArgoConfig ArgoConfig::parse(const nlohmann::json& config) {
-  const remote::ConfigReader read(config, "argo",
-                                  {"server", "namespace", "token_file", "ca_file", "insecure", "instance",
-                                   "default_image", "service_account", "poll_interval_s", "request_timeout_s",
-                                   "max_backoff_s", "delete_after_finish", "cancel", "separate_stderr", "scratch_dir"});
+  const remote::ConfigReader read(
+      config, "argo",
+      {"server", "namespace", "token_file", "ca_file", "insecure", "instance", "default_image", "service_account",
+       "poll_interval_s", "request_timeout_s", "max_backoff_s", "delete_after_finish", "cancel", "separate_stderr",
+       "scratch_dir", "log_streams"});
   ArgoConfig c;
   c.server = read.text("server", "");
   if (c.server.rfind("https://", 0) != 0 && c.server.rfind("http://", 0) != 0) {
@@ -33,6 +34,8 @@ ArgoConfig ArgoConfig::parse(const nlohmann::json& config) {
   c.separate_stderr = read.flag("separate_stderr", false);
   c.scratch_dir = read.text("scratch_dir", c.scratch_dir);
   if (c.scratch_dir.empty() || c.scratch_dir[0] != '/') read.fail("scratch_dir must be an absolute path");
+  c.max_log_streams =
+      static_cast<std::size_t>(read.whole_number("log_streams", static_cast<int64_t>(c.max_log_streams), 0, 1000));
   return c;
 }
 

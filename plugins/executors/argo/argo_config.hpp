@@ -23,6 +23,7 @@ struct ArgoConfig {
   bool stop_on_cancel = false;       // PUT stop (exit handlers run) instead of terminate
   bool separate_stderr = false;      // run the command under /bin/sh to keep stderr apart
   std::string scratch_dir = "/tmp";  // in the container: where the output (and stderr) files go
+  std::size_t max_log_streams = 16;  // running tasks whose logs are streamed at once
 
   // Throws std::invalid_argument naming a bad or unknown key.
   static ArgoConfig parse(const nlohmann::json& config);

@@ -48,10 +48,23 @@ HttpReply ArgoHttp::request(const std::string& method, const std::string& path_a
   return reply;
 }
 
-HttpReply ArgoHttp::send_once(const std::string& method, const std::string& path_and_query, const std::string& body) {
+HttpReply ArgoHttp::stream(const std::string& path_and_query, const std::function<void(const std::string&)>& on_line) {
+  refresh_token(false);
+  HttpReply reply = session_.stream(path_and_query, auth_headers(), on_line);
+  if (is_transient(reply.status)) throw TransientError("GET " + path_and_query + ": " + describe_error(reply));
+  return reply;
+}
+
+void ArgoHttp::abort() { session_.abort(); }
+
+https::Headers ArgoHttp::auth_headers() const {
   https::Headers headers;
   if (!token_.empty()) headers.emplace_back("Authorization", "Bearer " + token_);
-  return session_.send(method, path_and_query, body, headers);
+  return headers;
+}
+
+HttpReply ArgoHttp::send_once(const std::string& method, const std::string& path_and_query, const std::string& body) {
+  return session_.send(method, path_and_query, body, auth_headers());
 }
 
 std::string describe_error(const HttpReply& reply) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "argo_config.hpp"
@@ -29,9 +30,16 @@ class ArgoHttp {
   // JSON text or empty. Returns any reply that is final (2xx and the 4xx
   // other than 401 and 429); throws TransientError for the others.
   HttpReply request(const std::string& method, const std::string& path_and_query, const std::string& body = "");
+  // A GET whose reply streams: on_line is called for each line of a 200
+  // reply as it arrives, until the server ends it. Returns the status (and,
+  // for one that is not 200, the body); throws TransientError as request does.
+  HttpReply stream(const std::string& path_and_query, const std::function<void(const std::string&)>& on_line);
+  // Any thread: ends a stream (or request) under way, which then throws.
+  void abort();
 
  private:
   HttpReply send_once(const std::string& method, const std::string& path_and_query, const std::string& body);
+  https::Headers auth_headers() const;
   void refresh_token(bool force);
 
   ArgoConfig config_;

@@ -24,7 +24,9 @@ constexpr const char* kConfigSchema = R"({
     "cancel": {"enum": ["terminate", "stop"], "default": "terminate"},
     "separate_stderr": {"type": "boolean", "default": false,
                         "description": "run commands under /bin/sh so that stderr is kept apart from stdout"},
-    "scratch_dir": {"type": "string", "default": "/tmp", "description": "where tasks write their output file"}
+    "scratch_dir": {"type": "string", "default": "/tmp", "description": "where tasks write their output file"},
+    "log_streams": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 16,
+                    "description": "how many running tasks' logs are streamed at once"}
   },
   "additionalProperties": false
 })";

@@ -20,7 +20,8 @@ std::string unfinished_selector(const ArgoConfig& config) {
   return std::string(kInstanceLabel) + "=" + label_value(config.instance) + ",workflows.argoproj.io/completed!=true";
 }
 
-json create_request(const sdk::TaskSpec& task, const ArgoConfig& config) {
+json container_template(const std::string& template_name, const sdk::TaskSpec& task, const ArgoConfig& config,
+                        const std::string& file_stem, const EnvOf& env_of) {
   const sdk::Command& command = *task.command;
   if (command.argv.empty()) throw std::invalid_argument("the command's argv is empty");
   const std::string image = command.image.empty() ? config.default_image : command.image;
@@ -29,12 +30,10 @@ json create_request(const sdk::TaskSpec& task, const ArgoConfig& config) {
         "the argo executor needs a container image: give the node an image, or the executor "
         "a default_image");
   }
-  const std::string name = workflow_name(task.task_key);
-  const std::string output_file = config.scratch_dir + "/" + name + ".output.json";
-  const std::string stderr_file = config.scratch_dir + "/" + name + ".stderr";
-
+  const std::string output_file = config.scratch_dir + "/" + file_stem + ".output.json";
+  const std::string stderr_file = config.scratch_dir + "/" + file_stem + ".stderr";
   json env = json::array();
-  for (const auto& [k, v] : remote::task_env(task, output_file)) env.push_back({{"name", k}, {"value", v}});
+  for (const auto& [k, v] : env_of(output_file)) env.push_back({{"name", k}, {"value", v}});
 
   json container = {{"name", "main"}, {"image", image}, {"env", env}};
   std::vector<std::string> argv = command.argv;
@@ -57,59 +56,66 @@ json create_request(const sdk::TaskSpec& task, const ArgoConfig& config) {
   if (config.separate_stderr) {
     parameters.push_back({{"name", kStderrParameter}, {"valueFrom", {{"path", stderr_file}, {"default", ""}}}});
   }
-  json tmpl = {{"name", "main"}, {"container", container}, {"outputs", {{"parameters", parameters}}}};
+  json tmpl = {{"name", template_name}, {"container", container}, {"outputs", {{"parameters", parameters}}}};
   if (task.timeout_s > 0) {
     tmpl["activeDeadlineSeconds"] = std::to_string(static_cast<int64_t>(std::ceil(task.timeout_s)));
   }
-  json spec = {{"entrypoint", "main"}, {"templates", json::array({tmpl})}};
-  if (!config.service_account.empty()) spec["serviceAccountName"] = config.service_account;
+  return tmpl;
+}
 
-  json labels = {{kInstanceLabel, label_value(config.instance)},
-                 {"weft.io/run-id", label_value(task.run_id)},
-                 {"weft.io/node", label_value(task.node)},
-                 {"weft.io/attempt", std::to_string(task.attempt)}};
-  json metadata = {{"name", name},
-                   {"namespace", config.nspace},
-                   {"labels", labels},
-                   {"annotations", {{"weft.io/task-key", task.task_key}, {"weft.io/workflow", task.workflow}}}};
+json workflow_create_request(const ArgoConfig& config, json metadata, json spec) {
+  if (!config.service_account.empty()) spec["serviceAccountName"] = config.service_account;
+  metadata["namespace"] = config.nspace;
+  metadata["labels"][kInstanceLabel] = label_value(config.instance);
   return {{"namespace", config.nspace},
           {"serverDryRun", false},
           {"workflow",
            {{"apiVersion", "argoproj.io/v1alpha1"}, {"kind", "Workflow"}, {"metadata", metadata}, {"spec", spec}}}};
 }
 
-std::optional<Outcome> outcome_of(const json& workflow) {
-  const json status = workflow.value("status", json::object());
-  const std::string phase = status.value("phase", "");
-  if (!terminal(phase)) return std::nullopt;
-  Outcome outcome;
-  int exit_code = -1;  // -1: Argo did not say
-  std::string node_message;
-  const json nodes = status.value("nodes", json::object());
-  for (const auto& [id, node] : nodes.items()) {
-    if (node.value("type", "") != "Pod") continue;
-    node_message = node.value("message", "");
-    const json outputs = node.value("outputs", json::object());
-    if (outputs.contains("exitCode") && outputs["exitCode"].is_string()) {
-      try {
-        exit_code = std::stoi(outputs["exitCode"].get<std::string>());
-      } catch (const std::exception&) {
-        exit_code = -1;
-      }
-    }
-    for (const auto& p : outputs.value("parameters", json::array())) {
-      if (p.value("name", "") == kOutputParameter) outcome.output_json = p.value("value", "");
-      if (p.value("name", "") == kStderrParameter) outcome.stderr_text = p.value("value", "");
+json create_request(const sdk::TaskSpec& task, const ArgoConfig& config) {
+  const std::string name = workflow_name(task.task_key);
+  json tmpl = container_template("main", task, config, name,
+                                 [&](const std::string& output_file) { return remote::task_env(task, output_file); });
+  json labels = {{"weft.io/run-id", label_value(task.run_id)},
+                 {"weft.io/node", label_value(task.node)},
+                 {"weft.io/attempt", std::to_string(task.attempt)}};
+  json metadata = {{"name", name},
+                   {"labels", labels},
+                   {"annotations", {{"weft.io/task-key", task.task_key}, {"weft.io/workflow", task.workflow}}}};
+  return workflow_create_request(config, std::move(metadata),
+                                 {{"entrypoint", "main"}, {"templates", json::array({std::move(tmpl)})}});
+}
+
+PodOutputs pod_outputs(const json& node) {
+  PodOutputs pod;
+  pod.message = node.value("message", "");
+  const json outputs = node.value("outputs", json::object());
+  if (outputs.contains("exitCode") && outputs["exitCode"].is_string()) {
+    try {
+      pod.exit_code = std::stoi(outputs["exitCode"].get<std::string>());
+    } catch (const std::exception&) {
+      pod.exit_code = -1;
     }
   }
-  const std::string name = workflow.value("metadata", json::object()).value("name", "");
+  for (const auto& p : outputs.value("parameters", json::array())) {
+    if (p.value("name", "") == kOutputParameter) pod.output_json = p.value("value", "");
+    if (p.value("name", "") == kStderrParameter) pod.stderr_text = p.value("value", "");
+  }
+  return pod;
+}
+
+Outcome outcome_of_pod(const std::string& subject, const std::string& phase, PodOutputs pod,
+                       const std::string& message) {
+  Outcome outcome;
+  outcome.output_json = std::move(pod.output_json);
+  outcome.stderr_text = std::move(pod.stderr_text);
   if (phase == "Succeeded") {
-    outcome.exit_code = exit_code < 0 ? 0 : exit_code;
+    outcome.exit_code = pod.exit_code < 0 ? 0 : pod.exit_code;
   } else {
-    outcome.exit_code = exit_code < 0 ? 1 : exit_code;
-    std::string message = status.value("message", "");
-    if (message.empty()) message = node_message;
-    outcome.error = "argo workflow " + name + " " + phase + (message.empty() ? "" : ": " + message);
+    outcome.exit_code = pod.exit_code < 0 ? 1 : pod.exit_code;
+    const std::string& said = message.empty() ? pod.message : message;
+    outcome.error = subject + " " + phase + (said.empty() ? "" : ": " + said);
   }
   if (!outcome.output_json.empty() && json::parse(outcome.output_json, nullptr, false).is_discarded()) {
     if (outcome.error.empty()) outcome.error = "the task's output is not JSON: " + outcome.output_json.substr(0, 200);
@@ -117,5 +123,20 @@ std::optional<Outcome> outcome_of(const json& workflow) {
   }
   return outcome;
 }
+
+std::optional<Outcome> outcome_of(const json& workflow) {
+  const json status = workflow.value("status", json::object());
+  const std::string phase = status.value("phase", "");
+  if (!terminal(phase)) return std::nullopt;
+  PodOutputs pod;
+  const json nodes = status.value("nodes", json::object());
+  for (const auto& [id, node] : nodes.items()) {
+    if (node.value("type", "") == "Pod") pod = pod_outputs(node);
+  }
+  const std::string name = workflow.value("metadata", json::object()).value("name", "");
+  return outcome_of_pod("argo workflow " + name, phase, std::move(pod), status.value("message", ""));
+}
+
+bool is_terminal_phase(const std::string& phase) { return terminal(phase); }
 
 }  // namespace weft::argo

@@ -36,4 +36,13 @@ std::chrono::milliseconds ConfigReader::seconds(const char* key, std::chrono::mi
   return std::chrono::milliseconds(static_cast<int64_t>(config_[key].get<double>() * 1000));
 }
 
+int64_t ConfigReader::whole_number(const char* key, int64_t fallback, int64_t min, int64_t max) const {
+  if (!config_.contains(key)) return fallback;
+  const auto& value = config_[key];
+  if (!value.is_number_integer() || value.get<int64_t>() < min || value.get<int64_t>() > max) {
+    fail(std::string(key) + " must be a whole number in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  return value.get<int64_t>();
+}
+
 }  // namespace weft::remote

@@ -19,6 +19,8 @@ class ConfigReader {
   bool flag(const char* key, bool fallback) const;
   // A number of seconds in (0, 86400].
   std::chrono::milliseconds seconds(const char* key, std::chrono::milliseconds fallback) const;
+  // A whole number in [min, max].
+  int64_t whole_number(const char* key, int64_t fallback, int64_t min, int64_t max) const;
   [[noreturn]] void fail(const std::string& what) const;
 
  private:

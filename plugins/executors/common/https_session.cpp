@@ -54,4 +54,38 @@ HttpReply HttpsSession::send(const std::string& method, const std::string& path_
   }
 }
 
+HttpReply HttpsSession::stream(const std::string& path_and_query, const Headers& headers,
+                               const std::function<void(const std::string&)>& on_line) {
+  try {
+    Poco::Net::HTTPRequest request("GET", path_and_query, Poco::Net::HTTPMessage::HTTP_1_1);
+    request.set("Accept", "application/json");
+    for (const auto& [name, value] : headers) request.set(name, value);
+    session_->sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session_->receiveResponse(response);
+    HttpReply reply;
+    reply.status = static_cast<int>(response.getStatus());
+    if (reply.status != 200) {
+      Poco::StreamCopier::copyToString(in, reply.body);
+      session_->reset();
+      return reply;
+    }
+    for (std::string line; std::getline(in, line);) on_line(line);
+    if (in.bad()) throw TransientError("GET " + url_ + path_and_query + ": the stream broke off");
+    session_->reset();  // a stream's connection is not reused
+    return reply;
+  } catch (const Poco::Exception& e) {
+    session_->reset();
+    throw TransientError("GET " + url_ + path_and_query + ": " + e.displayText());
+  }
+}
+
+void HttpsSession::abort() {
+  try {
+    session_->abort();
+  } catch (const Poco::Exception&) {
+    // Closed already: nothing is under way.
+  }
+}
+
 }  // namespace weft::https

@@ -11,6 +11,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -51,6 +52,14 @@ class HttpsSession {
   // status. Throws TransientError if the network fails.
   HttpReply send(const std::string& method, const std::string& path_and_query, const std::string& body,
                  const Headers& headers, const std::string& content_type = "application/json");
+  // A GET whose reply streams: on_line is called for each line of a 200
+  // reply as it arrives, until the server ends it. Returns the status (and,
+  // for one that is not 200, the body). Throws TransientError if the network
+  // fails or the stream breaks off; the connection is not reused after.
+  HttpReply stream(const std::string& path_and_query, const Headers& headers,
+                   const std::function<void(const std::string&)>& on_line);
+  // Any thread: ends a request or stream under way, which then throws.
+  void abort();
 
  private:
   std::string url_;

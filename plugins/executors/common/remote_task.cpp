@@ -47,14 +47,19 @@ std::vector<std::pair<std::string, std::string>> task_env(const sdk::TaskSpec& t
                                                           {"WEFT_ATTEMPT", std::to_string(task.attempt)},
                                                           {"WEFT_TASK_KEY", task.task_key}};
   if (task.index) own.emplace_back("WEFT_INDEX", std::to_string(*task.index));
-  std::vector<std::pair<std::string, std::string>> env;
-  for (const auto& variable : task.command->env) {
+  return env_over(task.command->env, own);
+}
+
+std::vector<std::pair<std::string, std::string>> env_over(const std::vector<std::pair<std::string, std::string>>& env,
+                                                          const std::vector<std::pair<std::string, std::string>>& own) {
+  std::vector<std::pair<std::string, std::string>> merged;
+  for (const auto& variable : env) {
     const bool overridden =
         std::any_of(own.begin(), own.end(), [&](const auto& o) { return o.first == variable.first; });
-    if (!overridden && variable.first != "WEFT_INDEX") env.push_back(variable);
+    if (!overridden && variable.first != "WEFT_INDEX") merged.push_back(variable);
   }
-  env.insert(env.end(), own.begin(), own.end());
-  return env;
+  merged.insert(merged.end(), own.begin(), own.end());
+  return merged;
 }
 
 void make_empty_file(const std::string& path) {

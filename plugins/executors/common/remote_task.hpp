@@ -27,6 +27,10 @@ std::string cpu_quantity(double cpus);
 // (WEFT_OUTPUT, WEFT_RUN_ID, WEFT_NODE, WEFT_ATTEMPT, WEFT_TASK_KEY and, for
 // an item of a for_each, WEFT_INDEX) over any of the same name.
 std::vector<std::pair<std::string, std::string>> task_env(const sdk::TaskSpec& task, const std::string& output_file);
+// env with own's variables over any of the same name; env's WEFT_INDEX is
+// dropped (only an item of a for_each has one, and own says which).
+std::vector<std::pair<std::string, std::string>> env_over(const std::vector<std::pair<std::string, std::string>>& env,
+                                                          const std::vector<std::pair<std::string, std::string>>& own);
 
 // Makes the file (and its directory) empty, as a task's log starts; throws
 // std::runtime_error naming it if it cannot.

@@ -59,6 +59,10 @@ class TaskQueue {
     std::function<void(Task&)> send_cancel;                               // running, cancel requested
     std::function<void(const std::vector<std::shared_ptr<Task>>&)> poll;  // all running ones, each poll interval
     std::function<void(Task&)> finish;                                    // Stage::finishing
+    // Optional: work of the executor's own beside its tasks (argo: creating
+    // the workflows of whole runs), done first each round; returns when it
+    // is next due.
+    std::function<Clock::time_point()> own_work = nullptr;
   };
   struct Snapshot {
     std::vector<std::shared_ptr<Task>> tasks;
@@ -71,6 +75,15 @@ class TaskQueue {
       const std::lock_guard lock(mutex_);
       tasks_[task->key] = std::move(task);
       poll_now_ = poll_now_ || poll_now;
+      queued_ = true;
+    }
+    wake_.notify_all();
+  }
+
+  // Wakes the worker for its own work (Steps::own_work).
+  void wake() {
+    {
+      const std::lock_guard lock(mutex_);
       queued_ = true;
     }
     wake_.notify_all();
@@ -121,6 +134,7 @@ class TaskQueue {
     while (auto snapshot = next()) {
       const auto& tasks = snapshot->tasks;
       const bool poll_due = snapshot->poll_now || Clock::now() >= next_poll;
+      const auto own_work_due = steps.own_work ? steps.own_work() : Clock::time_point::max();
       for (const auto& t : tasks) {
         if (t->stage == Stage::submit && (t->cancel_requested || Clock::now() >= t->not_before)) steps.submit(*t);
       }
@@ -134,7 +148,7 @@ class TaskQueue {
         if (!running.empty()) steps.poll(running);
         next_poll = Clock::now() + poll_interval;
       }
-      auto wake_at = next_poll;
+      auto wake_at = std::min(next_poll, own_work_due);
       for (const auto& t : tasks) {
         if (t->stage == Stage::finishing && Clock::now() >= t->not_before) steps.finish(*t);
         const bool waits = t->stage != Stage::running || (t->cancel_requested && !t->cancel_sent);

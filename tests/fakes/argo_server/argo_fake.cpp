@@ -2,11 +2,11 @@
 // workflow table and its lock, and read best side by side.
 #include "argo_fake.hpp"
 
-#include <cstring>
 #include <regex>
 
 #include "fake_text.hpp"
 #include "local_container.hpp"
+#include "pod_process.hpp"
 
 namespace weft::fakes {
 namespace {
@@ -64,15 +64,6 @@ bool selects(const std::string& selector, const json& labels) {
 
 }  // namespace
 
-struct ArgoFake::Pod {
-  json workflow;
-  std::filesystem::path log;
-  std::optional<Clock::time_point> deadline;
-  std::string stop_strategy;  // "Stop" or "Terminate" once asked
-  bool ended = false;
-  bool vanished = false;
-};
-
 ArgoFake::ArgoFake(Options options) : options_(std::move(options)), schema_(SwaggerSchema::load(WEFT_ARGO_SWAGGER)) {
   server_ = std::make_unique<FakeHttpsServer>(
       options_.dir, [this](const FakeRequest& r) { return handle(r); }, argo_error);
@@ -80,6 +71,7 @@ ArgoFake::ArgoFake(Options options) : options_(std::move(options)), schema_(Swag
 }
 
 ArgoFake::~ArgoFake() {
+  stopping_streams_ = true;
   server_.reset();
   std::vector<std::thread> runners;
   {
@@ -142,7 +134,7 @@ FakeReply ArgoFake::handle(const FakeRequest& request) {
   if (parts.size() == 3 && m == "PUT" && (parts[2] == "stop" || parts[2] == "terminate")) {
     return stop(parts[0], parts[1], request, parts[2] == "terminate");
   }
-  if (parts.size() == 3 && m == "GET" && parts[2] == "log") return log(parts[0], parts[1]);
+  if (parts.size() == 3 && m == "GET" && parts[2] == "log") return log(parts[0], parts[1], request);
   return unknown();
 }
 
@@ -185,9 +177,16 @@ FakeReply ArgoFake::create(const std::string& ns, const FakeRequest& request) {
   }
   const auto& spec = wf["spec"];
   const auto templates = spec.value("templates", json::array());
-  if (templates.size() != 1 || !templates[0].contains("container") ||
-      templates[0].value("name", "") != spec.value("entrypoint", "")) {
-    return argo_error(400, "the fake plays workflows of one container template, named by the entrypoint");
+  const auto entry = std::find_if(templates.begin(), templates.end(),
+                                  [&](const json& t) { return t.value("name", "") == spec.value("entrypoint", ""); });
+  const bool dag = entry != templates.end() && entry->contains("dag");
+  if (dag) {
+    if (auto refused = dag_problem(spec)) return argo_error(400, *refused);
+  } else if (templates.size() != 1 || !templates[0].contains("container") ||
+             templates[0].value("name", "") != spec.value("entrypoint", "")) {
+    return argo_error(400,
+                      "the fake plays workflows of one container template, or of a DAG of them, named by the "
+                      "entrypoint");
   }
   const std::lock_guard lock(mutex_);
   std::string name = meta.value("name", "");
@@ -201,7 +200,7 @@ FakeReply ArgoFake::create(const std::string& ns, const FakeRequest& request) {
   meta["uid"] = "fake-uid-" + std::to_string(next_uid_++);
   meta["creationTimestamp"] = now_rfc3339();
   meta["resourceVersion"] = std::to_string(++resource_version_);
-  wf["status"] = {{"phase", "Pending"}, {"startedAt", now_rfc3339()}, {"progress", "0/1"}};
+  wf["status"] = {{"phase", "Pending"}, {"startedAt", now_rfc3339()}, {"progress", "0/1"}, {"nodes", json::object()}};
   if (body.value("serverDryRun", false)) return ok(wf);
   auto pod = std::make_shared<Pod>();
   pod->workflow = wf;
@@ -211,7 +210,7 @@ FakeReply ArgoFake::create(const std::string& ns, const FakeRequest& request) {
     pod->deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   }
   pods_[name] = pod;
-  runners_.emplace_back([this, name] { run_pod(name); });
+  runners_.emplace_back([this, name, dag] { dag ? run_dag(name) : run_pod(name); });
   return ok(wf);
 }
 
@@ -273,9 +272,10 @@ FakeReply ArgoFake::remove(const std::string& ns, const std::string& name) {
   return ok(json::object());
 }
 
-FakeReply ArgoFake::log(const std::string& ns, const std::string& name) {
+FakeReply ArgoFake::log(const std::string& ns, const std::string& name, const FakeRequest& request) {
   note("GET log");
   std::filesystem::path file;
+  const std::string pod_name = request.query_value("podName");
   {
     const std::lock_guard lock(mutex_);
     const auto it = pods_.find(name);
@@ -283,47 +283,73 @@ FakeReply ArgoFake::log(const std::string& ns, const std::string& name) {
       return argo_error(404, "workflows.argoproj.io \"" + name + "\" not found");
     }
     file = it->second->log;
+    if (!pod_name.empty()) {
+      if (!it->second->workflow["status"]["nodes"].contains(pod_name)) {
+        return argo_error(404, "pods \"" + pod_name + "\" not found");
+      }
+      file = options_.dir / (pod_name + ".log");
+    }
   }
   // grpc-gateway streams one {"result": ...} object a line.
-  std::string body;
-  std::istringstream lines(read_file(file).value_or(""));
-  for (std::string line; std::getline(lines, line);) {
-    body += json{{"result", {{"content", line}, {"podName", name}}}}.dump() + "\n";
-  }
-  return {200, "application/json", body};
+  const auto entries = [pod_name = pod_name.empty() ? name : pod_name](const std::string& text) {
+    std::string body;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      body += json{{"result", {{"content", line}, {"podName", pod_name}}}}.dump() + "\n";
+    }
+    return body;
+  };
+  if (request.query_value("logOptions.follow") != "true")
+    return {200, "application/json", entries(read_file(file).value_or(""))};
+  // Follow: each whole line as the pod writes it, until the pod has ended and all of it is sent.
+  auto sent = std::make_shared<std::size_t>(0);
+  FakeReply reply{200, "application/json", "", {}};
+  reply.next_chunk = [this, name, pod_name, file, sent, entries](std::string& chunk) {
+    while (!stopping_streams_) {
+      bool ended = true;
+      {
+        const std::lock_guard lock(mutex_);
+        const auto it = pods_.find(name);
+        if (it != pods_.end()) {
+          const json& wf = it->second->workflow;
+          ended = pod_name.empty() ? it->second->ended
+                                   : wf["status"]["nodes"].value(pod_name, json::object()).contains("finishedAt");
+        }
+      }
+      const std::string text = read_file(file).value_or("");
+      const auto end = text.rfind('\n');
+      if (end != std::string::npos && end + 1 > *sent) {
+        chunk = entries(text.substr(*sent, end + 1 - *sent));
+        *sent = end + 1;
+        return true;
+      }
+      if (ended) {
+        if (text.size() > *sent) chunk = entries(text.substr(*sent));
+        *sent = text.size();
+        return !chunk.empty();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+  return reply;
 }
 
 void ArgoFake::run_pod(const std::string& name) {
-  ContainerSpec spec;
   std::shared_ptr<Pod> pod;
+  json container;
   {
     const std::lock_guard lock(mutex_);
     const auto it = pods_.find(name);
     if (it == pods_.end()) return;  // deleted before its pod was scheduled
     pod = it->second;
-    const auto& container = pod->workflow["spec"]["templates"][0]["container"];
-    for (const auto& a : container.value("command", json::array())) spec.argv.push_back(a.get<std::string>());
-    for (const auto& a : container.value("args", json::array())) spec.argv.push_back(a.get<std::string>());
-    for (const auto& var : container.value("env", json::array())) {
-      spec.env[var.value("name", "")] = var.value("value", "");
-    }
-    spec.working_dir = container.value("workingDir", "");
-    // A pod keeps one log of its container's stdout and stderr.
-    spec.stdout_file = pod->log;
-    spec.stderr_file = pod->log;
+    container = pod->workflow["spec"]["templates"][0]["container"];
   }
-  if (spec.argv.empty()) {
-    const std::lock_guard lock(mutex_);
-    finish(*pod, "Error", "the container has no command: the image's entrypoint is not played by the fake",
-           std::nullopt);
-    return;
-  }
-  const pid_t pid = start_container(spec);
-
+  std::string spawn_error;
+  const pid_t pid = spawn_container(container, pod->log, spawn_error);
   std::unique_lock lock(mutex_);
   if (pid < 0) {
-    finish(*pod, "Error", "failed to start container \"main\": exec: \"" + spec.argv[0] + "\": " + std::strerror(-pid),
-           std::nullopt);
+    finish(*pod, "Error", spawn_error, std::nullopt);
     return;
   }
   pod->workflow["status"]["phase"] = "Running";
@@ -359,21 +385,11 @@ void ArgoFake::finish(Pod& pod, const std::string& phase, const std::string& mes
   std::string node_phase = phase;
   std::string node_message = message;
   json outputs = json::object();
-  json parameters = json::array();
-  const auto& tmpl = pod.workflow["spec"]["templates"][0];
-  for (const auto& p : tmpl.value("outputs", json::object()).value("parameters", json::array())) {
-    const auto from = p.value("valueFrom", json::object());
-    if (!from.contains("path")) continue;
-    const std::string path = from["path"].get<std::string>();
-    auto value = exit_code ? read_file(path) : std::nullopt;
-    std::filesystem::remove(path);  // the pod's file system goes with the pod
-    if (!value && from.contains("default")) value = from["default"].get<std::string>();
-    if (!value) {
-      node_phase = "Error";
-      node_message = "open " + path + ": no such file or directory";
-      continue;
-    }
-    parameters.push_back({{"name", p.value("name", "")}, {"value", *value}});
+  std::string missing;
+  const json parameters = output_parameters(pod.workflow["spec"]["templates"][0], exit_code.has_value(), missing);
+  if (!missing.empty()) {
+    node_phase = "Error";
+    node_message = missing;
   }
   if (!parameters.empty()) outputs["parameters"] = parameters;
   if (exit_code) outputs["exitCode"] = std::to_string(*exit_code);

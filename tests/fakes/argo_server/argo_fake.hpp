@@ -3,7 +3,11 @@
 // swagger document, tests/fakes/argo_server/swagger.json) over HTTPS, with
 // every request body checked against the document's definitions.
 //
-// It plays workflows of one container template: the container's command
+// It plays workflows of one container template, and workflows whose
+// entrypoint is a DAG of container templates (dependencies, withParam over a
+// JSON list or an upstream's output parameter, arguments into input
+// parameters, one pod node a task or item in status.nodes, named as Argo
+// names them). The container's command
 // runs as a local process (in its own process group, with the container's
 // env and workingDir; the image is not pulled, the machine plays it), its
 // stdout and stderr interleaved in one log as a pod's are, its output
@@ -16,6 +20,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -63,16 +68,27 @@ class ArgoFake {
   void vanish(const std::string& name);
 
  private:
-  struct Pod;
+  // A workflow and what plays it (its one pod, or its DAG's pods).
+  struct Pod {
+    nlohmann::json workflow;
+    std::filesystem::path log;
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    std::string stop_strategy;  // "Stop" or "Terminate" once asked
+    bool ended = false;
+    bool vanished = false;
+  };
   FakeReply handle(const FakeRequest& request);
   FakeReply create(const std::string& ns, const FakeRequest& request);
   FakeReply list(const std::string& ns, const FakeRequest& request);
   FakeReply get(const std::string& ns, const std::string& name);
   FakeReply stop(const std::string& ns, const std::string& name, const FakeRequest& request, bool terminate);
   FakeReply remove(const std::string& ns, const std::string& name);
-  FakeReply log(const std::string& ns, const std::string& name);
+  FakeReply log(const std::string& ns, const std::string& name, const FakeRequest& request);
   std::optional<FakeReply> refuse_body(const FakeRequest& request, const std::string& definition, nlohmann::json& body);
   void run_pod(const std::string& name);
+  // DAG workflows (argo_fake_dag.cpp).
+  static std::optional<std::string> dag_problem(const nlohmann::json& spec);
+  void run_dag(const std::string& name);
   void finish(Pod& pod, const std::string& phase, const std::string& message, std::optional<int> exit_code);
   void note(const std::string& what);
 
@@ -83,6 +99,7 @@ class ArgoFake {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   bool closing_ = false;
+  std::atomic<bool> stopping_streams_{false};         // ends the log streams that follow pods
   std::map<std::string, std::shared_ptr<Pod>> pods_;  // by workflow name
   std::vector<std::thread> runners_;
   std::vector<std::string> violations_;

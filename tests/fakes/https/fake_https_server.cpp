@@ -44,8 +44,19 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     const FakeReply reply = server_.answer(r, request.get("Authorization", ""));
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
     response.setContentType(reply.content_type);
-    response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
-    response.send() << reply.body;
+    if (!reply.next_chunk) {
+      response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
+      response.send() << reply.body;
+      return;
+    }
+    response.setChunkedTransferEncoding(true);
+    std::ostream& out = response.send();
+    out << reply.body;
+    out.flush();
+    for (std::string chunk; out && reply.next_chunk(chunk); chunk.clear()) {
+      out << chunk;
+      out.flush();
+    }
   }
 
  private:
@@ -90,10 +101,11 @@ FakeHttpsServer::FakeHttpsServer(const std::filesystem::path& dir, Handler handl
   Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, context);
   port_ = socket.address().port();
   auto* server_params = new Poco::Net::HTTPServerParams;
-  server_params->setMaxThreads(16);
+  // Streams (a followed log) hold a thread each while they last.
+  server_params->setMaxThreads(64);
   server_params->setMaxQueued(256);
   server_params->setKeepAlive(true);
-  threads_ = std::make_unique<Poco::ThreadPool>(2, 16);
+  threads_ = std::make_unique<Poco::ThreadPool>(2, 64);
   server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*this), *threads_, socket, server_params);
   server_->start();
 }

@@ -40,6 +40,9 @@ struct FakeReply {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Set for a reply that streams (chunked, after body): called again and
+  // again for the next chunk, which it may wait for, until it returns false.
+  std::function<bool(std::string& chunk)> next_chunk = nullptr;
 };
 
 class FakeHttpsServer {

@@ -9,7 +9,9 @@
 // Left out: sockets, request threads and timeouts (the API tests cover them),
 // and tokens: every route is answered as for an admin.
 #include "api/endpoints.hpp"
+#include "api/event_hub.hpp"
 #include "api/event_loop.hpp"
+#include "api/metrics.hpp"
 #include "api/reply_bytes.hpp"
 #include "api/request_head.hpp"
 #include "api/request_pool.hpp"
@@ -57,6 +59,7 @@ class ValidatingCommands : public Commands {
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override {
     return ScheduleView{workflow, 1, "*/5 * * * *", enabled, !enabled, std::nullopt, std::nullopt, ""};
   }
+  Result<SchedulerFigures> figures() override { return SchedulerFigures{}; }
   std::vector<ScheduleView> schedules() const override {
     return {ScheduleView{"hello", 1, "*/5 * * * *", true, false, 1000, std::nullopt, ""}};
   }
@@ -110,9 +113,11 @@ struct Api {
   EventLoop loop;
   RequestPool pool{1};
   LogWatch logs{loop, *store.client, pool, std::filesystem::temp_directory_path() / "weft-fuzz-http"};
+  EventHub events{loop, 16};
+  Metrics metrics;
   Endpoints endpoints{EndpointContext{commands, *store.client, catalog, [] { return std::vector<PluginInfo>{}; },
                                       [] { return true; }, logs, [] { return DocumentLimits{}; },
-                                      [] { return Reloader{}; }}};
+                                      [] { return Reloader{}; }, events, metrics}};
   Router router;
 };
 
@@ -121,7 +126,7 @@ ApiReply answer(const Api& api, const RequestHead& head, std::string body) {
     auto target = RequestTarget::parse(head.target);
     auto match = api.router.find(head.method, target.segments);
     return match.route->endpoint(
-        ApiRequest{head.method, std::move(match.captures), std::move(target.query), std::move(body)});
+        ApiRequest{head.method, std::move(match.captures), std::move(target.query), std::move(body), ""});
   } catch (const ApiError& e) {
     return error_reply(e);
   }

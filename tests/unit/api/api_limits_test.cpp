@@ -65,6 +65,7 @@ class GatedCommands : public Commands {
     wait();
     return ScheduleView{};
   }
+  Result<SchedulerFigures> figures() override { return SchedulerFigures{}; }
   std::vector<ScheduleView> schedules() const override { return {}; }
 
  private:

@@ -57,6 +57,7 @@ class RecordingCommands : public Commands {
     if (!recorded) return recorded.failure();
     return schedule_answer;
   }
+  Result<SchedulerFigures> figures() override { return SchedulerFigures{}; }
   std::vector<ScheduleView> schedules() const override { return {schedule_answer}; }
 
   std::mutex mutex;

@@ -41,11 +41,11 @@ TEST(ConfigChanges, WhatIsSetUpOnceAtStartNeedsARestart) {
                                               {"storage", {{"path", "/tmp/other.db"}}},
                                               {"limits", {{"max_body_bytes", 2048}}},
                                               {"auth", {{"enabled", false}}},
-                                              {"api", {{"threads", 2}}}}),
+                                              {"api", {{"threads", 2}, {"event_history", 5}}}}),
                                       {});
   EXPECT_THAT(changes.applied, IsEmpty());
-  EXPECT_THAT(changes.restart_required,
-              ElementsAre("listen", "storage", "limits.max_body_bytes", "auth.enabled", "api.threads"));
+  EXPECT_THAT(changes.restart_required, ElementsAre("listen", "storage", "limits.max_body_bytes", "auth.enabled",
+                                                    "api.threads", "api.event_history"));
 }
 
 TEST(ConfigChanges, ACreatedExecutorsSettingsNeedARestartANewOnesApply) {

@@ -136,7 +136,7 @@ TEST_F(FROZEN_PLUGIN_TEST, LoadsAsAPluginOfAbi20) {
   EXPECT_THAT(infos[0].provides, ElementsAre("node/frozen_node", "executor/frozen_executor", "storage/frozen_store"));
   EXPECT_TRUE(host_.has_executor("frozen_executor"));
   // Its executor table ends before 2.1's capabilities: it has none.
-  EXPECT_FALSE(host_.throttles_for_each("frozen_executor"));
+  EXPECT_EQ(host_.executor_capabilities("frozen_executor"), 0u);
 }
 
 TEST_F(FROZEN_PLUGIN_TEST, ItsNodeTypeValidatesParams) {

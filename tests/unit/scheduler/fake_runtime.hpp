@@ -5,6 +5,8 @@
 //   task     plans a command for its executor (argv from params.argv)
 //   executor "fake" records every start and cancel; the test ends tasks by
 //   posting their events to the scheduler, as an executor would.
+//   executor "whole" does the same, and takes whole runs (start_run), which
+//   it records, or refuses once told to.
 #pragma once
 
 #include "plugin_host/task_runtime.hpp"
@@ -23,7 +25,11 @@ class FakeRuntime final : public daemon::TaskRuntime {
     if (kTypes.count(std::string(type)) == 0) return std::nullopt;
     return std::vector<daemon::Problem>{};
   }
-  bool has_executor(std::string_view executor) const override { return executor == "fake"; }
+  bool has_executor(std::string_view executor) const override { return executor == "fake" || executor == "whole"; }
+  uint64_t executor_capabilities(std::string_view executor) const override {
+    if (executor == "whole") return WEFT_EXECUTOR_CAP_WHOLE_RUN;
+    return throttles_for_each_ ? WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH : 0;
+  }
 
   daemon::Result<sdk::Plan> plan(std::string_view type, const sdk::TaskSpec& task) override {
     if (type == "inline") return sdk::Plan::output_of({{"echo", task.params}});
@@ -53,8 +59,21 @@ class FakeRuntime final : public daemon::TaskRuntime {
     return daemon::Done{};
   }
 
-  bool throttles_for_each(std::string_view /*executor*/) const override { return throttles_for_each_; }
   void set_throttles_for_each(bool throttles) { throttles_for_each_ = throttles; }
+  daemon::Status start_run(std::string_view /*executor*/, const sdk::RunGraph& run) override {
+    std::lock_guard lock(mutex_);
+    if (!refusal_.empty()) return daemon::fail(daemon::ErrorCode::unavailable, refusal_);
+    runs_.push_back(run);
+    return daemon::Done{};
+  }
+  void refuse_runs(std::string why) {
+    std::lock_guard lock(mutex_);
+    refusal_ = std::move(why);
+  }
+  std::vector<sdk::RunGraph> whole_runs() const {
+    std::lock_guard lock(mutex_);
+    return runs_;
+  }
 
   std::vector<sdk::TaskSpec> started() const {
     std::lock_guard lock(mutex_);
@@ -76,6 +95,8 @@ class FakeRuntime final : public daemon::TaskRuntime {
   std::vector<std::string> cancelled_;
   std::vector<sdk::TaskSpec> recovered_;
   bool throttles_for_each_ = false;
+  std::vector<sdk::RunGraph> runs_;
+  std::string refusal_;
 };
 
 }  // namespace weft::test

@@ -193,35 +193,39 @@ TEST_F(SchedulerTest, AnExecutorThatThrottlesForEachGetsEveryElementAtOnce) {
   EXPECT_TRUE(eventually([&] { return run_is(second, RunStatus::succeeded); }));
 }
 
-// 100,000 nodes that each depend on the one before: the first fails, and the
-// rest become upstream_failed in one cascade, which must not recurse. Under
+// How many nodes or elements the large-run tests use. Under
 // AddressSanitizer (stack frames several times larger, everything ~20x
-// slower) 20,000 nodes would overflow a recursive cascade just the same.
+// slower) 20,000 would overflow a recursive cascade just the same, and
+// 100,000 make creating the run outlast the command timeout on a busy
+// machine.
 #if defined(__SANITIZE_ADDRESS__)
-constexpr int kChainLength = 20000;
+constexpr int kLargeCount = 20000;
 #else
-constexpr int kChainLength = 100000;
+constexpr int kLargeCount = 100000;
 #endif
+
+// 100,000 nodes that each depend on the one before: the first fails, and the
+// rest become upstream_failed in one cascade, which must not recurse.
 
 TEST_F(SchedulerTest, AFailureCascadesDownAChainOf100000NodesWithoutRecursion) {
   json nodes = json::array({{{"id", "n0"}, {"type", "failing"}}});
-  for (int i = 1; i < kChainLength; ++i) {
+  for (int i = 1; i < kLargeCount; ++i) {
     nodes.push_back(
         {{"id", "n" + std::to_string(i)}, {"type", "inline"}, {"depends_on", {"n" + std::to_string(i - 1)}}});
   }
   const auto id = run(workflow(nodes));
   ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::failed); }));
-  EXPECT_EQ(stored_task(id, "n" + std::to_string(kChainLength - 1))->status, TaskStatus::upstream_failed);
+  EXPECT_EQ(stored_task(id, "n" + std::to_string(kLargeCount - 1))->status, TaskStatus::upstream_failed);
 }
 
 TEST_F(SchedulerTest, AForEachOf100000ElementsRunsToTheEnd) {
   json items = json::array();
-  for (int i = 0; i < 100000; ++i) items.push_back(i);
+  for (int i = 0; i < kLargeCount; ++i) items.push_back(i);
   const auto id = run(workflow({{{"id", "each"}, {"type", "inline"}, {"for_each", "{{ params.items }}"}}},
                                {{"params", {{"items", json::array()}}}}),
                       {{"items", items}});
   ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
-  EXPECT_EQ(stored_task(id, "each", 99999)->output_json, R"({"echo":{}})");
+  EXPECT_EQ(stored_task(id, "each", kLargeCount - 1)->output_json, R"({"echo":{}})");
 }
 
 TEST_F(SchedulerTest, WhileTheStoreCannotBeWrittenCommandsAnswerUnavailableAndItRecoversAfterwards) {

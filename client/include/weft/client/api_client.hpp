@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -62,6 +63,27 @@ class ApiError : public std::runtime_error {
 
 using Headers = std::map<std::string, std::string>;
 
+// One event of a text/event-stream: weftd's live events (docs/api.md, "Events").
+struct ServerEvent {
+  std::string id;  // "" when the event has none
+  std::string type = "message";
+  std::string data;
+};
+
+// Turns the lines of a text/event-stream into events, by the rules of the
+// Server-Sent Events standard (data lines joined, comments and unknown fields
+// ignored, a blank line ends an event).
+class ServerEventParser {
+ public:
+  // One line without its end of line ("\r" left at its end is dropped); an
+  // event when the line ends one.
+  std::optional<ServerEvent> line(std::string_view text);
+
+ private:
+  ServerEvent event_;
+  bool has_data_ = false;
+};
+
 // A client of one weftd. Its requests may run on several threads at once:
 // one connection is kept alive between requests, and a request that finds it
 // in use opens one of its own.
@@ -97,6 +119,12 @@ class ApiClient {
   // waiting for more (a followed log may be quiet for long). Throws ApiError
   // for a non-2xx answer, ClientError when the connection fails.
   void stream(const std::string& target, std::ostream& out) const;
+  // Reads the Server-Sent Events of target as they come, until the stream
+  // ends or on_event returns false; sends last_event_id (if not empty) to
+  // resume after it. Gives up on a connection silent for twice weftd's
+  // keep-alive interval. Throws as stream() does.
+  void events(const std::string& target, const std::string& last_event_id,
+              const std::function<bool(const ServerEvent&)>& on_event) const;
 
   ApiClient without_token() const;
   const std::string& server() const { return server_.url; }

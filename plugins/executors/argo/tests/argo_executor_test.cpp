@@ -4,6 +4,9 @@
 #include "argo_executor.hpp"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
 #include <weft/sdk/testing/fake_host.hpp>
 
 #include "argo_test_support.hpp"
@@ -91,6 +94,41 @@ TEST_F(ArgoExecutorTest, ARefusedWorkflowFinishesWithTheServersWords) {
   EXPECT_NE(finished->exit_code, 0);
   EXPECT_NE(finished->error.find("Invalid value: \"Not_A_Namespace\""), std::string::npos) << finished->error;
   EXPECT_FALSE(host_.find(t.task_key, WEFT_EVENT_STARTED)) << "a workflow that was never created did not start";
+}
+
+TEST_F(ArgoExecutorTest, ARunningTasksLogIsStreamedIntoItsStdoutFileWhileItRuns) {
+  weft::argo::ArgoExecutor executor(host_.host(), config_);
+  const auto release = scratch_ / "release";
+  const auto t =
+      task("streamed", "echo first; while [ ! -e '" + release.string() + "' ]; do sleep 0.05; done; echo second");
+  const auto stdout_text = [&] {
+    std::ifstream in(t.stdout_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  executor.start(t);
+  EXPECT_TRUE(host_.run_until([&] { return stdout_text() == "first\n"; }, kDeadline)) << stdout_text();
+  EXPECT_FALSE(host_.find(t.task_key, WEFT_EVENT_FINISHED)) << "the log came only once the task had ended";
+  std::ofstream(release).put('\n');
+  const auto finished = host_.wait_for_finished(t.task_key, kDeadline);
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(finished->error, "");
+  EXPECT_EQ(stdout_text(), "first\nsecond\n");
+}
+
+TEST_F(ArgoExecutorTest, WithoutLogStreamsTheLogIsReadWhenTheTaskEnds) {
+  auto config = config_;
+  config["log_streams"] = 0;
+  weft::argo::ArgoExecutor executor(host_.host(), config);
+  const auto t = task("unstreamed", "echo one; sleep 0.3; echo two");
+  executor.start(t);
+  const auto finished = host_.wait_for_finished(t.task_key, kDeadline);
+  ASSERT_TRUE(finished);
+  std::ifstream in(t.stdout_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "one\ntwo\n");
 }
 
 TEST_F(ArgoExecutorTest, StatusIsOneListCallAPollForAllTasks) {

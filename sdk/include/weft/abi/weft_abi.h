@@ -322,11 +322,49 @@ typedef struct weft_node_vtable {
 /* ------------------------------------------------------------------------ */
 /* Executors                                                                */
 /* ------------------------------------------------------------------------ */
+/* Added in 2.1: one node of a run that an executor takes whole (start_run).
+ * Filled by the host. */
+typedef struct weft_run_node {
+  size_t struct_size;
+  /* The node as one task: index -1, attempt 1, the node's executor, params
+   * and command as its node type planned them, resources and timeout. Its
+   * strings may hold two references that only the running graph can fill in,
+   * written exactly so: "{{nodes.<id>.output}}" (the whole output of the
+   * upstream node <id>, a node of dependencies) and "{{item}}" (the element
+   * of for_each). Each stands for its value as a weft template renders it
+   * into a string: a JSON string as its text, anything else as JSON text.
+   * Everything else is rendered already. */
+  const weft_task_spec* task;
+  const weft_str* dependencies; /* ids of the nodes it waits for */
+  size_t dependency_count;
+  /* Empty: the node is one task. Otherwise its for_each: the items as JSON
+   * array text, or a reference "{{nodes.<id>.output}}" to an upstream's
+   * whole output, an array; element n is the node's task of index n. */
+  weft_str for_each;
+} weft_run_node;
+#define WEFT_RUN_NODE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_run_node, for_each)
+
+/* Added in 2.1: a run handed whole to an executor. A node asks for it with
+ * the param executor_options.submit = "dag" (the command node type's
+ * executor_options), and a run is handed over only when every node of it
+ * asks and names the same executor, one with WEFT_EXECUTOR_CAP_WHOLE_RUN.
+ * weftd refuses such a workflow when it is stored if a template holds a
+ * reference other than the two above to another node or to item/index, or
+ * a node has `when` or retries. Filled by the host. */
+typedef struct weft_run_graph {
+  size_t struct_size;
+  weft_str run_id;
+  weft_str workflow;
+  const weft_run_node* const* nodes; /* node_count pointers, each after its dependencies */
+  size_t node_count;
+} weft_run_graph;
+#define WEFT_RUN_GRAPH_SIZE_2_1 WEFT_SIZE_THROUGH(weft_run_graph, node_count)
+
 /*
- * Threading: start, cancel and recover are called on the host's event loop
- * thread; events may be reported from any thread. Every start that returns
- * WEFT_OK is answered by exactly one FINISHED or LOST event, perhaps after a
- * STARTED one.
+ * Threading: start, cancel, recover and start_run are called on the host's
+ * event loop thread; events may be reported from any thread. Every start that
+ * returns WEFT_OK is answered by exactly one FINISHED or LOST event, perhaps
+ * after a STARTED one.
  */
 typedef struct weft_executor_vtable {
   size_t struct_size;
@@ -353,9 +391,17 @@ typedef struct weft_executor_vtable {
   /* Added in 2.1. WEFT_EXECUTOR_CAP_* bits, or 0; a bit the host does not
    * know is ignored. */
   uint64_t capabilities;
+  /* Added in 2.1. Optional (NULL: the executor has not WEFT_EXECUTOR_CAP_WHOLE_RUN).
+   * See weft_run_graph: the host calls it once when a run all of whose nodes
+   * ask for whole-run submission starts, before any task of the run. WEFT_OK:
+   * the executor has taken the run, and the start of each of its tasks follows
+   * that task's part of what it submitted (events as usual, one FINISHED or
+   * LOST each); recover re-attaches the same way. WEFT_ERROR: nothing was
+   * submitted and the run fails with err's message. */
+  weft_status (*start_run)(void* executor, const weft_run_graph* run, weft_error* err);
 } weft_executor_vtable;
 #define WEFT_EXECUTOR_VTABLE_SIZE_2_0 WEFT_SIZE_THROUGH(weft_executor_vtable, recover)
-#define WEFT_EXECUTOR_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_executor_vtable, capabilities)
+#define WEFT_EXECUTOR_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_executor_vtable, start_run)
 
 /* Added in 2.1. The host starts every ready element of a for_each node
  * without waiting for the node's max_parallel (the run's and the daemon's
@@ -363,6 +409,9 @@ typedef struct weft_executor_vtable {
  * Slurm job array); the executor then runs at most max_parallel of them at
  * a time. */
 #define WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH UINT64_C(1)
+/* Added in 2.1. start_run: the executor takes a whole run at once (see
+ * weft_run_graph). */
+#define WEFT_EXECUTOR_CAP_WHOLE_RUN UINT64_C(2)
 
 /* ------------------------------------------------------------------------ */
 /* Storage                                                                  */

@@ -2,12 +2,15 @@
 // for the event rules, and task.hpp for the task spec.
 #pragma once
 
+#include <weft/sdk/run_graph.hpp>
 #include <weft/sdk/task.hpp>
 
 namespace weft::sdk {
 
 // Derive from this and give the class a constructor (const Host&, const nlohmann::json& config).
-// All three functions run on the daemon's event loop thread.
+// Every function runs on the daemon's event loop thread. A class that takes
+// whole runs has WEFT_EXECUTOR_CAP_WHOLE_RUN in its capabilities and
+// overrides start_run.
 class Executor {
  public:
   // WEFT_EXECUTOR_CAP_* bits (weft_abi.h); a derived class that has one
@@ -31,6 +34,10 @@ class Executor {
   virtual void recover(const TaskSpec& task, std::string_view /*external_id*/) {
     host().task_lost(task.task_key, "this executor cannot recover tasks after a restart");
   }
+
+  // ABI 2.1, for WEFT_EXECUTOR_CAP_WHOLE_RUN: submit the whole run (see
+  // weft_run_graph); the starts of its tasks follow. Throwing fails the run.
+  virtual void start_run(const RunGraph& /*run*/) { throw std::logic_error("this executor does not take whole runs"); }
 
   const Host& host() const { return host_; }
 
@@ -75,6 +82,9 @@ struct ExecutorThunks {
                              weft_error* err) noexcept {
     return guard(err, [&] { static_cast<Executor*>(executor)->recover(with_command(*task), view(external_id)); });
   }
+  static weft_status start_run(void* executor, const weft_run_graph* run, weft_error* err) noexcept {
+    return guard(err, [&] { static_cast<Executor*>(executor)->start_run(from_abi(*run)); });
+  }
   static constexpr weft_executor_vtable vtable = [] {
     weft_executor_vtable v{};
     v.struct_size = sizeof(weft_executor_vtable);
@@ -84,6 +94,7 @@ struct ExecutorThunks {
     v.cancel = cancel;
     v.recover = recover;
     v.capabilities = T::capabilities;
+    v.start_run = (T::capabilities & WEFT_EXECUTOR_CAP_WHOLE_RUN) != 0 ? start_run : nullptr;
     return v;
   }();
 };

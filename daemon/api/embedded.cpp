@@ -1,0 +1,52 @@
+#include "api/embedded.hpp"
+
+#include <array>
+#include <utility>
+
+// The assembler copies each file in (.incbin): the build does not turn
+// megabytes of JavaScript into C++ source. The paths come from CMake, which
+// also makes this file depend on them. `symbol` names declarations, which
+// parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define WEFT_EMBED(symbol, path)                                                             \
+  asm(".pushsection .rodata\n.balign 16\n.global " #symbol "\n.hidden " #symbol "\n" #symbol \
+      ":\n"                                                                                  \
+      ".incbin \"" path "\"\n.global " #symbol "_end\n.hidden " #symbol "_end\n" #symbol     \
+      "_end:\n"                                                                              \
+      ".byte 0\n.popsection\n");                                                             \
+  extern "C" const char symbol[];                                                            \
+  extern "C" const char symbol##_end[]
+// NOLINTEND(bugprone-macro-parentheses)
+
+WEFT_EMBED(weft_openapi_json, WEFT_OPENAPI_JSON);
+WEFT_EMBED(weft_docs_index_html, WEFT_DOCS_DIR "/index.html");
+WEFT_EMBED(weft_docs_init_js, WEFT_DOCS_DIR "/init.js");
+WEFT_EMBED(weft_swagger_ui_js, WEFT_SWAGGER_UI_DIR "/swagger-ui-bundle.js");
+WEFT_EMBED(weft_swagger_ui_css, WEFT_SWAGGER_UI_DIR "/swagger-ui.css");
+WEFT_EMBED(weft_swagger_ui_license, WEFT_SWAGGER_UI_DIR "/LICENSE");
+
+namespace weft::daemon {
+
+namespace {
+
+std::string_view between(const char* begin, const char* end) { return {begin, static_cast<size_t>(end - begin)}; }
+
+}  // namespace
+
+std::string_view openapi_document() { return between(weft_openapi_json, weft_openapi_json_end); }
+
+std::optional<EmbeddedFile> docs_file(std::string_view name) {
+  const std::array<std::pair<std::string_view, EmbeddedFile>, 5> files{{
+      {"index.html", {between(weft_docs_index_html, weft_docs_index_html_end), "text/html; charset=utf-8"}},
+      {"init.js", {between(weft_docs_init_js, weft_docs_init_js_end), "text/javascript; charset=utf-8"}},
+      {"swagger-ui-bundle.js", {between(weft_swagger_ui_js, weft_swagger_ui_js_end), "text/javascript; charset=utf-8"}},
+      {"swagger-ui.css", {between(weft_swagger_ui_css, weft_swagger_ui_css_end), "text/css; charset=utf-8"}},
+      {"LICENSE", {between(weft_swagger_ui_license, weft_swagger_ui_license_end), "text/plain; charset=utf-8"}},
+  }};
+  for (const auto& [file_name, file] : files) {
+    if (file_name == name) return file;
+  }
+  return std::nullopt;
+}
+
+}  // namespace weft::daemon
