@@ -49,7 +49,7 @@ GoogleApi::GoogleApi(const CloudRunConfig& config) : config_(config) {
 GoogleApi::~GoogleApi() = default;
 
 HttpReply GoogleApi::send(const std::string& method, const std::string& url, const std::string& body,
-                          https::Headers headers, const std::string& content_type) {
+                          const https::Headers& headers, const std::string& content_type) {
   const Poco::URI uri(url);
   const std::string origin = uri.getScheme() + "://" + uri.getAuthority();
   auto& session = sessions_[origin];

@@ -45,8 +45,8 @@ class GoogleApi {
     std::string private_key_id;
     std::string token_uri;
   };
-  HttpReply send(const std::string& method, const std::string& url, const std::string& body, https::Headers headers,
-                 const std::string& content_type = "application/json");
+  HttpReply send(const std::string& method, const std::string& url, const std::string& body,
+                 const https::Headers& headers, const std::string& content_type = "application/json");
   const std::string& token();
   void fetch_token();
   std::string signed_assertion() const;

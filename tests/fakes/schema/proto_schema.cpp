@@ -322,7 +322,7 @@ class Resolver {
   std::string resolve(const std::string& type, std::string scope) const {
     if (!type.empty() && type[0] == '.') return type.substr(1);
     for (;;) {
-      const std::string candidate = scope.empty() ? type : scope + "." + type;
+      std::string candidate = scope.empty() ? type : scope + "." + type;
       if (messages_.count(candidate) != 0 || enums_.count(candidate) != 0 || well_known(candidate)) return candidate;
       if (scope.empty()) return type;
       const auto dot = scope.rfind('.');
