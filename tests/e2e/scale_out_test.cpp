@@ -18,7 +18,6 @@ namespace weft::test {
 namespace {
 
 using nlohmann::json;
-using std::chrono::steady_clock;
 
 constexpr int kLeaseS = 3;
 constexpr int kInstances = 3;
@@ -108,19 +107,13 @@ TEST_F(ScaleOut, ADeadInstancesRunsAreTakenOverAndEveryRunCompletesWithoutRerunn
                          std::chrono::seconds(60)))
       << logs();
   instances_[0]->kill_hard();
-  const auto killed_at = steady_clock::now();
   const std::set<std::string> done_before = succeeded(instance(1), runs);
 
-  // Its runs pass to the others once its leases run out: renewed every
-  // third of a lease, they ran out between two thirds of a lease and a
-  // lease after the kill; the others claim every third of a lease. The
-  // upper bound has slack for a slow machine.
+  // Its runs pass to the others once its leases run out. When (not before
+  // the lease, within a bound) is checked on virtual time in the scheduler's
+  // leases_test; here only that they do.
   ASSERT_TRUE(eventually([&] { return runs_held(instance(1), instance_id(0)) == 0; }, std::chrono::seconds(60)))
       << logs();
-  const auto taken_over_after = steady_clock::now() - killed_at;
-  EXPECT_LT(taken_over_after, std::chrono::seconds(3 * kLeaseS)) << logs();
-  EXPECT_GE(taken_over_after, std::chrono::milliseconds(kLeaseS * 1000 * 2 / 3 - 200))
-      << "taken over before its lease ran out";
 
   for (const auto& run : runs) {
     EXPECT_EQ(instance(1).wait_run(run, std::chrono::seconds(120))["status"], "succeeded") << run << "\n" << logs();
