@@ -80,17 +80,27 @@ bool make_state_dir(const std::filesystem::path& dir) {
   return true;
 }
 
-// instance.id, or "<hostname>:<port>": two weftd on one host listen on two ports.
+std::string host_name() {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) return "localhost";
+  return host.data();
+}
+
+// instance.id, or "<hostname>:<port>": two weftd on one host listen on two
+// ports. instance.address, or the listen address as other hosts reach it.
 LeaseSettings lease_settings(const Config& config) {
   LeaseSettings leases;
-  leases.address = config.listen;
+  const auto colon = config.listen.rfind(':');
+  const std::string port = config.listen.substr(colon + 1);
+  leases.address = config.instance.address;
+  if (leases.address.empty()) {
+    std::string host = config.listen.substr(0, colon);
+    if (host == "0.0.0.0" || host == "[::]" || host == "::") host = host_name();
+    leases.address = "http://" + host + ":" + port;
+  }
   leases.lease = std::chrono::seconds(config.instance.lease_s);
   leases.instance = config.instance.id;
-  if (leases.instance.empty()) {
-    std::array<char, 256> host{};
-    if (gethostname(host.data(), host.size() - 1) != 0) std::strcpy(host.data(), "localhost");
-    leases.instance = std::string(host.data()) + ":" + config.listen.substr(config.listen.rfind(':') + 1);
-  }
+  if (leases.instance.empty()) leases.instance = host_name() + ":" + port;
   return leases;
 }
 
@@ -153,6 +163,7 @@ int serve(const std::string& config_file, const Config& config) {
   api_settings.max_connections = static_cast<size_t>(config.api.max_connections);
   api_settings.max_connections_per_client = static_cast<size_t>(config.api.max_connections_per_client);
   api_settings.event_history = static_cast<size_t>(config.api.event_history);
+  api_settings.peers = {scheduler_settings.leases.instance, scheduler_settings.leases.lease};
   std::unique_ptr<ApiServer> server;
   try {
     server = std::make_unique<ApiServer>(

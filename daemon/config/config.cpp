@@ -129,6 +129,11 @@ void read_sections(ConfigReader& reader, Config& config) {
   ConfigReader instance = reader.object("instance");
   instance.read("id", config.instance.id);
   instance.read("lease_s", config.instance.lease_s, 3);
+  instance.read("address", config.instance.address);
+  if (!config.instance.address.empty() && config.instance.address.rfind("http://", 0) != 0) {
+    instance.report("address", "must be a URL http://HOST:PORT other weftd instances reach this one's API at, not '" +
+                                   config.instance.address + "'");
+  }
   instance.reject_unknown_keys();
 
   long long grace_s = config.shutdown_grace.count();

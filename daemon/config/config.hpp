@@ -58,7 +58,11 @@ struct ApiConfig {
 
 // Who this weftd is among the instances sharing a store (PostgreSQL).
 struct InstanceConfig {
-  std::string id;    // default: "<hostname>:<listen port>", unique on a network of hosts
+  std::string id;  // default: "<hostname>:<listen port>", unique on a network of hosts
+  // The URL other instances reach this one's API at, to send it requests on
+  // the runs it holds; default: "http://<listen>", a wildcard host replaced
+  // by the host name.
+  std::string address;
   int lease_s = 30;  // a run this instance holds is taken over this long after its last renewal
 };
 
