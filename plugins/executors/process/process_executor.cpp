@@ -158,33 +158,6 @@ timespec to_timespec(std::chrono::steady_clock::time_point when) {
 
 }  // namespace
 
-ProcessExecutorConfig ProcessExecutorConfig::parse(const json& config) {
-  if (!config.is_object()) throw std::invalid_argument("the process executor's config must be a JSON object");
-  ProcessExecutorConfig parsed;
-  for (const auto& [key, value] : config.items()) {
-    if (key == "run_as") {
-      if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
-        throw std::invalid_argument("config key 'run_as' of the process executor must be a user name");
-      }
-      parsed.run_as = TaskIdentity::resolve(value.get<std::string>());
-      continue;
-    }
-    if (key != "kill_grace_s") {
-      throw std::invalid_argument("unknown config key '" + key +
-                                  "' for the process executor (known: kill_grace_s, run_as)");
-    }
-    constexpr double kMaxGraceSeconds = 24 * 3600;
-    if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > kMaxGraceSeconds) {
-      throw std::invalid_argument(
-          "config key 'kill_grace_s' of the process executor must be a number of seconds "
-          "from 0 to 86400");
-    }
-    parsed.kill_grace =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(value.get<double>()));
-  }
-  return parsed;
-}
-
 ProcessExecutor::ProcessExecutor(const weft::sdk::Host& host, const json& config)
     : ProcessExecutor(host, ProcessExecutorConfig::parse(config)) {}
 
@@ -192,6 +165,9 @@ ProcessExecutor::ProcessExecutor(const weft::sdk::Host& host, ProcessExecutorCon
     : Executor(host),
       kill_grace_(config.kill_grace),
       run_as_(std::move(config.run_as)),
+      task_uids_(config.task_uids
+                     ? std::optional<TaskUidPool>(std::in_place, config.task_uids->first, config.task_uids->second)
+                     : std::nullopt),
       environment_(run_as_ ? TaskEnvironment(environ, *run_as_) : TaskEnvironment(environ)),
       kill_timer_fd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
   if (kill_timer_fd_ < 0) throw std::runtime_error("the process executor cannot create a timer: " + error_text(errno));
@@ -215,13 +191,32 @@ void ProcessExecutor::start(const TaskSpec& task) {
     throw std::invalid_argument("task '" + task.task_key + "' is already running");
   }
   create_parent_directories(task);
-  const pid_t pid = spawn(task);
-  // The start time identifies the process after a restart of weftd. The
-  // child is not reaped yet, so /proc has it; 0 if /proc is unreadable
-  // (recover then treats the process as gone).
-  const auto identity = ProcessIdentity::of(pid).value_or(ProcessIdentity{pid, 0});
-  watch_exit(task, pid);
+  const auto task_uid = acquire_task_uid(task);
+  ProcessIdentity identity;
+  try {
+    const pid_t pid = spawn(task, task_uid);
+    // The start time identifies the process after a restart of weftd. The
+    // child is not reaped yet, so /proc has it; 0 if /proc is unreadable
+    // (recover then treats the process as gone).
+    identity = ProcessIdentity::of(pid).value_or(ProcessIdentity{pid, 0});
+    watch_exit(task, pid);
+  } catch (...) {
+    if (task_uid) task_uids_->release(*task_uid);
+    throw;
+  }
+  tasks_.find(task.task_key)->second.task_uid = task_uid;
   host().task_started(task.task_key, identity.external_id());
+}
+
+std::optional<uid_t> ProcessExecutor::acquire_task_uid(const TaskSpec& task) {
+  if (!task_uids_) return std::nullopt;
+  const auto uid = task_uids_->acquire();
+  if (!uid) {
+    throw std::runtime_error("cannot start task '" + task.task_key + "': all task_uids " +
+                             std::to_string(task_uids_->first()) + ".." + std::to_string(task_uids_->last()) +
+                             " are held by running tasks; widen the range or lower max_running_tasks");
+  }
+  return uid;
 }
 
 pid_t ProcessExecutor::spawn_as_task_user(const TaskSpec& task, const TaskIdentity& identity) const {
@@ -233,8 +228,8 @@ pid_t ProcessExecutor::spawn_as_task_user(const TaskSpec& task, const TaskIdenti
   return spawn_as(identity, request);
 }
 
-pid_t ProcessExecutor::spawn(const TaskSpec& task) const {
-  if (run_as_) return spawn_as_task_user(task, *run_as_);
+pid_t ProcessExecutor::spawn(const TaskSpec& task, std::optional<uid_t> task_uid) const {
+  if (run_as_) return spawn_as_task_user(task, task_uid ? run_as_->with_own_uid(*task_uid) : *run_as_);
   const SpawnFileActions actions(task);
   const auto argv = argv_of(task);
   const auto variables = task_variables(task);
@@ -374,6 +369,7 @@ void ProcessExecutor::arm_kill_timer() {
 
 void ProcessExecutor::forget(RunningTask& task) {
   if (task.kill_deadline) kill_deadlines_.erase(*task.kill_deadline);
+  if (task.task_uid) task_uids_->release(*task.task_uid);
   tasks_by_pidfd_.erase(task.pidfd);
   ::close(task.pidfd);
   tasks_.erase(tasks_.find(task.key));

@@ -20,10 +20,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <weft/sdk/executor.hpp>
 
 #include "task_environment.hpp"
 #include "task_identity.hpp"
+#include "task_uid_pool.hpp"
 
 namespace weft::process {
 
@@ -32,10 +34,14 @@ struct ProcessExecutorConfig {
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(5);
   // The user tasks run as; none: weftd's own user, with all its access.
   std::optional<TaskIdentity> run_as;
+  // With run_as: each running task gets a uid (and gid) of its own from
+  // first..last, and the run_as user's home and shell.
+  std::optional<std::pair<uid_t, uid_t>> task_uids;
 
-  // {"kill_grace_s": number >= 0, "run_as": user name}; throws
-  // std::invalid_argument naming a bad or unknown key, or saying why tasks
-  // cannot run as the run_as user (TaskIdentity::resolve).
+  // {"kill_grace_s": number >= 0, "run_as": user name, "task_uids": [first,
+  // last]}; throws std::invalid_argument naming a bad or unknown key, or
+  // saying why tasks cannot run as the run_as user (TaskIdentity::resolve)
+  // or with those uids (TaskUidPool).
   static ProcessExecutorConfig parse(const nlohmann::json& config);
 };
 
@@ -78,6 +84,7 @@ class ProcessExecutor final : public weft::sdk::Executor {
     pid_t pid = 0;  // also the process group id
     int pidfd = -1;
     std::string output_path;
+    std::optional<uid_t> task_uid;  // from task_uids_, given back when the task is forgotten
     bool cancelled = false;
     std::optional<KillDeadlines::iterator> kill_deadline;
   };
@@ -87,7 +94,8 @@ class ProcessExecutor final : public weft::sdk::Executor {
     size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
   };
 
-  pid_t spawn(const sdk::TaskSpec& task) const;
+  pid_t spawn(const sdk::TaskSpec& task, std::optional<uid_t> task_uid) const;
+  std::optional<uid_t> acquire_task_uid(const sdk::TaskSpec& task);
   pid_t spawn_as_task_user(const sdk::TaskSpec& task, const TaskIdentity& identity) const;
   void watch_exit(const sdk::TaskSpec& task, pid_t pid);
   // The fd callbacks run on the daemon's event loop and must not throw into it.
@@ -99,6 +107,7 @@ class ProcessExecutor final : public weft::sdk::Executor {
 
   std::chrono::nanoseconds kill_grace_;
   std::optional<TaskIdentity> run_as_;
+  std::optional<TaskUidPool> task_uids_;
   TaskEnvironment environment_;
   std::unordered_map<std::string, RunningTask, KeyHash, std::equal_to<>> tasks_;  // by task key
   std::unordered_map<int, RunningTask*> tasks_by_pidfd_;                          // points into tasks_

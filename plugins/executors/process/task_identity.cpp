@@ -82,4 +82,8 @@ TaskIdentity TaskIdentity::resolve(const std::string& name) {
   return identity;
 }
 
+TaskIdentity TaskIdentity::with_own_uid(uid_t own_uid) const {
+  return TaskIdentity{name + " (uid " + std::to_string(own_uid) + ")", own_uid, own_uid, {}, home, shell};
+}
+
 }  // namespace weft::process

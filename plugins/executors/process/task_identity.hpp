@@ -24,6 +24,10 @@ struct TaskIdentity {
   // when weftd cannot switch to it (neither root nor holding CAP_SETUID,
   // CAP_SETGID, CAP_CHOWN and CAP_KILL): tasks never run as weftd instead.
   static TaskIdentity resolve(const std::string& name);
+
+  // This user's home and shell with a uid of its own, the same number as
+  // gid, and no supplementary groups: a task that shares nothing with others.
+  TaskIdentity with_own_uid(uid_t own_uid) const;
 };
 
 }  // namespace weft::process

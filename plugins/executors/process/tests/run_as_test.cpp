@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -122,11 +123,78 @@ TEST_F(RunAs, CancelStopsTheTaskOfAnotherUser) {
   EXPECT_EQ(finished->error, "cancelled");
 }
 
+// task_uids: tasks running at the same time hold uids of their own.
+class TaskUids : public RunAs {
+ protected:
+  void SetUp() override {
+    RunAs::SetUp();
+    executor_ = std::make_unique<ProcessExecutor>(
+        host_.host(), json{{"run_as", kTaskUser}, {"task_uids", {kFirstUid, kFirstUid + 1}}, {"kill_grace_s", 0}});
+  }
+  void start_sleeper(const std::string& key) {
+    executor_->start(process_test::task_in(dir_, key, {"/bin/sh", "-c", "id -u; id -g; id -G; exec sleep 30"}));
+  }
+  // What `id -u; id -g; id -G` printed, once it has.
+  std::string ids_of(const std::string& key) {
+    const auto path = dir_ / ("runs/" + key + ".stdout");
+    host_.run_until([&] {
+      const std::string text = read_file(path);
+      return std::count(text.begin(), text.end(), '\n') == 3;
+    });
+    return read_file(path);
+  }
+  void stop(const std::string& key) {
+    executor_->cancel(key);
+    ASSERT_TRUE(host_.wait_for_finished(key));
+  }
+  static constexpr uid_t kFirstUid = 3'900'000;
+};
+
+TEST_F(TaskUids, TasksRunningTogetherHoldUidsOfTheirOwn) {
+  start_sleeper("a");
+  start_sleeper("b");
+  const std::string a = std::to_string(kFirstUid);
+  const std::string b = std::to_string(kFirstUid + 1);
+  EXPECT_EQ(ids_of("a"), a + "\n" + a + "\n" + a + "\n");
+  EXPECT_EQ(ids_of("b"), b + "\n" + b + "\n" + b + "\n");
+  stop("a");
+  stop("b");
+}
+
+TEST_F(TaskUids, AFullRangeRefusesTheStartAndAnEndedTaskFreesItsUid) {
+  start_sleeper("a");
+  start_sleeper("b");
+  try {
+    start_sleeper("c");
+    FAIL() << "a third task started with two uids";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("all task_uids 3900000..3900001 are held by running tasks"));
+  }
+  EXPECT_TRUE(host_.events_for("c").empty());
+  stop("a");
+  start_sleeper("c");
+  EXPECT_EQ(ids_of("c").substr(0, 8), std::to_string(kFirstUid) + "\n");
+  stop("b");
+  stop("c");
+}
+
 TEST(RunAsConfig, RefusesUsersThatWouldKeepWeftdsAccess) {
   EXPECT_THAT(refusal({{"run_as", "no-such-weft-user"}}), HasSubstr("run_as user 'no-such-weft-user' does not exist"));
   EXPECT_THAT(refusal({{"run_as", "root"}}), HasSubstr("is root"));
   EXPECT_THAT(refusal({{"run_as", ""}}), HasSubstr("'run_as' of the process executor must be a user name"));
   EXPECT_THAT(refusal({{"run_as", 65534}}), HasSubstr("must be a user name"));
+}
+
+TEST(RunAsConfig, RefusesTaskUidsThatAreNotAFreeRange) {
+  EXPECT_THAT(refusal({{"task_uids", {5000000, 5000009}}}),
+              HasSubstr("'task_uids' of the process executor needs run_as"));
+  EXPECT_THAT(refusal({{"run_as", kTaskUser}, {"task_uids", {0, 10}}}), HasSubstr("0 < first <= last"));
+  EXPECT_THAT(refusal({{"run_as", kTaskUser}, {"task_uids", {10, 9}}}), HasSubstr("0 < first <= last"));
+  EXPECT_THAT(refusal({{"run_as", kTaskUser}, {"task_uids", "1-9"}}), HasSubstr("[first, last]"));
+  const passwd* nobody = ::getpwnam(kTaskUser);
+  ASSERT_NE(nobody, nullptr);
+  EXPECT_THAT(refusal({{"run_as", kTaskUser}, {"task_uids", {nobody->pw_uid, nobody->pw_uid}}}),
+              HasSubstr("holds the uid of user 'nobody'"));
 }
 
 TEST(RunAsConfig, WithoutRunAsTheExecutorWarnsThatTasksRunAsWeftd) {
