@@ -132,6 +132,24 @@ TEST_F(TaskIsolation, TheRunTimeoutStopsATaskOfAnotherUser) {
   EXPECT_THAT(run.dump(), HasSubstr("timeout_s"));
 }
 
+TEST(TaskIsolationStateDir, AStartClosesTheStateDirToOthers) {
+  WeftdProcess weftd;
+  weftd.stop();
+  const auto state = weftd.state_dir();
+  // As an older weftd left it under umask 022.
+  ::chmod(state.c_str(), 0755);
+  ::chmod((state / "weft.db").c_str(), 0644);
+  weftd.start();
+  struct stat info {};
+  ASSERT_EQ(::stat(state.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0711U);
+  ASSERT_EQ(::stat((state / "weft.db").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0007, 0U);
+  ASSERT_EQ(::stat((state / "runs").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0711U);
+  EXPECT_THAT(weftd.log(), HasSubstr("weft.db was open to other users; took their access away"));
+}
+
 TEST(TaskIsolationConfig, AnUnknownRunAsUserIsRefusedNamingIt) {
   WeftdOptions options;
   options.config = {{"executors", {{"process", {{"run_as", "no-such-weft-user"}}}}}};
