@@ -48,7 +48,7 @@ class TaskIsolation : public ::testing::Test {
   std::string run(const std::string& script, const json& params = json::object()) const {
     const auto name = test_workflow_name();
     weftd_->apply(shell_workflow(name, script, {{"x", ""}}));
-    const auto run_id = weftd_->start_run(name, params);
+    auto run_id = weftd_->start_run(name, params);
     weftd_->wait_run(run_id);
     return run_id;
   }

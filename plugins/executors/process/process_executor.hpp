@@ -40,8 +40,9 @@ struct ProcessExecutorConfig {
 
   // {"kill_grace_s": number >= 0, "run_as": user name, "task_uids": [first,
   // last]}; throws std::invalid_argument naming a bad or unknown key, or
-  // saying why tasks cannot run as the run_as user (TaskIdentity::resolve)
-  // or with those uids (TaskUidPool).
+  // saying why tasks cannot run as the run_as user (TaskIdentity::resolve).
+  // Whether the uids are free is the executor's constructor's to check
+  // (TaskUidPool).
   static ProcessExecutorConfig parse(const nlohmann::json& config);
 };
 
@@ -50,7 +51,8 @@ class ProcessExecutor final : public weft::sdk::Executor {
   // Captures weftd's environment now: tasks get it as it is at construction;
   // with run_as, only PATH, the locale and TZ of it, and the user's HOME,
   // USER, LOGNAME and SHELL (nothing of weftd's secrets such as PGPASSWORD).
-  // Warns through the host when tasks run as weftd's own user.
+  // Warns through the host when tasks run as weftd's own user. Throws
+  // std::invalid_argument for a config that parse or TaskUidPool refuses.
   ProcessExecutor(const weft::sdk::Host& host, const nlohmann::json& config);
   ProcessExecutor(const weft::sdk::Host& host, ProcessExecutorConfig config);
   // Closes the executor's fds; processes still running keep running (a later
