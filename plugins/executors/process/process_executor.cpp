@@ -299,6 +299,7 @@ void ProcessExecutor::recover(const TaskSpec& task, std::string_view external_id
   } else {
     host().task_lost(task_key, "the task's process is gone after a weftd restart");
   }
+  if (run_as_) reclaim_output_file(task.output_path);  // the task will not end here
 }
 
 void ProcessExecutor::on_exit(int pidfd) noexcept {

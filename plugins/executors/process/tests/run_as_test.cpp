@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <weft/sdk/testing/fake_host.hpp>
@@ -78,6 +79,18 @@ TEST_F(RunAs, TheOutputFileIsWeftdsAgainAfterTheTask) {
   run("t1", R"(echo '{}' > "$WEFT_OUTPUT")");
   struct stat info {};
   ASSERT_EQ(::stat((dir_ / "runs/t1.output.json").c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, ::geteuid());
+}
+
+TEST_F(RunAs, RecoverTakesTheOutputFileBackFromAnOrphanedTask) {
+  const auto task = process_test::task_in(dir_, "orphan", {"/bin/true"});
+  std::filesystem::create_directories(std::filesystem::path(task.output_path).parent_path());
+  std::ofstream(task.output_path) << "{}";
+  ASSERT_EQ(::chown(task.output_path.c_str(), task_uid_, task_uid_), 0);
+  executor_->recover(task, "");
+  EXPECT_TRUE(host_.find("orphan", WEFT_EVENT_LOST));
+  struct stat info {};
+  ASSERT_EQ(::stat(task.output_path.c_str(), &info), 0);
   EXPECT_EQ(info.st_uid, ::geteuid());
 }
 
