@@ -83,7 +83,11 @@ bool drop_capabilities() {
   if (::syscall(SYS_setgroups, groups.size(), groups.data()) != 0) fail_in_child(pipe_fd, Step::set_groups);
   if (::syscall(SYS_setresgid, identity.gid, identity.gid, identity.gid) != 0) fail_in_child(pipe_fd, Step::set_gid);
   if (::syscall(SYS_setresuid, identity.uid, identity.uid, identity.uid) != 0) fail_in_child(pipe_fd, Step::set_uid);
-  if (!drop_capabilities()) fail_in_child(pipe_fd, Step::drop_capabilities);
+  // No set-user-ID program or file capability gives the task back what it
+  // just lost (weftd.service sets NoNewPrivileges too; weftd run by hand does not).
+  if (!drop_capabilities() || ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    fail_in_child(pipe_fd, Step::drop_capabilities);
+  }
   if (!request.cwd.empty() && ::chdir(request.cwd.c_str()) != 0) fail_in_child(pipe_fd, Step::chdir);
   ::execvpe(request.argv.front(), request.argv.data(), request.envp.data());
   fail_in_child(pipe_fd, Step::exec);
@@ -97,7 +101,7 @@ std::string step_text(Step step, const SpawnRequest& request) {
     case Step::set_groups: return "set its groups";
     case Step::set_gid: return "set its group id";
     case Step::set_uid: return "set its user id";
-    case Step::drop_capabilities: return "drop its capabilities";
+    case Step::drop_capabilities: return "drop its privileges";
     case Step::chdir: return "change directory to '" + request.cwd + "'";
     case Step::exec: break;
   }

@@ -22,7 +22,7 @@ struct SpawnRequest {
 };
 
 // Starts the program as `identity` (its uid, gid and groups, no capabilities,
-// no ambient ones either) leading a process group of its own, with default
+// no ambient ones either, no_new_privs set) leading a process group of its own, with default
 // signal actions, an empty signal mask, stdin from /dev/null, stdout and
 // stderr opened by weftd's user before the switch (so the task writes its
 // logs but cannot reopen them), no other fd of weftd, the working directory

@@ -67,11 +67,16 @@ class RunAs : public ::testing::Test {
 };
 
 TEST_F(RunAs, TheTaskRunsAsTheUserAndWritesItsOutput) {
-  const auto finished = run("t1", R"(id -u; id -G; echo '{"done": true}' > "$WEFT_OUTPUT")");
+  const auto finished = run("t1", R"(id -u; id -G; grep -E '^(CapEff|CapPrm|CapAmb|NoNewPrivs):' /proc/self/status;
+                   echo '{"done": true}' > "$WEFT_OUTPUT")");
   EXPECT_EQ(finished.exit_code, 0) << read_file(dir_ / "runs/t1.stderr");
   const std::string out = read_file(dir_ / "runs/t1.stdout");
   EXPECT_EQ(out.substr(0, out.find('\n')), std::to_string(task_uid_));
   EXPECT_THAT(out, Not(HasSubstr(" 0\n"))) << "no group of root";
+  EXPECT_THAT(out, HasSubstr("CapEff:\t0000000000000000\n"));
+  EXPECT_THAT(out, HasSubstr("CapPrm:\t0000000000000000\n"));
+  EXPECT_THAT(out, HasSubstr("CapAmb:\t0000000000000000\n"));
+  EXPECT_THAT(out, HasSubstr("NoNewPrivs:\t1\n"));
   EXPECT_EQ(json::parse(finished.output_json), json({{"done", true}}));
 }
 
