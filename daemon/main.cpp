@@ -2,6 +2,7 @@
 // the main thread; see docs/architecture.md for the design.
 #include "auth/admin_token.hpp"
 #include "live_reload.hpp"
+#include "system/state_dir.hpp"
 #include "system/systemd_notify.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -11,7 +12,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -69,17 +69,6 @@ void print_failure(const std::string& config_path, const Failure& failure) {
     std::cerr << "  " << (p.path.empty() ? "/" : p.path) << ": " << p.message << "\n";
 }
 
-bool make_state_dir(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    spdlog::critical("cannot create the state directory {}: {}", dir.string(), ec.message());
-    return false;
-  }
-  ::chmod(dir.c_str(), 0750);
-  return true;
-}
-
 std::string host_name() {
   std::array<char, 256> host{};
   if (gethostname(host.data(), host.size() - 1) != 0) return "localhost";
@@ -114,7 +103,10 @@ void keep_watchdog_fed(boost::asio::steady_timer& timer, std::chrono::microsecon
 }
 
 int serve(const std::string& config_file, const Config& config) {
-  if (!make_state_dir(config.state_dir)) return 1;
+  if (const auto error = prepare_state_dir(config.state_dir); !error.empty()) {
+    spdlog::critical("cannot prepare the state directory: {}", error);
+    return 1;
+  }
   boost::asio::io_context io;
   HostServices services(io);
   PluginHost plugins(services);

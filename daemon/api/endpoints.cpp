@@ -6,6 +6,9 @@
 #include "api/request_body.hpp"
 #include "api/task_logs.hpp"
 #include "api/workflow_check.hpp"
+#include "workflow/shell_script_check.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -123,15 +126,20 @@ ApiReply Endpoints::put_workflow(const ApiRequest& request) { return apply(reque
 ApiReply Endpoints::apply(const ApiRequest& request, const std::optional<std::string>& expected_name) {
   const auto document = parse_object_body(request.body);
   const auto applied = value_or_raise(context_.commands.apply_workflow(document, expected_name));
-  return json_reply(applied.created ? 201 : 200, {{"name", applied.name}, {"version", applied.version}});
+  const auto warnings = shell_script_warnings(document);
+  for (const auto& warning : warnings) {
+    spdlog::warn("workflow '{}' version {}: {}: {}", applied.name, applied.version, warning.path, warning.message);
+  }
+  return json_reply(applied.created ? 201 : 200,
+                    {{"name", applied.name}, {"version", applied.version}, {"warnings", problems_json(warnings)}});
 }
 
 ApiReply Endpoints::validate_workflow(const ApiRequest& request) {
-  const auto problems =
-      workflow_problems(parse_object_body(request.body), context_.catalog, context_.document_limits());
-  auto errors = nlohmann::json::array();
-  for (const auto& problem : problems) errors.push_back({{"path", problem.path}, {"message", problem.message}});
-  return json_reply(200, {{"valid", problems.empty()}, {"errors", std::move(errors)}});
+  const auto document = parse_object_body(request.body);
+  const auto problems = workflow_problems(document, context_.catalog, context_.document_limits());
+  return json_reply(200, {{"valid", problems.empty()},
+                          {"errors", problems_json(problems)},
+                          {"warnings", problems_json(shell_script_warnings(document))}});
 }
 
 ApiReply Endpoints::list_workflows(const ApiRequest&) {
