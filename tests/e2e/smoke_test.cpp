@@ -3,19 +3,12 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 namespace weft::test {
 namespace {
 
-nlohmann::json example(const std::string& name) {
-  std::ifstream in(source_dir() / "etc" / "examples" / (name + ".json"));
-  return nlohmann::json::parse(in);
-}
-
 TEST(Smoke, TheFanoutExampleSucceedsWithItsOutputs) {
   WeftdProcess weftd;
-  weftd.apply(example("fanout"));
+  weftd.apply(example_workflow("fanout"));
   const auto run = weftd.wait_run(weftd.start_run("fanout"));
   EXPECT_EQ(run["status"], "succeeded");
   const auto results = weftd.results(run["id"]);

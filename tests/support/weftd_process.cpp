@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -12,6 +14,11 @@ using nlohmann::json;
 
 fs::path build_dir() { return WEFT_BUILD_DIR; }
 fs::path source_dir() { return WEFT_SOURCE_DIR; }
+
+nlohmann::json example_workflow(const std::string& name) {
+  std::ifstream in(source_dir() / "etc" / "examples" / (name + ".json"));
+  return nlohmann::json::parse(in);
+}
 
 namespace {
 

@@ -18,6 +18,8 @@ namespace weft::test {
 
 std::filesystem::path build_dir();   // the CMake build tree (bin/, lib/weft/plugins/)
 std::filesystem::path source_dir();  // the source tree
+// The example workflow etc/examples/<name>.json, which the tests run as users would.
+nlohmann::json example_workflow(const std::string& name);
 
 using harness::eventually;
 using harness::free_port;

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 #include <weft/sdk/node_type.hpp>
+#include <weft/sdk/params.hpp>
 
 namespace weft::nodes {
 
@@ -87,13 +88,6 @@ json with_scalars_as_text(json params) {
   return params;
 }
 
-std::string describe(const std::vector<Problem>& problems) {
-  std::string text = "invalid params after rendering templates:";
-  for (const auto& p : problems) text += " " + (p.path.empty() ? "params" : p.path) + " " + p.message + ";";
-  text.pop_back();
-  return text;
-}
-
 const char* const kParamsSchema = R"({
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "title": "command node params",
@@ -122,7 +116,7 @@ class CommandNode final : public weft::sdk::NodeType {
   Plan plan(const sdk::TaskSpec& task) override {
     const json params = with_scalars_as_text(task.params);
     const auto problems = check_params(params);
-    if (!problems.empty()) return Plan::failure(describe(problems));
+    if (!problems.empty()) return Plan::failure(weft::sdk::describe_rendered_problems(problems));
     Command command;
     command.argv = params["argv"].get<std::vector<std::string>>();
     if (const auto env = params.find("env"); env != params.end()) {
