@@ -60,6 +60,8 @@ class ValidatingCommands : public Commands {
     return ScheduleView{workflow, 1, "*/5 * * * *", enabled, !enabled, std::nullopt, std::nullopt, ""};
   }
   Result<SchedulerFigures> figures() override { return SchedulerFigures{}; }
+  Status store_token(const weft::sdk::TokenRecord&) override { return Done{}; }
+  void record_audit(weft::sdk::AuditRecord) override {}
   std::vector<ScheduleView> schedules() const override {
     return {ScheduleView{"hello", 1, "*/5 * * * *", true, false, 1000, std::nullopt, ""}};
   }
