@@ -132,7 +132,7 @@ TEST_F(Tokens, ARevokedTokenIsRefusedAtOnceAndListedAsRevokedWithoutItsSecret) {
   ASSERT_EQ(listed.status, 200);
   EXPECT_THAT(listed.body, ::testing::Not(HasSubstr(secret)));
   const auto items = listed.json().at("items");
-  const auto mine = std::find_if(items.begin(), items.end(), [&](const json& t) { return t["id"] == id; });
+  const auto mine = std::find_if(items.begin(), items.end(), [&id = id](const json& t) { return t["id"] == id; });
   ASSERT_NE(mine, items.end());
   EXPECT_EQ(mine->at("revoked"), true);
   EXPECT_EQ(mine->at("description"), "to revoke");

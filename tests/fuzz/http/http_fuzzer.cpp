@@ -119,7 +119,8 @@ struct Api {
   Metrics metrics;
   Endpoints endpoints{EndpointContext{commands, *store.client, catalog, [] { return std::vector<PluginInfo>{}; },
                                       [] { return true; }, logs, [] { return DocumentLimits{}; },
-                                      [] { return Reloader{}; }, events, metrics}};
+                                      [] { return Reloader{}; }, events, metrics, [] { return int64_t{1767225600000}; },
+                                      [] {}}};
   Router router;
 };
 
