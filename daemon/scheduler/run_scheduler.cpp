@@ -122,7 +122,7 @@ Status RunScheduler::store_token(const sdk::TokenRecord& token) {
 
 void RunScheduler::record_audit(sdk::AuditRecord entry) {
   boost::asio::post(io_, [this, entry = std::move(entry)]() mutable {
-    if (audit_.add(std::move(entry))) return journal_.mark_soon(audit_);
+    if (audit_.add(std::move(entry))) return journal_.ride_along(audit_);
     spdlog::warn("the store cannot be written: {} audit entries wait already; this one is in the log only",
                  AuditJournal::kMaxPending);
   });
