@@ -67,9 +67,10 @@ int schedules_command(CommandContext& context);
 int instances_command(CommandContext& context);
 int schedule_command(CommandContext& context);
 
-// Queues and tokens (commands_admin.cpp).
+// Queues, tokens and the audit log (commands_admin.cpp).
 int push_command(CommandContext& context);
 int token_command(CommandContext& context);
+int audit_command(CommandContext& context);
 
 // Follows the run's live events until it ends, showing progress; 0 when it
 // succeeded, else 1 after listing its failed tasks (run_events.cpp).

@@ -1,7 +1,69 @@
+// Queues, API tokens and the audit log.
+#include <charconv>
+
 #include "commands.hpp"
 #include "documents.hpp"
+#include "views.hpp"
 
 namespace weft::cli {
+
+namespace {
+
+// "90s", "45m", "12h", "30d", "2w" as seconds; a bare number is seconds.
+int64_t duration_seconds(const std::string& text) {
+  int64_t amount = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), amount);
+  const std::string unit(end, text.data() + text.size());
+  const std::pair<const char*, int64_t> units[] = {{"", 1},     {"s", 1},     {"m", 60},
+                                                   {"h", 3600}, {"d", 86400}, {"w", 604800}};
+  if (error == std::errc() && amount > 0) {
+    for (const auto& [name, seconds] : units) {
+      if (unit == name) return amount * seconds;
+    }
+  }
+  throw UsageError("--expires '" + text + "' is not a duration: use a number with s, m, h, d or w, e.g. 30d");
+}
+
+int create_token(CommandContext& context) {
+  const auto& options = context.invocation;
+  nlohmann::json request{{"role", options.value("--role").value_or("viewer")}};
+  if (const auto description = options.value("--description")) request["description"] = *description;
+  if (const auto expires = options.value("--expires")) request["expires_in_s"] = duration_seconds(*expires);
+  if (const auto workflows = options.value("--workflows")) request["workflows"] = *workflows;
+  const nlohmann::json body = context.api.post("/api/v1/tokens", request).checked().json();
+  if (context.json_output() || !body.contains("token") || !body["token"].is_string()) {
+    context.print_json(body);
+  } else {
+    context.console.out << body["token"].get<std::string>() << '\n';
+    context.console.err << "token " << body.value("id", "?") << " (" << body.value("role", "?")
+                        << ") created; it is shown only this once\n";
+  }
+  return 0;
+}
+
+int list_tokens(CommandContext& context) {
+  const nlohmann::json list = context.api.get("/api/v1/tokens").checked().json();
+  if (context.json_output()) {
+    context.print_json(list);
+  } else {
+    print_tokens(context.console.out, list);
+  }
+  return 0;
+}
+
+int revoke_token(CommandContext& context) {
+  if (context.invocation.arguments.size() < 2) throw UsageError("weft token revoke needs the token's ID");
+  const std::string& id = context.argument(1);
+  const nlohmann::json token = context.api.del("/api/v1/tokens/" + path_segment(id)).checked().json();
+  if (context.json_output()) {
+    context.print_json(token);
+  } else {
+    context.console.out << "token " << id << " revoked\n";
+  }
+  return 0;
+}
+
+}  // namespace
 
 int push_command(CommandContext& context) {
   const std::string& queue = context.argument(0);
@@ -18,16 +80,24 @@ int push_command(CommandContext& context) {
 }
 
 int token_command(CommandContext& context) {
-  if (context.argument(0) != "create") {
-    throw UsageError("unknown token action '" + context.argument(0) + "': only 'create'");
-  }
-  const nlohmann::json body =
-      context.api.post("/api/v1/tokens", {{"role", *context.invocation.value("--role")}}).checked().json();
-  if (context.json_output() || !body.contains("token") || !body["token"].is_string()) {
-    context.print_json(body);
+  const std::string& action = context.argument(0);
+  if (action == "create") return create_token(context);
+  if (action == "list") return list_tokens(context);
+  if (action == "revoke") return revoke_token(context);
+  throw UsageError("unknown token action '" + action + "': 'create', 'list' or 'revoke'");
+}
+
+int audit_command(CommandContext& context) {
+  const auto& options = context.invocation;
+  const nlohmann::json page =
+      context.api
+          .get("/api/v1/audit" + query({{"limit", options.value("--limit")}, {"before", options.value("--before")}}))
+          .checked()
+          .json();
+  if (context.json_output()) {
+    context.print_json(page);
   } else {
-    context.console.out << body["token"].get<std::string>() << '\n';
-    context.console.err << "token " << body.value("id", "?") << " created; it is shown only this once\n";
+    print_audit(context.console.out, page);
   }
   return 0;
 }

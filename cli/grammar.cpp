@@ -74,9 +74,16 @@ const std::vector<CommandSpec>& command_specs() {
        "list the plugins and whether they loaded; 'reload': load new plugin files, reread weftd.json"},
       {"push", {"QUEUE", "FILE"}, {}, "enqueue the JSON message in FILE"},
       {"token",
-       {"create"},
-       {{"--role", "", "ROLE", "viewer, operator or admin", false, true}},
-       "issue an API token (shown once)"},
+       {"create|list|revoke", "[ID]"},
+       {{"--role", "", "ROLE", "create: viewer (default), operator or admin"},
+        {"--description", "", "TEXT", "create: what the token is for"},
+        {"--expires", "", "DURATION", "create: it stops working after this long, e.g. 12h, 30d"},
+        {"--workflows", "", "PATTERN", "create: it may act only on workflows matching this glob, e.g. 'etl-*'"}},
+       "issue an API token (shown once), list the tokens, or revoke token ID"},
+      {"audit",
+       {},
+       {{"--limit", "", "N", "at most N entries"}, {"--before", "", "CURSOR", "continue a previous listing"}},
+       "who did what, newest first (admin)"},
   };
   return commands;
 }

@@ -74,6 +74,30 @@ void print_instances(std::ostream& out, const nlohmann::json& list) {
   table.print(out);
 }
 
+void print_tokens(std::ostream& out, const nlohmann::json& list) {
+  Table table({"ID", "ROLE", "WORKFLOWS", "CREATED", "EXPIRES", "STATE", "DESCRIPTION"});
+  for (const auto& token : items_of(list)) {
+    const std::string state = token.value("revoked", false)   ? "revoked"
+                              : token.value("expired", false) ? "expired"
+                                                              : "valid";
+    table.add_row({cell(token, "id"), cell(token, "role"), cell(token, "workflows"), cell(token, "created_at"),
+                   cell(token, "expires_at"), state, cell(token, "description")});
+  }
+  table.print(out);
+}
+
+void print_audit(std::ostream& out, const nlohmann::json& page) {
+  Table table({"TIME", "TOKEN", "ROLE", "ACTION", "TARGET", "STATUS", "MESSAGE"});
+  for (const auto& entry : items_of(page)) {
+    table.add_row({cell(entry, "at"), cell(entry, "token_id"), cell(entry, "role"), cell(entry, "action"),
+                   cell(entry, "target"), cell(entry, "status"), cell(entry, "message")});
+  }
+  table.print(out);
+  if (!string_of(page, "next_cursor").empty()) {
+    out << "(more: --before " << page["next_cursor"].get<std::string>() << ")\n";
+  }
+}
+
 void print_plugins(std::ostream& out, const nlohmann::json& list) {
   Table table({"NAME", "KIND", "VERSION", "ABI", "STATUS", "PROVIDES / ERROR"});
   for (const auto& plugin : items_of(list)) {

@@ -12,6 +12,8 @@ void print_workflows(std::ostream& out, const nlohmann::json& list);  // GET /wo
 void print_schedules(std::ostream& out, const nlohmann::json& list);
 void print_instances(std::ostream& out, const nlohmann::json& list);                        // GET /schedules
 void print_plugins(std::ostream& out, const nlohmann::json& list);                          // GET /plugins
+void print_tokens(std::ostream& out, const nlohmann::json& list);                           // GET /tokens
+void print_audit(std::ostream& out, const nlohmann::json& page);                            // GET /audit
 void print_reload(std::ostream& out, const nlohmann::json& report);                         // POST /plugins/reload
 void print_run(std::ostream& out, const nlohmann::json& run, const nlohmann::json& tasks);  // GET /runs/{id} + tasks
 void print_failed_tasks(std::ostream& out, const nlohmann::json& tasks);    // the failed ones, with their errors

@@ -139,6 +139,7 @@ int serve(const std::string& config_file, const Config& config) {
   scheduler_settings.state_dir = config.state_dir;
   scheduler_settings.limits = scheduler_limits(config);
   scheduler_settings.leases = lease_settings(config);
+  scheduler_settings.audit_retention = std::chrono::hours(24 * config.audit.retention_days);
   RunScheduler scheduler(io, plugins, store, clock, scheduler_settings);
   services.set_task_event_sink([&scheduler](TaskEvent event) { scheduler.post_task_event(std::move(event)); });
   try {

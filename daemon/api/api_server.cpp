@@ -2,6 +2,7 @@
 
 #include "api/api_error.hpp"
 #include "api/reply_bytes.hpp"
+#include "api/representation.hpp"
 #include "api/request_target.hpp"
 
 #include <Poco/Buffer.h>
@@ -13,7 +14,6 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/String.h>
 #include <spdlog/spdlog.h>
 
 #include <sys/resource.h>
@@ -28,6 +28,11 @@ using Clock = EventLoop::Clock;
 using Poco::Net::HTTPServerRequest;
 
 namespace {
+
+int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 // Backlog for bursts of connections; the kernel caps it at somaxconn.
 constexpr int kListenBacklog = 1024;
@@ -78,12 +83,6 @@ ApiError too_large(size_t limit) {
                        "the request body is larger than the limit of " + std::to_string(limit) + " bytes"));
 }
 
-ApiError unauthorized(const std::string& message) {
-  ApiError error(fail(ErrorCode::unauthorized, message));
-  error.headers.emplace_back("WWW-Authenticate", "Bearer");
-  return error;
-}
-
 // Limits each read of the socket to what is left of the request's deadline,
 // so that a body trickling in cannot hold the thread past it.
 void limit_reads(Poco::Net::StreamSocket& socket, Clock::time_point deadline) {
@@ -118,7 +117,8 @@ std::string busy_reason(Waits waits, std::chrono::milliseconds timeout) {
 ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCatalog& catalog,
                      PluginLister list_plugins, ReadinessCheck is_ready, ApiSettings settings)
     : settings_(std::move(settings)),
-      verifier_(store),
+      verifier_(store, wall_clock_ms),
+      audit_(commands, wall_clock_ms),
       logs_(loop_, store, pool_, settings_.state_dir),
       events_(loop_, settings_.event_history),
       endpoints_(EndpointContext{commands, store, catalog, std::move(list_plugins), std::move(is_ready), logs_,
@@ -127,7 +127,8 @@ ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCat
                                    const std::lock_guard lock(limits_mutex_);
                                    return reloader_;
                                  },
-                                 events_, metrics_, settings_.peers}),
+                                 events_, metrics_, settings_.peers, wall_clock_ms,
+                                 [this] { verifier_.forget_verified(); }}),
       params_(new Poco::Net::HTTPServerParams),
       pool_(settings_.threads) {
   endpoints_.add_to(router_);
@@ -302,12 +303,13 @@ void ApiServer::handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket&
     spdlog::error("{}: {}", request_line, e.what());
     reply = error_reply(ApiError(fail(ErrorCode::internal, "internal error; weftd's log has the details")));
   }
+  audit_.record(*route, api_request, reply);
   auto bytes = reply_bytes(reply, version, disposition.keep_alive);
   connections_->reply(ticket, disposition, std::move(bytes), std::move(reply.stream));
 }
 
-ApiReply ApiServer::answer(const Route& route, const ApiRequest& request, const std::string& authorization) {
-  if (settings_.auth_enabled && route.required_role) authorize(authorization, *route.required_role);
+ApiReply ApiServer::answer(const Route& route, ApiRequest& request, const std::string& authorization) {
+  if (settings_.auth_enabled && route.required_role) authorize(authorization, *route.required_role, request);
   if (route.waits != Waits::scheduler) return route.endpoint(request);
   // Requests waiting for the scheduler may hold at most half of the threads,
   // so that reads go on while it is slow (its store full, for one).
@@ -326,29 +328,6 @@ ApiReply ApiServer::answer(const Route& route, const ApiRequest& request, const 
 
 bool ApiServer::declares_too_large(const HTTPServerRequest& request) const {
   return request.hasContentLength() && static_cast<uint64_t>(request.getContentLength64()) > settings_.max_body_bytes;
-}
-
-void ApiServer::authorize(const std::string& authorization, Role needed) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (authorization.size() <= kScheme.size() ||
-      Poco::icompare(authorization.substr(0, kScheme.size()), std::string(kScheme)) != 0) {
-    throw unauthorized("this request needs an 'Authorization: Bearer <token>' header");
-  }
-  const std::string token = Poco::trim(authorization.substr(kScheme.size()));
-  const auto role = verifier_.verify(token);
-  if (!role) throw unauthorized("the bearer token is not valid (unknown or revoked)");
-  if (const auto wait = token_rate_.admit(token, std::chrono::steady_clock::now())) {
-    ApiError error(fail(ErrorCode::too_many_requests,
-                        "this token sent more than " + std::to_string(token_rate_.limit()) +
-                            " requests a second (limits.max_requests_per_token_per_s); try again in " +
-                            std::to_string(wait->count()) + " s"));
-    error.headers.emplace_back("Retry-After", std::to_string(wait->count()));
-    throw error;
-  }
-  if (!permits(*role, needed)) {
-    raise(ErrorCode::forbidden, std::string("a token of role '") + to_string(*role) + "' may not do this; it needs '" +
-                                    to_string(needed) + "'");
-  }
 }
 
 // Content-Length is checked before anything is read; a chunked body is read

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "api/api_settings.hpp"
+#include "api/audit_trail.hpp"
 #include "api/connections.hpp"
 #include "api/endpoints.hpp"
 #include "api/event_hub.hpp"
@@ -78,15 +79,18 @@ class ApiServer final : public SchedulerObserver, private RequestHandling {
   // On a request thread, once Poco has read the head: reads the body, gives
   // the socket back to the connection loop, then answers.
   void handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket& ticket);
-  ApiReply answer(const Route& route, const ApiRequest& request, const std::string& authorization);
+  ApiReply answer(const Route& route, ApiRequest& request, const std::string& authorization);
   void publish(const WriteBatch& batch);  // loop thread
-  void authorize(const std::string& authorization, Role needed);
+  // Sets request.caller to the token's holder (also when its token expired)
+  // before it refuses anything.
+  void authorize(const std::string& authorization, Role needed, ApiRequest& request);
   ApiLimits limits() const;
   std::string read_body(Poco::Net::HTTPServerRequest& request, const RequestTicket& ticket) const;
   bool declares_too_large(const Poco::Net::HTTPServerRequest& request) const;
 
   const ApiSettings settings_;
   TokenVerifier verifier_;
+  AuditTrail audit_;
   TokenRate token_rate_;
   mutable std::mutex limits_mutex_;  // guards limits_ and reloader_
   ApiLimits limits_;

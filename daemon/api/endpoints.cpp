@@ -28,6 +28,13 @@ RunRequest run_request(const nlohmann::json& body) {
   return request;
 }
 
+// The workflow a document names, for scope checks ("" if it names none: it
+// is refused as invalid later, unless the scope refuses it first).
+std::string named_in(const nlohmann::json& document) {
+  const auto name = document.find("name");
+  return name != document.end() && name->is_string() ? name->get<std::string>() : "";
+}
+
 ApiReply accepted(const std::string& run_id) { return json_reply(202, {{"id", run_id}}); }
 
 // The {task} of a path under /runs/{id}/tasks/.
@@ -46,35 +53,39 @@ Endpoints::Endpoints(EndpointContext context) : context_(std::move(context)), pe
 
 void Endpoints::add_to(Router& router) {
   const auto add = [&](const char* method, const char* pattern, std::optional<Role> role,
-                       ApiReply (Endpoints::*endpoint)(const ApiRequest&), Waits waits = Waits::store) {
+                       ApiReply (Endpoints::*endpoint)(const ApiRequest&), Waits waits = Waits::store,
+                       const char* action = "") {
     router.add(
         method, pattern, role, [this, endpoint](const ApiRequest& request) { return (this->*endpoint)(request); },
-        waits);
+        waits, action);
   };
+  const Waits scheduler = Waits::scheduler;
   add("GET", "/healthz", std::nullopt, &Endpoints::healthz, Waits::nothing);
   add("GET", "/readyz", std::nullopt, &Endpoints::readyz, Waits::nothing);
   add("GET", "/api/v1/plugins", Role::viewer, &Endpoints::list_plugins);
   // Loads code from the plugin directories, as starting weftd does.
-  add("POST", "/api/v1/plugins/reload", Role::admin, &Endpoints::reload_plugins, Waits::scheduler);
-  add("POST", "/api/v1/workflows", Role::admin, &Endpoints::post_workflow, Waits::scheduler);
+  add("POST", "/api/v1/plugins/reload", Role::admin, &Endpoints::reload_plugins, scheduler, "plugins.reload");
+  add("POST", "/api/v1/workflows", Role::admin, &Endpoints::post_workflow, scheduler, "workflow.apply");
   add("GET", "/api/v1/workflows", Role::viewer, &Endpoints::list_workflows);
   add("POST", "/api/v1/workflows/validate", Role::viewer, &Endpoints::validate_workflow);
-  add("PUT", "/api/v1/workflows/{name}", Role::admin, &Endpoints::put_workflow, Waits::scheduler);
+  add("PUT", "/api/v1/workflows/{name}", Role::admin, &Endpoints::put_workflow, scheduler, "workflow.apply");
   add("GET", "/api/v1/workflows/{name}", Role::viewer, &Endpoints::get_workflow);
-  add("DELETE", "/api/v1/workflows/{name}", Role::admin, &Endpoints::delete_workflow, Waits::scheduler);
-  add("POST", "/api/v1/workflows/{name}/runs", Role::operator_, &Endpoints::create_run, Waits::scheduler);
+  add("DELETE", "/api/v1/workflows/{name}", Role::admin, &Endpoints::delete_workflow, scheduler, "workflow.delete");
+  add("POST", "/api/v1/workflows/{name}/runs", Role::operator_, &Endpoints::create_run, scheduler, "run.create");
   // An ad-hoc document runs commands of its author's choosing, as applying a workflow does.
-  add("POST", "/api/v1/runs", Role::admin, &Endpoints::create_adhoc_run, Waits::scheduler);
+  add("POST", "/api/v1/runs", Role::admin, &Endpoints::create_adhoc_run, scheduler, "run.create");
   add("GET", "/api/v1/runs", Role::viewer, &Endpoints::list_runs);
   add("GET", "/api/v1/runs/{id}", Role::viewer, &Endpoints::get_run);
-  add("POST", "/api/v1/runs/{id}/start", Role::operator_, &Endpoints::start_run, Waits::scheduler);
-  add("POST", "/api/v1/runs/{id}/cancel", Role::operator_, &Endpoints::cancel_run, Waits::scheduler);
-  add("POST", "/api/v1/runs/{id}/retry", Role::operator_, &Endpoints::retry_run, Waits::scheduler);
-  add("POST", "/api/v1/runs/{id}/pause", Role::operator_, &Endpoints::pause_run, Waits::scheduler);
-  add("POST", "/api/v1/runs/{id}/resume", Role::operator_, &Endpoints::resume_run, Waits::scheduler);
+  add("POST", "/api/v1/runs/{id}/start", Role::operator_, &Endpoints::start_run, scheduler, "run.start");
+  add("POST", "/api/v1/runs/{id}/cancel", Role::operator_, &Endpoints::cancel_run, scheduler, "run.cancel");
+  add("POST", "/api/v1/runs/{id}/retry", Role::operator_, &Endpoints::retry_run, scheduler, "run.retry");
+  add("POST", "/api/v1/runs/{id}/pause", Role::operator_, &Endpoints::pause_run, scheduler, "run.pause");
+  add("POST", "/api/v1/runs/{id}/resume", Role::operator_, &Endpoints::resume_run, scheduler, "run.resume");
   add("GET", "/api/v1/schedules", Role::viewer, &Endpoints::list_schedules);
-  add("POST", "/api/v1/schedules/{workflow}/pause", Role::operator_, &Endpoints::pause_schedule, Waits::scheduler);
-  add("POST", "/api/v1/schedules/{workflow}/resume", Role::operator_, &Endpoints::resume_schedule, Waits::scheduler);
+  add("POST", "/api/v1/schedules/{workflow}/pause", Role::operator_, &Endpoints::pause_schedule, scheduler,
+      "schedule.pause");
+  add("POST", "/api/v1/schedules/{workflow}/resume", Role::operator_, &Endpoints::resume_schedule, scheduler,
+      "schedule.resume");
   add("GET", "/api/v1/runs/{id}/tasks", Role::viewer, &Endpoints::list_tasks);
   add("GET", "/api/v1/runs/{id}/results", Role::viewer, &Endpoints::get_results);
   add("GET", "/api/v1/runs/{id}/tasks/{task}/logs", Role::viewer, &Endpoints::get_logs);
@@ -82,7 +93,11 @@ void Endpoints::add_to(Router& router) {
   add("GET", "/api/v1/instances", Role::viewer, &Endpoints::list_instances);
   add("GET", "/api/v1/runs/{id}/events", Role::viewer, &Endpoints::run_events);
   add("GET", "/api/v1/events", Role::viewer, &Endpoints::events);
-  add("GET", "/metrics", Role::viewer, &Endpoints::metrics, Waits::scheduler);
+  add("GET", "/metrics", Role::viewer, &Endpoints::metrics, scheduler);
+  add("POST", "/api/v1/tokens", Role::admin, &Endpoints::create_token, scheduler, "token.create");
+  add("GET", "/api/v1/tokens", Role::admin, &Endpoints::list_tokens);
+  add("DELETE", "/api/v1/tokens/{id}", Role::admin, &Endpoints::revoke_token, scheduler, "token.revoke");
+  add("GET", "/api/v1/audit", Role::admin, &Endpoints::list_audit);
   // The API's description is public, as the routes it describes are.
   add("GET", "/api/v1/openapi.json", std::nullopt, &Endpoints::openapi, Waits::nothing);
   add("GET", "/api/docs", std::nullopt, &Endpoints::docs_page, Waits::nothing);
@@ -103,7 +118,8 @@ ApiReply Endpoints::list_plugins(const ApiRequest&) {
   return json_reply(200, {{"items", std::move(items)}});
 }
 
-ApiReply Endpoints::reload_plugins(const ApiRequest&) {
+ApiReply Endpoints::reload_plugins(const ApiRequest& request) {
+  require_unscoped(request, "reload plugins");
   const Reloader reload = context_.reloader();
   if (!reload) raise(ErrorCode::unavailable, "this weftd cannot reload; restart it instead");
   return json_reply(200, value_or_raise(reload()));
@@ -125,6 +141,7 @@ ApiReply Endpoints::put_workflow(const ApiRequest& request) { return apply(reque
 
 ApiReply Endpoints::apply(const ApiRequest& request, const std::optional<std::string>& expected_name) {
   const auto document = parse_object_body(request.body);
+  require_scope(request, expected_name.value_or(named_in(document)));
   const auto applied = value_or_raise(context_.commands.apply_workflow(document, expected_name));
   const auto warnings = shell_script_warnings(document);
   for (const auto& warning : warnings) {
@@ -162,6 +179,7 @@ ApiReply Endpoints::get_workflow(const ApiRequest& request) {
 
 ApiReply Endpoints::delete_workflow(const ApiRequest& request) {
   const auto& name = request.captures.at(0);
+  require_scope(request, name);
   value_or_raise(context_.commands.delete_workflow(name));
   return json_reply(200, {{"name", name}, {"deleted", true}});
 }
@@ -171,6 +189,7 @@ ApiReply Endpoints::create_run(const ApiRequest& request) {
   reject_unknown_fields(body, {"params", "start", "idempotency_key"});
   auto run = run_request(body);
   run.workflow = request.captures.at(0);
+  require_scope(request, run.workflow);
   return run_created(run);
 }
 
@@ -183,6 +202,7 @@ ApiReply Endpoints::create_adhoc_run(const ApiRequest& request) {
   }
   auto run = run_request(body);
   run.document = object_field(body, "workflow", nullptr);
+  require_scope(request, named_in(*run.document));
   return run_created(run);
 }
 
@@ -195,6 +215,7 @@ ApiReply Endpoints::run_created(const RunRequest& run_request) {
 // it; a request that was forwarded already is not forwarded again.
 ApiReply Endpoints::run_command(const ApiRequest& request, const char* action,
                                 Status (Commands::*command)(const std::string& run_id)) {
+  require_run_in_scope(request);
   const std::string& id = request.captures.at(0);
   const Status done = (context_.commands.*command)(id);
   if (!done && done.failure().code == ErrorCode::held_elsewhere && request.forwarded_by.empty()) {
@@ -225,11 +246,13 @@ ApiReply Endpoints::list_schedules(const ApiRequest&) {
 }
 
 ApiReply Endpoints::pause_schedule(const ApiRequest& request) {
+  require_scope(request, request.captures.at(0));
   return json_reply(
       200, schedule_json(value_or_raise(context_.commands.set_schedule_enabled(request.captures.at(0), false))));
 }
 
 ApiReply Endpoints::resume_schedule(const ApiRequest& request) {
+  require_scope(request, request.captures.at(0));
   return json_reply(
       200, schedule_json(value_or_raise(context_.commands.set_schedule_enabled(request.captures.at(0), true))));
 }

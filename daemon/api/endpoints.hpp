@@ -38,6 +38,8 @@ struct EndpointContext {
   EventHub& events;
   const Metrics& metrics;
   PeerSettings peers;
+  std::function<int64_t()> now_ms;       // the wall clock, ms since the epoch
+  std::function<void()> tokens_changed;  // a token was revoked: forget what was verified
 };
 
 class Endpoints {
@@ -81,6 +83,16 @@ class Endpoints {
   ApiReply openapi(const ApiRequest& request);
   ApiReply docs_page(const ApiRequest& request);
   ApiReply docs_asset(const ApiRequest& request);
+  ApiReply create_token(const ApiRequest& request);
+  ApiReply list_tokens(const ApiRequest& request);
+  ApiReply revoke_token(const ApiRequest& request);
+  ApiReply list_audit(const ApiRequest& request);
+
+  // A token scoped to workflows (token_scope.hpp) acts on those only: each
+  // throws a 403 ApiError naming the scope when the request goes beyond it.
+  static void require_scope(const ApiRequest& request, const std::string& workflow);
+  static void require_unscoped(const ApiRequest& request, const std::string& what);
+  void require_run_in_scope(const ApiRequest& request) const;
 
   ApiReply apply(const ApiRequest& request, const std::optional<std::string>& expected_name);
   ApiReply run_created(const RunRequest& run_request);

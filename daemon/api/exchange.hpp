@@ -2,11 +2,14 @@
 // that the endpoints do not depend on how the bytes travel.
 #pragma once
 
+#include "auth/role.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +25,7 @@ struct ApiRequest {
   std::string last_event_id;                 // the Last-Event-ID header: where an event stream resumes
   std::string authorization{};               // the Authorization header, passed on with a forwarded request
   std::string forwarded_by{};                // the instance that forwarded this request (X-Weft-Forwarded-By)
+  std::optional<Caller> caller{};            // whose token it carried; none without auth (or a token)
 };
 
 // Where a streamed reply body goes. The API's connection loop owns it and

@@ -36,8 +36,9 @@ std::optional<std::vector<std::string>> match(const Route& route, const std::vec
 }  // namespace
 
 void Router::add(std::string method, std::string_view pattern, std::optional<Role> required_role, Endpoint endpoint,
-                 Waits waits) {
-  routes_.push_back({std::move(method), split_pattern(pattern), required_role, std::move(endpoint), waits});
+                 Waits waits, std::string action) {
+  routes_.push_back(
+      {std::move(method), split_pattern(pattern), required_role, std::move(endpoint), waits, std::move(action)});
 }
 
 RouteMatch Router::find(std::string_view method, const std::vector<std::string>& segments) const {

@@ -27,6 +27,9 @@ struct Route {
   std::optional<Role> required_role;  // nullopt: served without a token
   Endpoint endpoint;
   Waits waits = Waits::store;
+  // What the audit log calls a request that changes something, e.g.
+  // "run.start"; empty for reads (their refusals are logged as "METHOD /path").
+  std::string action{};
 };
 
 struct RouteMatch {
@@ -38,7 +41,7 @@ class Router {
  public:
   // Register before serving; lookups then run from any thread.
   void add(std::string method, std::string_view pattern, std::optional<Role> required_role, Endpoint endpoint,
-           Waits waits = Waits::store);
+           Waits waits = Waits::store, std::string action = {});
 
   // Throws ApiError: 404 not_found when no pattern matches the path, 405
   // method_not_allowed with an Allow header when patterns match the path but

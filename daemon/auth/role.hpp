@@ -2,7 +2,9 @@
 // before it may (docs/api.md "Auth").
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace weft::daemon {
@@ -18,5 +20,13 @@ const char* to_string(Role role);
 
 // Whether a token holding `held` may do what requires `needed`.
 inline bool permits(Role held, Role needed) { return held >= needed; }
+
+// The holder of a valid token, as the API acts for it.
+struct Caller {
+  std::string token_id;
+  Role role = Role::viewer;
+  std::string workflows;   // the glob its token is scoped to (token_scope.hpp); empty: any workflow
+  int64_t expires_at = 0;  // ms since the epoch; 0: never
+};
 
 }  // namespace weft::daemon

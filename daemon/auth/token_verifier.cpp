@@ -6,30 +6,39 @@
 
 namespace weft::daemon {
 
-TokenVerifier::TokenVerifier(const StoreClient& store) : store_(store) {}
+TokenVerifier::TokenVerifier(const StoreClient& store, std::function<int64_t()> now_ms)
+    : store_(store), now_ms_(std::move(now_ms)) {}
 
-std::optional<Role> TokenVerifier::verify(std::string_view secret) const {
-  if (secret.empty()) return std::nullopt;
+Verification TokenVerifier::verify(std::string_view secret) const {
+  if (secret.empty()) return {};
   const std::string hash = token_hash(secret);
-  if (auto role = cached_role(hash)) return role;
-  reload();
-  return cached_role(hash);
+  const int64_t now = now_ms_();
+  auto caller = cached(hash, now);
+  if (!caller) {
+    reload(now);
+    caller = cached(hash, now);
+  }
+  if (!caller) return {};
+  const bool expired = caller->expires_at != 0 && caller->expires_at <= now;
+  return {expired ? Verification::Outcome::expired : Verification::Outcome::valid, std::move(*caller)};
 }
 
 void TokenVerifier::forget_verified() {
   std::lock_guard lock(mutex_);
-  roles_by_hash_.clear();
+  callers_by_hash_.clear();
+  loaded_at_ = 0;
 }
 
-std::optional<Role> TokenVerifier::cached_role(const std::string& hash) const {
+std::optional<Caller> TokenVerifier::cached(const std::string& hash, int64_t now) const {
   std::lock_guard lock(mutex_);
-  const auto found = roles_by_hash_.find(hash);
-  if (found == roles_by_hash_.end()) return std::nullopt;
+  if (loaded_at_ == 0 || now - loaded_at_ >= kRecheckMs || now < loaded_at_) return std::nullopt;
+  const auto found = callers_by_hash_.find(hash);
+  if (found == callers_by_hash_.end()) return std::nullopt;
   return found->second;
 }
 
-void TokenVerifier::reload() const {
-  std::unordered_map<std::string, Role> roles;
+void TokenVerifier::reload(int64_t now) const {
+  std::unordered_map<std::string, Caller> callers;
   for (const auto& token : store_.list_tokens()) {
     if (token.revoked) continue;
     const auto role = parse_role(token.role);
@@ -37,10 +46,11 @@ void TokenVerifier::reload() const {
       spdlog::warn("token {} has an unknown role '{}'; it is refused", token.id, token.role);
       continue;
     }
-    roles.emplace(token.hash, *role);
+    callers.emplace(token.hash, Caller{token.id, *role, token.workflows, token.expires_at});
   }
   std::lock_guard lock(mutex_);
-  roles_by_hash_ = std::move(roles);
+  callers_by_hash_ = std::move(callers);
+  loaded_at_ = now;
 }
 
 }  // namespace weft::daemon

@@ -1,9 +1,11 @@
-// Tells the role of a bearer token, from the hashes in the store.
+// Tells who holds a bearer token, from the hashes in the store.
 #pragma once
 
 #include "auth/role.hpp"
 #include "store/store_client.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -12,26 +14,41 @@
 
 namespace weft::daemon {
 
+struct Verification {
+  enum class Outcome { valid, unknown, expired };
+  Outcome outcome = Outcome::unknown;  // unknown also for a revoked token
+  Caller caller;                       // its token's, unless unknown
+};
+
 class TokenVerifier {
  public:
-  // store must outlive the verifier.
-  explicit TokenVerifier(const StoreClient& store);
+  // What verify() caches is read again from the store after this long, so
+  // that a token revoked through another instance sharing the store stops
+  // working within it.
+  static constexpr int64_t kRecheckMs = 5000;
 
-  // Any thread. The role of the unrevoked token with this secret, nullopt if
-  // there is none. Tokens are few: a secret not seen before reloads them all
-  // from the store. Throws StoreError when the store does not answer.
-  std::optional<Role> verify(std::string_view secret) const;
+  // store must outlive the verifier. now_ms: the wall clock, in ms since the
+  // epoch (injected for tests).
+  TokenVerifier(const StoreClient& store, std::function<int64_t()> now_ms);
 
-  // Any thread. Forgets what was verified, so that a revoked token stops working.
+  // Any thread. A secret not seen before, or a cache older than kRecheckMs,
+  // reloads every token from the store (tokens are few). Throws StoreError
+  // when the store does not answer.
+  Verification verify(std::string_view secret) const;
+
+  // Any thread. Forgets what was verified, so that a token revoked here
+  // stops working at once.
   void forget_verified();
 
  private:
-  std::optional<Role> cached_role(const std::string& hash) const;
-  void reload() const;
+  std::optional<Caller> cached(const std::string& hash, int64_t now) const;
+  void reload(int64_t now) const;
 
   const StoreClient& store_;
+  std::function<int64_t()> now_ms_;
   mutable std::mutex mutex_;
-  mutable std::unordered_map<std::string, Role> roles_by_hash_;  // guarded by mutex_
+  mutable std::unordered_map<std::string, Caller> callers_by_hash_;  // guarded by mutex_
+  mutable int64_t loaded_at_ = 0;                                    // guarded by mutex_; 0: never
 };
 
 }  // namespace weft::daemon

@@ -117,6 +117,10 @@ void read_sections(ConfigReader& reader, Config& config) {
   auth.read("enabled", config.auth.enabled);
   auth.reject_unknown_keys();
 
+  ConfigReader audit = reader.object("audit");
+  audit.read("retention_days", config.audit.retention_days, 0);
+  audit.reject_unknown_keys();
+
   ConfigReader api = reader.object("api");
   api.read("threads", config.api.threads, 1);
   api.read("read_timeout_s", config.api.read_timeout_s, 1);

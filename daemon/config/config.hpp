@@ -43,6 +43,10 @@ struct AuthConfig {
   bool enabled = true;
 };
 
+struct AuditConfig {
+  int retention_days = 90;  // audit entries older are pruned from the store; 0: kept forever
+};
+
 struct LogConfig {
   spdlog::level::level_enum level = spdlog::level::info;
 };
@@ -76,6 +80,7 @@ struct Config {
   nlohmann::json executors = nlohmann::json::object();  // executor name -> its config object
   LimitsConfig limits;
   AuthConfig auth;
+  AuditConfig audit;
   LogConfig log;
   ApiConfig api;
   InstanceConfig instance;

@@ -75,6 +75,7 @@ ConfigChanges config_changes(const Config& running, const Config& reread,
   compare_executors(c, running.executors, reread.executors, created_executors);
   compare_limits(c, running.limits, reread.limits);
   c.needs_restart("auth.enabled", running.auth.enabled, reread.auth.enabled);
+  c.needs_restart("audit.retention_days", running.audit.retention_days, reread.audit.retention_days);
   c.live("log.level", running.log.level, reread.log.level);
   compare_api(c, running.api, reread.api);
   c.live("shutdown_grace_s", running.shutdown_grace, reread.shutdown_grace);

@@ -94,6 +94,7 @@ std::vector<std::string> missing_required_functions(const weft_factory& f) {
         need(vt.list_attempts != nullptr, "list_attempts");
         need(vt.list_schedule_states != nullptr, "list_schedule_states");
       }
+      if (WEFT_HAS_FIELD(&vt, weft_store_vtable, list_audit)) need(vt.list_audit != nullptr, "list_audit");
       break;
     }
   }

@@ -7,6 +7,7 @@
 #include "core/result.hpp"
 #include "scheduler/observer.hpp"
 
+#include <weft/sdk/records.hpp>
 #include <weft/sdk/status.hpp>
 
 #include <nlohmann/json.hpp>
@@ -72,6 +73,12 @@ class Commands {
   // stays paused across restarts and new versions. A schedule its document
   // disables (schedule.enabled: false) cannot be resumed here: a conflict.
   virtual Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) = 0;
+  // Stores a token: a new one, or one rewritten (revoked). Its own
+  // transaction, after every change before it.
+  virtual Status store_token(const sdk::TokenRecord& token) = 0;
+  // Never waits: the entry is stored with the journal's next batch (within
+  // its lazy delay), together with whatever else is written then.
+  virtual void record_audit(sdk::AuditRecord entry) = 0;
 
   // The one read here: the schedules as the loop last published them (the
   // store does not know when a schedule fires next).

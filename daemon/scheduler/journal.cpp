@@ -23,6 +23,19 @@ void Journal::mark_soon(Journaled& thing) {
   });
 }
 
+void Journal::ride_along(Journaled& thing) {
+  if (!thing.marked) {
+    thing.marked = true;
+    riders_.push_back(&thing);
+  }
+  if (rider_timer_ || riders_due_) return;
+  rider_timer_ = clock_.after(lazy_delay, [this] {
+    rider_timer_.reset();
+    riders_due_ = true;
+    schedule_flush();
+  });
+}
+
 void Journal::add(Journaled& thing) {
   if (!thing.marked) {
     thing.marked = true;
@@ -57,13 +70,17 @@ void Journal::schedule_flush() {
 
 void Journal::flush() {
   flush_scheduled_ = false;
-  if (in_flight_ != nullptr || stopped_ || (marked_.empty() && pending_actions_.empty())) return;
+  const bool riders_go = riders_due_ && !riders_.empty();
+  if (in_flight_ != nullptr || stopped_ || (marked_.empty() && pending_actions_.empty() && !riders_go)) return;
+  riders_due_ = false;
   auto batch = std::make_shared<WriteBatch>();
-  for (Journaled* thing : marked_) {
-    thing->marked = false;
-    thing->append_to(*batch);
+  for (auto* things : {&marked_, &riders_}) {
+    for (Journaled* thing : *things) {
+      thing->marked = false;
+      thing->append_to(*batch);
+    }
+    things->clear();
   }
-  marked_.clear();
   std::sort(batch->leases.begin(), batch->leases.end(),
             [](const RunLease& a, const RunLease& b) { return a.run_id < b.run_id; });
   batch->leases.erase(std::unique(batch->leases.begin(), batch->leases.end()), batch->leases.end());
@@ -101,7 +118,7 @@ void Journal::on_written(const Status& written) {
   auto actions = std::move(in_flight_actions_);
   in_flight_actions_.clear();
   for (auto& action : actions) action();
-  if (!marked_.empty() || !pending_actions_.empty()) flush();
+  if (!marked_.empty() || !pending_actions_.empty() || (riders_due_ && !riders_.empty())) flush();
 }
 
 void Journal::resubmit_without(const std::set<std::string, std::less<>>& lost) {
@@ -119,6 +136,7 @@ void Journal::stop() {
   stopped_ = true;
   retry_timer_.reset();
   lazy_timer_.reset();
+  rider_timer_.reset();
 }
 
 }  // namespace weft::daemon

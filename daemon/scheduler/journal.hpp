@@ -51,6 +51,10 @@ class Journal {
   // within lazy_delay if nothing else is written before.
   void mark_soon(Journaled& thing);
   void after_durable(std::function<void()> action);
+  // Writes thing's state with whatever batch goes next, or within lazy_delay
+  // if nothing else is written before; unlike a mark, it holds back no
+  // after_durable action (nothing waits for it): the audit log.
+  void ride_along(Journaled& thing);
   // Writes records that are not kept in memory (workflows, tokens) in a
   // transaction of their own, after every batch before them; done gets the
   // store's answer (a conflict stays a conflict).
@@ -92,6 +96,9 @@ class Journal {
   std::unique_ptr<Timer> retry_timer_;
   std::unique_ptr<Timer> lazy_timer_;
   std::vector<Journaled*> marked_;
+  std::vector<Journaled*> riders_;
+  std::unique_ptr<Timer> rider_timer_;
+  bool riders_due_ = false;  // their lazy_delay passed: they go even alone
   std::vector<std::function<void()>> pending_actions_;
   std::shared_ptr<const WriteBatch> in_flight_;
   std::chrono::steady_clock::time_point submitted_at_;  // of in_flight_'s last try: commit time is real time

@@ -31,6 +31,7 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
       settings_(std::move(settings)),
       writer_(io, store),
       journal_(io, writer_, clock),
+      audit_(clock),
       dispatcher_(
           io, settings_.limits.max_running_tasks, [this](TaskState& task) { dispatch(task); },
           [this](const NodeState& node) {
@@ -40,6 +41,7 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
       schedules_(clock, [this](const std::shared_ptr<const Workflow>& workflow, int64_t version,
                                int64_t firing_ms) { fire(workflow, version, firing_ms); }),
       shared_(store.shared()) {
+  audit_.set_retention(settings_.audit_retention);
   if (shared_) {
     store_.fence_as(settings_.leases.instance, settings_.leases.lease.count());
     journal_.on_lease_lost([this](const std::shared_ptr<const WriteBatch>& refused) { lease_lost(refused); });
@@ -100,6 +102,27 @@ Result<WorkflowApplied> RunScheduler::apply_workflow(const json& document,
       schedules_.set(workflow, record.version);
       reply(WorkflowApplied{record.name, record.version, true});
     });
+  });
+}
+
+Status RunScheduler::store_token(const sdk::TokenRecord& token) {
+  return in_loop<Done>([this, token](auto reply) {
+    if (auto writable = store_is_writable(); !writable) return reply(writable.failure());
+    WriteBatch batch;
+    batch.tokens.push_back(token);
+    journal_.write(std::move(batch), [reply](const Status& written) {
+      if (!written)
+        return reply(fail(written.failure().code, "the token was not stored: " + written.failure().message));
+      reply(Done{});
+    });
+  });
+}
+
+void RunScheduler::record_audit(sdk::AuditRecord entry) {
+  boost::asio::post(io_, [this, entry = std::move(entry)]() mutable {
+    if (audit_.add(std::move(entry))) return journal_.ride_along(audit_);
+    spdlog::warn("the store cannot be written: {} audit entries wait already; this one is in the log only",
+                 AuditJournal::kMaxPending);
   });
 }
 

@@ -26,6 +26,7 @@
 
 #include "plugin_host/host_services.hpp"
 #include "plugin_host/task_runtime.hpp"
+#include "scheduler/audit_journal.hpp"
 #include "scheduler/clock.hpp"
 #include "scheduler/commands.hpp"
 #include "scheduler/dispatcher.hpp"
@@ -73,6 +74,7 @@ struct SchedulerSettings {
   // command answers 503 (the loop may still carry it out).
   std::chrono::milliseconds command_timeout{10000};
   LeaseSettings leases;
+  std::chrono::hours audit_retention{0};  // audit entries older are pruned; 0: kept forever
 };
 
 class RunScheduler final : public Commands {
@@ -98,6 +100,8 @@ class RunScheduler final : public Commands {
   Status resume_run(const std::string& run_id) override;
   Status retry_run(const std::string& run_id) override;
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override;
+  Status store_token(const sdk::TokenRecord& token) override;
+  void record_audit(sdk::AuditRecord entry) override;
   std::vector<ScheduleView> schedules() const override { return schedules_.list(); }
   Result<SchedulerFigures> figures() override;
 
@@ -192,6 +196,7 @@ class RunScheduler final : public Commands {
   mutable std::mutex limits_mutex_;
   StoreWriter writer_;
   Journal journal_;
+  AuditJournal audit_;  // loop thread
   Dispatcher dispatcher_;
   WorkflowCatalog workflows_;
   Schedules schedules_;

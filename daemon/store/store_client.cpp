@@ -110,6 +110,18 @@ std::vector<ScheduleStateRecord> StoreClient::list_schedule_states() const {
       [&](auto visit, void* out, weft_error* e) { return vtable_->list_schedule_states(store_, visit, out, e); });
 }
 
+bool StoreClient::keeps_audit() const {
+  return WEFT_HAS_FIELD(vtable_, weft_store_vtable, list_audit) && vtable_->list_audit != nullptr;
+}
+
+std::vector<AuditRecord> StoreClient::list_audit(std::string_view before_id, int32_t limit) const {
+  if (!keeps_audit()) throw StoreError("the storage plugin keeps no audit log");
+  return read<AuditRecord, weft_audit_record>(
+      "listing the audit log failed", [&](auto visit, void* out, weft_error* e) {
+        return vtable_->list_audit(store_, str(before_id), limit, visit, out, e);
+      });
+}
+
 std::optional<WorkflowRecord> StoreClient::get_workflow(std::string_view name, int64_t version) const {
   return first(read<WorkflowRecord, weft_workflow_record>(
       "reading a workflow failed", [&](auto visit, void* out, weft_error* e) {

@@ -14,6 +14,7 @@
 namespace weft::daemon {
 
 using sdk::AttemptRecord;
+using sdk::AuditRecord;
 using sdk::InstanceRecord;
 using sdk::RunFilter;
 using sdk::RunLease;
@@ -64,6 +65,12 @@ class StoreClient {
   // Both throw StoreError for a store of ABI 2.0.
   std::vector<AttemptRecord> list_attempts(std::string_view run_id) const;
   std::vector<ScheduleStateRecord> list_schedule_states() const;
+  // Whether the store keeps the audit log (ABI 2.1 with list_audit). A store
+  // that does not ignores the audit entries of a batch.
+  bool keeps_audit() const;
+  // Newest first: entries whose id sorts before before_id (empty: from the
+  // newest), at most limit. Throws StoreError for a store without the log.
+  std::vector<AuditRecord> list_audit(std::string_view before_id, int32_t limit) const;
 
   // Whether several instances can share this store (the plugin has the ABI
   // 2.1 lease functions). The rest are for a shared store only, and are

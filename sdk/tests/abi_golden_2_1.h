@@ -41,6 +41,9 @@
   FIELD(weft_task_record, budget_started_at, 152, 8) \
   FIELD(weft_task_record, attempts_before, 160, 4) \
   FIELD(weft_task_record, reserved_2_1, 164, 4) \
+  GROWABLE(weft_token_record, WEFT_TOKEN_RECORD_SIZE_2_1, 112, 112, 8) \
+  FIELD(weft_token_record, expires_at, 88, 8) \
+  FIELD(weft_token_record, workflows, 96, 16) \
   GROWABLE(weft_attempt_record, WEFT_ATTEMPT_RECORD_SIZE_2_1, 160, 160, 8) \
   FIELD(weft_attempt_record, struct_size, 0, 8) \
   FIELD(weft_attempt_record, run_id, 8, 16) \
@@ -63,7 +66,18 @@
   FIELD(weft_schedule_state_record, updated_at, 24, 8) \
   FIELD(weft_schedule_state_record, paused, 32, 4) \
   FIELD(weft_schedule_state_record, reserved, 36, 4) \
-  GROWABLE(weft_write_batch, WEFT_WRITE_BATCH_SIZE_2_1, 152, 152, 8) \
+  GROWABLE(weft_audit_record, WEFT_AUDIT_RECORD_SIZE_2_1, 120, 120, 8) \
+  FIELD(weft_audit_record, struct_size, 0, 8) \
+  FIELD(weft_audit_record, id, 8, 16) \
+  FIELD(weft_audit_record, at, 24, 8) \
+  FIELD(weft_audit_record, token_id, 32, 16) \
+  FIELD(weft_audit_record, role, 48, 16) \
+  FIELD(weft_audit_record, action, 64, 16) \
+  FIELD(weft_audit_record, target, 80, 16) \
+  FIELD(weft_audit_record, message, 96, 16) \
+  FIELD(weft_audit_record, status, 112, 4) \
+  FIELD(weft_audit_record, reserved, 116, 4) \
+  GROWABLE(weft_write_batch, WEFT_WRITE_BATCH_SIZE_2_1, 184, 184, 8) \
   FIELD(weft_write_batch, attempts, 72, 8) \
   FIELD(weft_write_batch, attempt_count, 80, 8) \
   FIELD(weft_write_batch, schedule_states, 88, 8) \
@@ -73,13 +87,18 @@
   FIELD(weft_write_batch, lease_run_ids, 128, 8) \
   FIELD(weft_write_batch, lease_generations, 136, 8) \
   FIELD(weft_write_batch, lease_count, 144, 8) \
-  GROWABLE(weft_store_vtable, WEFT_STORE_VTABLE_SIZE_2_1, 136, 136, 8) \
+  FIELD(weft_write_batch, audits, 152, 8) \
+  FIELD(weft_write_batch, audit_count, 160, 8) \
+  FIELD(weft_write_batch, audit_prune_before, 168, 8) \
+  FIELD(weft_write_batch, audit_prune_limit, 176, 8) \
+  GROWABLE(weft_store_vtable, WEFT_STORE_VTABLE_SIZE_2_1, 144, 144, 8) \
   FIELD(weft_store_vtable, list_attempts, 88, 8) \
   FIELD(weft_store_vtable, list_schedule_states, 96, 8) \
   FIELD(weft_store_vtable, claim_runs, 104, 8) \
   FIELD(weft_store_vtable, renew_leases, 112, 8) \
   FIELD(weft_store_vtable, list_instances, 120, 8) \
-  FIELD(weft_store_vtable, claim_finished_run, 128, 8)
+  FIELD(weft_store_vtable, claim_finished_run, 128, 8) \
+  FIELD(weft_store_vtable, list_audit, 136, 8)
 
 /* The values 2.1 added. */
 #define WEFT_ABI_GOLDEN_2_1_VALUES(VALUE) \

@@ -256,6 +256,38 @@ TEST_F(Cli, TheTokenComesFromTheFileInWeftTokenFile) {
   EXPECT_THAT(bad.err, HasSubstr("token"));
 }
 
+TEST_F(Cli, TokensAreIssuedListedAndRevokedAndTheAuditLogShowsIt) {
+  const auto created = weft(
+      {"token", "create", "--role", "operator", "--description", "ci", "--expires", "30d", "--workflows", "etl-*"});
+  ASSERT_EQ(created.exit_code, 0) << created.output();
+  const std::string secret = created.out.substr(0, created.out.find('\n'));
+  EXPECT_EQ(secret.size(), 64U) << created.out;
+  const auto as_new = weft({"runs"}, {{"WEFT_TOKEN", secret}});
+  EXPECT_EQ(as_new.exit_code, 0) << as_new.output();
+
+  const auto listed = parsed(weft({"-o", "json", "token", "list"}));
+  const auto items = listed.at("items");
+  const auto mine = std::find_if(items.begin(), items.end(), [](const json& t) { return t["description"] == "ci"; });
+  ASSERT_NE(mine, items.end()) << listed.dump();
+  EXPECT_EQ(mine->at("workflows"), "etl-*");
+  EXPECT_FALSE(mine->at("expires_at").is_null());
+  const std::string id = mine->at("id");
+  EXPECT_THAT(weft({"token", "list"}).out, HasSubstr(id));
+
+  const auto revoked = weft({"token", "revoke", id});
+  EXPECT_EQ(revoked.exit_code, 0) << revoked.output();
+  EXPECT_EQ(weft({"runs"}, {{"WEFT_TOKEN", secret}}).exit_code, 1);
+  EXPECT_EQ(weft({"token", "create", "--expires", "soon"}).exit_code, 2);
+
+  ProcessResult audit;
+  for (int i = 0; i < 100 && audit.out.find("token.revoke") == std::string::npos; ++i) {
+    audit = weft({"audit", "--limit", "20"});
+  }
+  EXPECT_EQ(audit.exit_code, 0) << audit.output();
+  EXPECT_THAT(audit.out, HasSubstr("token.revoke"));
+  EXPECT_THAT(audit.out, HasSubstr(id));
+}
+
 TEST_F(Cli, TheTokenIsFoundInTheStateDirOfWeftdsConfig) {
   const std::map<std::string, std::string> env = {{"WEFT_SERVER", "http://127.0.0.1:" + std::to_string(weftd.port())},
                                                   {"WEFT_CONFIG", weftd.config_path().string()}};

@@ -106,6 +106,16 @@ TEST_F(OpenApiContract, RealAnswersAndEventsMatchTheDocument) {
   call(409, "POST", "/api/v1/schedules/{workflow}/pause", "/api/v1/schedules/contract/pause");
   call(404, "POST", "/api/v1/schedules/{workflow}/resume", "/api/v1/schedules/nothing/resume");
 
+  const std::string tokens = "/api/v1/tokens";
+  const auto issued =
+      call(201, "POST", tokens, tokens, R"({"role": "viewer", "expires_in_s": 3600, "workflows": "contract*"})");
+  call(400, "POST", tokens, tokens, R"({"role": "root"})");
+  call(200, "GET", tokens, tokens);
+  call(200, "DELETE", tokens + "/{id}", tokens + "/" + issued.json().at("id").get<std::string>());
+  call(404, "DELETE", tokens + "/{id}", tokens + "/nothing");
+  call(200, "GET", "/api/v1/audit", "/api/v1/audit?limit=3");
+  call(400, "GET", "/api/v1/audit", "/api/v1/audit?limit=0");
+
   call(200, "GET", "/metrics", "/metrics");
   call(200, "GET", "/api/v1/openapi.json", "/api/v1/openapi.json");
   call(200, "GET", "/api/docs", "/api/docs");

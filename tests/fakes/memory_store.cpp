@@ -19,6 +19,13 @@ void MemoryStore::write(const sdk::WriteBatch& batch) {
   for (const auto& t : batch.tokens) tokens_[t.id] = t;
   for (const auto& a : batch.attempts) attempts_[{a.run_id, a.node, a.index, a.attempt}] = a;
   for (const auto& s : batch.schedule_states) schedule_states_[s.workflow] = s;
+  for (const auto& entry : batch.audits) audit_[entry.id] = entry;
+  int64_t pruned = 0;
+  std::erase_if(audit_, [&](const auto& entry) {
+    const bool prune = pruned < batch.audit_prune_limit && entry.second.at < batch.audit_prune_before;
+    pruned += prune ? 1 : 0;
+    return prune;
+  });
 }
 
 // Checked before anything is written, as a database's transaction would undo it.
@@ -121,6 +128,17 @@ std::vector<sdk::AttemptRecord> MemoryStore::list_attempts(std::string_view run_
     if (std::get<0>(key) == run_id) attempts.push_back(attempt);
   }
   return attempts;
+}
+
+std::vector<sdk::AuditRecord> MemoryStore::list_audit(std::string_view before_id, int32_t limit) {
+  fail_if_asked();
+  std::lock_guard lock(mutex_);
+  std::vector<sdk::AuditRecord> entries;
+  auto newest = before_id.empty() ? audit_.end() : audit_.lower_bound(before_id);
+  while (newest != audit_.begin() && (limit <= 0 || entries.size() < static_cast<size_t>(limit))) {
+    entries.push_back((--newest)->second);
+  }
+  return entries;
 }
 
 std::vector<sdk::ScheduleStateRecord> MemoryStore::list_schedule_states() {

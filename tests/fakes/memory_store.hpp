@@ -28,6 +28,8 @@ class MemoryStore : public sdk::Store {
   std::vector<sdk::TokenRecord> list_tokens() override;
   std::vector<sdk::AttemptRecord> list_attempts(std::string_view run_id) override;
   std::vector<sdk::ScheduleStateRecord> list_schedule_states() override;
+  // Newest first, by id.
+  std::vector<sdk::AuditRecord> list_audit(std::string_view before_id, int32_t limit) override;
 
   // While set, every read fails as a broken database would.
   std::atomic<bool> failing{false};
@@ -47,6 +49,7 @@ class MemoryStore : public sdk::Store {
   std::map<std::string, sdk::TokenRecord> tokens_;
   std::map<std::tuple<std::string, std::string, int64_t, int32_t>, sdk::AttemptRecord> attempts_;
   std::map<std::string, sdk::ScheduleStateRecord> schedule_states_;
+  std::map<std::string, sdk::AuditRecord, std::less<>> audit_;
 };
 
 struct OpenedMemoryStore {

@@ -29,6 +29,9 @@ class SharedMemoryStore : public sdk::SharedStore {
     return records_.list_attempts(run_id);
   }
   std::vector<sdk::ScheduleStateRecord> list_schedule_states() override { return records_.list_schedule_states(); }
+  std::vector<sdk::AuditRecord> list_audit(std::string_view before_id, int32_t limit) override {
+    return records_.list_audit(before_id, limit);
+  }
   std::vector<sdk::RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,
                                         bool take_own) override;
   std::vector<sdk::RunLease> renew_leases(std::string_view instance, std::string_view address,

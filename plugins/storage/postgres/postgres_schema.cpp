@@ -24,7 +24,7 @@ constexpr const char* kTakeMigrationLock = "SELECT pg_advisory_xact_lock(2003133
 // owner renews; every claim raises runs.lease_generation, and every write of
 // an instance is fenced by the generation it holds (postgres_store.cpp).
 // One instance alone holds every run it writes in the same way.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT COLLATE "C" NOT NULL,
@@ -133,6 +133,24 @@ CREATE TABLE instances (
 DROP INDEX runs_unowned;
 CREATE INDEX runs_by_owner ON runs (owner) WHERE status IN ('created', 'queued', 'running', 'paused');
 CREATE INDEX runs_claimable ON runs (created_at) WHERE status IN ('created', 'queued', 'running', 'paused');
+)sql",
+    // ABI 2.1: tokens expire and may be scoped to workflows; the audit log.
+    R"sql(
+ALTER TABLE tokens ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE tokens ADD COLUMN workflows TEXT;
+
+-- The primary key serves list_audit (ids sort as recorded, byte-wise), audit_by_at the pruning.
+CREATE TABLE audit (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  at BIGINT NOT NULL,
+  token_id TEXT,
+  role TEXT,
+  action TEXT,
+  target TEXT,
+  message TEXT,
+  status INTEGER NOT NULL
+);
+CREATE INDEX audit_by_at ON audit (at);
 )sql",
 };
 

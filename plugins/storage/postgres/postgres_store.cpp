@@ -30,7 +30,8 @@ constexpr const char* kAttemptColumns =
     "run_id, node, idx, attempt, status, exit_code, executor, external_id, error, stdout_path, stderr_path, "
     "started_at, finished_at";
 constexpr const char* kScheduleStateColumns = "workflow, paused, updated_at";
-constexpr const char* kTokenColumns = "id, hash, role, description, created_at, revoked";
+constexpr const char* kTokenColumns = "id, hash, role, description, created_at, revoked, expires_at, workflows";
+constexpr const char* kAuditColumns = "id, at, token_id, role, action, target, message, status";
 
 const Statement kBegin{"begin", "BEGIN"};
 const Statement kCommit{"commit", "COMMIT"};
@@ -83,10 +84,18 @@ const Statement kUpsertScheduleState{"upsert_schedule_state",
                                          ") VALUES ($1, $2, $3) ON CONFLICT (workflow) DO UPDATE SET "
                                          "paused = excluded.paused, updated_at = excluded.updated_at"};
 const Statement kUpsertToken{"upsert_token", "INSERT INTO tokens (" + std::string(kTokenColumns) +
-                                                 ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET "
-                                                 "hash = excluded.hash, role = excluded.role, "
+                                                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE "
+                                                 "SET hash = excluded.hash, role = excluded.role, "
                                                  "description = excluded.description, "
-                                                 "created_at = excluded.created_at, revoked = excluded.revoked"};
+                                                 "created_at = excluded.created_at, revoked = excluded.revoked, "
+                                                 "expires_at = excluded.expires_at, workflows = excluded.workflows"};
+// Entries are never updated: one retried after a commit whose answer was lost is already there.
+const Statement kInsertAudit{"insert_audit", "INSERT INTO audit (" + std::string(kAuditColumns) +
+                                                 ") SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], "
+                                                 "$4::text[], $5::text[], $6::text[], $7::text[], $8::integer[]) "
+                                                 "ON CONFLICT (id) DO NOTHING"};
+const Statement kPruneAudit{"prune_audit",
+                            "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < $1 ORDER BY at LIMIT $2)"};
 
 // The batch's fence, first in its transaction: locks the stored runs it
 // names (so no claim takes them before COMMIT) and says of each whether the
@@ -116,6 +125,10 @@ const Statement kSelectAttemptsOfRun{
     "attempts_of_run", select(kAttemptColumns, "attempts") + " WHERE run_id = $1 ORDER BY node, idx, attempt"};
 const Statement kSelectScheduleStates{"schedule_states",
                                       select(kScheduleStateColumns, "schedule_states") + " ORDER BY workflow"};
+// LIMIT NULL: no limit.
+const Statement kSelectNewestAudit{"newest_audit", select(kAuditColumns, "audit") + " ORDER BY id DESC LIMIT $1"};
+const Statement kSelectAuditBefore{"audit_before",
+                                   select(kAuditColumns, "audit") + " WHERE id < $1 ORDER BY id DESC LIMIT $2"};
 
 // Text as a parameter: empty text is NULL (see the schema).
 std::optional<std::string> text(std::string_view value) {
@@ -203,8 +216,13 @@ sdk::ScheduleStateRecord read_schedule_state(const Result& rows, int row) {
 }
 
 sdk::TokenRecord read_token(const Result& rows, int row) {
-  return {rows.text(row, 0), rows.text(row, 1),    rows.text(row, 2),
-          rows.text(row, 3), rows.integer(row, 4), read_boolean(rows, row, 5)};
+  return {rows.text(row, 0),    rows.text(row, 1),          rows.text(row, 2),    rows.text(row, 3),
+          rows.integer(row, 4), read_boolean(rows, row, 5), rows.integer(row, 6), rows.text(row, 7)};
+}
+
+sdk::AuditRecord read_audit(const Result& rows, int row) {
+  return {rows.text(row, 0), rows.integer(row, 1), rows.text(row, 2), rows.text(row, 3),
+          rows.text(row, 4), rows.text(row, 5),    rows.text(row, 6), static_cast<int32_t>(rows.integer(row, 7))};
 }
 
 template <class Read>
@@ -426,9 +444,22 @@ void check_fence(const Result& fence) {
 }
 
 void add_token(std::vector<Step>& steps, const sdk::TokenRecord& t) {
-  steps.push_back(
-      {&kUpsertToken,
-       {text(t.id), text(t.hash), text(t.role), text(t.description), number(t.created_at), boolean(t.revoked)}});
+  steps.push_back({&kUpsertToken,
+                   {text(t.id), text(t.hash), text(t.role), text(t.description), number(t.created_at),
+                    boolean(t.revoked), number(t.expires_at), text(t.workflows)}});
+}
+
+void add_audit(std::vector<Step>& steps, const sdk::WriteBatch& batch) {
+  add_unnested<8>(
+      steps, kInsertAudit, batch.audits, [](const sdk::AuditRecord& a) { return std::string_view(a.id); },
+      [](const sdk::AuditRecord& a) {
+        return std::array<std::optional<std::string>, 8>{
+            text(a.id),     number(a.at),   text(a.token_id), text(a.role),
+            text(a.action), text(a.target), text(a.message),  number(int64_t{a.status})};
+      });
+  if (batch.audit_prune_limit > 0) {
+    steps.push_back({&kPruneAudit, {number(batch.audit_prune_before), number(batch.audit_prune_limit)}});
+  }
 }
 
 }  // namespace
@@ -464,6 +495,7 @@ void PostgresStore::write(const sdk::WriteBatch& batch) {
   for (const auto& token : batch.tokens) add_token(steps, token);
   add_attempts(steps, batch.attempts);
   for (const auto& state : batch.schedule_states) add_schedule_state(steps, state);
+  add_audit(steps, batch);
   if (!may_conflict) steps.push_back({&kCommit, {}});
   auto connection = pool_.lease();
   try {
@@ -521,6 +553,13 @@ std::vector<sdk::AttemptRecord> PostgresStore::list_attempts(std::string_view ru
 
 std::vector<sdk::ScheduleStateRecord> PostgresStore::list_schedule_states() {
   return read_all(pool_.lease()->execute(kSelectScheduleStates), read_schedule_state);
+}
+
+std::vector<sdk::AuditRecord> PostgresStore::list_audit(std::string_view before_id, int32_t limit) {
+  const auto most = limit > 0 ? number(int64_t{limit}) : std::nullopt;
+  auto connection = pool_.lease();
+  if (before_id.empty()) return read_all(connection->execute(kSelectNewestAudit, {most}), read_audit);
+  return read_all(connection->execute(kSelectAuditBefore, {text(before_id), most}), read_audit);
 }
 
 std::vector<sdk::RunLease> PostgresStore::claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,

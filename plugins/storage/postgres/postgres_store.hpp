@@ -36,6 +36,7 @@ class PostgresStore final : public sdk::SharedStore {
   std::vector<sdk::TokenRecord> list_tokens() override;
   std::vector<sdk::AttemptRecord> list_attempts(std::string_view run_id) override;
   std::vector<sdk::ScheduleStateRecord> list_schedule_states() override;
+  std::vector<sdk::AuditRecord> list_audit(std::string_view before_id, int32_t limit) override;
   std::vector<sdk::RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,
                                         bool take_own) override;
   std::vector<sdk::RunLease> renew_leases(std::string_view instance, std::string_view address,

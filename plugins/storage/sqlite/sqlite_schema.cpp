@@ -12,7 +12,7 @@ namespace {
 //
 // Empty text is stored as NULL (see Query::bind), so optional columns are
 // nullable and key columns NOT NULL, which also refuses records with empty keys.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT NOT NULL,
@@ -111,6 +111,24 @@ CREATE TABLE schedule_states (
   paused INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
+)sql",
+    // ABI 2.1: tokens expire and may be scoped to workflows; the audit log.
+    R"sql(
+ALTER TABLE tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tokens ADD COLUMN workflows TEXT;
+
+-- The primary key serves list_audit (ids sort as recorded), audit_by_at the pruning.
+CREATE TABLE audit (
+  id TEXT NOT NULL PRIMARY KEY,
+  at INTEGER NOT NULL,
+  token_id TEXT,
+  role TEXT,
+  action TEXT,
+  target TEXT,
+  message TEXT,
+  status INTEGER NOT NULL
+);
+CREATE INDEX audit_by_at ON audit (at);
 )sql",
 };
 

@@ -83,7 +83,9 @@ const Table kAttempts{"attempts",
                        "stdout_path", "stderr_path", "started_at", "finished_at"},
                       4};
 const Table kScheduleStates{"schedule_states", {"workflow", "paused", "updated_at"}, 1};
-const Table kTokens{"tokens", {"id", "hash", "role", "description", "created_at", "revoked"}, 1};
+const Table kTokens{
+    "tokens", {"id", "hash", "role", "description", "created_at", "revoked", "expires_at", "workflows"}, 1};
+const Table kAudit{"audit", {"id", "at", "token_id", "role", "action", "target", "message", "status"}, 1};
 
 // A version stored with another digest matches the WHERE and is left alone, which changes() reports as 0 rows.
 const std::string kUpsertWorkflow = kWorkflows.upsert() + " WHERE digest IS excluded.digest";
@@ -92,6 +94,9 @@ const std::string kUpsertTask = kTasks.upsert();
 const std::string kUpsertToken = kTokens.upsert();
 const std::string kUpsertAttempt = kAttempts.upsert();
 const std::string kUpsertScheduleState = kScheduleStates.upsert();
+// A batch retried after a commit whose answer was lost inserts the same entries again: an upsert.
+const std::string kUpsertAudit = kAudit.upsert();
+const std::string kPruneAudit = "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? ORDER BY at LIMIT ?)";
 
 const std::string kSelectWorkflowVersion = kWorkflows.select() + " WHERE name = ? AND version = ?";
 const std::string kSelectLatestWorkflow = kWorkflows.select() + " WHERE name = ? ORDER BY version DESC LIMIT 1";
@@ -103,6 +108,8 @@ const std::string kSelectTasksOfRun = kTasks.select() + " WHERE run_id = ? ORDER
 const std::string kSelectTokens = kTokens.select() + " ORDER BY id";
 const std::string kSelectAttemptsOfRun = kAttempts.select() + " WHERE run_id = ? ORDER BY node, idx, attempt";
 const std::string kSelectScheduleStates = kScheduleStates.select() + " ORDER BY workflow";
+const std::string kSelectNewestAudit = kAudit.select() + " ORDER BY id DESC LIMIT ?";
+const std::string kSelectAuditBefore = kAudit.select() + " WHERE id < ? ORDER BY id DESC LIMIT ?";
 
 // Statuses are stored as their names (sdk::to_string), as the API shows
 // them: converted here and nowhere else in the store.
@@ -190,7 +197,13 @@ sdk::ScheduleStateRecord read_schedule_state(const Query& row) {
 }
 
 sdk::TokenRecord read_token(const Query& row) {
-  return {row.text(0), row.text(1), row.text(2), row.text(3), row.integer(4), row.integer(5) != 0};
+  return {row.text(0),    row.text(1),         row.text(2),    row.text(3),
+          row.integer(4), row.integer(5) != 0, row.integer(6), row.text(7)};
+}
+
+sdk::AuditRecord read_audit(const Query& row) {
+  return {row.text(0), row.integer(1), row.text(2), row.text(3),
+          row.text(4), row.text(5),    row.text(6), static_cast<int32_t>(row.integer(7))};
 }
 
 template <class Read>
@@ -276,6 +289,10 @@ void SqliteStore::write(const sdk::WriteBatch& batch) {
   for (const auto& token : batch.tokens) put_token(token);
   for (const auto& attempt : batch.attempts) put_attempt(attempt);
   for (const auto& state : batch.schedule_states) put_schedule_state(state);
+  for (const auto& entry : batch.audits) put_audit(entry);
+  if (batch.audit_prune_limit > 0) {
+    writer_.query(kPruneAudit).bind(batch.audit_prune_before).bind(batch.audit_prune_limit).run();
+  }
   transaction.commit();
 }
 
@@ -369,6 +386,21 @@ void SqliteStore::put_token(const sdk::TokenRecord& token) {
       .bind(token.description)
       .bind(token.created_at)
       .bind(int64_t{token.revoked})
+      .bind(token.expires_at)
+      .bind(token.workflows)
+      .run();
+}
+
+void SqliteStore::put_audit(const sdk::AuditRecord& entry) {
+  writer_.query(kUpsertAudit)
+      .bind(entry.id)
+      .bind(entry.at)
+      .bind(entry.token_id)
+      .bind(entry.role)
+      .bind(entry.action)
+      .bind(entry.target)
+      .bind(entry.message)
+      .bind(int64_t{entry.status})
       .run();
 }
 
@@ -428,6 +460,14 @@ std::vector<sdk::ScheduleStateRecord> SqliteStore::list_schedule_states() {
   auto reader = readers_.lease();
   auto query = reader->query(kSelectScheduleStates);
   return read_all(query, read_schedule_state);
+}
+
+std::vector<sdk::AuditRecord> SqliteStore::list_audit(std::string_view before_id, int32_t limit) {
+  auto reader = readers_.lease();
+  auto query = reader->query(before_id.empty() ? kSelectNewestAudit : kSelectAuditBefore);
+  if (!before_id.empty()) query.bind(before_id);
+  query.bind(int64_t{limit > 0 ? limit : -1});  // -1: no limit
+  return read_all(query, read_audit);
 }
 
 }  // namespace weft::storage::sqlite

@@ -66,6 +66,7 @@ class SqliteStore final : public sdk::Store {
   std::vector<sdk::TokenRecord> list_tokens() override;
   std::vector<sdk::AttemptRecord> list_attempts(std::string_view run_id) override;
   std::vector<sdk::ScheduleStateRecord> list_schedule_states() override;
+  std::vector<sdk::AuditRecord> list_audit(std::string_view before_id, int32_t limit) override;
 
  private:
   void put_workflow(const sdk::WorkflowRecord& workflow);
@@ -75,6 +76,7 @@ class SqliteStore final : public sdk::Store {
   void put_token(const sdk::TokenRecord& token);
   void put_attempt(const sdk::AttemptRecord& attempt);
   void put_schedule_state(const sdk::ScheduleStateRecord& state);
+  void put_audit(const sdk::AuditRecord& entry);
 
   SqliteConfig config_;
   std::mutex write_mutex_;  // guards writer_: the ABI promises one writer, the mutex keeps that promise honest

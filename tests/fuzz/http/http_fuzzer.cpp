@@ -60,6 +60,8 @@ class ValidatingCommands : public Commands {
     return ScheduleView{workflow, 1, "*/5 * * * *", enabled, !enabled, std::nullopt, std::nullopt, ""};
   }
   Result<SchedulerFigures> figures() override { return SchedulerFigures{}; }
+  Status store_token(const weft::sdk::TokenRecord&) override { return Done{}; }
+  void record_audit(weft::sdk::AuditRecord) override {}
   std::vector<ScheduleView> schedules() const override {
     return {ScheduleView{"hello", 1, "*/5 * * * *", true, false, 1000, std::nullopt, ""}};
   }
@@ -117,7 +119,8 @@ struct Api {
   Metrics metrics;
   Endpoints endpoints{EndpointContext{commands, *store.client, catalog, [] { return std::vector<PluginInfo>{}; },
                                       [] { return true; }, logs, [] { return DocumentLimits{}; },
-                                      [] { return Reloader{}; }, events, metrics}};
+                                      [] { return Reloader{}; }, events, metrics, PeerSettings{},
+                                      [] { return int64_t{1767225600000}; }, [] {}}};
   Router router;
 };
 

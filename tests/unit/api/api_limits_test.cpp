@@ -66,6 +66,8 @@ class GatedCommands : public Commands {
     return ScheduleView{};
   }
   Result<SchedulerFigures> figures() override { return SchedulerFigures{}; }
+  Status store_token(const sdk::TokenRecord&) override { return wait(); }
+  void record_audit(sdk::AuditRecord) override {}
   std::vector<ScheduleView> schedules() const override { return {}; }
 
  private:

@@ -58,6 +58,8 @@ class RecordingCommands : public Commands {
     return schedule_answer;
   }
   Result<SchedulerFigures> figures() override { return SchedulerFigures{}; }
+  Status store_token(const sdk::TokenRecord& token) override { return record("store token " + token.id); }
+  void record_audit(sdk::AuditRecord) override {}
   std::vector<ScheduleView> schedules() const override { return {schedule_answer}; }
 
   std::mutex mutex;

@@ -35,6 +35,8 @@ class NoCommands : public Commands {
   Result<ScheduleView> set_schedule_enabled(const std::string&, bool) override { return refused(); }
   std::vector<ScheduleView> schedules() const override { return {}; }
   Result<SchedulerFigures> figures() override { return refused(); }
+  Status store_token(const sdk::TokenRecord&) override { return refused(); }
+  void record_audit(sdk::AuditRecord) override {}
 
  private:
   static Failure refused() { return Failure{ErrorCode::unavailable, "no scheduler in this test", {}}; }

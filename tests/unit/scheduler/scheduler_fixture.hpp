@@ -43,8 +43,9 @@ class SchedulerTest : public ::testing::Test {
     io_ = std::make_unique<boost::asio::io_context>();
     work_.emplace(boost::asio::make_work_guard(*io_));
     clock_.post_to(*io_);
-    scheduler_ = std::make_unique<daemon::RunScheduler>(*io_, runtime_, *client_, clock_,
-                                                        daemon::SchedulerSettings{state_dir_, limits_, 10s, leases_});
+    daemon::SchedulerSettings settings{state_dir_, limits_, 10s, leases_};
+    settings.audit_retention = audit_retention_;
+    scheduler_ = std::make_unique<daemon::RunScheduler>(*io_, runtime_, *client_, clock_, std::move(settings));
     scheduler_->recover();
     loop_ = std::thread([this] { io_->run(); });
   }
@@ -131,6 +132,7 @@ class SchedulerTest : public ::testing::Test {
   OpenedMemoryStore store_ = open_memory_store();
   daemon::StoreClient* client_ = store_.client.get();  // the store the scheduler uses
   daemon::LeaseSettings leases_;                       // when that store is shared
+  std::chrono::hours audit_retention_{0};
   std::unique_ptr<daemon::RunScheduler> scheduler_;
   std::thread loop_;
 };

@@ -59,9 +59,15 @@ class PostgresStoreTest : public ::testing::Test {
   }
   // A connection of the test's own, in the store's schema.
   Connection connect() const { return Connection(PostgresConfig::parse(config_)); }
-  // Undo the migrations after version 2 or 1 on a schema of the latest
+  // Undo the migrations after version 3, 2 or 1 on a schema of the latest
   // version, as a database that an older weft left behind.
+  void revert_to_version_3() const {
+    connect().execute(
+        "DROP TABLE audit; ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE tokens DROP COLUMN workflows;"
+        "UPDATE weft_schema SET version = 3");
+  }
   void revert_to_version_2() const {
+    revert_to_version_3();
     connect().execute(
         "DROP TABLE instances; DROP INDEX runs_by_owner; DROP INDEX runs_claimable;"
         "CREATE INDEX runs_unowned ON runs (created_at) WHERE owner IS NULL AND status IN ('queued', 'running', "
@@ -272,7 +278,7 @@ TEST_F(PostgresStoreTest, MigratingFromVersion2LetsInstancesClaimItsUnfinishedRu
   open().write({{}, {queued_run("run-1"), paused, finished}, {}, {}});
   revert_to_version_2();
   auto store = open();
-  EXPECT_EQ(store.schema_version(), 3);
+  EXPECT_EQ(store.schema_version(), latest_schema_version());
   const std::vector<sdk::RunLease> both{{"run-1", 1}, {"run-2", 1}};
   EXPECT_THAT(store.claim_runs("instance-a", 30000, 10, false), UnorderedElementsAreArray(both));
   EXPECT_THAT(store.renew_leases("instance-a", "127.0.0.1:8080", 30000), UnorderedElementsAreArray(both));
@@ -280,6 +286,20 @@ TEST_F(PostgresStoreTest, MigratingFromVersion2LetsInstancesClaimItsUnfinishedRu
   ASSERT_EQ(instances.size(), 1u);
   EXPECT_EQ(instances[0].id, "instance-a");
   EXPECT_EQ(instances[0].runs_held, 2);
+}
+
+// Version 4 (ABI 2.1) lets tokens expire and be scoped, and keeps the audit
+// log: a token of version 3 never expires and may act on any workflow.
+TEST_F(PostgresStoreTest, MigratingFromVersion3KeepsTokensUnexpiringAndUnscoped) {
+  open().write({{}, {}, {}, {{"t1", "sha256:x", "viewer", "ci", 100, false}}});
+  revert_to_version_3();
+  auto store = open();
+  EXPECT_EQ(store.schema_version(), latest_schema_version());
+  const auto tokens = store.list_tokens();
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0].expires_at, 0);
+  EXPECT_EQ(tokens[0].workflows, "");
+  EXPECT_TRUE(store.list_audit("", 0).empty());
 }
 
 TEST_F(PostgresStoreTest, AnUnknownStatusInTheDatabaseIsAnErrorNamingIt) {

@@ -120,7 +120,9 @@ TEST_F(SqliteStoreTest, ANewerSchemaIsRefusedNamingBothVersions) {
   EXPECT_EQ(pragma(file_, "user_version"), "99");
 }
 
-// Takes a database of the latest schema back to version 2, as an older weft left it.
+// Take a database of the latest schema back to version 3 or 2, as an older weft left it.
+constexpr const char* kUndoVersion4 =
+    "DROP TABLE audit; ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE tokens DROP COLUMN workflows;";
 constexpr const char* kUndoVersion3 =
     "DROP TABLE attempts; DROP TABLE schedule_states;"
     "ALTER TABLE tasks DROP COLUMN budget_started_at; ALTER TABLE tasks DROP COLUMN attempts_before;";
@@ -136,7 +138,7 @@ TEST_F(SqliteStoreTest, MigratingToUniqueIdempotencyKeysKeepsTheOldestRunsKey) {
         "CREATE INDEX runs_by_idempotency_key ON runs (idempotency_key, created_at, id);"
         "INSERT INTO runs VALUES ('run-1', 'etl', 1, 'succeeded', NULL, NULL, 'nightly', NULL, 100, 0, 0);"
         "INSERT INTO runs VALUES ('run-2', 'etl', 1, 'queued', NULL, NULL, 'nightly', NULL, 200, 0, 0);" +
-        std::string(kUndoVersion3) + "PRAGMA user_version = 1;");
+        std::string(kUndoVersion4) + kUndoVersion3 + "PRAGMA user_version = 1;");
   }
   auto store = open();
   EXPECT_EQ(store.schema_version(), latest_schema_version());
@@ -153,13 +155,13 @@ TEST_F(SqliteStoreTest, MigratingTo21KeepsTasksWithAnEmptyBudget) {
   open();
   {
     Connection connection(file_, Connection::Mode::read_write, 1000);
-    connection.execute(std::string(kUndoVersion3) +
+    connection.execute(std::string(kUndoVersion4) + kUndoVersion3 +
                        "INSERT INTO tasks (run_id, node, idx, status, attempt, ready_at, started_at, finished_at) "
                        "VALUES ('run-1', 'a', -1, 'retrying', 2, 0, 10, 0);"
                        "PRAGMA user_version = 2;");
   }
   auto store = open();
-  EXPECT_EQ(store.schema_version(), 3);
+  EXPECT_EQ(store.schema_version(), latest_schema_version());
   const auto tasks = store.list_tasks("run-1");
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].attempt, 2);
@@ -168,6 +170,23 @@ TEST_F(SqliteStoreTest, MigratingTo21KeepsTasksWithAnEmptyBudget) {
   EXPECT_TRUE(store.list_attempts("run-1").empty());
   store.write({{}, {}, {}, {}, {}, {{"etl", true, 100}}});
   EXPECT_EQ(store.list_schedule_states().size(), 1u);
+}
+
+// Schema version 4 (ABI 2.1) lets tokens expire and be scoped, and keeps the
+// audit log: a token of version 3 never expires and may act on any workflow.
+TEST_F(SqliteStoreTest, MigratingTo4KeepsTokensUnexpiringAndUnscoped) {
+  open().write({{}, {}, {}, {{"t1", "sha256:x", "viewer", "ci", 100, false}}});
+  {
+    Connection connection(file_, Connection::Mode::read_write, 1000);
+    connection.execute(std::string(kUndoVersion4) + "PRAGMA user_version = 3;");
+  }
+  auto store = open();
+  EXPECT_EQ(store.schema_version(), latest_schema_version());
+  const auto tokens = store.list_tokens();
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0].expires_at, 0);
+  EXPECT_EQ(tokens[0].workflows, "");
+  EXPECT_TRUE(store.list_audit("", 0).empty());
 }
 
 TEST_F(SqliteStoreTest, TheFileHoldsTheDataAfterClose) {

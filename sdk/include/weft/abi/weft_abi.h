@@ -486,8 +486,29 @@ typedef struct weft_token_record {
   int64_t created_at;
   int32_t revoked;
   int32_t reserved; /* 0; fills what would be tail padding (see "Versioning") */
+  /* Since 2.1. A token of a 2.0 store never expires and is not scoped. */
+  int64_t expires_at; /* ms since the epoch; 0: never */
+  weft_str workflows; /* glob on the workflow names the token may act on; empty: any */
 } weft_token_record;
 #define WEFT_TOKEN_RECORD_SIZE_2_0 WEFT_SIZE_THROUGH(weft_token_record, reserved)
+#define WEFT_TOKEN_RECORD_SIZE_2_1 WEFT_SIZE_THROUGH(weft_token_record, workflows)
+
+/* Since 2.1. One entry of the audit log: who did (or was refused) what.
+ * Inserted, never updated; ids are unique and sort in the order the entries
+ * were recorded (byte-wise), so that newest first is by id descending. */
+typedef struct weft_audit_record {
+  size_t struct_size;
+  weft_str id;
+  int64_t at;        /* ms since the epoch */
+  weft_str token_id; /* empty: the request carried no known token */
+  weft_str role;     /* the token's role; empty with no token */
+  weft_str action;   /* e.g. "run.start", "token.create" */
+  weft_str target;   /* what it acted on: a run id, workflow name, token id; may be empty */
+  weft_str message;  /* why it was refused or failed; empty when it succeeded */
+  int32_t status;    /* the HTTP status answered */
+  int32_t reserved;  /* 0; fills what would be tail padding */
+} weft_audit_record;
+#define WEFT_AUDIT_RECORD_SIZE_2_1 WEFT_SIZE_THROUGH(weft_audit_record, reserved)
 
 /* Since 2.1. One attempt of one task, kept after the task moves on: upserts
  * keyed by (run_id, node, index, attempt). status is the attempt's own
@@ -558,9 +579,17 @@ typedef struct weft_write_batch {
   const weft_str* lease_run_ids;
   const int64_t* lease_generations;
   size_t lease_count;
+  /* 2.1: audit entries to insert, and the audit log's retention: with
+   * audit_prune_limit > 0 the store also deletes up to that many of the
+   * oldest entries recorded before audit_prune_before (ms since the epoch),
+   * so that pruning is bounded work in every batch. Not fenced. */
+  const weft_audit_record* const* audits;
+  size_t audit_count;
+  int64_t audit_prune_before;
+  int64_t audit_prune_limit;
 } weft_write_batch;
 #define WEFT_WRITE_BATCH_SIZE_2_0 WEFT_SIZE_THROUGH(weft_write_batch, token_count)
-#define WEFT_WRITE_BATCH_SIZE_2_1 WEFT_SIZE_THROUGH(weft_write_batch, lease_count)
+#define WEFT_WRITE_BATCH_SIZE_2_1 WEFT_SIZE_THROUGH(weft_write_batch, audit_prune_limit)
 
 typedef struct weft_run_filter {
   size_t struct_size;
@@ -580,6 +609,7 @@ typedef int (*weft_task_visitor)(void* caller_ptr, const weft_task_record* recor
 typedef int (*weft_token_visitor)(void* caller_ptr, const weft_token_record* record);
 typedef int (*weft_attempt_visitor)(void* caller_ptr, const weft_attempt_record* record);
 typedef int (*weft_schedule_state_visitor)(void* caller_ptr, const weft_schedule_state_record* record);
+typedef int (*weft_audit_visitor)(void* caller_ptr, const weft_audit_record* record);
 /* 2.1: a run an instance holds, and the lease generation it holds it at. */
 typedef int (*weft_lease_visitor)(void* caller_ptr, weft_str run_id, int64_t generation);
 /* 2.1: an instance sharing the store: its last heartbeat (ms since the
@@ -654,9 +684,14 @@ typedef struct weft_store_vtable {
    * both succeed, one after the other: the first's writes are refused. */
   weft_status (*claim_finished_run)(void* store, weft_str instance, weft_str run_id, int64_t lease_ms,
                                     int64_t* generation, weft_error* err);
+  /* Since 2.1, required from a store whose vtable reaches it. Audit entries
+   * newest first (by id descending): those whose id sorts before before_id
+   * (empty: from the newest), at most limit (0: no limit). */
+  weft_status (*list_audit)(void* store, weft_str before_id, int32_t limit, weft_audit_visitor visit, void* caller_ptr,
+                            weft_error* err);
 } weft_store_vtable;
 #define WEFT_STORE_VTABLE_SIZE_2_0 WEFT_SIZE_THROUGH(weft_store_vtable, list_tokens)
-#define WEFT_STORE_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_store_vtable, claim_finished_run)
+#define WEFT_STORE_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_store_vtable, list_audit)
 
 /* ------------------------------------------------------------------------ */
 /* The plugin descriptor                                                    */

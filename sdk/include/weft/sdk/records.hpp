@@ -86,6 +86,22 @@ struct TokenRecord {
   std::string description;
   int64_t created_at = 0;
   bool revoked = false;
+  // Since ABI 2.1 (see weft_token_record).
+  int64_t expires_at = 0;   // ms since the epoch; 0: never
+  std::string workflows{};  // glob on workflow names; empty: any
+};
+
+// One entry of the audit log (since ABI 2.1; see weft_audit_record).
+struct AuditRecord {
+  std::string id;
+  int64_t at = 0;
+  std::string token_id;
+  std::string role;
+  std::string action;
+  std::string target;
+  std::string message;
+  int32_t status = 0;
+  bool operator==(const AuditRecord&) const = default;
 };
 
 // A run an instance holds, at the lease generation it holds it with (2.1).
@@ -114,9 +130,14 @@ struct WriteBatch {
   std::string lease_owner{};
   int64_t lease_ms = 0;
   std::vector<RunLease> leases{};
+  // The audit log (2.1): entries to insert, and its retention (see
+  // weft_write_batch); audit_prune_limit 0: nothing is pruned.
+  std::vector<AuditRecord> audits{};
+  int64_t audit_prune_before = 0;
+  int64_t audit_prune_limit = 0;
   bool empty() const {
     return workflows.empty() && runs.empty() && tasks.empty() && tokens.empty() && attempts.empty() &&
-           schedule_states.empty();
+           schedule_states.empty() && audits.empty() && audit_prune_limit == 0;
   }
 };
 
@@ -190,7 +211,16 @@ inline ScheduleStateRecord from_abi(const weft_schedule_state_record& r) {
 }
 inline TokenRecord from_abi(const weft_token_record& r) {
   require_size(r.struct_size, WEFT_TOKEN_RECORD_SIZE_2_0, "weft_token_record");
-  return {copy(r.id), copy(r.hash), copy(r.role), copy(r.description), r.created_at, r.revoked != 0};
+  TokenRecord t{copy(r.id), copy(r.hash), copy(r.role), copy(r.description), r.created_at, r.revoked != 0};
+  if (WEFT_HAS_FIELD(&r, weft_token_record, workflows)) {
+    t.expires_at = r.expires_at;
+    t.workflows = copy(r.workflows);
+  }
+  return t;
+}
+inline AuditRecord from_abi(const weft_audit_record& r) {
+  require_size(r.struct_size, WEFT_AUDIT_RECORD_SIZE_2_1, "weft_audit_record");
+  return {copy(r.id), r.at, copy(r.token_id), copy(r.role), copy(r.action), copy(r.target), copy(r.message), r.status};
 }
 
 // The returned views borrow from the argument, which must outlive them.
@@ -280,6 +310,21 @@ inline weft_token_record to_abi(const TokenRecord& r) {
   v.description = str(r.description);
   v.created_at = r.created_at;
   v.revoked = r.revoked ? 1 : 0;
+  v.expires_at = r.expires_at;
+  v.workflows = str(r.workflows);
+  return v;
+}
+inline weft_audit_record to_abi(const AuditRecord& r) {
+  weft_audit_record v{};
+  v.struct_size = sizeof(weft_audit_record);
+  v.id = str(r.id);
+  v.at = r.at;
+  v.token_id = str(r.token_id);
+  v.role = str(r.role);
+  v.action = str(r.action);
+  v.target = str(r.target);
+  v.message = str(r.message);
+  v.status = r.status;
   return v;
 }
 
@@ -311,7 +356,8 @@ class AbiWriteBatch {
         tasks_(batch.tasks),
         tokens_(batch.tokens),
         attempts_(batch.attempts),
-        schedule_states_(batch.schedule_states) {
+        schedule_states_(batch.schedule_states),
+        audits_(batch.audits) {
     abi_.struct_size = sizeof(weft_write_batch);
     abi_.workflows = workflows_.pointers.data();
     abi_.workflow_count = workflows_.pointers.size();
@@ -333,6 +379,10 @@ class AbiWriteBatch {
     abi_.lease_run_ids = lease_run_ids_.data();
     abi_.lease_generations = lease_generations_.data();
     abi_.lease_count = lease_run_ids_.size();
+    abi_.audits = audits_.pointers.data();
+    abi_.audit_count = audits_.pointers.size();
+    abi_.audit_prune_before = batch.audit_prune_before;
+    abi_.audit_prune_limit = batch.audit_prune_limit;
   }
   AbiWriteBatch(const AbiWriteBatch&) = delete;
   AbiWriteBatch& operator=(const AbiWriteBatch&) = delete;
@@ -363,6 +413,7 @@ class AbiWriteBatch {
   Views<TokenRecord> tokens_;
   Views<AttemptRecord> attempts_;
   Views<ScheduleStateRecord> schedule_states_;
+  Views<AuditRecord> audits_;
   std::vector<weft_str> lease_run_ids_;
   std::vector<int64_t> lease_generations_;
   weft_write_batch abi_{};
@@ -383,6 +434,11 @@ inline WriteBatch from_abi(const weft_write_batch& b) {
     out.lease_owner = copy(b.lease_owner);
     out.lease_ms = b.lease_ms;
     for (size_t i = 0; i < b.lease_count; ++i) out.leases.push_back({copy(b.lease_run_ids[i]), b.lease_generations[i]});
+  }
+  if (WEFT_HAS_FIELD(&b, weft_write_batch, audit_prune_limit)) {
+    for (size_t i = 0; i < b.audit_count; ++i) out.audits.push_back(from_abi(*b.audits[i]));
+    out.audit_prune_before = b.audit_prune_before;
+    out.audit_prune_limit = b.audit_prune_limit;
   }
   return out;
 }

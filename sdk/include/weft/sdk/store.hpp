@@ -30,6 +30,9 @@ class Store {
   virtual std::vector<AttemptRecord> list_attempts(std::string_view run_id) = 0;
   // Since ABI 2.1. By workflow.
   virtual std::vector<ScheduleStateRecord> list_schedule_states() = 0;
+  // Since ABI 2.1. Newest first: ids below before_id (empty: from the
+  // newest), at most limit (0: all).
+  virtual std::vector<AuditRecord> list_audit(std::string_view before_id, int32_t limit) = 0;
 };
 
 // A store several instances can share (2.1): derive from this instead of
@@ -115,6 +118,10 @@ struct StoreThunks {
                                           weft_error* err) noexcept {
     return guard(err, [&] { visit_all(self(s)->list_schedule_states(), visit, caller_ptr); });
   }
+  static weft_status list_audit(void* s, weft_str before_id, int32_t limit, weft_audit_visitor visit, void* caller_ptr,
+                                weft_error* err) noexcept {
+    return guard(err, [&] { visit_all(self(s)->list_audit(view(before_id), limit), visit, caller_ptr); });
+  }
   static void visit_leases(const std::vector<RunLease>& leases, weft_lease_visitor visit, void* caller_ptr) {
     for (const auto& lease : leases) {
       if (visit(caller_ptr, str(lease.run_id), lease.generation) != 0) return;
@@ -164,6 +171,7 @@ struct StoreThunks {
       v.list_instances = list_instances;
       v.claim_finished_run = claim_finished_run;
     }
+    v.list_audit = list_audit;
     return v;
   }();
 };

@@ -14,7 +14,8 @@
 // Where the ABI leaves a choice open, the suite pins what the daemon relies
 // on: a paging cursor (before_id) naming no run yields an empty page.
 // The cases of ABI 2.1 (paused runs, a task's retry budget, attempts,
-// schedule states) are part of the suite: a store of ABI 2.1 keeps them all.
+// schedule states, token expiry and scope, the audit log) are part of the
+// suite: a store of ABI 2.1 keeps them all.
 //
 // Over 400 lines on purpose: the whole suite is one header, so that a third
 // party instantiates it with one include and one macro.
@@ -25,6 +26,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -126,6 +128,11 @@ class StoreHandle {
   std::vector<ScheduleStateRecord> list_schedule_states() const {
     return list<ScheduleStateRecord>("list_schedule_states", [&](auto visit, void* out, weft_error* err) {
       return vtable_->list_schedule_states(store_, visit, out, err);
+    });
+  }
+  std::vector<AuditRecord> list_audit(std::string_view before_id, int32_t limit) const {
+    return list<AuditRecord>("list_audit", [&](auto visit, void* out, weft_error* err) {
+      return vtable_->list_audit(store_, str(before_id), limit, visit, out, err);
     });
   }
 
@@ -305,7 +312,13 @@ inline nlohmann::json describe(const TokenRecord& r) {
           {"role", r.role},
           {"description", r.description},
           {"created_at", r.created_at},
-          {"revoked", r.revoked}};
+          {"revoked", r.revoked},
+          {"expires_at", r.expires_at},
+          {"workflows", r.workflows}};
+}
+inline nlohmann::json describe(const AuditRecord& r) {
+  return {{"id", r.id},         {"at", r.at},         {"token_id", r.token_id}, {"role", r.role},
+          {"action", r.action}, {"target", r.target}, {"message", r.message},   {"status", r.status}};
 }
 template <class Record>
 nlohmann::json describe(const std::optional<Record>& r) {
@@ -370,7 +383,21 @@ inline constexpr TaskStatus kEveryTaskStatus[] = {
     TaskStatus::cancelled, TaskStatus::upstream_failed};
 
 inline TokenRecord token(const std::string& id) {
-  return {id, "sha256:" + id, "operator", "token " + id, 1700000000000, false};
+  return {id, "sha256:" + id, "operator", "token " + id, 1700000000000, false, 1800000000000, "etl-*"};
+}
+
+// Entry n of an audit log, recorded at 1700000000000 + n ms; ids sort as recorded.
+inline AuditRecord audit_entry(int n) {
+  char id[32];
+  std::snprintf(id, sizeof id, "%016d-a", n);
+  return {id,
+          1700000000000 + n,
+          "t" + std::to_string(n % 3),
+          "operator",
+          "run.start",
+          "run-" + std::to_string(n),
+          n % 2 == 0 ? "" : "a token of role 'viewer' may not do this; it needs 'operator'",
+          n % 2 == 0 ? 202 : 403};
 }
 
 // A filter that differs from "every run" by what set does to it.
@@ -831,6 +858,80 @@ TEST_P(StoreConformance, RevokingATokenRewritesIt) {
   EXPECT_EQ(describe(store().list_tokens()), describe(std::vector{revoked}));
 }
 
+TEST_P(StoreConformance, ATokenWithoutExpiryOrScopeReadsBackAsSuch) {
+  auto plain = token("t1");
+  plain.expires_at = 0;
+  plain.workflows = "";
+  put({{}, {}, {}, {plain}});
+  EXPECT_EQ(describe(store().list_tokens()), describe(std::vector{plain}));
+}
+
+// ---- the audit log (ABI 2.1) ------------------------------------------------
+
+inline std::vector<AuditRecord> audit_entries(int first, int last) {
+  std::vector<AuditRecord> entries;
+  for (int n = first; n <= last; ++n) entries.push_back(audit_entry(n));
+  return entries;
+}
+inline WriteBatch audit_batch(std::vector<AuditRecord> entries, int64_t prune_before = 0, int64_t prune_limit = 0) {
+  WriteBatch batch;
+  batch.audits = std::move(entries);
+  batch.audit_prune_before = prune_before;
+  batch.audit_prune_limit = prune_limit;
+  return batch;
+}
+inline std::vector<AuditRecord> newest_first(std::vector<AuditRecord> entries) {
+  std::reverse(entries.begin(), entries.end());
+  return entries;
+}
+
+TEST_P(StoreConformance, AuditEntriesAreListedNewestFirstWithEveryField) {
+  put(audit_batch(audit_entries(1, 3)));
+  put(audit_batch(audit_entries(4, 5)));
+  EXPECT_EQ(describe(store().list_audit("", 0)), describe(newest_first(audit_entries(1, 5))));
+  EXPECT_TRUE(store().list_audit(audit_entry(1).id, 0).empty());
+}
+
+TEST_P(StoreConformance, PagingTheAuditLogWithBeforeIdWalksEveryEntryOnce) {
+  put(audit_batch(audit_entries(1, 7)));
+  std::vector<AuditRecord> walked;
+  std::string before;
+  for (int page = 0; page < 5; ++page) {
+    const auto entries = store().list_audit(before, 3);
+    EXPECT_LE(entries.size(), 3u);
+    if (entries.empty()) break;
+    walked.insert(walked.end(), entries.begin(), entries.end());
+    before = entries.back().id;
+  }
+  EXPECT_EQ(describe(walked), describe(newest_first(audit_entries(1, 7))));
+}
+
+TEST_P(StoreConformance, AnAuditEntryWrittenAgainIsKeptOnce) {
+  put(audit_batch(audit_entries(1, 2)));
+  put(audit_batch(audit_entries(2, 2)));
+  EXPECT_EQ(describe(store().list_audit("", 0)), describe(newest_first(audit_entries(1, 2))));
+}
+
+TEST_P(StoreConformance, PruningDeletesAtMostTheLimitOfTheOldestEntriesBeforeTheCutoff) {
+  put(audit_batch(audit_entries(1, 6)));
+  const int64_t before_entry_5 = audit_entry(5).at;
+  put(audit_batch({}, before_entry_5, 3));
+  EXPECT_EQ(describe(store().list_audit("", 0)), describe(newest_first(audit_entries(4, 6))));
+  put(audit_batch(audit_entries(7, 7), before_entry_5, 3));
+  EXPECT_EQ(describe(store().list_audit("", 0)), describe(newest_first(audit_entries(5, 7))));
+}
+
+TEST_P(StoreConformance, ABatchWithAConflictStoresNoAuditEntryAndPrunesNothing) {
+  auto first = audit_batch(audit_entries(1, 1));
+  first.workflows = {workflow("etl", 1, "digest-a")};
+  put(first);
+  auto conflicting = audit_batch(audit_entries(2, 2), audit_entry(9).at, 10);
+  conflicting.workflows = {workflow("etl", 1, "digest-b")};
+  const WriteResult result = store().write(conflicting);
+  EXPECT_EQ(result.status, WEFT_CONFLICT);
+  EXPECT_EQ(describe(store().list_audit("", 0)), describe(audit_entries(1, 1)));
+}
+
 // ---- batches, durability, concurrency --------------------------------------
 
 TEST_P(StoreConformance, ABatchWithAConflictStoresNothing) {
@@ -858,8 +959,13 @@ TEST_P(StoreConformance, EverythingSurvivesCloseAndReopen) {
        {task("run-1", "a", -1)},
        {token("t1")},
        {attempt("run-1", "a", -1, 1)},
-       {{"etl", true, 1700000000000}}});
+       {{"etl", true, 1700000000000}},
+       {},
+       0,
+       {},
+       audit_entries(1, 1)});
   reopen();
+  EXPECT_EQ(describe(store().list_audit("", 0)), describe(audit_entries(1, 1)));
   EXPECT_EQ(describe(store().list_attempts("run-1")), describe(std::vector{attempt("run-1", "a", -1, 1)}));
   EXPECT_EQ(describe(store().list_schedule_states()),
             describe(std::vector<ScheduleStateRecord>{{"etl", true, 1700000000000}}));
