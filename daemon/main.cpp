@@ -146,13 +146,18 @@ int serve(const std::string& config_file, const Config& config) {
     return 1;
   }
 
-  ApiSettings api_settings{config.listen, config.limits.max_body_bytes, config.auth.enabled, config.state_dir,
-                           config.api.threads};
+  ApiSettings api_settings;
+  api_settings.listen = config.listen;
+  api_settings.max_body_bytes = config.limits.max_body_bytes;
+  api_settings.auth_enabled = config.auth.enabled;
+  api_settings.state_dir = config.state_dir;
+  api_settings.threads = config.api.threads;
   api_settings.read_timeout = std::chrono::seconds(config.api.read_timeout_s);
   api_settings.answer_timeout = std::chrono::seconds(config.api.answer_timeout_s);
   api_settings.max_connections = static_cast<size_t>(config.api.max_connections);
   api_settings.max_connections_per_client = static_cast<size_t>(config.api.max_connections_per_client);
   api_settings.event_history = static_cast<size_t>(config.api.event_history);
+  if (config.api.tls()) api_settings.tls = tls_files(config.api);
   std::unique_ptr<ApiServer> server;
   try {
     server = std::make_unique<ApiServer>(
