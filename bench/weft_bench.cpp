@@ -25,8 +25,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: weft-bench [--only W1,W2,...] [--repeat N] [--json[=FILE]] [--build-dir DIR] [--scratch-dir DIR] [--keep]\n"
-    "                  [--synchronous full|normal] [--store sqlite|postgres]\n"
-    "  --only         workloads to run (default all): fanout, chain, sleeps, layered, noop, slow_clients,\n"
+    "                  [--synchronous full|normal] [--store sqlite|postgres] [--instances N]\n"
+    "  --only         workloads to run (default all): fanout, chain, sleeps, layered, noop, runs, slow_clients,\n"
     "                 event_subscribers\n"
     "  --repeat N     run each workload N times and report the medians (default 1)\n"
     "  --json         print the JSON report instead of the table\n"
@@ -36,7 +36,9 @@ constexpr const char* kUsage =
     "  --keep         keep the session's temp dir: each weftd's state, database, log and config\n"
     "  --synchronous  the sqlite store's durability: full (default: fsync every commit) or normal\n"
     "  --store        sqlite (default), or postgres: a PostgreSQL server (Debian's) started in the session's\n"
-    "                 temp dir for the session, each weftd in a schema of its own\n";
+    "                 temp dir for the session, each weftd in a schema of its own\n"
+    "  --instances N  with postgres: N weftd share each workload's schema; the run goes to (and the figures\n"
+    "                 are of) the first, the others renew their leases and claim what is free (default 1)\n";
 
 struct Options {
   std::vector<std::string> only;
@@ -115,6 +117,13 @@ Options parse_options(int argc, char** argv) {
       const std::string store = value();
       if (store != "sqlite" && store != "postgres") usage_error("--store is sqlite or postgres, not '" + store + "'");
       options.postgres = store == "postgres";
+    } else if (arg == "--instances") {
+      const std::string count = value();
+      if (count.empty() || count.size() > 2 || count.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoi(count) < 1) {
+        usage_error("--instances is a number from 1 to 99, not '" + count + "'");
+      }
+      options.weftd.instances = std::stoi(count);
     } else if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(0);
@@ -122,6 +131,7 @@ Options parse_options(int argc, char** argv) {
       usage_error("unknown argument '" + arg + "'");
     }
   }
+  if (options.weftd.instances > 1 && !options.postgres) usage_error("--instances needs --store postgres");
   if (!fs::exists(options.weftd.build_dir / "bin" / "weftd")) {
     usage_error("no weftd in " + (options.weftd.build_dir / "bin").string() + "; build it or pass --build-dir");
   }

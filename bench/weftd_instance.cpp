@@ -59,7 +59,11 @@ bool is_final(const std::string& status) {
 WeftdInstance::WeftdInstance(const WeftdSettings& settings)
     : storage_(storage_settings(settings)),
       weftd_(weftd_options(settings, storage_)),
-      api_(weftd_.port(), weftd_.token(), kRequestTimeout) {}
+      api_(weftd_.port(), weftd_.token(), kRequestTimeout) {
+  for (int peer = 1; peer < settings.instances; ++peer) {
+    peers_.push_back(std::make_unique<harness::WeftdProcess>(weftd_options(settings, storage_)));
+  }
+}
 
 RunTimings WeftdInstance::timings(const std::string& run_id) const {
   if (storage_["plugin"] == "postgres") return read_run_timings(storage_, run_id);
@@ -80,6 +84,21 @@ ProcessStats WeftdInstance::stats() const {
   fields >> utime >> stime;
   const double ticks_per_s = static_cast<double>(::sysconf(_SC_CLK_TCK));
   return {status_mib(status, "VmHWM"), status_mib(status, "VmRSS"), static_cast<double>(utime + stime) / ticks_per_s};
+}
+
+std::vector<client::ApiClient> WeftdInstance::every_api() const {
+  std::vector<client::ApiClient> apis;
+  apis.emplace_back(weftd_.port(), weftd_.token(), kRequestTimeout);
+  for (const auto& peer : peers_) apis.emplace_back(peer->port(), peer->token(), kRequestTimeout);
+  return apis;
+}
+
+bool WeftdInstance::has_unfinished_runs() const {
+  for (const char* status : {"created", "queued", "running"}) {
+    const json runs = api_.get(std::string("/api/v1/runs?limit=1&status=") + status).json();
+    if (!runs.value("items", json::array()).empty()) return true;
+  }
+  return false;
 }
 
 std::string WeftdInstance::start_run(const json& workflow) const {

@@ -14,7 +14,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace weft::bench {
 
@@ -26,6 +28,9 @@ struct WeftdSettings {
   // When set, the postgres store on this server (harness::PostgresServer::store_config),
   // each instance in a schema of its own; else the sqlite store.
   nlohmann::json postgres;
+  // With postgres: this many weftd share the instance's schema, the one
+  // measured and instances - 1 idle peers (renewing leases, claiming runs).
+  int instances = 1;
 };
 
 // What the kernel says about weftd itself (not its children).
@@ -51,6 +56,11 @@ class WeftdInstance {
   ProcessStats stats() const;
   std::string log() const { return weftd_.log(); }
 
+  // Clients of this weftd and of its peers (WeftdSettings::instances).
+  std::vector<client::ApiClient> every_api() const;
+  // Whether any run is queued or running, through any instance's API.
+  bool has_unfinished_runs() const;
+
   // POST /api/v1/runs with the document; returns the run id.
   std::string start_run(const nlohmann::json& workflow) const;
   // Polls the run list (cheap: no task rows) until the run is final; returns its status.
@@ -60,6 +70,7 @@ class WeftdInstance {
   nlohmann::json storage_;
   harness::WeftdProcess weftd_;
   client::ApiClient api_;
+  std::vector<std::unique_ptr<harness::WeftdProcess>> peers_;
 };
 
 }  // namespace weft::bench

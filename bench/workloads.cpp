@@ -5,9 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 
 namespace weft::bench {
 
@@ -26,6 +28,8 @@ constexpr int kSleepTasks = 500;
 constexpr int kLayers = 10;
 constexpr int kLayerWidth = 100;
 constexpr int kNoopTasks = 10000;
+constexpr int kSmallRuns = 2000;
+constexpr int kRunClients = 8;
 
 // "prefix<n>"; built by appending, which also keeps GCC 12's false -Wrestrict
 // on `"literal" + std::string&&` quiet.
@@ -219,6 +223,42 @@ Metrics noop(const WeftdSettings& settings) {
   return metrics;
 }
 
+// Many small runs at once, as a queue of jobs would send them: kRunClients
+// threads each POST their share, round-robin over the instances, and the
+// clock stops when no run is left unfinished. runs/s is over that wall.
+Metrics runs(const WeftdSettings& settings) {
+  const WeftdInstance weftd(settings);
+  const std::vector<client::ApiClient> apis = weftd.every_api();
+  json nodes = json::array();
+  nodes.push_back({{"id", "noop"}, {"type", "noop"}});
+  const json document = workflow("small", nodes);
+  const auto begin = std::chrono::steady_clock::now();
+  std::vector<std::thread> clients;
+  std::atomic<int> refused{0};
+  for (int c = 0; c < kRunClients; ++c) {
+    clients.emplace_back([&, c] {
+      for (int r = c; r < kSmallRuns; r += kRunClients) {
+        const auto& api = apis[static_cast<size_t>(r) % apis.size()];
+        if (api.post("/api/v1/runs", {{"workflow", document}}).status != 201) ++refused;
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  const double submitted_s = seconds(std::chrono::steady_clock::now() - begin);
+  while (weftd.has_unfinished_runs()) {
+    if (std::chrono::steady_clock::now() - begin > kRunTimeout) throw std::runtime_error("runs left unfinished");
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  const double wall = seconds(std::chrono::steady_clock::now() - begin);
+  if (refused > 0) throw std::runtime_error(std::to_string(refused.load()) + " runs were refused; " + weftd.log());
+  Metrics metrics;
+  metrics.push_back({"submit_s", "all runs sent (POST -> 201)", "s", submitted_s});
+  metrics.push_back({"client_wall_s", "client wall (first POST -> none unfinished)", "s", wall});
+  metrics.push_back({"runs_per_s", "runs finished per second", "runs/s", kSmallRuns / wall});
+  add_peak_rss(weftd, metrics);
+  return metrics;
+}
+
 }  // namespace
 
 const std::vector<Workload>& workloads() {
@@ -228,6 +268,7 @@ const std::vector<Workload>& workloads() {
       {"sleeps", "500 x sleep 2 at once (for_each, max_parallel 500)", sleeps},
       {"layered", "10 layers x 100 /bin/true, each layer after all of the one before", layered},
       {"noop", "10,000 in-daemon noop tasks, one for_each node, no limit", noop},
+      {"runs", "2,000 runs of one noop node, 8 clients, round-robin over the instances", runs},
   };
   return all;
 }

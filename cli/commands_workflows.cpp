@@ -18,12 +18,22 @@ int print_list(CommandContext& context, const std::string& target,
   return 0;
 }
 
+// The API's "warnings" of a stored or validated document, on stderr so that
+// they are seen even when stdout goes elsewhere.
+void print_warnings(CommandContext& context, const std::string& what, const nlohmann::json& reply) {
+  const auto warnings = reply.value("warnings", nlohmann::json::array());
+  if (warnings.empty()) return;
+  context.console.err << what << ": warning\n";
+  print_api_problems(context.console.err, warnings);
+}
+
 }  // namespace
 
 int apply_command(CommandContext& context) {
   const nlohmann::json document = read_json_file(*context.invocation.value("--file"));
   const Response response = context.api.post("/api/v1/workflows", document).checked();
   const nlohmann::json workflow = response.json();
+  print_warnings(context, workflow.value("name", "?"), workflow);
   if (context.json_output()) {
     context.print_json(workflow);
     return 0;
@@ -39,6 +49,7 @@ int validate_command(CommandContext& context) {
   const std::string& file = context.argument(0);
   const nlohmann::json report = context.api.post("/api/v1/workflows/validate", read_json_file(file)).checked().json();
   const bool valid = report.value("valid", false);
+  print_warnings(context, file, report);
   if (context.json_output()) {
     context.print_json(report);
   } else if (valid) {

@@ -2,6 +2,7 @@
 // the main thread; see docs/architecture.md for the design.
 #include "auth/admin_token.hpp"
 #include "live_reload.hpp"
+#include "system/state_dir.hpp"
 #include "system/systemd_notify.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -11,7 +12,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -69,28 +69,27 @@ void print_failure(const std::string& config_path, const Failure& failure) {
     std::cerr << "  " << (p.path.empty() ? "/" : p.path) << ": " << p.message << "\n";
 }
 
-bool make_state_dir(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    spdlog::critical("cannot create the state directory {}: {}", dir.string(), ec.message());
-    return false;
-  }
-  ::chmod(dir.c_str(), 0750);
-  return true;
+std::string host_name() {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) return "localhost";
+  return host.data();
 }
 
-// instance.id, or "<hostname>:<port>": two weftd on one host listen on two ports.
+// instance.id, or "<hostname>:<port>": two weftd on one host listen on two
+// ports. instance.address, or the listen address as other hosts reach it.
 LeaseSettings lease_settings(const Config& config) {
   LeaseSettings leases;
-  leases.address = config.listen;
+  const auto colon = config.listen.rfind(':');
+  const std::string port = config.listen.substr(colon + 1);
+  leases.address = config.instance.address;
+  if (leases.address.empty()) {
+    std::string host = config.listen.substr(0, colon);
+    if (host == "0.0.0.0" || host == "[::]" || host == "::") host = host_name();
+    leases.address = (config.api.tls() ? "https://" : "http://") + host + ":" + port;
+  }
   leases.lease = std::chrono::seconds(config.instance.lease_s);
   leases.instance = config.instance.id;
-  if (leases.instance.empty()) {
-    std::array<char, 256> host{};
-    if (gethostname(host.data(), host.size() - 1) != 0) std::strcpy(host.data(), "localhost");
-    leases.instance = std::string(host.data()) + ":" + config.listen.substr(config.listen.rfind(':') + 1);
-  }
+  if (leases.instance.empty()) leases.instance = host_name() + ":" + port;
   return leases;
 }
 
@@ -104,7 +103,10 @@ void keep_watchdog_fed(boost::asio::steady_timer& timer, std::chrono::microsecon
 }
 
 int serve(const std::string& config_file, const Config& config) {
-  if (!make_state_dir(config.state_dir)) return 1;
+  if (const auto error = prepare_state_dir(config.state_dir); !error.empty()) {
+    spdlog::critical("cannot prepare the state directory: {}", error);
+    return 1;
+  }
   boost::asio::io_context io;
   HostServices services(io);
   PluginHost plugins(services);
@@ -158,6 +160,7 @@ int serve(const std::string& config_file, const Config& config) {
   api_settings.max_connections_per_client = static_cast<size_t>(config.api.max_connections_per_client);
   api_settings.event_history = static_cast<size_t>(config.api.event_history);
   if (config.api.tls()) api_settings.tls = tls_files(config.api);
+  api_settings.peers = {scheduler_settings.leases.instance, scheduler_settings.leases.lease, config.api.tls_peer_ca};
   std::unique_ptr<ApiServer> server;
   try {
     server = std::make_unique<ApiServer>(

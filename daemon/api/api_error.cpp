@@ -1,5 +1,7 @@
 #include "api/api_error.hpp"
 
+#include "api/representation.hpp"
+
 namespace weft::daemon {
 
 void raise(ErrorCode code, const std::string& message, std::vector<Problem> details) {
@@ -7,9 +9,7 @@ void raise(ErrorCode code, const std::string& message, std::vector<Problem> deta
 }
 
 nlohmann::json error_body(const ApiError& error) {
-  auto details = nlohmann::json::array();
-  for (const auto& problem : error.details) details.push_back({{"path", problem.path}, {"message", problem.message}});
-  return {{"error", {{"code", error.code}, {"message", error.what()}, {"details", std::move(details)}}}};
+  return {{"error", {{"code", error.code}, {"message", error.what()}, {"details", problems_json(error.details)}}}};
 }
 
 }  // namespace weft::daemon

@@ -127,7 +127,7 @@ ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCat
                                    const std::lock_guard lock(limits_mutex_);
                                    return reloader_;
                                  },
-                                 events_, metrics_}),
+                                 events_, metrics_, settings_.peers}),
       params_(new Poco::Net::HTTPServerParams),
       pool_(settings_.threads) {
   endpoints_.add_to(router_);
@@ -287,6 +287,8 @@ void ApiServer::handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket&
     route = match.route;
     api_request = ApiRequest{request.getMethod(), std::move(match.captures), std::move(target.query),
                              read_body(request, ticket), last_event_id};
+    api_request.authorization = authorization;
+    api_request.forwarded_by = request.get(kForwardedByHeader, "");
     body_read = true;
   } catch (const ApiError& e) {
     early = error_reply(e);

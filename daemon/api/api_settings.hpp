@@ -16,6 +16,14 @@
 
 namespace weft::daemon {
 
+// Who this weftd is among the instances sharing a store: a request on a run
+// another instance holds is sent to it (api/peer_forwarding.hpp).
+struct PeerSettings {
+  std::string instance;
+  std::chrono::milliseconds lease{30'000};  // an instance silent for longer is not asked
+  std::string ca_file;                      // the CAs trusted for peers on https, "" for the system's
+};
+
 struct ApiSettings {
   std::string listen = "127.0.0.1:8080";  // "host:port"; port 0 picks a free port (see ApiServer::port)
   size_t max_body_bytes = 1024 * 1024;    // larger request bodies are refused with 413
@@ -30,6 +38,7 @@ struct ApiSettings {
   size_t max_connections_per_client = 32;  // open at once from one client address; more are answered 429
   size_t event_history = 10'000;           // live events kept for clients resuming with Last-Event-ID
   std::optional<TlsFiles> tls;             // set: the listen address speaks HTTPS only
+  PeerSettings peers{};
 };
 
 // The limits a reload may change while the API serves (ApiServer::set_limits).

@@ -6,6 +6,9 @@
 #include "api/request_body.hpp"
 #include "api/task_logs.hpp"
 #include "api/workflow_check.hpp"
+#include "workflow/shell_script_check.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -39,7 +42,7 @@ TaskId task_id_of(const ApiRequest& request) {
 
 }  // namespace
 
-Endpoints::Endpoints(EndpointContext context) : context_(std::move(context)) {}
+Endpoints::Endpoints(EndpointContext context) : context_(std::move(context)), peers_(context_.store, context_.peers) {}
 
 void Endpoints::add_to(Router& router) {
   const auto add = [&](const char* method, const char* pattern, std::optional<Role> role,
@@ -123,15 +126,20 @@ ApiReply Endpoints::put_workflow(const ApiRequest& request) { return apply(reque
 ApiReply Endpoints::apply(const ApiRequest& request, const std::optional<std::string>& expected_name) {
   const auto document = parse_object_body(request.body);
   const auto applied = value_or_raise(context_.commands.apply_workflow(document, expected_name));
-  return json_reply(applied.created ? 201 : 200, {{"name", applied.name}, {"version", applied.version}});
+  const auto warnings = shell_script_warnings(document);
+  for (const auto& warning : warnings) {
+    spdlog::warn("workflow '{}' version {}: {}: {}", applied.name, applied.version, warning.path, warning.message);
+  }
+  return json_reply(applied.created ? 201 : 200,
+                    {{"name", applied.name}, {"version", applied.version}, {"warnings", problems_json(warnings)}});
 }
 
 ApiReply Endpoints::validate_workflow(const ApiRequest& request) {
-  const auto problems =
-      workflow_problems(parse_object_body(request.body), context_.catalog, context_.document_limits());
-  auto errors = nlohmann::json::array();
-  for (const auto& problem : problems) errors.push_back({{"path", problem.path}, {"message", problem.message}});
-  return json_reply(200, {{"valid", problems.empty()}, {"errors", std::move(errors)}});
+  const auto document = parse_object_body(request.body);
+  const auto problems = workflow_problems(document, context_.catalog, context_.document_limits());
+  return json_reply(200, {{"valid", problems.empty()},
+                          {"errors", problems_json(problems)},
+                          {"warnings", problems_json(shell_script_warnings(document))}});
 }
 
 ApiReply Endpoints::list_workflows(const ApiRequest&) {
@@ -183,30 +191,32 @@ ApiReply Endpoints::run_created(const RunRequest& run_request) {
   return json_reply(created.created ? 201 : 200, {{"id", created.id}, {"status", sdk::to_string(created.status)}});
 }
 
-ApiReply Endpoints::start_run(const ApiRequest& request) {
-  value_or_raise(context_.commands.start_run(request.captures.at(0)));
-  return accepted(request.captures.at(0));
+// Only one instance drives a run, and it alone can carry out a command on
+// it; a request that was forwarded already is not forwarded again.
+ApiReply Endpoints::run_command(const ApiRequest& request, const char* action,
+                                Status (Commands::*command)(const std::string& run_id)) {
+  const std::string& id = request.captures.at(0);
+  const Status done = (context_.commands.*command)(id);
+  if (!done && done.failure().code == ErrorCode::held_elsewhere && request.forwarded_by.empty()) {
+    return peers_.forward(request, run_path(id) + "/" + action);
+  }
+  value_or_raise(done);
+  return accepted(id);
 }
+
+ApiReply Endpoints::start_run(const ApiRequest& request) { return run_command(request, "start", &Commands::start_run); }
 
 ApiReply Endpoints::cancel_run(const ApiRequest& request) {
-  value_or_raise(context_.commands.cancel_run(request.captures.at(0)));
-  return accepted(request.captures.at(0));
+  return run_command(request, "cancel", &Commands::cancel_run);
 }
 
-ApiReply Endpoints::pause_run(const ApiRequest& request) {
-  value_or_raise(context_.commands.pause_run(request.captures.at(0)));
-  return accepted(request.captures.at(0));
-}
+ApiReply Endpoints::pause_run(const ApiRequest& request) { return run_command(request, "pause", &Commands::pause_run); }
 
 ApiReply Endpoints::resume_run(const ApiRequest& request) {
-  value_or_raise(context_.commands.resume_run(request.captures.at(0)));
-  return accepted(request.captures.at(0));
+  return run_command(request, "resume", &Commands::resume_run);
 }
 
-ApiReply Endpoints::retry_run(const ApiRequest& request) {
-  value_or_raise(context_.commands.retry_run(request.captures.at(0)));
-  return accepted(request.captures.at(0));
-}
+ApiReply Endpoints::retry_run(const ApiRequest& request) { return run_command(request, "retry", &Commands::retry_run); }
 
 ApiReply Endpoints::list_schedules(const ApiRequest&) {
   auto items = nlohmann::json::array();
@@ -295,6 +305,22 @@ ApiReply Endpoints::get_logs(const ApiRequest& request) {
   log.attempt = static_cast<int>(integer_parameter(request.query, "attempt", 0, 1, INT32_MAX));
   log.stderr_stream = choice_parameter(request.query, "stream", "stdout", {"stdout", "stderr"}) == "stderr";
   log.follow = flag_parameter(request.query, "follow");
+  log.only_here = context_.store.shared();
+  try {
+    return task_log_reply(context_.store, context_.logs, log);
+  } catch (const ApiError& e) {
+    if (e.code != to_string(ErrorCode::held_elsewhere) || !request.forwarded_by.empty()) throw;
+  }
+  // The task ran on another instance: its log is read there as it is now
+  // (a followed log is not streamed across instances). When no instance
+  // has it (the task has not opened it yet, or the instance that ran it is
+  // gone), it is served from here as on one instance.
+  std::string target =
+      run_path(log.run_id, format_task_id(log.task)) + "/logs?stream=" + (log.stderr_stream ? "stderr" : "stdout");
+  if (log.attempt > 0) target += "&attempt=" + std::to_string(log.attempt);
+  std::string silent;
+  if (auto reply = peers_.ask(request, target, silent)) return std::move(*reply);
+  log.only_here = false;
   return task_log_reply(context_.store, context_.logs, log);
 }
 

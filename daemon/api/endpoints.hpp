@@ -8,6 +8,7 @@
 #include "api/exchange.hpp"
 #include "api/log_follow.hpp"
 #include "api/metrics.hpp"
+#include "api/peer_forwarding.hpp"
 #include "api/router.hpp"
 #include "plugin_host/plugin_info.hpp"
 #include "scheduler/commands.hpp"
@@ -36,6 +37,7 @@ struct EndpointContext {
   std::function<Reloader()> reloader;  // the reloader to call; an empty one: reload is not offered
   EventHub& events;
   const Metrics& metrics;
+  PeerSettings peers;
 };
 
 class Endpoints {
@@ -82,9 +84,14 @@ class Endpoints {
 
   ApiReply apply(const ApiRequest& request, const std::optional<std::string>& expected_name);
   ApiReply run_created(const RunRequest& run_request);
+  // A command on one run ({id}, then action in the path), sent to the
+  // instance that holds the run when that is another.
+  ApiReply run_command(const ApiRequest& request, const char* action,
+                       Status (Commands::*command)(const std::string& run_id));
   RunRecord existing_run(const std::string& id) const;
 
   EndpointContext context_;
+  PeerForwarding peers_;
 };
 
 }  // namespace weft::daemon

@@ -20,6 +20,8 @@ struct ApiRequest {
   std::map<std::string, std::string> query;  // decoded; the last of repeated names wins
   std::string body;                          // at most max_body_bytes
   std::string last_event_id;                 // the Last-Event-ID header: where an event stream resumes
+  std::string authorization{};               // the Authorization header, passed on with a forwarded request
+  std::string forwarded_by{};                // the instance that forwarded this request (X-Weft-Forwarded-By)
 };
 
 // Where a streamed reply body goes. The API's connection loop owns it and

@@ -113,12 +113,12 @@ class LogFollower : public ReplyStream {
 
   // From the watch.
   const LogTarget& target() const { return target_; }
+  std::filesystem::path file() const;  // of the target's attempt
   std::string file_name() const;
   void file_changed() { pump(); }
   void update(int attempt, sdk::TaskStatus status);
 
  private:
-  std::filesystem::path file() const;
   void pump();
   void close_file();
 

@@ -45,6 +45,12 @@ nlohmann::json timestamp(int64_t ms_since_epoch) {
   return std::string(text, n) + millis;
 }
 
+nlohmann::json problems_json(const std::vector<Problem>& problems) {
+  auto array = nlohmann::json::array();
+  for (const auto& problem : problems) array.push_back({{"path", problem.path}, {"message", problem.message}});
+  return array;
+}
+
 nlohmann::json stored_json(const std::string& text) {
   if (text.empty()) return nullptr;
   auto value = nlohmann::json::parse(text, nullptr, false);

@@ -18,6 +18,9 @@ namespace weft::daemon {
 // ms since the epoch as RFC 3339 UTC with milliseconds; 0 ("not yet") is null.
 nlohmann::json timestamp(int64_t ms_since_epoch);
 
+// [{"path": JSON pointer, "message": text}], as errors, details and warnings are shown.
+nlohmann::json problems_json(const std::vector<Problem>& problems);
+
 // JSON text kept in the store as a value; empty text is null.
 nlohmann::json stored_json(const std::string& text);
 

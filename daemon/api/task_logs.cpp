@@ -2,6 +2,7 @@
 
 #include "api/api_error.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -35,6 +36,10 @@ ApiReply task_log_reply(const StoreClient& store, LogWatch& logs, const LogReque
   const bool ended = attempt < task->attempt || sdk::is_final(task->status);
   follower->set_target(
       {request.run_id, task->node, task->index, attempt, ended, request.stderr_stream, request.follow});
+  if (request.only_here && attempt > 0 && !std::filesystem::exists(follower->file())) {
+    raise(ErrorCode::held_elsewhere, "the log of attempt " + std::to_string(attempt) + " of task '" +
+                                         format_task_id(request.task) + "' is not on this instance");
+  }
   ApiReply reply;
   reply.content_type = "text/plain; charset=utf-8";
   reply.stream = std::move(follower);

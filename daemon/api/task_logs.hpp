@@ -16,6 +16,9 @@ struct LogRequest {
   bool stderr_stream = false;  // false: stdout
   bool follow = false;         // keep streaming new bytes until the task reaches a final state
   int attempt = 0;             // 0: the latest; an earlier one has ended, so is not followed
+  // On a store several instances share, a task's log is on the instance
+  // that ran it: when the file is not here, held_elsewhere instead.
+  bool only_here = false;
 };
 
 // A text/plain reply streaming the file of the task's latest attempt, or of

@@ -119,6 +119,7 @@ void read_tls(ConfigReader& api, ApiConfig& config) {
   ConfigReader tls = api.object("tls");
   tls.read("certificate", config.tls_certificate);
   tls.read("private_key", config.tls_private_key);
+  tls.read("peer_ca", config.tls_peer_ca);
   tls.reject_unknown_keys();
   for (const auto& [key, path] :
        {std::pair{"certificate", &config.tls_certificate}, std::pair{"private_key", &config.tls_private_key}}) {
@@ -128,9 +129,13 @@ void read_tls(ConfigReader& api, ApiConfig& config) {
       tls.report(key, "cannot read '" + *path + "': " + std::strerror(errno));
     }
   }
-  if (config.tls_certificate.empty() || config.tls_private_key.empty()) {
+  if (!config.tls_peer_ca.empty() && ::access(config.tls_peer_ca.c_str(), R_OK) != 0) {
+    tls.report("peer_ca", "cannot read '" + config.tls_peer_ca + "': " + std::strerror(errno));
+  }
+  if (config.tls_certificate.empty() || config.tls_private_key.empty()) {  // reported above: no TLS half-set
     config.tls_certificate.clear();
     config.tls_private_key.clear();
+    config.tls_peer_ca.clear();
   }
 }
 
@@ -152,6 +157,11 @@ void read_sections(ConfigReader& reader, Config& config) {
   ConfigReader instance = reader.object("instance");
   instance.read("id", config.instance.id);
   instance.read("lease_s", config.instance.lease_s, 3);
+  instance.read("address", config.instance.address);
+  if (!config.instance.address.empty() && config.instance.address.rfind("http://", 0) != 0) {
+    instance.report("address", "must be a URL http://HOST:PORT other weftd instances reach this one's API at, not '" +
+                                   config.instance.address + "'");
+  }
   instance.reject_unknown_keys();
 
   long long grace_s = config.shutdown_grace.count();

@@ -57,12 +57,17 @@ struct ApiConfig {
   // api.tls: both set, the listen address speaks HTTPS only; SIGHUP reads the files again.
   std::string tls_certificate;  // PEM: the certificate, then its chain
   std::string tls_private_key;  // PEM, not encrypted
+  std::string tls_peer_ca;      // PEM: the CAs of the other instances' certificates; "" for the system's
   bool tls() const { return !tls_certificate.empty(); }
 };
 
 // Who this weftd is among the instances sharing a store (PostgreSQL).
 struct InstanceConfig {
-  std::string id;    // default: "<hostname>:<listen port>", unique on a network of hosts
+  std::string id;  // default: "<hostname>:<listen port>", unique on a network of hosts
+  // The URL other instances reach this one's API at, to send it requests on
+  // the runs it holds; default: "http://<listen>", a wildcard host replaced
+  // by the host name.
+  std::string address;
   int lease_s = 30;  // a run this instance holds is taken over this long after its last renewal
 };
 

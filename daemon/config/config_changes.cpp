@@ -46,6 +46,8 @@ void compare_api(Comparison& c, const ApiConfig& a, const ApiConfig& b) {
   if (a.tls() && b.tls()) {
     c.live("api.tls.certificate", a.tls_certificate, b.tls_certificate);
     c.live("api.tls.private_key", a.tls_private_key, b.tls_private_key);
+    // Peers are reached with what the API was started with.
+    c.needs_restart("api.tls.peer_ca", a.tls_peer_ca, b.tls_peer_ca);
   }
 }
 

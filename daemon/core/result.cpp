@@ -11,6 +11,7 @@ const char* to_string(ErrorCode code) {
     case ErrorCode::not_found: return "not_found";
     case ErrorCode::conflict: return "conflict";
     case ErrorCode::lease_lost: return "lease_lost";
+    case ErrorCode::held_elsewhere: return "held_elsewhere";
     case ErrorCode::payload_too_large: return "payload_too_large";
     case ErrorCode::too_many_requests: return "too_many_requests";
     case ErrorCode::unavailable: return "unavailable";
@@ -27,7 +28,8 @@ int http_status(ErrorCode code) {
     case ErrorCode::forbidden: return 403;
     case ErrorCode::not_found: return 404;
     case ErrorCode::conflict:
-    case ErrorCode::lease_lost: return 409;
+    case ErrorCode::lease_lost:
+    case ErrorCode::held_elsewhere: return 409;
     case ErrorCode::payload_too_large: return 413;
     case ErrorCode::too_many_requests: return 429;
     case ErrorCode::unavailable: return 503;

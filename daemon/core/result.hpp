@@ -24,6 +24,7 @@ enum class ErrorCode {
   not_found,          // 404
   conflict,           // 409: e.g. cancel a finished run
   lease_lost,         // 409: a write for runs another instance has taken over (never reaches a client)
+  held_elsewhere,     // 409: a command on a run another instance holds (the API sends it there)
   payload_too_large,  // 413
   too_many_requests,  // 429: a limit on things under way at once
   unavailable,        // 503: the store does not answer

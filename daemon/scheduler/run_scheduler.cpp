@@ -1,9 +1,7 @@
 #include "scheduler/run_scheduler.hpp"
 
 #include "scheduler/in_loop.hpp"
-#include "scheduler/run_recovery.hpp"
 #include "scheduler/store_reads.hpp"
-#include "workflow/whole_run.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -246,7 +244,7 @@ Status RunScheduler::cancel_run(const std::string& run_id) {
 // Carries out a command on a run in the loop, answering once its changes are
 // stored. A run the loop does not hold is looked up in the store afterwards,
 // on this thread, to say whether it is unknown, finished, or (on a shared
-// store) another instance's.
+// store) another instance's: the API then sends the command there.
 Status RunScheduler::run_command(const std::string& run_id,
                                  RunCommandResult (RunScheduler::*command)(const std::string&),
                                  const std::function<Status(const RunRecord&)>& when_not_running) {
@@ -262,9 +260,8 @@ Status RunScheduler::run_command(const std::string& run_id,
   if (!stored) return stored.failure();
   if (!*stored) return fail(ErrorCode::not_found, "no run '" + run_id + "'");
   if (shared_ && !is_final((*stored)->status)) {
-    return fail(ErrorCode::conflict, "run " + run_id + " is " + std::string(to_string((*stored)->status)) +
-                                         " and held by another weftd instance sharing the store; send this to "
-                                         "that instance (weft instances lists them)");
+    return fail(ErrorCode::held_elsewhere, "run " + run_id + " is " + std::string(to_string((*stored)->status)) +
+                                               " and held by another weftd instance sharing the store");
   }
   return when_not_running(**stored);
 }
@@ -303,68 +300,6 @@ RunScheduler::RunCommandResult RunScheduler::cancel(const std::string& run_id) {
   }
   resolve_ready_dependents();
   return Done{};
-}
-
-// The run and its tasks are read here, on the caller's thread; the loop only
-// checks that the run is not under way (a second retry of it, say).
-Status RunScheduler::retry_run(const std::string& run_id) {
-  auto stored = read_store([&] { return store_.get_run(run_id); });
-  if (!stored) return stored.failure();
-  if (!*stored) return fail(ErrorCode::not_found, "no run '" + run_id + "'");
-  if (!is_final((*stored)->status)) {
-    return fail(ErrorCode::conflict, "run " + run_id + " has not finished; nothing to retry yet");
-  }
-  if ((*stored)->status == RunStatus::succeeded) {
-    return fail(ErrorCode::conflict, "run " + run_id + " succeeded; nothing to retry");
-  }
-  auto tasks = read_store([&] { return store_.list_tasks(run_id); });
-  if (!tasks) return tasks.failure();
-  for (auto& t : *tasks) {
-    if (!failed_status(t.status)) continue;
-    t.status = t.index < 0 ? TaskStatus::pending : TaskStatus::ready;
-    t.error.clear();
-    t.exit_code.reset();
-    t.finished_at = 0;
-  }
-  RunRecord record = **stored;
-  record.status = RunStatus::running;
-  record.error.clear();
-  record.finished_at = 0;
-  auto restored = restore_run(record, *tasks, runtime_);
-  if (!restored) return restored.failure();
-  if (const auto executor = whole_run_executor(*(*restored)->workflow, runtime_)) {
-    return fail(ErrorCode::conflict, "run " + run_id + " was submitted whole to executor '" + *executor +
-                                         "', which cannot take back part of a run; start a new run instead");
-  }
-  auto run = std::shared_ptr<std::unique_ptr<RunState>>(new std::unique_ptr<RunState>(std::move(restored.value())));
-  return in_loop<Done>([this, run](auto reply) { retry(std::move(*run), reply); });
-}
-
-void RunScheduler::retry(std::unique_ptr<RunState> restored, const std::function<void(Status)>& reply) {
-  if (auto writable = store_is_writable(); !writable) return reply(writable.failure());
-  if (runs_.count(restored->id)) {
-    return reply(fail(ErrorCode::conflict, "run " + restored->id + " is being retried or run already"));
-  }
-  RunState& run = *restored;
-  // The policy's budget starts afresh: its attempt count and its time.
-  const auto restart_budget = [](TaskState& task) {
-    task.attempts_before = task.attempt;
-    task.budget_started_at = 0;
-  };
-  for (auto& node : run.nodes) {
-    restart_budget(node.row);
-    for (auto& e : node.elements) restart_budget(*e);
-  }
-  runs_.emplace(run.id, std::move(restored));
-  arm_run_timeout(run, clock_.now_ms());  // a retried run has its whole timeout_s again
-  journal_.mark(run);
-  for (auto& node : run.nodes) {
-    journal_.mark(node.row);
-    for (auto& e : node.elements) journal_.mark(*e);
-  }
-  spdlog::info("run {}: retrying its failed tasks", run.id);
-  resume(run);
-  journal_.after_durable([reply] { reply(Done{}); });
 }
 
 // Walks every task in memory: a scrape costs what the unfinished runs hold,

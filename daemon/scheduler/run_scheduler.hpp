@@ -43,6 +43,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 namespace weft::daemon {
@@ -61,7 +62,7 @@ struct SchedulerLimits {
 // Sharing the store with other instances (when the store can be shared).
 struct LeaseSettings {
   std::string instance;  // this instance's id, unique among those sharing the store
-  std::string address;   // where its API listens, for the others to show
+  std::string address;   // the URL of its API, where the others send requests on the runs it holds
   std::chrono::milliseconds lease{30000};
 };
 
@@ -139,6 +140,7 @@ class RunScheduler final : public Commands {
   RunCommandResult pause(const std::string& run_id);
   RunCommandResult unpause(const std::string& run_id);
   void retry(std::unique_ptr<RunState> run, const std::function<void(Status)>& reply);
+  void drive_retried(std::unique_ptr<RunState> run, const std::function<void(Status)>& reply);
   void resume(RunState& run);
   void restore_items(NodeState& node);
   void fail_unresumable(const RunRecord& record, const std::string& why, int64_t lease_generation = 0);
@@ -200,6 +202,8 @@ class RunScheduler final : public Commands {
   // memory: a second request with the key finds the first run here even
   // before the store has it.
   std::map<std::string, std::string, std::less<>> idempotency_keys_;
+  // Runs whose lease this loop is taking to retry them (a shared store).
+  std::set<std::string, std::less<>> claiming_to_retry_;
   std::deque<NodeState*> resolvable_;  // dependencies all final, to resolve in resolve_ready_dependents
   bool resolving_ = false;
   bool draining_ = false;

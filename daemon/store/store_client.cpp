@@ -154,8 +154,9 @@ void StoreClient::fence_as(std::string instance, int64_t lease_ms) {
 }
 
 bool StoreClient::shared() const {
-  return WEFT_HAS_FIELD(vtable_, weft_store_vtable, list_instances) && vtable_->claim_runs != nullptr &&
-         vtable_->renew_leases != nullptr && vtable_->list_instances != nullptr;
+  return WEFT_HAS_FIELD(vtable_, weft_store_vtable, claim_finished_run) && vtable_->claim_runs != nullptr &&
+         vtable_->renew_leases != nullptr && vtable_->list_instances != nullptr &&
+         vtable_->claim_finished_run != nullptr;
 }
 
 std::vector<RunLease> StoreClient::claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, bool take_own) {
@@ -190,6 +191,18 @@ std::vector<InstanceRecord> StoreClient::list_instances() const {
       call_plugin([&](weft_error* e) { return vtable_->list_instances(store_, collect_instance, &instances, e); }, err),
       err, "listing instances failed");
   return instances;
+}
+
+int64_t StoreClient::claim_finished_run(std::string_view instance, std::string_view run_id, int64_t lease_ms) {
+  int64_t generation = 0;
+  weft_error err;
+  check(call_plugin(
+            [&](weft_error* e) {
+              return vtable_->claim_finished_run(store_, str(instance), str(run_id), lease_ms, &generation, e);
+            },
+            err),
+        err, "claiming a finished run failed");
+  return generation;
 }
 
 }  // namespace weft::daemon

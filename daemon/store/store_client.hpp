@@ -75,6 +75,9 @@ class StoreClient {
   std::vector<RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, bool take_own);
   std::vector<RunLease> renew_leases(std::string_view instance, std::string_view address, int64_t lease_ms);
   std::vector<InstanceRecord> list_instances() const;
+  // Holds a finished run for instance, to retry it: the generation it holds
+  // it at. Throws StoreConflict if the run is stored unfinished.
+  int64_t claim_finished_run(std::string_view instance, std::string_view run_id, int64_t lease_ms);
 
  private:
   std::shared_ptr<const LoadedLibrary> library_;  // first: outlives the calls below

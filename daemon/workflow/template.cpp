@@ -4,6 +4,7 @@
 #include "workflow/json_pointer_text.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace weft::daemon {
 namespace {
@@ -13,12 +14,33 @@ using expression_tree::ExpressionError;
 constexpr std::string_view open_mark = "{{";
 constexpr std::string_view close_mark = "}}";
 
-void append_rendered(std::string& out, const nlohmann::json& value) {
-  if (value.is_string()) {
-    out += value.get_ref<const std::string&>();
-  } else {
-    out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string text_of(const nlohmann::json& value) {
+  if (value.is_string()) return value.get_ref<const std::string&>();
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void skip_spaces(std::string_view text, std::size_t& position) {
+  while (position < text.size() && text[position] == ' ') ++position;
+}
+
+// An optional "| shell_quote" after the expression, the one filter there is;
+// `position` is after the expression and its spaces. Whether it was there.
+bool parse_filter(std::string_view text, std::size_t& position) {
+  if (position >= text.size() || text[position] != '|') return false;
+  ++position;
+  skip_spaces(text, position);
+  const std::size_t start = position;
+  while (position < text.size() &&
+         (std::isalnum(static_cast<unsigned char>(text[position])) != 0 || text[position] == '_')) {
+    ++position;
   }
+  const auto name = text.substr(start, position - start);
+  if (name.empty()) throw ExpressionError{start, "expected a filter name after '|'"};
+  if (name != "shell_quote") {
+    throw ExpressionError{start, "unknown filter '" + std::string(name) + "'; the only filter is shell_quote"};
+  }
+  skip_spaces(text, position);
+  return true;
 }
 
 void expect_close(std::string_view text, std::size_t position, std::size_t open) {
@@ -56,6 +78,19 @@ void compile_value(const nlohmann::json& value, const std::string& pointer, int 
 
 }  // namespace
 
+std::string shell_quote(const nlohmann::json& value) {
+  const std::string text = text_of(value);
+  std::string quoted = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";  // end the quoted part, an escaped quote, start a new one
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
 Result<StringTemplate> StringTemplate::parse(std::string_view text) {
   std::vector<Piece> pieces;
   std::size_t position = 0;
@@ -68,9 +103,10 @@ Result<StringTemplate> StringTemplate::parse(std::string_view text) {
       }
       position = open + open_mark.size();
       std::shared_ptr<const expression_tree::Node> tree = expression_tree::parse(text, position);
+      const bool shell_quoted = parse_filter(text, position);
       expect_close(text, position, open);
       position += close_mark.size();
-      pieces.emplace_back(Placeholder{std::string(text.substr(open, position - open)), std::move(tree)});
+      pieces.emplace_back(Placeholder{std::string(text.substr(open, position - open)), std::move(tree), shell_quoted});
     }
   } catch (const ExpressionError& error) {
     return fail(ErrorCode::invalid_request, "template '" + std::string(text) + "' at column " +
@@ -93,7 +129,8 @@ Result<nlohmann::json> StringTemplate::render(const Scope& scope, std::string_vi
         continue;
       }
       current = &std::get<Placeholder>(piece);
-      append_rendered(out, expression_tree::evaluate(*current->tree, scope).get());
+      const auto value = expression_tree::evaluate(*current->tree, scope);
+      out += current->shell_quoted ? shell_quote(value.get()) : text_of(value.get());
     }
     return nlohmann::json(std::move(out));
   } catch (const ExpressionError& error) {
@@ -108,7 +145,18 @@ bool StringTemplate::is_literal() const {
 }
 
 bool StringTemplate::is_single_placeholder() const {
-  return pieces_.size() == 1 && std::holds_alternative<Placeholder>(pieces_.front());
+  if (pieces_.size() != 1) return false;
+  const auto* placeholder = std::get_if<Placeholder>(&pieces_.front());
+  return placeholder != nullptr && !placeholder->shell_quoted;
+}
+
+std::vector<std::string> StringTemplate::unquoted_placeholders() const {
+  std::vector<std::string> texts;
+  for (const auto& piece : pieces_) {
+    const auto* placeholder = std::get_if<Placeholder>(&piece);
+    if (placeholder != nullptr && !placeholder->shell_quoted) texts.push_back(placeholder->text);
+  }
+  return texts;
 }
 
 std::vector<ValuePath> StringTemplate::references() const {

@@ -1,7 +1,8 @@
 // Templates: "{{ expression }}" placeholders inside JSON strings, usually a
 // path such as {{ nodes.list.output.files }}. A string that is exactly one
 // placeholder takes the value's JSON type; otherwise each value is rendered
-// into the string. The language is specified in docs/workflow-language.md.
+// into the string. "{{ expression | shell_quote }}" renders the value as one
+// POSIX shell word. The language is specified in docs/workflow-language.md.
 //
 // Templates are parsed once and are immutable: the scheduler renders the same
 // compiled params for every element of a for_each, from any thread.
@@ -24,6 +25,10 @@ namespace expression_tree {
 struct Node;
 }
 
+// The value as one word of a POSIX shell script: single-quoted, each ' as '\''.
+// A string is quoted as it is, anything else as its compact JSON text.
+std::string shell_quote(const nlohmann::json& value);
+
 // One JSON string with its placeholders parsed.
 class StringTemplate {
  public:
@@ -38,8 +43,11 @@ class StringTemplate {
   const std::string& source() const { return source_; }
   // No placeholders: renders to the string itself.
   bool is_literal() const;
-  // Exactly one placeholder and nothing around it: renders to the value's JSON type.
+  // Exactly one placeholder without a filter and nothing around it: renders
+  // to the value's JSON type.
   bool is_single_placeholder() const;
+  // The placeholders ("{{ ... }}" as written) whose value is not shell-quoted.
+  std::vector<std::string> unquoted_placeholders() const;
   // Every path the placeholders read, in source order.
   std::vector<ValuePath> references() const;
   // The paths of the placeholders that are nothing but a path
@@ -50,6 +58,7 @@ class StringTemplate {
   struct Placeholder {
     std::string text;  // "{{ ... }}" as written
     std::shared_ptr<const expression_tree::Node> tree;
+    bool shell_quoted = false;  // "{{ ... | shell_quote }}"
   };
   using Piece = std::variant<std::string, Placeholder>;
 

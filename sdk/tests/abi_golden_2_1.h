@@ -73,12 +73,13 @@
   FIELD(weft_write_batch, lease_run_ids, 128, 8) \
   FIELD(weft_write_batch, lease_generations, 136, 8) \
   FIELD(weft_write_batch, lease_count, 144, 8) \
-  GROWABLE(weft_store_vtable, WEFT_STORE_VTABLE_SIZE_2_1, 128, 128, 8) \
+  GROWABLE(weft_store_vtable, WEFT_STORE_VTABLE_SIZE_2_1, 136, 136, 8) \
   FIELD(weft_store_vtable, list_attempts, 88, 8) \
   FIELD(weft_store_vtable, list_schedule_states, 96, 8) \
   FIELD(weft_store_vtable, claim_runs, 104, 8) \
   FIELD(weft_store_vtable, renew_leases, 112, 8) \
-  FIELD(weft_store_vtable, list_instances, 120, 8)
+  FIELD(weft_store_vtable, list_instances, 120, 8) \
+  FIELD(weft_store_vtable, claim_finished_run, 128, 8)
 
 /* The values 2.1 added. */
 #define WEFT_ABI_GOLDEN_2_1_VALUES(VALUE) \

@@ -78,6 +78,16 @@ std::vector<sdk::InstanceRecord> SharedMemoryStore::list_instances() {
   return listed;
 }
 
+int64_t SharedMemoryStore::claim_finished_run(std::string_view instance, std::string_view run_id, int64_t lease_ms) {
+  std::lock_guard lock(mutex_);
+  const auto run = records_.get_run(run_id);
+  if (!run) throw sdk::NotFound("run " + std::string(run_id) + " not found");
+  if (!sdk::is_final(run->status)) throw sdk::Conflict("run " + std::string(run_id) + " is under way");
+  auto& lease = leases_[std::string(run_id)];
+  lease = {std::string(instance), lease.generation + 1, now_ms() + lease_ms};
+  return lease.generation;
+}
+
 void SharedMemoryStore::expire(const std::string& run_id) {
   std::lock_guard lock(mutex_);
   leases_[run_id].deadline = 0;

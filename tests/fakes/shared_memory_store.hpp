@@ -34,6 +34,7 @@ class SharedMemoryStore : public sdk::SharedStore {
   std::vector<sdk::RunLease> renew_leases(std::string_view instance, std::string_view address,
                                           int64_t lease_ms) override;
   std::vector<sdk::InstanceRecord> list_instances() override;
+  int64_t claim_finished_run(std::string_view instance, std::string_view run_id, int64_t lease_ms) override;
 
   // The store's clock, in ms; set before the store is used.
   std::function<int64_t()> now_ms;

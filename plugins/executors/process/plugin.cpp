@@ -11,6 +11,15 @@ constexpr const char* kConfigSchema = R"({
     "kill_grace_s": {
       "type": "number", "minimum": 0, "maximum": 86400, "default": 5,
       "description": "seconds a cancelled task has between SIGTERM and SIGKILL"
+    },
+    "run_as": {
+      "type": "string", "minLength": 1,
+      "description": "the unprivileged user tasks run as; none: weftd's own user"
+    },
+    "task_uids": {
+      "type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 2147483646},
+      "minItems": 2, "maxItems": 2,
+      "description": "[first, last]: with run_as, each running task gets a uid and gid of its own from this range"
     }
   },
   "additionalProperties": false

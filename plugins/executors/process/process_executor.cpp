@@ -15,8 +15,10 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "identity_spawn.hpp"
 #include "process_identity.hpp"
 #include "task_check.hpp"
+#include "task_output_file.hpp"
 
 extern char** environ;
 
@@ -27,39 +29,9 @@ namespace {
 using nlohmann::json;
 using sdk::TaskSpec;
 
-constexpr size_t kMaxOutputBytes = 16 * 1024 * 1024;
 constexpr mode_t kLogFileMode = 0640;
 
-// Set by the executor for each task; taken out of weftd's environment and out
-// of a task's own env so that these always mean what the executor says.
-constexpr std::array<std::string_view, 6> kTaskVariables = {"WEFT_OUTPUT", "WEFT_RUN_ID",  "WEFT_NODE",
-                                                            "WEFT_INDEX",  "WEFT_ATTEMPT", "WEFT_TASK_KEY"};
-
 std::string error_text(int error) { return std::system_category().message(error); }
-
-bool is_task_variable(std::string_view name) {
-  for (const auto variable : kTaskVariables) {
-    if (variable == name) return true;
-  }
-  return false;
-}
-
-// The command's own env, then the variables that tell the task who it is.
-std::vector<std::string> variables_of(const TaskSpec& task) {
-  const auto& env = task.command->env;
-  std::vector<std::string> vars;
-  vars.reserve(env.size() + kTaskVariables.size());
-  for (const auto& [name, value] : env) {
-    if (!is_task_variable(name)) vars.push_back(name + "=" + value);
-  }
-  vars.push_back("WEFT_OUTPUT=" + task.output_path);
-  vars.push_back("WEFT_RUN_ID=" + task.run_id);
-  vars.push_back("WEFT_NODE=" + task.node);
-  if (task.index) vars.push_back("WEFT_INDEX=" + std::to_string(*task.index));
-  vars.push_back("WEFT_ATTEMPT=" + std::to_string(task.attempt));
-  vars.push_back("WEFT_TASK_KEY=" + task.task_key);
-  return vars;
-}
 
 // posix_spawn takes char* const[] but never writes through it.
 std::vector<char*> argv_of(const TaskSpec& task) {
@@ -164,50 +136,6 @@ Ending ending_of(const siginfo_t& info, bool cancelled) {
   return ending;
 }
 
-struct OutputFile {
-  std::string json;   // raw: the daemon validates it
-  std::string error;  // why it could not be read
-};
-
-std::string read_failure(const std::string& path, int error) {
-  return "cannot read the output file '" + path + "': " + error_text(error);
-}
-
-// Up to size bytes of fd, or an error.
-OutputFile read_up_to(int fd, size_t size, const std::string& path) {
-  OutputFile output;
-  output.json.resize(size);
-  size_t filled = 0;
-  while (filled < size) {
-    const ssize_t n = ::read(fd, output.json.data() + filled, size - filled);
-    if (n < 0) return {{}, read_failure(path, errno)};
-    if (n == 0) break;
-    filled += static_cast<size_t>(n);
-  }
-  output.json.resize(filled);
-  return output;
-}
-
-// The file the task wrote its output to. No file: no output.
-OutputFile read_output_file(const std::string& path) {
-  // O_NONBLOCK: a FIFO in place of the file must not stall the event loop.
-  // O_NOFOLLOW: a task that links its output file to a file of the daemon's
-  // (the admin token, the database) must not have weftd read it back for it.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
-  if (fd < 0) return errno == ENOENT ? OutputFile{} : OutputFile{{}, read_failure(path, errno)};
-  struct stat info {};
-  OutputFile output;
-  if (::fstat(fd, &info) != 0) {
-    output.error = read_failure(path, errno);
-  } else if (static_cast<size_t>(info.st_size) > kMaxOutputBytes) {
-    output.error = "the output file '" + path + "' is larger than 16 MiB";
-  } else {
-    output = read_up_to(fd, static_cast<size_t>(info.st_size), path);
-  }
-  ::close(fd);
-  return output;
-}
-
 // The same for every task: a process group of its own, default signal
 // actions, an empty signal mask.
 void init_spawn_attributes(posix_spawnattr_t& attributes) {
@@ -230,32 +158,25 @@ timespec to_timespec(std::chrono::steady_clock::time_point when) {
 
 }  // namespace
 
-ProcessExecutorConfig ProcessExecutorConfig::parse(const json& config) {
-  if (!config.is_object()) throw std::invalid_argument("the process executor's config must be a JSON object");
-  ProcessExecutorConfig parsed;
-  for (const auto& [key, value] : config.items()) {
-    if (key != "kill_grace_s") {
-      throw std::invalid_argument("unknown config key '" + key + "' for the process executor (known: kill_grace_s)");
-    }
-    constexpr double kMaxGraceSeconds = 24 * 3600;
-    if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > kMaxGraceSeconds) {
-      throw std::invalid_argument(
-          "config key 'kill_grace_s' of the process executor must be a number of seconds "
-          "from 0 to 86400");
-    }
-    parsed.kill_grace =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(value.get<double>()));
-  }
-  return parsed;
-}
-
 ProcessExecutor::ProcessExecutor(const weft::sdk::Host& host, const json& config)
+    : ProcessExecutor(host, ProcessExecutorConfig::parse(config)) {}
+
+ProcessExecutor::ProcessExecutor(const weft::sdk::Host& host, ProcessExecutorConfig config)
     : Executor(host),
-      kill_grace_(ProcessExecutorConfig::parse(config).kill_grace),
-      environment_(environ, kTaskVariables),
+      kill_grace_(config.kill_grace),
+      run_as_(std::move(config.run_as)),
+      task_uids_(config.task_uids
+                     ? std::optional<TaskUidPool>(std::in_place, config.task_uids->first, config.task_uids->second)
+                     : std::nullopt),
+      environment_(run_as_ ? TaskEnvironment(environ, *run_as_) : TaskEnvironment(environ)),
       kill_timer_fd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
   if (kill_timer_fd_ < 0) throw std::runtime_error("the process executor cannot create a timer: " + error_text(errno));
   init_spawn_attributes(spawn_attributes_);
+  if (!run_as_) {
+    host.warn(
+        "the process executor runs tasks as weftd's own user: a task can read the admin token, the database and "
+        "other tasks' files; set run_as to an unprivileged user (docs/operations.md, Security)");
+  }
 }
 
 ProcessExecutor::~ProcessExecutor() {
@@ -270,19 +191,48 @@ void ProcessExecutor::start(const TaskSpec& task) {
     throw std::invalid_argument("task '" + task.task_key + "' is already running");
   }
   create_parent_directories(task);
-  const pid_t pid = spawn(task);
-  // The start time identifies the process after a restart of weftd. The
-  // child is not reaped yet, so /proc has it; 0 if /proc is unreadable
-  // (recover then treats the process as gone).
-  const auto identity = ProcessIdentity::of(pid).value_or(ProcessIdentity{pid, 0});
-  watch_exit(task, pid);
+  const auto task_uid = acquire_task_uid(task);
+  ProcessIdentity identity;
+  try {
+    const pid_t pid = spawn(task, task_uid);
+    // The start time identifies the process after a restart of weftd. The
+    // child is not reaped yet, so /proc has it; 0 if /proc is unreadable
+    // (recover then treats the process as gone).
+    identity = ProcessIdentity::of(pid).value_or(ProcessIdentity{pid, 0});
+    watch_exit(task, pid);
+  } catch (...) {
+    if (task_uid) task_uids_->release(*task_uid);
+    throw;
+  }
+  tasks_.find(task.task_key)->second.task_uid = task_uid;
   host().task_started(task.task_key, identity.external_id());
 }
 
-pid_t ProcessExecutor::spawn(const TaskSpec& task) const {
+std::optional<uid_t> ProcessExecutor::acquire_task_uid(const TaskSpec& task) {
+  if (!task_uids_) return std::nullopt;
+  const auto uid = task_uids_->acquire();
+  if (!uid) {
+    throw std::runtime_error("cannot start task '" + task.task_key + "': all task_uids " +
+                             std::to_string(task_uids_->first()) + ".." + std::to_string(task_uids_->last()) +
+                             " are held by running tasks; widen the range or lower max_running_tasks");
+  }
+  return uid;
+}
+
+pid_t ProcessExecutor::spawn_as_task_user(const TaskSpec& task, const TaskIdentity& identity) const {
+  prepare_output_file(task, identity);
+  const auto variables = task_variables(task);
+  const SpawnRequest request{argv_of(task),     environment_.merge(variables),
+                             task.stdout_path,  task.stderr_path,
+                             task.command->cwd, task.resources.memory_mb > 0 ? task.resources.memory_mb << 20 : 0};
+  return spawn_as(identity, request);
+}
+
+pid_t ProcessExecutor::spawn(const TaskSpec& task, std::optional<uid_t> task_uid) const {
+  if (run_as_) return spawn_as_task_user(task, task_uid ? run_as_->with_own_uid(*task_uid) : *run_as_);
   const SpawnFileActions actions(task);
   const auto argv = argv_of(task);
-  const auto variables = variables_of(task);
+  const auto variables = task_variables(task);
   const auto envp = environment_.merge(variables);
   pid_t pid = 0;
   // Looks the program up in weftd's PATH, not in the task's env.
@@ -349,6 +299,7 @@ void ProcessExecutor::recover(const TaskSpec& task, std::string_view external_id
   } else {
     host().task_lost(task_key, "the task's process is gone after a weftd restart");
   }
+  if (run_as_) reclaim_output_file(task.output_path);  // the task will not end here
 }
 
 void ProcessExecutor::on_exit(int pidfd) noexcept {
@@ -380,6 +331,7 @@ void ProcessExecutor::reap(int pidfd) {
   }
   const Ending ending = ending_of(info, task.cancelled);
   const OutputFile output = read_output_file(task.output_path);
+  if (run_as_) reclaim_output_file(task.output_path);
   const std::string key = task.key;
   forget(task);
   host().task_finished(key, ending.exit_code, output.json, join_errors(ending.error, output.error));
@@ -418,6 +370,7 @@ void ProcessExecutor::arm_kill_timer() {
 
 void ProcessExecutor::forget(RunningTask& task) {
   if (task.kill_deadline) kill_deadlines_.erase(*task.kill_deadline);
+  if (task.task_uid) task_uids_->release(*task.task_uid);
   tasks_by_pidfd_.erase(task.pidfd);
   ::close(task.pidfd);
   tasks_.erase(tasks_.find(task.key));

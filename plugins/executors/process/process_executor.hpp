@@ -20,24 +20,41 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <weft/sdk/executor.hpp>
 
 #include "task_environment.hpp"
+#include "task_identity.hpp"
+#include "task_uid_pool.hpp"
 
 namespace weft::process {
 
 struct ProcessExecutorConfig {
   // How long a cancelled task has between SIGTERM and SIGKILL.
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(5);
+  // The user tasks run as; none: weftd's own user, with all its access.
+  std::optional<TaskIdentity> run_as;
+  // With run_as: each running task gets a uid (and gid) of its own from
+  // first..last, and the run_as user's home and shell.
+  std::optional<std::pair<uid_t, uid_t>> task_uids;
 
-  // {"kill_grace_s": number >= 0}; throws std::invalid_argument naming a bad or unknown key.
+  // {"kill_grace_s": number >= 0, "run_as": user name, "task_uids": [first,
+  // last]}; throws std::invalid_argument naming a bad or unknown key, or
+  // saying why tasks cannot run as the run_as user (TaskIdentity::resolve).
+  // Whether the uids are free is the executor's constructor's to check
+  // (TaskUidPool).
   static ProcessExecutorConfig parse(const nlohmann::json& config);
 };
 
 class ProcessExecutor final : public weft::sdk::Executor {
  public:
-  // Captures weftd's environment now: tasks get it as it is at construction.
+  // Captures weftd's environment now: tasks get it as it is at construction;
+  // with run_as, only PATH, the locale and TZ of it, and the user's HOME,
+  // USER, LOGNAME and SHELL (nothing of weftd's secrets such as PGPASSWORD).
+  // Warns through the host when tasks run as weftd's own user. Throws
+  // std::invalid_argument for a config that parse or TaskUidPool refuses.
   ProcessExecutor(const weft::sdk::Host& host, const nlohmann::json& config);
+  ProcessExecutor(const weft::sdk::Host& host, ProcessExecutorConfig config);
   // Closes the executor's fds; processes still running keep running (a later
   // weftd stops them through recover). The host must not serve a watch of
   // this executor after destroying it.
@@ -47,7 +64,8 @@ class ProcessExecutor final : public weft::sdk::Executor {
 
   // Runs task.command: argv, env and cwd as given, stdout and stderr into
   // task.stdout_path and task.stderr_path, output read from task.output_path;
-  // resources.memory_mb as RLIMIT_AS. Throws, starting nothing, if check_task
+  // resources.memory_mb as RLIMIT_AS. With run_as, the process runs as that
+  // user, which owns the output file while the task runs and nothing else. Throws, starting nothing, if check_task
   // refuses the task or the process cannot be started.
   void start(const sdk::TaskSpec& task) override;
   // SIGTERM to the task's process group now, SIGKILL after kill_grace if its
@@ -68,6 +86,7 @@ class ProcessExecutor final : public weft::sdk::Executor {
     pid_t pid = 0;  // also the process group id
     int pidfd = -1;
     std::string output_path;
+    std::optional<uid_t> task_uid;  // from task_uids_, given back when the task is forgotten
     bool cancelled = false;
     std::optional<KillDeadlines::iterator> kill_deadline;
   };
@@ -77,7 +96,9 @@ class ProcessExecutor final : public weft::sdk::Executor {
     size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
   };
 
-  pid_t spawn(const sdk::TaskSpec& task) const;
+  pid_t spawn(const sdk::TaskSpec& task, std::optional<uid_t> task_uid) const;
+  std::optional<uid_t> acquire_task_uid(const sdk::TaskSpec& task);
+  pid_t spawn_as_task_user(const sdk::TaskSpec& task, const TaskIdentity& identity) const;
   void watch_exit(const sdk::TaskSpec& task, pid_t pid);
   // The fd callbacks run on the daemon's event loop and must not throw into it.
   void on_exit(int pidfd) noexcept;
@@ -87,6 +108,8 @@ class ProcessExecutor final : public weft::sdk::Executor {
   void forget(RunningTask& task);
 
   std::chrono::nanoseconds kill_grace_;
+  std::optional<TaskIdentity> run_as_;
+  std::optional<TaskUidPool> task_uids_;
   TaskEnvironment environment_;
   std::unordered_map<std::string, RunningTask, KeyHash, std::equal_to<>> tasks_;  // by task key
   std::unordered_map<int, RunningTask*> tasks_by_pidfd_;                          // points into tasks_

@@ -251,6 +251,11 @@ const Statement kRenewLeases{
     "ON CONFLICT (id) DO UPDATE SET address = excluded.address, heartbeat_at = excluded.heartbeat_at) "
     "UPDATE runs SET lease_deadline = now() + $3::bigint * interval '1 ms' WHERE owner = $1 AND " +
         unfinished() + " RETURNING id, lease_generation"};
+const Statement kClaimFinishedRun{"claim_finished_run",
+                                  "UPDATE runs SET owner = $1, lease_generation = lease_generation + 1, "
+                                  "lease_deadline = now() + $3::bigint * interval '1 ms' WHERE id = $2 AND NOT " +
+                                      unfinished() + " RETURNING lease_generation"};
+const Statement kRunExists{"run_exists", "SELECT 1 FROM runs WHERE id = $1"};
 const Statement kListInstances{"list_instances",
                                "SELECT i.id, i.address, (extract(epoch FROM i.heartbeat_at) * 1000)::bigint, "
                                "(SELECT count(*) FROM runs r WHERE r.owner = i.id AND " +
@@ -527,6 +532,16 @@ std::vector<sdk::RunLease> PostgresStore::claim_runs(std::string_view instance, 
 std::vector<sdk::RunLease> PostgresStore::renew_leases(std::string_view instance, std::string_view address,
                                                        int64_t lease_ms) {
   return read_leases(pool_.lease()->execute(kRenewLeases, {text(instance), text(address), number(lease_ms)}));
+}
+
+int64_t PostgresStore::claim_finished_run(std::string_view instance, std::string_view run_id, int64_t lease_ms) {
+  auto connection = pool_.lease();
+  const Result claimed = connection->execute(kClaimFinishedRun, {text(instance), text(run_id), number(lease_ms)});
+  if (claimed.rows() == 1) return claimed.integer(0, 0);
+  if (connection->execute(kRunExists, {text(run_id)}).rows() == 0) {
+    throw sdk::NotFound("run " + std::string(run_id) + " not found");
+  }
+  throw sdk::Conflict("run " + std::string(run_id) + " is under way, or being retried already");
 }
 
 std::vector<sdk::InstanceRecord> PostgresStore::list_instances() {

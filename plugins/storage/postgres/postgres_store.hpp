@@ -41,6 +41,7 @@ class PostgresStore final : public sdk::SharedStore {
   std::vector<sdk::RunLease> renew_leases(std::string_view instance, std::string_view address,
                                           int64_t lease_ms) override;
   std::vector<sdk::InstanceRecord> list_instances() override;
+  int64_t claim_finished_run(std::string_view instance, std::string_view run_id, int64_t lease_ms) override;
 
  private:
   Pool pool_;

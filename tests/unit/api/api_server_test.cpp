@@ -363,7 +363,7 @@ TEST_F(ApiServerTest, PluginsAreListedWithTheirStatus) {
 TEST_F(ApiServerTest, ApplyingANewWorkflowCreatesAVersion) {
   const auto reply = post("/api/v1/workflows", kValidWorkflow);
   EXPECT_EQ(reply.status, 201);
-  EXPECT_EQ(reply.json_body(), json({{"name", "hello"}, {"version", 1}}));
+  EXPECT_EQ(reply.json_body(), json({{"name", "hello"}, {"version", 1}, {"warnings", json::array()}}));
   EXPECT_EQ(commands_.applied.at(0), kValidWorkflow);
   EXPECT_EQ(commands_.expected_names.at(0), std::nullopt);
 }
@@ -397,7 +397,7 @@ TEST_F(ApiServerTest, ValidateReportsProblemsWithoutStoring) {
 
 TEST_F(ApiServerTest, ValidateAcceptsAValidWorkflow) {
   const auto reply = post("/api/v1/workflows/validate", kValidWorkflow);
-  EXPECT_EQ(reply.json_body(), json({{"valid", true}, {"errors", json::array()}}));
+  EXPECT_EQ(reply.json_body(), json({{"valid", true}, {"errors", json::array()}, {"warnings", json::array()}}));
 }
 
 class StoredWorkflowsTest : public ApiServerTest {

@@ -182,6 +182,16 @@ TEST(ConfigProblems, WrongTypesAreNamed) {
   EXPECT_EQ(problems.size(), 7u);
 }
 
+TEST(ConfigValues, AnInstancesAddressIsTheURLOfItsAPI) {
+  const Config config = parse_ok({{"instance", {{"id", "a"}, {"address", "http://host-a:8080"}, {"lease_s", 9}}}});
+  EXPECT_EQ(config.instance.address, "http://host-a:8080");
+  EXPECT_EQ(config.instance.lease_s, 9);
+  EXPECT_THAT(problems_of({{"instance", {{"address", "host-a:8080"}}}}),
+              ElementsAre(Problem{"/instance/address",
+                                  "must be a URL http://HOST:PORT other weftd instances reach "
+                                  "this one's API at, not 'host-a:8080'"}));
+}
+
 TEST(ConfigProblems, ANonStringArrayItemIsNamedByIndex) {
   EXPECT_THAT(problems_of({{"required_plugins", {"sqlite", 3}}}),
               ElementsAre(Problem{"/required_plugins/1", "must be a non-empty string"}));

@@ -1,8 +1,8 @@
 // The scheduler on a store that instances share (a SharedMemoryStore whose
 // leases run on the test's virtual clock): it renews its leases every third
 // of a lease, takes over a run whose holder stopped renewing once its lease
-// has run out (not before), paused or not, and lets go of a run another
-// instance took.
+// has run out (not before), paused or not, lets go of a run another
+// instance took, and fences the writes of a retry like any other.
 #include "scheduler_fixture.hpp"
 #include "shared_memory_store.hpp"
 
@@ -110,9 +110,40 @@ TEST_F(SharedStoreSchedulerTest, AnInstanceWhoseRunWasTakenOverCannotWriteItAndL
   EXPECT_TRUE(runtime_.cancelled().empty()) << "the task is the new holder's to recover, not to be stopped";
   for (const auto& refused : {scheduler_->cancel_run(taken), scheduler_->pause_run(taken)}) {
     ASSERT_FALSE(refused) << "no longer under way here";
-    EXPECT_EQ(refused.failure().code, ErrorCode::conflict);
+    EXPECT_EQ(refused.failure().code, ErrorCode::held_elsewhere);
     EXPECT_THAT(refused.failure().message, ::testing::HasSubstr("held by another weftd instance"));
   }
+}
+
+// The instance that finished a run, or another retrying it at the same
+// time, holds it at an older generation than the retry: it can no longer
+// write it. And the retry's own writes are fenced like any other: once
+// another instance takes the retried run over, this one lets go of it.
+TEST_F(SharedStoreSchedulerTest, ARetriedRunIsHeldAtTheNextGenerationAndItsWritesAreFenced) {
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  finish(runtime_.started()[0], 1);
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::failed); }));
+  const int64_t other = shared_.store->claim_finished_run("instance-b", id, 30000);  // b retrying it too
+  EXPECT_EQ(other, 2);
+
+  ASSERT_TRUE(scheduler_->retry_run(id));
+  ASSERT_TRUE(eventually([&] { return started() == 2; }));
+  EXPECT_EQ(shared_.store->renew_leases("instance-a", "", 30000), (std::vector<sdk::RunLease>{{id, 3}}));
+  sdk::WriteBatch late;
+  late.runs.push_back(*shared_.client->get_run(id));
+  late.runs.back().status = RunStatus::failed;
+  late.lease_owner = "instance-b";
+  late.lease_ms = 30000;
+  late.leases = {{id, other}};
+  EXPECT_THROW(shared_.store->write(late), sdk::LeaseLost) << "b's retry came second";
+
+  shared_.store->expire(id);
+  ASSERT_EQ(claim_as_other_instance(), (std::vector<sdk::RunLease>{{id, 4}}));
+  finish(runtime_.started()[1], 0);  // its end cannot be stored by this instance any more
+  EXPECT_TRUE(eventually([&] { return scheduler_->figures()->runs.empty(); })) << "this instance let go of the run";
+  EXPECT_TRUE(run_is(id, RunStatus::running)) << "the refused write stored nothing";
+  EXPECT_TRUE(task_is(id, "a", TaskStatus::dispatched));
 }
 
 }  // namespace

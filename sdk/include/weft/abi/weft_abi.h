@@ -625,7 +625,7 @@ typedef struct weft_store_vtable {
   /* Since 2.1, required from a store of minor >= 1. By workflow. */
   weft_status (*list_schedule_states)(void* store, weft_schedule_state_visitor visit, void* caller_ptr,
                                       weft_error* err);
-  /* 2.1, optional (all three NULL, or absent: the store serves one instance).
+  /* 2.1, optional (all four NULL, or absent: the store serves one instance).
    * Leases let several instances share the store: each unfinished run is
    * held by one instance until its lease's deadline, by the store's clock.
    * claim_runs and renew_leases are writes (one thread at a time, with
@@ -645,9 +645,18 @@ typedef struct weft_store_vtable {
                               weft_lease_visitor visit, void* caller_ptr, weft_error* err);
   /* Every instance that has sent a heartbeat, by id. */
   weft_status (*list_instances)(void* store, weft_instance_visitor visit, void* caller_ptr, weft_error* err);
+  /* 2.1, optional with the three above (a shared store has all four). A
+   * write. Holds run_id, stored with a final status, for instance so that
+   * it can retry it: at its previous generation + 1 for lease_ms, which
+   * *generation gets; the retry's writes are fenced by it. WEFT_CONFLICT if
+   * the run is stored unfinished (under way, or retried already),
+   * WEFT_NOT_FOUND if there is none. Two instances taking one run at once
+   * both succeed, one after the other: the first's writes are refused. */
+  weft_status (*claim_finished_run)(void* store, weft_str instance, weft_str run_id, int64_t lease_ms,
+                                    int64_t* generation, weft_error* err);
 } weft_store_vtable;
 #define WEFT_STORE_VTABLE_SIZE_2_0 WEFT_SIZE_THROUGH(weft_store_vtable, list_tokens)
-#define WEFT_STORE_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_store_vtable, list_instances)
+#define WEFT_STORE_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_store_vtable, claim_finished_run)
 
 /* ------------------------------------------------------------------------ */
 /* The plugin descriptor                                                    */

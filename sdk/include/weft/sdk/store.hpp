@@ -33,14 +33,18 @@ class Store {
 };
 
 // A store several instances can share (2.1): derive from this instead of
-// Store, and the vtable gets claim_runs, renew_leases and list_instances
-// (see weft_store_vtable); write() then fences every batch by its leases.
+// Store, and the vtable gets claim_runs, renew_leases, list_instances and
+// claim_finished_run (see weft_store_vtable); write() then fences every
+// batch by its leases.
 // A plain Store serves one instance and the vtable leaves them NULL.
 class SharedStore : public Store {
  public:
   virtual std::vector<RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, bool take_own) = 0;
   virtual std::vector<RunLease> renew_leases(std::string_view instance, std::string_view address, int64_t lease_ms) = 0;
   virtual std::vector<InstanceRecord> list_instances() = 0;
+  // The generation the run is held at from now on. Throw Conflict if it is
+  // stored unfinished, NotFound if it is not stored.
+  virtual int64_t claim_finished_run(std::string_view instance, std::string_view run_id, int64_t lease_ms) = 0;
 };
 
 namespace detail {
@@ -135,6 +139,10 @@ struct StoreThunks {
       }
     });
   }
+  static weft_status claim_finished_run(void* s, weft_str instance, weft_str run_id, int64_t lease_ms,
+                                        int64_t* generation, weft_error* err) noexcept {
+    return guard(err, [&] { *generation = shared(s)->claim_finished_run(view(instance), view(run_id), lease_ms); });
+  }
   static constexpr weft_store_vtable vtable = [] {
     weft_store_vtable v{};
     v.struct_size = sizeof(weft_store_vtable);
@@ -154,6 +162,7 @@ struct StoreThunks {
       v.claim_runs = claim_runs;
       v.renew_leases = renew_leases;
       v.list_instances = list_instances;
+      v.claim_finished_run = claim_finished_run;
     }
     return v;
   }();

@@ -132,7 +132,7 @@ class StoreHandle {
   // The 2.1 functions of a store that instances share (see
   // store_shared_conformance.hpp); a failing status fails the test.
   bool shared() const {
-    return WEFT_HAS_FIELD(vtable_, weft_store_vtable, list_instances) && vtable_->claim_runs != nullptr;
+    return WEFT_HAS_FIELD(vtable_, weft_store_vtable, claim_finished_run) && vtable_->claim_runs != nullptr;
   }
   // The batch fenced by owner's leases (batch.leases).
   WriteResult write_as(WriteBatch batch, std::string owner, int64_t lease_ms) const {
@@ -162,6 +162,18 @@ class StoreHandle {
         &instances, &err);
     EXPECT_EQ(status, WEFT_OK) << "list_instances: " << err.message;
     return instances;
+  }
+  struct FinishedRunClaim {
+    weft_status status;
+    int64_t generation;  // when status is WEFT_OK
+    std::string message;
+  };
+  FinishedRunClaim claim_finished_run(std::string_view instance, std::string_view run_id, int64_t lease_ms) const {
+    weft_error err{};
+    int64_t generation = 0;
+    const weft_status status =
+        vtable_->claim_finished_run(store_, str(instance), str(run_id), lease_ms, &generation, &err);
+    return {status, generation, err.message};
   }
 
  private:
@@ -866,9 +878,10 @@ TEST_P(StoreConformance, SchemaVersionIsPositiveAndKeptAcrossReopen) {
 
 TEST_P(StoreConformance, TheFunctionsForSharingAreAllThereOrNone) {
   if (!WEFT_HAS_FIELD(vtable(), weft_store_vtable, list_instances)) return;  // a 2.0 store: none
-  const int present =
-      (vtable()->claim_runs != nullptr) + (vtable()->renew_leases != nullptr) + (vtable()->list_instances != nullptr);
-  EXPECT_TRUE(present == 0 || present == 3) << present << " of claim_runs, renew_leases, list_instances";
+  const int present = (vtable()->claim_runs != nullptr) + (vtable()->renew_leases != nullptr) +
+                      (vtable()->list_instances != nullptr) + (vtable()->claim_finished_run != nullptr);
+  EXPECT_TRUE(present == 0 || present == 4)
+      << present << " of claim_runs, renew_leases, list_instances, claim_finished_run";
 }
 
 TEST_P(StoreConformance, ReadersSeeWholeBatchesWhileAnotherThreadWrites) {

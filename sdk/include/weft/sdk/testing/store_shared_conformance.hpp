@@ -1,7 +1,7 @@
 // The conformance suite for stores that several weftd instances share (ABI
-// 2.1: claim_runs, renew_leases, list_instances and fenced writes), on top
-// of the suite every store passes. Include this header instead of
-// store_conformance.hpp in one .cpp and instantiate both:
+// 2.1: claim_runs, renew_leases, list_instances, claim_finished_run and
+// fenced writes), on top of the suite every store passes. Include this
+// header instead of store_conformance.hpp in one .cpp and instantiate both:
 //
 //   WEFT_STORE_CONFORMANCE(Postgres, store_under_test);
 //   WEFT_SHARED_STORE_CONFORMANCE(Postgres, store_under_test);
@@ -21,7 +21,7 @@ class SharedStoreConformance : public StoreConformance {
  protected:
   void SetUp() override {
     StoreConformance::SetUp();
-    ASSERT_TRUE(store().shared()) << GetParam().name << " has no claim_runs, renew_leases and list_instances";
+    ASSERT_TRUE(store().shared()) << GetParam().name << " has not the functions of a shared store";
     other_.emplace(vtable(), config());
   }
   void TearDown() override {
@@ -139,6 +139,37 @@ TEST_P(SharedStoreConformance, FinishedRunsAreNeitherRenewedNorClaimed) {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_TRUE(store().renew_leases("a", "host-a:8080", kLong).empty());
   EXPECT_TRUE(other().claim_runs("b", kLong, 10, false).empty());
+}
+
+// A retry takes the run at the next generation, so that the instance that
+// finished it (or one retrying it too) can no longer write it.
+TEST_P(SharedStoreConformance, AFinishedRunIsClaimedToRetryItAtTheNextGeneration) {
+  ASSERT_EQ(store().write_as(run_batch("run-1", 1, RunStatus::failed), "a", kLong).status, WEFT_OK);
+  const auto claimed = other().claim_finished_run("b", "run-1", kLong);
+  ASSERT_EQ(claimed.status, WEFT_OK) << claimed.message;
+  EXPECT_EQ(claimed.generation, 2);
+  EXPECT_EQ(store().write_as(run_batch("run-1", 1, RunStatus::failed), "a", kLong).status, WEFT_LEASE_LOST);
+  ASSERT_EQ(other().write_as(run_batch("run-1", 2), "b", kLong).status, WEFT_OK);
+  EXPECT_EQ(other().renew_leases("b", "host-b:8080", kLong), (std::vector<RunLease>{{"run-1", 2}}));
+  EXPECT_TRUE(store().claim_runs("a", kLong, 10, false).empty()) << "the retried run is b's";
+}
+
+TEST_P(SharedStoreConformance, AnUnfinishedRunCannotBeClaimedToRetryIt) {
+  ASSERT_EQ(store().write_as(run_batch("run-1", 1), "a", kLong).status, WEFT_OK);
+  EXPECT_EQ(other().claim_finished_run("b", "run-1", kLong).status, WEFT_CONFLICT);
+  EXPECT_EQ(other().claim_finished_run("b", "run-2", kLong).status, WEFT_NOT_FOUND);
+  EXPECT_EQ(store().write_as(run_batch("run-1", 1), "a", kLong).status, WEFT_OK) << "a still holds it";
+}
+
+TEST_P(SharedStoreConformance, OfTwoInstancesRetryingOneRunOnlyTheLastCanWriteIt) {
+  ASSERT_EQ(store().write_as(run_batch("run-1", 1, RunStatus::failed), "a", kLong).status, WEFT_OK);
+  const auto first = store().claim_finished_run("a", "run-1", kLong);
+  const auto second = other().claim_finished_run("b", "run-1", kLong);
+  ASSERT_EQ(first.status, WEFT_OK) << first.message;
+  ASSERT_EQ(second.status, WEFT_OK) << second.message;
+  EXPECT_GT(second.generation, first.generation);
+  EXPECT_EQ(store().write_as(run_batch("run-1", first.generation), "a", kLong).status, WEFT_LEASE_LOST);
+  EXPECT_EQ(other().write_as(run_batch("run-1", second.generation), "b", kLong).status, WEFT_OK);
 }
 
 TEST_P(SharedStoreConformance, InstancesAreListedWithTheirHeartbeatAndTheRunsTheyHold) {
