@@ -22,12 +22,22 @@ int report_usage_error(const UsageError& error, const CommandSpec* command, Cons
   return 2;
 }
 
+std::string ca_file_of(const Invocation& invocation) {
+  if (invocation.ca_file) return *invocation.ca_file;
+  const char* from_environment = std::getenv("WEFT_CACERT");
+  return from_environment != nullptr ? from_environment : "";
+}
+
 ApiClient client_of(const Invocation& invocation) {
   const std::string server = server_of(invocation);
+  const std::string ca_file = ca_file_of(invocation);
+  if (!ca_file.empty() && server.rfind("https://", 0) != 0) {
+    throw UsageError("--cacert (or WEFT_CACERT) is for an https:// server, not '" + server + "'");
+  }
   try {
-    return ApiClient(server, discover_token().value_or(""));
-  } catch (const std::invalid_argument&) {
-    throw UsageError("--server takes http://HOST[:PORT], not '" + server + "'");
+    return ApiClient(server, discover_token().value_or(""), ApiClient::kDefaultTimeout, ca_file);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(error.what());
   }
 }
 

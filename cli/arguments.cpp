@@ -77,6 +77,8 @@ class ArgumentParser {
       invocation_.help = true;
     } else if (option.name == "--server") {
       invocation_.server = std::move(value);
+    } else if (option.name == "--cacert") {
+      invocation_.ca_file = std::move(value);
     } else if (option.name == "--output") {
       invocation_.output = output_format(value);
     } else {

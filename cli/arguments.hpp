@@ -29,7 +29,8 @@ enum class OutputFormat { text, json };
 struct Invocation {
   const CommandSpec* command = nullptr;  // nullptr only with help
   bool help = false;
-  std::optional<std::string> server;  // --server, when given
+  std::optional<std::string> server;   // --server, when given
+  std::optional<std::string> ca_file;  // --cacert, when given
   OutputFormat output = OutputFormat::text;
   std::vector<std::string> arguments;  // positional, as many as command->arguments
   // Every use of an option, by its long name ("--param"); a flag's uses hold "".

@@ -91,6 +91,8 @@ const std::vector<CommandSpec>& command_specs() {
 const std::vector<OptionSpec>& global_options() {
   static const std::vector<OptionSpec> options{
       {"--server", "", "URL", "weftd's address (default: $WEFT_SERVER, else http://127.0.0.1:8080)"},
+      {"--cacert", "", "FILE",
+       "over https, the CA certificates (PEM) to trust (default: $WEFT_CACERT, else the system's)"},
       {"--output", "-o", "FORMAT", "text (default) or json"},
       {"--help", "-h", "", "show help"},
   };
@@ -106,7 +108,7 @@ const CommandSpec* find_command(std::string_view name) {
 
 std::string general_usage() {
   std::ostringstream out;
-  out << "usage: weft [--server URL] [-o json|text] COMMAND [ARGS]\n\ncommands:\n";
+  out << "usage: weft [--server URL] [--cacert FILE] [-o json|text] COMMAND [ARGS]\n\ncommands:\n";
   for (const auto& command : command_specs()) out << "  " << synopsis(command) << "\n      " << command.summary << '\n';
   out << "\nglobal options:\n";
   print_options(out, global_options());

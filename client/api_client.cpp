@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
@@ -77,26 +78,52 @@ nlohmann::json ApiError::details() const {
 struct ApiClient::Connections {
   std::mutex mutex;
   Session idle;
+  Poco::Net::Context::Ptr tls;  // https only
 };
 
-ApiClient::ApiClient(Server server) : server_(std::move(server)), connections_(std::make_unique<Connections>()) {}
+namespace {
 
-ApiClient::ApiClient(const std::string& server, std::string token, std::chrono::seconds timeout)
+// Verifies weftd's certificate chain and that it names the host; TLS 1.2 or later.
+Poco::Net::Context::Ptr client_tls(const std::string& ca_file) {
+  Poco::Net::Context::Params params;
+  params.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
+  params.caLocation = ca_file;
+  params.loadDefaultCAs = ca_file.empty();
+  try {
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+    context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    context->enableExtendedCertificateVerification(true);
+    return context;
+  } catch (const Poco::Exception& error) {
+    throw std::invalid_argument("cannot use the CA file '" + ca_file + "': " + error.displayText());
+  }
+}
+
+}  // namespace
+
+ApiClient::ApiClient(Server server) : server_(std::move(server)), connections_(std::make_unique<Connections>()) {
+  if (server_.https) connections_->tls = client_tls(server_.ca_file);
+}
+
+ApiClient::ApiClient(const std::string& server, std::string token, std::chrono::seconds timeout, std::string ca_file)
     : connections_(std::make_unique<Connections>()) {
   Poco::URI uri;
   try {
     uri = Poco::URI(server);
   } catch (const Poco::Exception&) {
   }
-  if (uri.getScheme() != "http" || uri.getHost().empty()) {
-    throw std::invalid_argument("a server is http://HOST[:PORT], not '" + server + "'");
+  const bool https = uri.getScheme() == "https";
+  if ((uri.getScheme() != "http" && !https) || uri.getHost().empty()) {
+    throw std::invalid_argument("a server is http://HOST[:PORT] or https://HOST[:PORT], not '" + server + "'");
   }
-  server_ = {server, uri.getHost(), uri.getPort(), uri.getPath(), std::move(token), timeout};
+  server_ = {server, uri.getHost(), uri.getPort(), uri.getPath(), std::move(token), timeout, https, std::move(ca_file)};
   while (!server_.base_path.empty() && server_.base_path.back() == '/') server_.base_path.pop_back();
+  if (https) connections_->tls = client_tls(server_.ca_file);
 }
 
 ApiClient::ApiClient(uint16_t port, std::string token, std::chrono::seconds timeout)
-    : ApiClient(Server{"http://127.0.0.1:" + std::to_string(port), "127.0.0.1", port, "", std::move(token), timeout}) {}
+    : ApiClient(Server{"http://127.0.0.1:" + std::to_string(port), "127.0.0.1", port, "", std::move(token), timeout,
+                       false, ""}) {}
 
 ApiClient::ApiClient(ApiClient&&) noexcept = default;
 ApiClient& ApiClient::operator=(ApiClient&&) noexcept = default;
@@ -113,7 +140,12 @@ ApiClient::Session ApiClient::take_session() const {
     std::lock_guard lock(connections_->mutex);
     if (connections_->idle) return std::move(connections_->idle);
   }
-  auto session = std::make_unique<Poco::Net::HTTPClientSession>(server_.host, server_.port);
+  Session session;
+  if (server_.https) {
+    session = std::make_unique<Poco::Net::HTTPSClientSession>(server_.host, server_.port, connections_->tls);
+  } else {
+    session = std::make_unique<Poco::Net::HTTPClientSession>(server_.host, server_.port);
+  }
   session->setKeepAlive(true);
   return session;
 }

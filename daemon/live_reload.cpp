@@ -20,6 +20,8 @@ SchedulerLimits scheduler_limits(const Config& config) {
   return limits;
 }
 
+TlsFiles tls_files(const ApiConfig& api) { return TlsFiles{api.tls_certificate, api.tls_private_key}; }
+
 ApiLimits api_limits(const Config& config) {
   return ApiLimits{DocumentLimits{config.limits.max_workflow_nodes, config.limits.max_document_depth},
                    config.limits.max_requests_per_token_per_s};
@@ -71,6 +73,14 @@ Result<nlohmann::json> LiveReload::reload_now() {
     return failure;
   }
   const Config& config = *reread;
+  if (started_.api.tls() && config.api.tls()) {
+    try {
+      api_.reload_tls(tls_files(config.api));
+    } catch (const std::exception& e) {
+      spdlog::error("reload: {}; nothing changed", e.what());
+      return fail(ErrorCode::invalid_request, std::string("nothing was reloaded: ") + e.what());
+    }
+  }
   const auto created_before = created_executors();
   const auto restart_required = config_changes(started_, config, created_before).restart_required;
   const auto applied = config_changes(running_, config, created_before).applied;

@@ -21,6 +21,7 @@ namespace weft::daemon {
 
 SchedulerLimits scheduler_limits(const Config& config);
 ApiLimits api_limits(const Config& config);
+TlsFiles tls_files(const ApiConfig& api);
 
 class LiveReload {
  public:

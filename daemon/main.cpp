@@ -85,7 +85,7 @@ LeaseSettings lease_settings(const Config& config) {
   if (leases.address.empty()) {
     std::string host = config.listen.substr(0, colon);
     if (host == "0.0.0.0" || host == "[::]" || host == "::") host = host_name();
-    leases.address = "http://" + host + ":" + port;
+    leases.address = (config.api.tls() ? "https://" : "http://") + host + ":" + port;
   }
   leases.lease = std::chrono::seconds(config.instance.lease_s);
   leases.instance = config.instance.id;
@@ -149,14 +149,19 @@ int serve(const std::string& config_file, const Config& config) {
     return 1;
   }
 
-  ApiSettings api_settings{config.listen, config.limits.max_body_bytes, config.auth.enabled, config.state_dir,
-                           config.api.threads};
+  ApiSettings api_settings;
+  api_settings.listen = config.listen;
+  api_settings.max_body_bytes = config.limits.max_body_bytes;
+  api_settings.auth_enabled = config.auth.enabled;
+  api_settings.state_dir = config.state_dir;
+  api_settings.threads = config.api.threads;
   api_settings.read_timeout = std::chrono::seconds(config.api.read_timeout_s);
   api_settings.answer_timeout = std::chrono::seconds(config.api.answer_timeout_s);
   api_settings.max_connections = static_cast<size_t>(config.api.max_connections);
   api_settings.max_connections_per_client = static_cast<size_t>(config.api.max_connections_per_client);
   api_settings.event_history = static_cast<size_t>(config.api.event_history);
-  api_settings.peers = {scheduler_settings.leases.instance, scheduler_settings.leases.lease};
+  if (config.api.tls()) api_settings.tls = tls_files(config.api);
+  api_settings.peers = {scheduler_settings.leases.instance, scheduler_settings.leases.lease, config.api.tls_peer_ca};
   std::unique_ptr<ApiServer> server;
   try {
     server = std::make_unique<ApiServer>(

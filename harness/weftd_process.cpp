@@ -135,8 +135,18 @@ void WeftdProcess::spawn() {
   }
 }
 
+std::string WeftdProcess::url() const {
+  return options_.ca_file.empty() ? "http://127.0.0.1:" + std::to_string(port_)
+                                  : "https://localhost:" + std::to_string(port_);
+}
+
+client::ApiClient WeftdProcess::client_with(std::string token) const {
+  if (options_.ca_file.empty()) return client::ApiClient(port_, std::move(token));
+  return client::ApiClient(url(), std::move(token), client::ApiClient::kDefaultTimeout, options_.ca_file.string());
+}
+
 void WeftdProcess::wait_ready() {
-  const client::ApiClient anonymous(port_, "");
+  const client::ApiClient anonymous = client_with("");
   bool exited = false;
   const bool ready = eventually(
       [&] {

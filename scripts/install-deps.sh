@@ -13,7 +13,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git ca-certificates ccache
   # libraries the build links or includes; Boost: Asio and DLL are header-only
-  libboost-dev nlohmann-json3-dev libspdlog-dev libpoco-dev libsqlite3-dev libpq-dev
+  libboost-dev nlohmann-json3-dev libspdlog-dev libpoco-dev libsqlite3-dev libpq-dev libssl-dev
   libgtest-dev libgmock-dev
   # what make run, the tests and the static checks run
   curl sqlite3 python3 clang-format clang-tidy

@@ -138,7 +138,24 @@ ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCat
   auto listener = bind(settings_.listen);
   port_ = listener.address().port();
   RequestHandling& handling = *this;  // a private base: converted here, where it is accessible
-  connections_ = std::make_unique<Connections>(loop_, pool_, handling, listener, connection_settings(settings_));
+  const ConnectionSettings limits = connection_settings(settings_);
+  connections_ = std::make_unique<Connections>(loop_, pool_, handling, listener, limits);
+  if (settings_.tls) {
+    auto context = TlsContext::load(*settings_.tls);
+    spdlog::info("the API speaks HTTPS only, with {}", context->summary());
+    tls_ = std::make_unique<TlsRelay>(
+        loop_, std::move(context),
+        [this](int plain_fd, const std::string& client) { connections_->adopt(plain_fd, client); },
+        settings_.read_timeout, limits.max_connections);
+    connections_->divert_accepted([this](int fd, const std::string& client) { tls_->accept(fd, client); });
+  }
+}
+
+void ApiServer::reload_tls(const TlsFiles& files) {
+  if (!tls_) throw std::runtime_error("the API was started without TLS: turning it on needs a restart");
+  auto context = TlsContext::load(files);
+  spdlog::info("the API's TLS files were read again: {}", context->summary());
+  tls_->set_context(std::move(context));
 }
 
 ApiServer::~ApiServer() { stop(); }
@@ -186,6 +203,7 @@ void ApiServer::stop() {
   std::promise<void> closed;
   loop_.post([this, &closed] {
     connections_->close_all();
+    if (tls_) tls_->close_all();
     closed.set_value();
   });
   closed.get_future().wait();

@@ -42,8 +42,8 @@ namespace weft::daemon {
 
 class ApiServer final : public SchedulerObserver, private RequestHandling {
  public:
-  // Binds the listen address at once; throws std::runtime_error naming it if
-  // that fails. Every argument outlives the server.
+  // Binds the listen address (and loads the TLS files) at once; throws
+  // std::runtime_error naming what failed. Every argument outlives the server.
   ApiServer(Commands& commands, const StoreClient& store, const NodeCatalog& catalog, PluginLister list_plugins,
             ReadinessCheck is_ready, ApiSettings settings);
   ~ApiServer();
@@ -59,6 +59,10 @@ class ApiServer final : public SchedulerObserver, private RequestHandling {
   void set_limits(const ApiLimits& updated);
   // Offers POST /api/v1/plugins/reload; without one it answers 503.
   void set_reloader(Reloader reloader);
+  // Any thread: connections from now on use these TLS files (rotated
+  // certificates are read again). Throws std::runtime_error, changing
+  // nothing, if they cannot be used, or if the server was started without TLS.
+  void reload_tls(const TlsFiles& files);
 
   // The port bound, also when the listen address asked for port 0.
   uint16_t port() const { return port_; }
@@ -104,7 +108,8 @@ class ApiServer final : public SchedulerObserver, private RequestHandling {
   Router router_;
   Poco::Net::HTTPServerParams::Ptr params_;
   std::unique_ptr<Connections> connections_;
-  RequestPool pool_;  // after what its jobs use: stopped (and so destroyed) first
+  std::unique_ptr<TlsRelay> tls_;  // with api.tls: the listener's connections go through it first
+  RequestPool pool_;               // after what its jobs use: stopped (and so destroyed) first
   std::atomic<int> waiting_for_scheduler_{0};
   uint16_t port_ = 0;
   std::thread loop_thread_;

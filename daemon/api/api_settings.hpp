@@ -1,6 +1,7 @@
 // What the API server is told by weftd's configuration.
 #pragma once
 
+#include "api/tls_relay.hpp"
 #include "core/result.hpp"
 #include "workflow/workflow.hpp"
 
@@ -10,6 +11,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace weft::daemon {
@@ -19,6 +21,7 @@ namespace weft::daemon {
 struct PeerSettings {
   std::string instance;
   std::chrono::milliseconds lease{30'000};  // an instance silent for longer is not asked
+  std::string ca_file;                      // the CAs trusted for peers on https, "" for the system's
 };
 
 struct ApiSettings {
@@ -34,6 +37,7 @@ struct ApiSettings {
   size_t max_connections = 1024;           // open at once, from all clients
   size_t max_connections_per_client = 32;  // open at once from one client address; more are answered 429
   size_t event_history = 10'000;           // live events kept for clients resuming with Last-Event-ID
+  std::optional<TlsFiles> tls;             // set: the listen address speaks HTTPS only
   PeerSettings peers{};
 };
 

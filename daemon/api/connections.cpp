@@ -77,42 +77,53 @@ void Connections::accept_all() {
       return;
     }
     const std::string client = peer_address(address);
-    if (connections_.size() >= settings_.max_connections) {
-      ::close(fd);
-      if (Clock::now() - last_refusal_log_ > kRefusalLogInterval) {
-        last_refusal_log_ = Clock::now();
-        spdlog::warn("closing new API connections (one from {}): {} are open, the most api.max_connections allows",
-                     client, connections_.size());
-      }
-      continue;
-    }
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    auto owned = std::make_unique<Connection>();
-    Connection& c = *owned;
-    c.id = next_id_++;
-    c.fd = fd;
-    c.socket = Poco::Net::StreamSocket(new Poco::Net::StreamSocketImpl(fd));
-    c.client = client;
-    connections_.emplace(c.id, std::move(owned));
-    loop_.add(fd, kConnectionEvents, [this, id = c.id](uint32_t events) { on_event(id, events); });
-    c.registered = true;
-    size_t& open = per_client_[client];
-    if (open >= settings_.max_per_client) {
-      if (Clock::now() - last_refusal_log_ > kRefusalLogInterval) {
-        last_refusal_log_ = Clock::now();
-        spdlog::warn("refusing API connections from {}: it has {} open", client, open);
-      }
-      refuse(c, ApiError(429, "too_many_requests",
-                         "too many connections from " + client + ": weftd allows " +
-                             std::to_string(settings_.max_per_client) +
-                             " per client address (api.max_connections_per_client)"));
-      continue;
+    if (divert_) {
+      divert_(fd, client);
+    } else {
+      adopt(fd, client);
     }
-    ++open;
-    c.counted = true;
-    start_reading(c);
   }
+}
+
+void Connections::adopt(int fd, const std::string& client) {
+  if (!accepting_) {  // a TLS handshake that ended after weftd began to stop
+    ::close(fd);
+    return;
+  }
+  if (connections_.size() >= settings_.max_connections) {
+    ::close(fd);
+    if (Clock::now() - last_refusal_log_ > kRefusalLogInterval) {
+      last_refusal_log_ = Clock::now();
+      spdlog::warn("closing new API connections (one from {}): {} are open, the most api.max_connections allows",
+                   client, connections_.size());
+    }
+    return;
+  }
+  auto owned = std::make_unique<Connection>();
+  Connection& c = *owned;
+  c.id = next_id_++;
+  c.fd = fd;
+  c.socket = Poco::Net::StreamSocket(new Poco::Net::StreamSocketImpl(fd));
+  c.client = client;
+  connections_.emplace(c.id, std::move(owned));
+  loop_.add(fd, kConnectionEvents, [this, id = c.id](uint32_t events) { on_event(id, events); });
+  c.registered = true;
+  size_t& open = per_client_[client];
+  if (open >= settings_.max_per_client) {
+    if (Clock::now() - last_refusal_log_ > kRefusalLogInterval) {
+      last_refusal_log_ = Clock::now();
+      spdlog::warn("refusing API connections from {}: it has {} open", client, open);
+    }
+    return refuse(c, ApiError(429, "too_many_requests",
+                              "too many connections from " + client + ": weftd allows " +
+                                  std::to_string(settings_.max_per_client) +
+                                  " per client address (api.max_connections_per_client)"));
+  }
+  ++open;
+  c.counted = true;
+  start_reading(c);
 }
 
 void Connections::arm(Connection& c, Clock::time_point when) {

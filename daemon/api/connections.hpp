@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,8 +81,15 @@ class Connections {
   Connections(const Connections&) = delete;
   Connections& operator=(const Connections&) = delete;
 
+  // Before start(): accepted connections go to `divert` (e.g. TLS's handshake)
+  // instead of straight to adopt().
+  void divert_accepted(std::function<void(int fd, const std::string& client)> divert) { divert_ = std::move(divert); }
+
   // Loop thread.
   void start();
+  // Takes a connected, non-blocking socket whose bytes are HTTP, within the
+  // limits in all and per client address.
+  void adopt(int fd, const std::string& client);
   // Stops accepting and closes every connection that no request thread holds.
   void stop_accepting();
   void close_all();
@@ -134,6 +142,7 @@ class Connections {
   std::unordered_map<std::string, size_t> per_client_;
   int slow_body_readers_ = 0;
   std::deque<uint64_t> slow_body_waiters_;
+  std::function<void(int fd, const std::string& client)> divert_;
   std::string peek_buffer_;
   EventLoop::Clock::time_point last_refusal_log_{};
 };

@@ -58,7 +58,7 @@ std::optional<ApiReply> PeerForwarding::ask(const ApiRequest& request, const std
   for (const auto& peer : store_.list_instances()) {
     if (peer.id == settings_.instance || peer.heartbeat_at < alive_since) continue;
     try {
-      const client::ApiClient client(peer.address, "", kPeerTimeout);
+      const client::ApiClient client(peer.address, "", kPeerTimeout, settings_.ca_file);
       auto response = client.send(request.method, target, request.body, headers);
       if (!held_elsewhere(response)) return reply_of(std::move(response));
     } catch (const std::exception& e) {  // ClientError, or an address that is no URL

@@ -8,6 +8,8 @@
 #include <system_error>
 #include <utility>
 
+#include <unistd.h>
+
 #include "config/config_reader.hpp"
 #include "core/json_text.hpp"
 
@@ -112,6 +114,31 @@ void read_log(ConfigReader& reader, Config& config) {
   log.report("level", "must be one of trace, debug, info, warn, error, not '" + level + "'");
 }
 
+void read_tls(ConfigReader& api, ApiConfig& config) {
+  if (api.take("tls") == nullptr) return;
+  ConfigReader tls = api.object("tls");
+  tls.read("certificate", config.tls_certificate);
+  tls.read("private_key", config.tls_private_key);
+  tls.read("peer_ca", config.tls_peer_ca);
+  tls.reject_unknown_keys();
+  for (const auto& [key, path] :
+       {std::pair{"certificate", &config.tls_certificate}, std::pair{"private_key", &config.tls_private_key}}) {
+    if (path->empty()) {
+      tls.report(key, "is required with api.tls: a PEM file's path");
+    } else if (::access(path->c_str(), R_OK) != 0) {
+      tls.report(key, "cannot read '" + *path + "': " + std::strerror(errno));
+    }
+  }
+  if (!config.tls_peer_ca.empty() && ::access(config.tls_peer_ca.c_str(), R_OK) != 0) {
+    tls.report("peer_ca", "cannot read '" + config.tls_peer_ca + "': " + std::strerror(errno));
+  }
+  if (config.tls_certificate.empty() || config.tls_private_key.empty()) {  // reported above: no TLS half-set
+    config.tls_certificate.clear();
+    config.tls_private_key.clear();
+    config.tls_peer_ca.clear();
+  }
+}
+
 void read_sections(ConfigReader& reader, Config& config) {
   ConfigReader auth = reader.object("auth");
   auth.read("enabled", config.auth.enabled);
@@ -128,6 +155,7 @@ void read_sections(ConfigReader& reader, Config& config) {
   api.read("max_connections", config.api.max_connections, 1);
   api.read("max_connections_per_client", config.api.max_connections_per_client, 1);
   api.read("event_history", config.api.event_history, 1);
+  read_tls(api, config.api);
   api.reject_unknown_keys();
 
   ConfigReader instance = reader.object("instance");

@@ -58,6 +58,11 @@ struct ApiConfig {
   int max_connections = 1024;           // open at once, from all clients
   int max_connections_per_client = 32;  // open at once from one client address; more are answered 429
   int event_history = 10000;            // live events kept for clients that resume (Last-Event-ID)
+  // api.tls: both set, the listen address speaks HTTPS only; SIGHUP reads the files again.
+  std::string tls_certificate;  // PEM: the certificate, then its chain
+  std::string tls_private_key;  // PEM, not encrypted
+  std::string tls_peer_ca;      // PEM: the CAs of the other instances' certificates; "" for the system's
+  bool tls() const { return !tls_certificate.empty(); }
 };
 
 // Who this weftd is among the instances sharing a store (PostgreSQL).

@@ -40,6 +40,15 @@ void compare_api(Comparison& c, const ApiConfig& a, const ApiConfig& b) {
   c.needs_restart("api.max_connections", a.max_connections, b.max_connections);
   c.needs_restart("api.max_connections_per_client", a.max_connections_per_client, b.max_connections_per_client);
   c.needs_restart("api.event_history", a.event_history, b.event_history);
+  // The files are read again at every reload; only turning TLS on or off
+  // changes what the listener is.
+  c.needs_restart("api.tls", a.tls(), b.tls());
+  if (a.tls() && b.tls()) {
+    c.live("api.tls.certificate", a.tls_certificate, b.tls_certificate);
+    c.live("api.tls.private_key", a.tls_private_key, b.tls_private_key);
+    // Peers are reached with what the API was started with.
+    c.needs_restart("api.tls.peer_ca", a.tls_peer_ca, b.tls_peer_ca);
+  }
 }
 
 // An executor gets its settings once, when its plugin creates it: the ABI has

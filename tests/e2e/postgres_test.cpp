@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 class OnPostgres : protected OwnPostgres, public RecoveryFixture {
  protected:
-  OnPostgres() : RecoveryFixture(WeftdOptions{{{"storage", server_.store_config()}}, {}, {}}) {}
+  OnPostgres() : RecoveryFixture(with_config({{"storage", server_.store_config()}})) {}
 
   int readyz() const { return weftd_.client().get("/readyz").status; }
 };

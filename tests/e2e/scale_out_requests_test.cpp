@@ -27,7 +27,7 @@ class ScaleOutRequests : protected OwnPostgres, public ::testing::Test {
   ScaleOutRequests() {
     for (const char* id : {"holder", "other"}) {
       const json config = {{"storage", server_.store_config()}, {"instance", {{"id", id}, {"lease_s", kLeaseS}}}};
-      instances_.push_back(std::make_unique<WeftdProcess>(WeftdOptions{config, {}, {}}));
+      instances_.push_back(std::make_unique<WeftdProcess>(with_config(config)));
     }
   }
 

@@ -31,7 +31,7 @@ class ScaleOut : protected OwnPostgres, public ::testing::Test {
       const json config = {{"storage", server_.store_config()},
                            {"instance", {{"id", instance_id(i)}, {"lease_s", kLeaseS}}},
                            {"limits", {{"max_running_tasks", 6}}}};
-      instances_.push_back(std::make_unique<WeftdProcess>(WeftdOptions{config, {}, {}}));
+      instances_.push_back(std::make_unique<WeftdProcess>(with_config(config)));
     }
   }
 

@@ -122,7 +122,7 @@ inline std::filesystem::path weftd_binary() { return build_dir() / "bin" / "weft
 // as a user on the daemon's host would run it.
 inline ProcessResult run_weft(const WeftdProcess& weftd, const std::vector<std::string>& args,
                               std::map<std::string, std::string> env = {}) {
-  env.emplace("WEFT_SERVER", "http://127.0.0.1:" + std::to_string(weftd.port()));
+  env.emplace("WEFT_SERVER", weftd.url());
   env.emplace("WEFT_TOKEN_FILE", (weftd.state_dir() / "admin.token").string());
   return run_program(weft_binary(), args, env);
 }

@@ -29,6 +29,7 @@ harness::WeftdOptions harness_options(const WeftdOptions& options) {
   settings.config.merge_patch(options.config);
   settings.extra_plugin_dirs = options.extra_plugin_dirs;
   settings.env = options.env;
+  settings.ca_file = options.ca_file;
   return settings;
 }
 

@@ -32,7 +32,14 @@ struct WeftdOptions {
   nlohmann::json config = nlohmann::json::object();
   std::vector<std::filesystem::path> extra_plugin_dirs;
   std::map<std::string, std::string> env;  // added to weftd's environment
+  std::filesystem::path ca_file;           // with api.tls in config: the CA the test's client trusts
 };
+
+inline WeftdOptions with_config(nlohmann::json config) {
+  WeftdOptions options;
+  options.config = std::move(config);
+  return options;
+}
 
 // This build's weftd, logging at debug level, in a temp dir removed with the
 // object. start() throws when weftd does not come up, which fails the test.

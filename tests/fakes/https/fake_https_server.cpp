@@ -15,9 +15,7 @@
 #include <stdexcept>
 
 namespace weft::fakes {
-namespace {
 
-// A key and a certificate valid for a day, for localhost and 127.0.0.1.
 void make_certificate(const std::filesystem::path& key, const std::filesystem::path& cert) {
   const std::string command =
       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"
@@ -28,6 +26,8 @@ void make_certificate(const std::filesystem::path& key, const std::filesystem::p
         "cannot make a test certificate with the openssl command (scripts/install-deps.sh installs it): " + command);
   }
 }
+
+namespace {
 
 class RequestHandler final : public Poco::Net::HTTPRequestHandler {
  public:

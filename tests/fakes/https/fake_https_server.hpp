@@ -22,6 +22,10 @@
 
 namespace weft::fakes {
 
+// A new key and a self-signed certificate for it, valid for a day, for
+// localhost and 127.0.0.1 (the openssl command). Throws std::runtime_error.
+void make_certificate(const std::filesystem::path& key, const std::filesystem::path& cert);
+
 struct FakeRequest {
   std::string method;
   std::string path;                               // decoded, without the query

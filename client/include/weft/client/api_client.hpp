@@ -91,11 +91,15 @@ class ApiClient {
  public:
   static constexpr std::chrono::seconds kDefaultTimeout{60};
 
-  // `server` is "http://HOST[:PORT]", with a path prefix when weftd is behind a
-  // proxy; anything else throws std::invalid_argument. Requests carry `token`
-  // as a bearer token unless it is empty. `timeout` bounds the sending of a
-  // request and each wait for its answer.
-  explicit ApiClient(const std::string& server, std::string token = "", std::chrono::seconds timeout = kDefaultTimeout);
+  // `server` is "http://HOST[:PORT]" or "https://HOST[:PORT]", with a path
+  // prefix when weftd is behind a proxy; anything else throws
+  // std::invalid_argument. Requests carry `token` as a bearer token unless it
+  // is empty. `timeout` bounds the sending of a request and each wait for its
+  // answer. Over https, weftd's certificate must be signed by a CA in
+  // `ca_file` (PEM), or by one the system trusts when it is empty, and name
+  // the host.
+  explicit ApiClient(const std::string& server, std::string token = "", std::chrono::seconds timeout = kDefaultTimeout,
+                     std::string ca_file = "");
   // weftd on 127.0.0.1:`port`.
   ApiClient(uint16_t port, std::string token, std::chrono::seconds timeout = kDefaultTimeout);
   ApiClient(ApiClient&&) noexcept;
@@ -138,6 +142,8 @@ class ApiClient {
     std::string base_path;  // a path prefix of the URL, for weftd behind a proxy
     std::string token;
     std::chrono::seconds timeout;
+    bool https = false;
+    std::string ca_file;  // https: the CAs trusted, "" for the system's
   };
   struct Connections;
   using Session = std::unique_ptr<Poco::Net::HTTPClientSession>;

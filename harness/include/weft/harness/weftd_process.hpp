@@ -59,6 +59,9 @@ struct WeftdOptions {
   std::vector<std::filesystem::path> extra_plugin_dirs;
   std::map<std::string, std::string> env;  // added to weftd's environment
   std::string ready_path = "/healthz";     // weftd is up once this answers 200
+  // Set when config has api.tls: client() speaks https to localhost and
+  // trusts the CAs in this PEM file.
+  std::filesystem::path ca_file;
 };
 
 class WeftdProcess {
@@ -86,7 +89,11 @@ class WeftdProcess {
   const std::filesystem::path& state_dir() const { return state_dir_; }
   const std::filesystem::path& config_path() const { return config_path_; }
   std::string token() const;  // the admin token weftd wrote on its first start; "" when none
-  client::ApiClient client() const { return client::ApiClient(port_, token()); }
+  client::ApiClient client() const { return client_with(token()); }
+  // A client with this token ("" for none); https when options.ca_file is set.
+  client::ApiClient client_with(std::string token) const;
+  // "http://127.0.0.1:PORT", or "https://localhost:PORT" with options.ca_file.
+  std::string url() const;
   std::string log() const;  // what weftd wrote to stderr so far
 
  private:
