@@ -37,7 +37,9 @@ ApiClient client_of(const Invocation& invocation) {
   try {
     return ApiClient(server, discover_token().value_or(""), ApiClient::kDefaultTimeout, ca_file);
   } catch (const std::invalid_argument& error) {
-    throw UsageError(error.what());
+    const bool url_ok = server.rfind("http://", 0) == 0 || server.rfind("https://", 0) == 0;
+    if (url_ok && !ca_file.empty()) throw UsageError(std::string("--cacert: ") + error.what());
+    throw UsageError("--server takes http://HOST[:PORT] or https://HOST[:PORT], not '" + server + "'");
   }
 }
 

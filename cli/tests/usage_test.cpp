@@ -67,7 +67,7 @@ TEST(Usage, AParamWithoutEqualsExits2WithTheCommandsUsage) {
 TEST(Usage, ANonHttpServerExits2) {
   const auto outcome = run_weft({"--server", "ftp://example", "workflows"});
   EXPECT_EQ(outcome.exit_code, 2);
-  EXPECT_THAT(outcome.err, StartsWith("weft: --server takes http://HOST[:PORT]"));
+  EXPECT_THAT(outcome.err, StartsWith("weft: --server takes http://HOST[:PORT] or https://HOST[:PORT]"));
 }
 
 TEST(Usage, HelpOfACommandExits0) {
