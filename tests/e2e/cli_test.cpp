@@ -266,7 +266,7 @@ TEST_F(Cli, TokensAreIssuedListedAndRevokedAndTheAuditLogShowsIt) {
   EXPECT_EQ(as_new.exit_code, 0) << as_new.output();
 
   const auto listed = parsed(weft({"-o", "json", "token", "list"}));
-  const auto items = listed.at("items");
+  const auto& items = listed.at("items");
   const auto mine = std::find_if(items.begin(), items.end(), [](const json& t) { return t["description"] == "ci"; });
   ASSERT_NE(mine, items.end()) << listed.dump();
   EXPECT_EQ(mine->at("workflows"), "etl-*");
