@@ -39,7 +39,7 @@ struct EndpointContext {
   const Metrics& metrics;
   PeerSettings peers;
   std::function<int64_t()> now_ms;       // the wall clock, ms since the epoch
-  std::function<void()> tokens_changed;  // a token was revoked: forget what was verified
+  std::function<void()> tokens_changed;  // a token was issued or revoked: forget what was verified
 };
 
 class Endpoints {

@@ -121,6 +121,7 @@ ApiReply Endpoints::create_token(const ApiRequest& request) {
                     expiry_of(body, now),
                     scope_of(body)};
   value_or_raise(context_.commands.store_token(token));
+  context_.tokens_changed();
   auto view = token_view(token, now);
   view["token"] = secret;
   return json_reply(201, view);

@@ -14,7 +14,7 @@ Verification TokenVerifier::verify(std::string_view secret) const {
   const std::string hash = token_hash(secret);
   const int64_t now = now_ms_();
   auto caller = cached(hash, now);
-  if (!caller) {
+  if (!caller && may_reread(now)) {
     reload(now);
     caller = cached(hash, now);
   }
@@ -35,6 +35,11 @@ std::optional<Caller> TokenVerifier::cached(const std::string& hash, int64_t now
   const auto found = callers_by_hash_.find(hash);
   if (found == callers_by_hash_.end()) return std::nullopt;
   return found->second;
+}
+
+bool TokenVerifier::may_reread(int64_t now) const {
+  std::lock_guard lock(mutex_);
+  return loaded_at_ == 0 || now - loaded_at_ >= kUnknownRereadMs || now < loaded_at_;
 }
 
 void TokenVerifier::reload(int64_t now) const {

@@ -46,9 +46,20 @@ TEST_F(TokenVerifierTest, StoredTokenHasItsRoleIdAndScope) {
   EXPECT_EQ(verified.caller.workflows, "etl-*");
 }
 
-TEST_F(TokenVerifierTest, TokenStoredAfterTheFirstLookupIsFound) {
+TEST_F(TokenVerifierTest, TokenStoredElsewhereAfterALookupIsFoundOnceTheStoreIsReadAgain) {
   EXPECT_EQ(role_of("secret-1"), std::nullopt);
   store_token("t1", "secret-1", "viewer");
+  // Unknown secrets read the store at most once per kUnknownRereadMs.
+  now_ += TokenVerifier::kUnknownRereadMs - 1;
+  EXPECT_EQ(role_of("secret-1"), std::nullopt);
+  now_ += 1;
+  EXPECT_EQ(role_of("secret-1"), Role::viewer);
+}
+
+TEST_F(TokenVerifierTest, TokenIssuedHereIsFoundAtOnce) {
+  EXPECT_EQ(role_of("secret-1"), std::nullopt);
+  store_token("t1", "secret-1", "viewer");
+  verifier_.forget_verified();  // what the API does when it issues one
   EXPECT_EQ(role_of("secret-1"), Role::viewer);
 }
 
