@@ -23,6 +23,11 @@ void Journal::mark_soon(Journaled& thing) {
   });
 }
 
+void Journal::mark_final(std::function<void(WriteBatch&)> append) {
+  finals_.push_back(std::move(append));
+  schedule_flush();
+}
+
 void Journal::ride_along(Journaled& thing) {
   if (!thing.marked) {
     thing.marked = true;
@@ -44,9 +49,9 @@ void Journal::add(Journaled& thing) {
 }
 
 void Journal::after_durable(std::function<void()> action) {
-  if (marked_.empty() && in_flight_ == nullptr) {
+  if (nothing_marked() && in_flight_ == nullptr) {
     boost::asio::post(io_, std::move(action));
-  } else if (marked_.empty()) {
+  } else if (nothing_marked()) {
     in_flight_actions_.push_back(std::move(action));  // everything marked so far is in that batch
   } else {
     pending_actions_.push_back(std::move(action));
@@ -71,9 +76,11 @@ void Journal::schedule_flush() {
 void Journal::flush() {
   flush_scheduled_ = false;
   const bool riders_go = riders_due_ && !riders_.empty();
-  if (in_flight_ != nullptr || stopped_ || (marked_.empty() && pending_actions_.empty() && !riders_go)) return;
+  if (in_flight_ != nullptr || stopped_ || (nothing_marked() && pending_actions_.empty() && !riders_go)) return;
   riders_due_ = false;
   auto batch = std::make_shared<WriteBatch>();
+  for (const auto& append : finals_) append(*batch);
+  finals_.clear();
   for (auto* things : {&marked_, &riders_}) {
     for (Journaled* thing : *things) {
       thing->marked = false;
@@ -118,7 +125,7 @@ void Journal::on_written(const Status& written) {
   auto actions = std::move(in_flight_actions_);
   in_flight_actions_.clear();
   for (auto& action : actions) action();
-  if (!marked_.empty() || !pending_actions_.empty() || (riders_due_ && !riders_.empty())) flush();
+  if (!nothing_marked() || !pending_actions_.empty() || (riders_due_ && !riders_.empty())) flush();
 }
 
 void Journal::resubmit_without(const std::set<std::string, std::less<>>& lost) {

@@ -50,6 +50,9 @@ class Journal {
   // The same, for a change that may wait: it goes with the next batch, or
   // within lazy_delay if nothing else is written before.
   void mark_soon(Journaled& thing);
+  // Writes what append adds with the next batch: for records made once and
+  // never changed (an attempt that ended), which their owner does not keep.
+  void mark_final(std::function<void(WriteBatch&)> append);
   void after_durable(std::function<void()> action);
   // Writes thing's state with whatever batch goes next, or within lazy_delay
   // if nothing else is written before; unlike a mark, it holds back no
@@ -71,7 +74,7 @@ class Journal {
   // Told of every batch once it is stored; nullptr: nobody.
   void set_observer(SchedulerObserver* observer) { observer_ = observer; }
   // Things marked and not yet in a transaction.
-  size_t backlog() const { return marked_.size(); }
+  size_t backlog() const { return marked_.size() + finals_.size(); }
 
   bool healthy() const { return healthy_; }
   // Why the last write failed, while not healthy.
@@ -81,6 +84,7 @@ class Journal {
 
  private:
   void add(Journaled& thing);
+  bool nothing_marked() const { return marked_.empty() && finals_.empty(); }
   void schedule_flush();
   void flush();
   void submit_in_flight();
@@ -96,6 +100,7 @@ class Journal {
   std::unique_ptr<Timer> retry_timer_;
   std::unique_ptr<Timer> lazy_timer_;
   std::vector<Journaled*> marked_;
+  std::vector<std::function<void(WriteBatch&)>> finals_;
   std::vector<Journaled*> riders_;
   std::unique_ptr<Timer> rider_timer_;
   bool riders_due_ = false;  // their lazy_delay passed: they go even alone

@@ -36,7 +36,12 @@ void TaskState::append_to(WriteBatch& batch) const {
   r.budget_started_at = budget_started_at;
   r.attempts_before = attempts_before;
   batch.tasks.push_back(std::move(r));
-  if (trace.number == 0 || trace.number != attempt) return;
+  if (trace.number != 0 && trace.number == attempt && trace.status == TaskStatus::running) {
+    batch.attempts.push_back(attempt_record());
+  }
+}
+
+sdk::AttemptRecord TaskState::attempt_record() const {
   sdk::AttemptRecord a;
   a.run_id = run->id;
   a.node = node->spec->id;
@@ -51,7 +56,15 @@ void TaskState::append_to(WriteBatch& batch) const {
   a.stderr_path = trace.stderr_path;
   a.started_at = trace.started_at;
   a.finished_at = trace.finished_at;
-  batch.attempts.push_back(std::move(a));
+  return a;
+}
+
+void TaskState::mark_ended_attempt(Journal& journal) const {
+  if (run->abandoned) return;
+  journal.mark_final([lease = RunLease{run->id, run->lease_generation}, record = attempt_record()](WriteBatch& batch) {
+    if (lease.generation > 0) batch.leases.push_back(lease);
+    batch.attempts.push_back(record);
+  });
 }
 
 bool NodeState::is_for_each() const { return spec->for_each.has_value(); }

@@ -45,7 +45,7 @@ struct NodeState;
 
 // The task's latest attempt as its attempt record keeps it. Set when the
 // attempt starts (or is taken back after a restart), closed when it ends;
-// written with the task from then on.
+// written with the task while it runs, and once more when it ends.
 struct AttemptTrace {
   int32_t number = 0;  // 0: no attempt in this life of weftd
   TaskStatus status = TaskStatus::running;
@@ -94,7 +94,12 @@ struct TaskState final : Journaled {
   // "<run>/<node>/<index>/<attempt>": names this attempt to plugins, so a late
   // event of an earlier attempt cannot be taken for the current one.
   std::string key() const;
+  // Writes the task, and its attempt's record while the attempt runs.
   void append_to(WriteBatch& batch) const override;
+  // The attempt's record once it ended, written as it is now: by the next
+  // batch the task may be on its next attempt, whose trace replaces this one.
+  void mark_ended_attempt(Journal& journal) const;
+  sdk::AttemptRecord attempt_record() const;
 };
 
 struct NodeState {

@@ -498,6 +498,7 @@ void RunScheduler::end_attempt(TaskState& task, TaskStatus outcome, std::string_
   task.trace.exit_code = task.exit_code;
   task.trace.error = error;
   task.trace.finished_at = clock_.now_ms();
+  task.mark_ended_attempt(journal_);
   journal_.mark(task);
   release_attempt(task);
 }

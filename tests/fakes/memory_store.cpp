@@ -10,6 +10,7 @@ void MemoryStore::fail_if_asked() const {
 
 void MemoryStore::write(const sdk::WriteBatch& batch) {
   ++write_calls;
+  const std::lock_guard gate(write_gate);
   if (failing_writes) throw std::runtime_error("database or disk is full");
   std::lock_guard lock(mutex_);
   refuse_conflicts(batch);

@@ -37,6 +37,9 @@ class MemoryStore : public sdk::Store {
   std::atomic<bool> failing_writes{false};
   // Every call of write(), failed or not.
   std::atomic<int> write_calls{0};
+  // Held by a test, writes wait (once counted in write_calls), as on a slow
+  // database: changes made meanwhile gather behind the write under way.
+  std::mutex write_gate;
 
  private:
   void fail_if_asked() const;

@@ -168,6 +168,30 @@ TEST_F(PauseTest, ALostAttemptIsKeptAndTheNextHasANumberAndLogFilesOfItsOwn) {
   EXPECT_TRUE(eventually([&] { return run_is(id, RunStatus::succeeded); }));
 }
 
+// An attempt that ends while a write is under way, and whose next attempt
+// starts before that write lands, was left stored as running: the next
+// batch wrote only the task's new attempt.
+TEST_F(PauseTest, AnAttemptThatEndsWhileAWriteIsUnderWayIsStoredAsEnded) {
+  const auto id = run(workflow({{{"id", "a"}, {"type", "task"}}, {{"id", "b"}, {"type", "task"}}}));
+  ASSERT_TRUE(eventually([&] { return started() == 2 && attempts_of(id, "a").size() == 1; }));
+  const size_t of_a = runtime_.started()[0].node == "a" ? 0 : 1;
+  {
+    const std::lock_guard slow_database(store_.store->write_gate);
+    const int writes = store_.store->write_calls;
+    finish(runtime_.started()[1 - of_a], 0);
+    ASSERT_TRUE(eventually([&] { return store_.store->write_calls > writes; }));
+    scheduler_->post_task_event({WEFT_EVENT_LOST, runtime_.started()[of_a].task_key, "", 0, "", "node rebooted"});
+    settle_loop();  // the next attempt is dispatched, its start waiting on the store
+  }
+  ASSERT_TRUE(eventually([&] { return started() == 3; }));
+  ASSERT_TRUE(eventually([&] { return attempts_of(id, "a").size() == 2; }));
+  const auto lost = attempts_of(id, "a")[0];
+  EXPECT_EQ(lost.status, TaskStatus::failed);
+  EXPECT_EQ(lost.error, "lost: node rebooted");
+  EXPECT_GT(lost.finished_at, 0);
+  EXPECT_EQ(attempts_of(id, "a")[1].status, TaskStatus::running);
+}
+
 // Before the budget was stored, a restart during a retried run counted the
 // attempts from 0 again: the retried task then had none left.
 TEST_F(PauseTest, TheAttemptBudgetOfARetriedRunSurvivesARestart) {
