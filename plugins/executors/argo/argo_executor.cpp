@@ -143,6 +143,7 @@ ArgoExecutor::Clock::time_point ArgoExecutor::submit_runs() {
       next_due = std::min(next_due, submission->not_before);
       continue;
     }
+    refused_runs_.erase(submission->key);  // a run handed whole again (retried) is asked anew
     try {
       const HttpReply reply = http_.request("POST", workflow_path(""), submission->request);
       // 409: an earlier attempt whose reply was lost created it.
@@ -203,11 +204,13 @@ void ArgoExecutor::poll(const std::vector<std::shared_ptr<Task>>& running) {
     for (const auto& [name, submission] : submissions_) submitting.insert(name);
   }
   std::map<std::string, HttpReply> fetched;
+  std::set<std::string> told_refusal;  // the run's tasks under way all hear it in this loop
   for (const auto& t : running) {
     if (submitting.count(t->name) != 0) continue;
     if (const auto refused = refused_runs_.find(t->name); refused != refused_runs_.end() && !t->dag_node.empty()) {
       forget(*t);
       host().task_finished(t->key, 1, "", refused->second);
+      told_refusal.insert(t->name);
       continue;
     }
     const auto it = by_name.find(t->name);
@@ -217,6 +220,7 @@ void ArgoExecutor::poll(const std::vector<std::shared_ptr<Task>>& running) {
       follow(*t, *it->second);
     }
   }
+  for (const auto& name : told_refusal) refused_runs_.erase(name);
 }
 
 void ArgoExecutor::follow(Task& task, const json& workflow) {

@@ -136,6 +136,29 @@ TEST_F(ArgoDagTest, CancellingATaskOfTheRunTerminatesTheWorkflow) {
             "Stopped with strategy 'Terminate'");
 }
 
+// A refusal used to be kept for good: when the run was retried, its new
+// workflow was created, and its tasks were failed with the old refusal.
+TEST_F(ArgoDagTest, ARunRefusedOnceRunsWhenItIsHandedWholeAgain) {
+  weft::argo::ArgoExecutor executor(host_.host(), config_);
+  const auto only = node("only", "printf 7 > \"$WEFT_OUTPUT\"");
+  fake().server().fail_next(1, 403);  // the create, as an RBAC rule refuses it
+  executor.start_run({run_id_, "wf", {only}});
+  const auto refused = task(only);
+  executor.start(refused);
+  const auto first = host_.wait_for_finished(refused.task_key, kDeadline);
+  ASSERT_TRUE(first);
+  EXPECT_NE(first->error.find("argo-server refused the run's workflow"), std::string::npos) << first->error;
+
+  executor.start_run({run_id_, "wf", {only}});  // the run retried
+  auto retried = task(only);
+  retried.task_key = run_id_ + "/only/2";
+  retried.attempt = 2;
+  executor.start(retried);
+  const auto second = host_.wait_for_finished(retried.task_key, kDeadline);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->output_json, "7") << second->error;
+}
+
 TEST_F(ArgoDagTest, ANodeThatCannotRunInArgoRefusesTheRunNamingIt) {
   auto config = config_;
   config.erase("default_image");
