@@ -129,6 +129,14 @@ int serve(const std::string& config_file, const Config& config) {
   }
 
   SystemClock clock(io);
+  if (store.shared() && config.listen.ends_with(":0") &&
+      (config.instance.id.empty() || config.instance.address.empty())) {
+    spdlog::critical(
+        "storage {} is shared and listen {} picks a free port: set instance.id and instance.address, "
+        "which would otherwise name port 0 to the other instances",
+        config.storage.plugin, config.listen);
+    return 1;
+  }
   if (store.shared()) {
     spdlog::info("storage {} is shared: this is instance {}", config.storage.plugin, lease_settings(config).instance);
   } else if (!config.instance.id.empty()) {

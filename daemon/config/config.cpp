@@ -162,14 +162,24 @@ void read_sections(ConfigReader& reader, Config& config) {
   instance.read("id", config.instance.id);
   instance.read("lease_s", config.instance.lease_s, 3);
   instance.read("address", config.instance.address);
-  if (!config.instance.address.empty() && config.instance.address.rfind("http://", 0) != 0) {
-    instance.report("address", "must be a URL http://HOST:PORT other weftd instances reach this one's API at, not '" +
-                                   config.instance.address + "'");
+  if (const std::string& address = config.instance.address;
+      !address.empty() && address.rfind("http://", 0) != 0 && address.rfind("https://", 0) != 0) {
+    instance.report("address",
+                    "must be a URL http://HOST:PORT or https://HOST:PORT other weftd instances reach this "
+                    "one's API at, not '" +
+                        address + "'");
   }
   instance.reject_unknown_keys();
 
+  // A year is "wait for the tasks" in practice; more would overflow as milliseconds.
+  constexpr long long longest_grace_s = 366LL * 24 * 3600;
   long long grace_s = config.shutdown_grace.count();
   reader.read("shutdown_grace_s", grace_s, 0LL);
+  if (grace_s > longest_grace_s) {
+    reader.report("shutdown_grace_s",
+                  "must be at most " + std::to_string(longest_grace_s) + " (a year), not " + std::to_string(grace_s));
+    grace_s = config.shutdown_grace.count();
+  }
   config.shutdown_grace = std::chrono::seconds(grace_s);
 }
 

@@ -85,6 +85,9 @@ ConfigChanges config_changes(const Config& running, const Config& reread,
   compare_limits(c, running.limits, reread.limits);
   c.needs_restart("auth.enabled", running.auth.enabled, reread.auth.enabled);
   c.needs_restart("audit.retention_days", running.audit.retention_days, reread.audit.retention_days);
+  c.needs_restart("instance.id", running.instance.id, reread.instance.id);
+  c.needs_restart("instance.address", running.instance.address, reread.instance.address);
+  c.needs_restart("instance.lease_s", running.instance.lease_s, reread.instance.lease_s);
   c.live("log.level", running.log.level, reread.log.level);
   compare_api(c, running.api, reread.api);
   c.live("shutdown_grace_s", running.shutdown_grace, reread.shutdown_grace);

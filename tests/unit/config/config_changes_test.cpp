@@ -36,16 +36,19 @@ TEST(ConfigChanges, LimitsLogLevelAndGraceApplyLive) {
 }
 
 TEST(ConfigChanges, WhatIsSetUpOnceAtStartNeedsARestart) {
-  const auto changes = config_changes(parsed(json::object()),
-                                      parsed({{"listen", "127.0.0.1:9999"},
-                                              {"storage", {{"path", "/tmp/other.db"}}},
-                                              {"limits", {{"max_body_bytes", 2048}}},
-                                              {"auth", {{"enabled", false}}},
-                                              {"api", {{"threads", 2}, {"event_history", 5}}}}),
-                                      {});
+  const auto changes =
+      config_changes(parsed(json::object()),
+                     parsed({{"listen", "127.0.0.1:9999"},
+                             {"storage", {{"path", "/tmp/other.db"}}},
+                             {"limits", {{"max_body_bytes", 2048}}},
+                             {"auth", {{"enabled", false}}},
+                             {"instance", {{"id", "b"}, {"address", "https://b:8080"}, {"lease_s", 9}}},
+                             {"api", {{"threads", 2}, {"event_history", 5}}}}),
+                     {});
   EXPECT_THAT(changes.applied, IsEmpty());
-  EXPECT_THAT(changes.restart_required, ElementsAre("listen", "storage", "limits.max_body_bytes", "auth.enabled",
-                                                    "api.threads", "api.event_history"));
+  EXPECT_THAT(changes.restart_required,
+              ElementsAre("listen", "storage", "limits.max_body_bytes", "auth.enabled", "instance.id",
+                          "instance.address", "instance.lease_s", "api.threads", "api.event_history"));
 }
 
 TEST(ConfigChanges, ACreatedExecutorsSettingsNeedARestartANewOnesApply) {

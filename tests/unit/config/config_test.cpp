@@ -186,9 +186,11 @@ TEST(ConfigValues, AnInstancesAddressIsTheURLOfItsAPI) {
   const Config config = parse_ok({{"instance", {{"id", "a"}, {"address", "http://host-a:8080"}, {"lease_s", 9}}}});
   EXPECT_EQ(config.instance.address, "http://host-a:8080");
   EXPECT_EQ(config.instance.lease_s, 9);
+  EXPECT_EQ(parse_ok({{"instance", {{"address", "https://weft-a.example.org"}}}}).instance.address,
+            "https://weft-a.example.org");
   EXPECT_THAT(problems_of({{"instance", {{"address", "host-a:8080"}}}}),
               ElementsAre(Problem{"/instance/address",
-                                  "must be a URL http://HOST:PORT other weftd instances reach "
+                                  "must be a URL http://HOST:PORT or https://HOST:PORT other weftd instances reach "
                                   "this one's API at, not 'host-a:8080'"}));
 }
 
@@ -202,6 +204,8 @@ TEST(ConfigProblems, OutOfRangeValuesAreNamed) {
                                      {"api", {{"threads", 0}}},
                                      {"shutdown_grace_s", -1}});
   ASSERT_EQ(problems.size(), 4u);
+  EXPECT_THAT(problems_of({{"shutdown_grace_s", 9223372036854775807LL}}),
+              ElementsAre(Problem{"/shutdown_grace_s", "must be at most 31622400 (a year), not 9223372036854775807"}));
   EXPECT_EQ(problems[0].path, "/limits/max_running_tasks");
   EXPECT_THAT(problems[1].message, HasSubstr("from 1024"));
   EXPECT_EQ(problems[2].path, "/api/threads");
