@@ -20,6 +20,14 @@ std::string workflow_label(const nlohmann::json& run) {
   return cell(run, "workflow") + (run.contains("version") ? " v" + cell(run, "version") : "");
 }
 
+// "paused" only for a pause `weft schedule resume` can undo; a schedule its
+// own document disables is "disabled".
+std::string schedule_state(const nlohmann::json& schedule) {
+  if (!schedule.is_object()) return "-";
+  if (schedule.value("paused", false)) return "paused";
+  return schedule.value("enabled", true) ? "enabled" : "disabled";
+}
+
 }  // namespace
 
 const nlohmann::json& items_of(const nlohmann::json& list) {
@@ -52,9 +60,8 @@ void print_workflows(std::ostream& out, const nlohmann::json& list) {
 void print_schedules(std::ostream& out, const nlohmann::json& list) {
   Table table({"WORKFLOW", "CRON", "STATE", "NEXT FIRING", "LAST RUN"});
   for (const auto& schedule : items_of(list)) {
-    const bool enabled = schedule.is_object() && schedule.value("enabled", true);
     const auto& last_run = schedule.is_object() ? schedule.value("last_run", nlohmann::json()) : nlohmann::json();
-    table.add_row({workflow_label(schedule), cell(schedule, "cron"), enabled ? "enabled" : "paused",
+    table.add_row({workflow_label(schedule), cell(schedule, "cron"), schedule_state(schedule),
                    cell(schedule, "next_firing"),
                    last_run.is_object() ? cell(last_run, "id") + " (" + cell(last_run, "firing") + ")" : "-"});
   }

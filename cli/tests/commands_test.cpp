@@ -15,6 +15,7 @@ namespace weft::cli {
 namespace {
 
 using nlohmann::json;
+using ::testing::ContainsRegex;
 using testing::FakeWeftd;
 using ::testing::HasSubstr;
 using testing::run_weft;
@@ -187,12 +188,21 @@ TEST_F(Commands, SchedulesAreListedWithTheirStateAndLastRun) {
                    {"version", 3},
                    {"cron", "0 3 * * *"},
                    {"enabled", false},
+                   {"paused", true},
                    {"next_firing", nullptr},
-                   {"last_run", {{"id", "r9"}, {"firing", "2026-01-01T03:00:00.000Z"}}}}}}});
+                   {"last_run", {{"id", "r9"}, {"firing", "2026-01-01T03:00:00.000Z"}}}},
+                  {{"workflow", "weekly"},
+                   {"version", 1},
+                   {"cron", "0 4 * * 0"},
+                   {"enabled", false},
+                   {"paused", false},
+                   {"next_firing", nullptr},
+                   {"last_run", nullptr}}}}});
   const auto outcome = weft({"schedules"});
   EXPECT_EQ(outcome.exit_code, 0);
   EXPECT_THAT(outcome.out, HasSubstr("nightly v3"));
-  EXPECT_THAT(outcome.out, HasSubstr("paused"));
+  EXPECT_THAT(outcome.out, ContainsRegex("nightly v3 +0 3 \\* \\* \\* +paused"));
+  EXPECT_THAT(outcome.out, ContainsRegex("weekly v1 +0 4 \\* \\* 0 +disabled"));
   EXPECT_THAT(outcome.out, HasSubstr("r9 (2026-01-01T03:00:00.000Z)"));
 }
 

@@ -169,9 +169,10 @@ nlohmann::json task_event_json(const TaskRecord& task) {
 nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>& tasks) {
   // The run's own copy of its document says which nodes have for_each: a
   // for_each node that has no elements yet still answers with [].
-  const auto document = nlohmann::json::parse(run.document_json);
+  const auto document = stored_json(run.document_json);
   auto outputs = nlohmann::json::object();
-  for (const auto& node : document.value("nodes", nlohmann::json::array())) {
+  const auto nodes = document.is_object() ? document.value("nodes", nlohmann::json::array()) : nlohmann::json::array();
+  for (const auto& node : nodes) {
     if (node.is_object() && node.value("id", nlohmann::json()).is_string()) {
       outputs[node["id"].get<std::string>()] = node_outputs(node, tasks);
     }

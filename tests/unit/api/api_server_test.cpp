@@ -539,6 +539,19 @@ TEST_F(ApiServerTest, RunShowsItsFieldsAndCountsTasksByStatus) {
       "tasks":{"succeeded":1,"running":2}})"));
 }
 
+// A store may hand back a run without its document (a column left empty by
+// a third-party store, a damaged row): its results are then the status and
+// no outputs, not a 500.
+TEST_F(ApiServerTest, ResultsOfARunWhoseStoredDocumentIsUnreadableAreItsStatusAlone) {
+  auto r = run("r1", 1000, "hello", "failed");
+  r.document_json = "";
+  store_runs({r});
+  store_tasks({task("r1", "a", -1, "succeeded", "1")});
+  const auto reply = get("/api/v1/runs/r1/results");
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.json_body(), json::parse(R"({"status":"failed","outputs":{}})"));
+}
+
 TEST_F(ApiServerTest, UnknownRunIsNotFound) {
   const auto reply = get("/api/v1/runs/nope");
   EXPECT_EQ(reply.status, 404);
