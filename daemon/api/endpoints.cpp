@@ -119,6 +119,7 @@ ApiReply Endpoints::list_plugins(const ApiRequest&) {
 }
 
 ApiReply Endpoints::reload_plugins(const ApiRequest& request) {
+  reject_any_field(request.body);
   require_unscoped(request, "reload plugins");
   const Reloader reload = context_.reloader();
   if (!reload) raise(ErrorCode::unavailable, "this weftd cannot reload; restart it instead");
@@ -215,6 +216,7 @@ ApiReply Endpoints::run_created(const RunRequest& run_request) {
 // it; a request that was forwarded already is not forwarded again.
 ApiReply Endpoints::run_command(const ApiRequest& request, const char* action,
                                 Status (Commands::*command)(const std::string& run_id)) {
+  reject_any_field(request.body);
   require_run_in_scope(request);
   const std::string& id = request.captures.at(0);
   const Status done = (context_.commands.*command)(id);
@@ -246,12 +248,14 @@ ApiReply Endpoints::list_schedules(const ApiRequest&) {
 }
 
 ApiReply Endpoints::pause_schedule(const ApiRequest& request) {
+  reject_any_field(request.body);
   require_scope(request, request.captures.at(0));
   return json_reply(
       200, schedule_json(value_or_raise(context_.commands.set_schedule_enabled(request.captures.at(0), false))));
 }
 
 ApiReply Endpoints::resume_schedule(const ApiRequest& request) {
+  reject_any_field(request.body);
   require_scope(request, request.captures.at(0));
   return json_reply(
       200, schedule_json(value_or_raise(context_.commands.set_schedule_enabled(request.captures.at(0), true))));

@@ -63,4 +63,6 @@ std::string string_field(const nlohmann::json& object, const std::string& name, 
   return typed_field(object, name, nlohmann::json::value_t::string, "a string").get<std::string>();
 }
 
+void reject_any_field(const std::string& body) { reject_unknown_fields(parse_object_body(body, true), {}); }
+
 }  // namespace weft::daemon

@@ -16,6 +16,11 @@ nlohmann::json parse_object_body(const std::string& body, bool empty_allowed = f
 // Refuses the object if it has a field not in `known`, naming every such field.
 void reject_unknown_fields(const nlohmann::json& object, std::initializer_list<std::string_view> known);
 
+// For a request that takes no fields: an empty body or {} is fine, anything
+// else refused, so that a field a client thinks does something (a "force")
+// is not silently ignored.
+void reject_any_field(const std::string& body);
+
 // The field if present; refuses it if it is not of the expected type.
 nlohmann::json object_field(const nlohmann::json& object, const std::string& name, nlohmann::json fallback);
 bool bool_field(const nlohmann::json& object, const std::string& name, bool fallback);

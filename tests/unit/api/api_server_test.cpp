@@ -223,6 +223,16 @@ TEST_F(ApiServerTest, UnknownFieldsAreRefusedByName) {
   EXPECT_TRUE(commands_.run_requests.empty());
 }
 
+TEST_F(ApiServerTest, ACommandThatTakesNoFieldsRefusesAnyAndDoesNothing) {
+  EXPECT_EQ(call("POST", "/api/v1/runs/r1/cancel", "{}").status, 202);
+  const auto reply = post("/api/v1/runs/r1/cancel", {{"force", true}});
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.json_body()["error"]["details"][0]["path"], "/force");
+  EXPECT_EQ(call("POST", "/api/v1/schedules/nightly/pause", "not json").status, 400);
+  const std::lock_guard lock(commands_.mutex);
+  EXPECT_EQ(commands_.calls, std::vector<std::string>{"cancel r1"});
+}
+
 TEST_F(ApiServerTest, FieldOfTheWrongTypeIsRefusedAtItsPath) {
   const auto reply = post("/api/v1/workflows/hello/runs", {{"start", "yes"}});
   EXPECT_EQ(reply.status, 400);
@@ -459,9 +469,15 @@ TEST_F(ApiServerTest, CreatingARunWithoutABodyUsesTheDefaults) {
   EXPECT_TRUE(commands_.run_requests.at(0).start);
 }
 
-TEST_F(ApiServerTest, RepeatedIdempotencyKeyAnswersOkWithTheFirstRun) {
+// The scheduler's own check of the key is tested on it; here, how the API
+// answers a run that was found rather than created.
+TEST_F(ApiServerTest, ARunFoundByItsIdempotencyKeyIsAnswered200WithThatRun) {
   commands_.create_answer = RunCreated{"run-1", sdk::RunStatus::running, false};
-  EXPECT_EQ(post("/api/v1/workflows/hello/runs", {{"idempotency_key", "k1"}}).status, 200);
+  const auto reply = post("/api/v1/workflows/hello/runs", {{"idempotency_key", "k1"}});
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.json_body()["id"], "run-1");
+  EXPECT_EQ(reply.json_body()["status"], "running");
+  EXPECT_EQ(commands_.run_requests.at(0).idempotency_key, "k1");
 }
 
 TEST_F(ApiServerTest, AdHocRunPassesTheDocument) {

@@ -59,9 +59,14 @@ TEST_F(NotifySocket, StatusTextIsSentAsGiven) {
   EXPECT_EQ(receive(), "STATUS=loaded 7 plugins");
 }
 
-TEST(Notify, WithoutNotifySocketNothingHappens) {
+// Datagrams arrive in order: the first thing received tells whether the
+// message sent without NOTIFY_SOCKET went anywhere.
+TEST_F(NotifySocket, WithoutNotifySocketNothingIsSent) {
   unsetenv("NOTIFY_SOCKET");
   notify_systemd("READY=1");
+  setenv("NOTIFY_SOCKET", path_.c_str(), 1);
+  notify_systemd("STATUS=after");
+  EXPECT_EQ(receive(), "STATUS=after");
 }
 
 TEST(Watchdog, PingsAtHalfTheWatchdogTimeout) {
