@@ -81,9 +81,10 @@ class SchedulerTest : public ::testing::Test {
       done.get_future().wait();
     }
   }
-  // A bound on waiting for the store's writer thread, not a timing check.
-  bool eventually(const std::function<bool()>& condition) {
-    for (int i = 0; i < 5000; ++i) {
+  // A bound on waiting for the store's writer thread, not a timing check;
+  // rounds of at least 2 ms each.
+  bool eventually(const std::function<bool()>& condition, int rounds = 5000) {
+    for (int i = 0; i < rounds; ++i) {
       settle_loop();
       if (condition()) return true;
       std::this_thread::sleep_for(2ms);
