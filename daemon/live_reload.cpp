@@ -81,6 +81,13 @@ Result<nlohmann::json> LiveReload::reload_now() {
       return fail(ErrorCode::invalid_request, std::string("nothing was reloaded: ") + e.what());
     }
   }
+  try {
+    if (config.api.oidc != running_.api.oidc) api_.set_oidc(config.api.oidc);
+  } catch (const std::exception& e) {
+    spdlog::error("reload: {}; nothing changed", e.what());
+    return fail(ErrorCode::invalid_request, std::string("nothing was reloaded: ") + e.what());
+  }
+  if (config.api.policy != running_.api.policy) api_.set_policy(config.api.policy);
   const auto created_before = created_executors();
   const auto restart_required = config_changes(started_, config, created_before).restart_required;
   const auto applied = config_changes(running_, config, created_before).applied;
