@@ -66,10 +66,9 @@ class ApiServer final : public SchedulerObserver, private RequestHandling {
   // nothing, if they cannot be used, or if the server was started without TLS.
   void reload_tls(const TlsFiles& files);
 
-  // Any thread: JWTs of this identity provider are accepted from now on
-  // (none when !oidc.enabled()). Throws std::runtime_error, changing
-  // nothing, when its JWKS file cannot be used.
-  void set_oidc(const OidcSettings& oidc);
+  // Any thread: JWTs of this identity provider are accepted from now on;
+  // none with nullptr.
+  void set_oidc(std::shared_ptr<const OidcIdentity> oidc);
   // Any thread: requests are also asked of this policy engine from now on
   // (none when !policy.enabled()).
   void set_policy(const PolicySettings& policy);

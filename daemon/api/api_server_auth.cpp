@@ -41,10 +41,9 @@ std::string path_of(const Route& route, const ApiRequest& request) {
 
 }  // namespace
 
-void ApiServer::set_oidc(const OidcSettings& oidc) {
-  auto identity = oidc.enabled() ? std::make_shared<const OidcIdentity>(oidc) : nullptr;
+void ApiServer::set_oidc(std::shared_ptr<const OidcIdentity> oidc) {
   const std::lock_guard lock(identity_mutex_);
-  oidc_ = std::move(identity);
+  oidc_ = std::move(oidc);
 }
 
 void ApiServer::set_policy(const PolicySettings& policy) {

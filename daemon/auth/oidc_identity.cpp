@@ -23,6 +23,10 @@ OidcIdentity::OidcIdentity(const OidcSettings& settings)
           [keys = keys_.get()](const std::string& kid, std::string& problem) { return keys->keys_for(kid, problem); },
           wall_clock_s) {}
 
+std::shared_ptr<const OidcIdentity> open_oidc_identity(const OidcSettings& settings) {
+  return settings.enabled() ? std::make_shared<const OidcIdentity>(settings) : nullptr;
+}
+
 Identification OidcIdentity::identify(std::string_view token) const {
   auto check = verifier_.verify(token);
   if (!check.valid) return {Identification::Outcome::invalid, std::move(check.problem), {}};

@@ -41,4 +41,8 @@ class OidcIdentity {
   JwtVerifier verifier_;
 };
 
+// An OidcIdentity of these settings; nullptr when they are not enabled().
+// Throws as the constructor does.
+std::shared_ptr<const OidcIdentity> open_oidc_identity(const OidcSettings& settings);
+
 }  // namespace weft::daemon

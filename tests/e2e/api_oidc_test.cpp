@@ -154,7 +154,7 @@ TEST_F(ApiOidc, WeftTokensStillWorkBesideJwts) {
   EXPECT_EQ(get("0123456789abcdef", "/api/v1/runs").status, 401);
 }
 
-TEST(ApiOidcFile, KeysFromAFileAndRoleRulesChangedBySighup) {
+TEST(ApiOidcFile, KeysFromAFileAndRoleRulesChangedByReload) {
   const TempDir dir;
   const SigningKey key("file-key", SigningKey::Kind::p256);
   const fs::path jwks_file = dir.path() / "jwks.json";
@@ -177,6 +177,16 @@ TEST(ApiOidcFile, KeysFromAFileAndRoleRulesChangedBySighup) {
   std::ofstream(weftd.config_path()) << config.dump(2);
   ASSERT_EQ(::kill(weftd.pid(), SIGHUP), 0);
   EXPECT_TRUE(eventually([&] { return weftd.client_with(token).get("/api/v1/runs").status == 200; })) << weftd.log();
+
+  // A reload that meets a file that is no JWK Set changes nothing.
+  const fs::path broken = dir.path() / "broken.json";
+  std::ofstream(broken) << "{}";
+  config["api"]["oidc"]["jwks_file"] = broken.string();
+  std::ofstream(weftd.config_path()) << config.dump(2);
+  const auto reloaded = weftd.client().post("/api/v1/plugins/reload");
+  EXPECT_EQ(reloaded.status, 400) << reloaded.body;
+  EXPECT_THAT(message_of(reloaded), HasSubstr("nothing was reloaded: api.oidc.jwks_file"));
+  EXPECT_EQ(weftd.client_with(token).get("/api/v1/runs").status, 200);
 
   // A JWT without api.oidc is refused as such.
   const WeftdProcess plain;
