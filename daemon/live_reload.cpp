@@ -73,14 +73,18 @@ Result<nlohmann::json> LiveReload::reload_now() {
     return failure;
   }
   const Config& config = *reread;
-  if (started_.api.tls() && config.api.tls()) {
-    try {
-      api_.reload_tls(tls_files(config.api));
-    } catch (const std::exception& e) {
-      spdlog::error("reload: {}; nothing changed", e.what());
-      return fail(ErrorCode::invalid_request, std::string("nothing was reloaded: ") + e.what());
-    }
+  // What can fail is made first, so that a failure changes nothing.
+  const bool oidc_changed = config.api.oidc != running_.api.oidc;
+  std::shared_ptr<const OidcIdentity> oidc;
+  try {
+    if (oidc_changed) oidc = open_oidc_identity(config.api.oidc);
+    if (started_.api.tls() && config.api.tls()) api_.reload_tls(tls_files(config.api));
+  } catch (const std::exception& e) {
+    spdlog::error("reload: {}; nothing changed", e.what());
+    return fail(ErrorCode::invalid_request, std::string("nothing was reloaded: ") + e.what());
   }
+  if (oidc_changed) api_.set_oidc(std::move(oidc));
+  if (config.api.policy != running_.api.policy) api_.set_policy(config.api.policy);
   const auto created_before = created_executors();
   const auto restart_required = config_changes(started_, config, created_before).restart_required;
   const auto applied = config_changes(running_, config, created_before).applied;

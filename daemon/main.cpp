@@ -176,6 +176,8 @@ int serve(const std::string& config_file, const Config& config) {
         scheduler, store, plugins, [&plugins] { return plugins.plugins(); },
         [&scheduler] { return scheduler.store_healthy(); }, api_settings);
     server->set_limits(api_limits(config));
+    server->set_oidc(open_oidc_identity(config.api.oidc));
+    server->set_policy(config.api.policy);
     scheduler.set_observer(server.get());
     server->start();
   } catch (const std::exception& e) {

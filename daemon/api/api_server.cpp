@@ -117,6 +117,7 @@ std::string busy_reason(Waits waits, std::chrono::milliseconds timeout) {
 ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCatalog& catalog,
                      PluginLister list_plugins, ReadinessCheck is_ready, ApiSettings settings)
     : settings_(std::move(settings)),
+      store_(store),
       verifier_(store, wall_clock_ms),
       audit_(commands, wall_clock_ms),
       logs_(loop_, store, pool_, settings_.state_dir),
@@ -327,7 +328,7 @@ void ApiServer::handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket&
 }
 
 ApiReply ApiServer::answer(const Route& route, ApiRequest& request, const std::string& authorization) {
-  if (settings_.auth_enabled && route.required_role) authorize(authorization, *route.required_role, request);
+  if (settings_.auth_enabled && route.required_role) authorize(authorization, route, request);
   if (route.waits != Waits::scheduler) return route.endpoint(request);
   // Requests waiting for the scheduler may hold at most half of the threads,
   // so that reads go on while it is slow (its store full, for one).

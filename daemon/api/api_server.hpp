@@ -22,6 +22,8 @@
 #include "api/task_updates.hpp"
 #include "api/token_rate.hpp"
 #include "api/transitions.hpp"
+#include "auth/oidc_identity.hpp"
+#include "auth/policy_hook.hpp"
 #include "auth/token_verifier.hpp"
 #include "scheduler/observer.hpp"
 
@@ -64,6 +66,13 @@ class ApiServer final : public SchedulerObserver, private RequestHandling {
   // nothing, if they cannot be used, or if the server was started without TLS.
   void reload_tls(const TlsFiles& files);
 
+  // Any thread: JWTs of this identity provider are accepted from now on;
+  // none with nullptr.
+  void set_oidc(std::shared_ptr<const OidcIdentity> oidc);
+  // Any thread: requests are also asked of this policy engine from now on
+  // (none when !policy.enabled()).
+  void set_policy(const PolicySettings& policy);
+
   // The port bound, also when the listen address asked for port 0.
   uint16_t port() const { return port_; }
   const Router& router() const { return router_; }
@@ -87,13 +96,22 @@ class ApiServer final : public SchedulerObserver, private RequestHandling {
   void publish(const WriteBatch& batch);  // loop thread
   // Sets request.caller to the token's holder (also when its token expired)
   // before it refuses anything.
-  void authorize(const std::string& authorization, Role needed, ApiRequest& request);
+  void authorize(const std::string& authorization, const Route& route, ApiRequest& request);
+  // Sets request.caller to the holder of token, a weft token or a JWT.
+  void identify(const std::string& token, ApiRequest& request);
+  // Throws ApiError 403 when the policy engine (api.policy) denies the request.
+  void ask_policy(const Route& route, const ApiRequest& request);
+  std::optional<std::string> workflow_of(const Route& route, const ApiRequest& request) const;
   ApiLimits limits() const;
   std::string read_body(Poco::Net::HTTPServerRequest& request, const RequestTicket& ticket) const;
   bool declares_too_large(const Poco::Net::HTTPServerRequest& request) const;
 
   const ApiSettings settings_;
+  const StoreClient& store_;
   TokenVerifier verifier_;
+  mutable std::mutex identity_mutex_;         // guards oidc_ and policy_; each is used without it
+  std::shared_ptr<const OidcIdentity> oidc_;  // nullptr: JWTs are refused
+  std::shared_ptr<PolicyHook> policy_;        // nullptr: no policy engine is asked
   AuditTrail audit_;
   TokenRate token_rate_;
   mutable std::mutex limits_mutex_;  // guards limits_ and reloader_

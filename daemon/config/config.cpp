@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "config/config_identity.hpp"
 #include "config/config_reader.hpp"
 #include "core/json_text.hpp"
 
@@ -156,6 +157,8 @@ void read_sections(ConfigReader& reader, Config& config) {
   api.read("max_connections_per_client", config.api.max_connections_per_client, 1);
   api.read("event_history", config.api.event_history, 1);
   read_tls(api, config.api);
+  read_oidc(api, config.api.oidc);
+  read_policy(api, config.api.policy);
   api.reject_unknown_keys();
 
   ConfigReader instance = reader.object("instance");

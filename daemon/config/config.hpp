@@ -11,6 +11,7 @@
 #include <spdlog/common.h>
 #include <nlohmann/json.hpp>
 
+#include "auth/identity_settings.hpp"
 #include "core/result.hpp"
 
 namespace weft::daemon {
@@ -63,6 +64,8 @@ struct ApiConfig {
   std::string tls_private_key;  // PEM, not encrypted
   std::string tls_peer_ca;      // PEM: the CAs of the other instances' certificates; "" for the system's
   bool tls() const { return !tls_certificate.empty(); }
+  OidcSettings oidc;      // api.oidc: JWTs of this identity provider are accepted too; SIGHUP applies changes
+  PolicySettings policy;  // api.policy: each authorized request is also asked of this policy engine
 };
 
 // Who this weftd is among the instances sharing a store (PostgreSQL).

@@ -49,6 +49,8 @@ void compare_api(Comparison& c, const ApiConfig& a, const ApiConfig& b) {
     // Peers are reached with what the API was started with.
     c.needs_restart("api.tls.peer_ca", a.tls_peer_ca, b.tls_peer_ca);
   }
+  c.live("api.oidc", a.oidc, b.oidc);
+  c.live("api.policy", a.policy, b.policy);
 }
 
 // An executor gets its settings once, when its plugin creates it: the ABI has

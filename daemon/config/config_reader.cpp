@@ -104,6 +104,25 @@ ConfigReader ConfigReader::object(std::string_view key) {
   return ConfigReader(object, pointer_to(key), problems_);
 }
 
+std::vector<ConfigReader> ConfigReader::objects_in(std::string_view key) {
+  std::vector<ConfigReader> readers;
+  const nlohmann::json* value = take(key);
+  if (!value) return readers;
+  if (!value->is_array()) {
+    report(key, "must be an array of objects");
+    return readers;
+  }
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    const std::string item = pointer_to(key) + "/" + std::to_string(i);
+    if ((*value)[i].is_object()) {
+      readers.emplace_back((*value)[i], item, problems_);
+    } else {
+      problems_.push_back({item, "must be an object"});
+    }
+  }
+  return readers;
+}
+
 void ConfigReader::report(std::string_view key, std::string message) {
   problems_.push_back({pointer_to(key), std::move(message)});
 }

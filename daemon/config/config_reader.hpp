@@ -40,6 +40,9 @@ class ConfigReader {
 
   // A reader of the object at `key`; absent or not an object gives an empty one.
   ConfigReader object(std::string_view key);
+  // A reader of each object in the array at `key`; an item that is no object
+  // is reported, as is a value that is no array. Absent gives none.
+  std::vector<ConfigReader> objects_in(std::string_view key);
 
   void report(std::string_view key, std::string message);
   std::string pointer_to(std::string_view key) const;

@@ -33,7 +33,10 @@ void Journal::ride_along(Journaled& thing) {
     thing.marked = true;
     riders_.push_back(&thing);
   }
-  if (rider_timer_ || riders_due_) return;
+  // Riders already due go with the next flush; one may not be scheduled, as
+  // the flush their timer asked for had none left to carry.
+  if (riders_due_) return schedule_flush();
+  if (rider_timer_) return;
   rider_timer_ = clock_.after(lazy_delay, [this] {
     rider_timer_.reset();
     riders_due_ = true;

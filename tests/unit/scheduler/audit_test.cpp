@@ -21,6 +21,22 @@ TEST_F(SchedulerTest, AuditEntriesGoToTheStoreTogetherWithinTheLazyDelay) {
   EXPECT_EQ(client_->list_audit("", 1).at(0).id, "entry-109");
 }
 
+// The first entry rides along with the new run's batch before its lazy
+// delay ends; that delay's end must not keep the next entry waiting for
+// another state change that may never come.
+TEST_F(SchedulerTest, AnEntryAfterOneThatRodeAlongWithOtherChangesIsStoredWithinTheLazyDelay) {
+  scheduler_->record_audit(entry(0, clock_.now_ms()));
+  settle_loop();
+  run(workflow({{{"id", "a"}, {"type", "task"}}}));
+  ASSERT_TRUE(eventually([&] { return client_->list_audit("", 0).size() == 1; }));
+  clock_.advance(50ms);
+  settle_loop();
+  scheduler_->record_audit(entry(1, clock_.now_ms()));
+  settle_loop();
+  clock_.advance(50ms);
+  EXPECT_TRUE(eventually([&] { return client_->list_audit("", 0).size() == 2; }));
+}
+
 TEST_F(SchedulerTest, ABatchOfAuditEntriesPrunesThoseOlderThanTheRetention) {
   audit_retention_ = std::chrono::hours(24);
   restart_with(limits_);
