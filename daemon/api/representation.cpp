@@ -171,9 +171,11 @@ nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>&
   // for_each node that has no elements yet still answers with [].
   const auto document = nlohmann::json::parse(run.document_json);
   auto outputs = nlohmann::json::object();
-  for (const auto& node : document.value("nodes", nlohmann::json::array())) {
-    if (node.is_object() && node.value("id", nlohmann::json()).is_string()) {
-      outputs[node["id"].get<std::string>()] = node_outputs(node, tasks);
+  for (const char* list : {"nodes", "on_exit"}) {  // the exit handlers have outputs too
+    for (const auto& node : document.value(list, nlohmann::json::array())) {
+      if (node.is_object() && node.value("id", nlohmann::json()).is_string()) {
+        outputs[node["id"].get<std::string>()] = node_outputs(node, tasks);
+      }
     }
   }
   return {{"status", sdk::to_string(run.status)}, {"outputs", std::move(outputs)}};
