@@ -56,9 +56,9 @@ TEST_F(FlowControl, FailFastStopsTheRunningSiblingAndTheExitHandlerReportsTheFai
 TEST_F(FlowControl, AWholeUpstreamObjectPassesIntoArgvAndEnvAsItsJsonText) {
   const json value = {{"files", {"a.csv", "b.csv"}}, {"count", 2}};
   const auto document = workflow(
-      test_workflow_name(),
-      {noop("make", value),
-       sh("echo", "printf '[%s,%s]' \"$1\" \"$FROM_ENV\" > \"$WEFT_OUTPUT\"", {"{{ nodes.make.output }}"}).after({"make"})});
+      test_workflow_name(), {noop("make", value), sh("echo", "printf '[%s,%s]' \"$1\" \"$FROM_ENV\" > \"$WEFT_OUTPUT\"",
+                                                     {"{{ nodes.make.output }}"})
+                                                      .after({"make"})});
   json with_env = document;
   with_env["nodes"][1]["params"]["env"] = {{"FROM_ENV", "{{ nodes.make.output.files }}"}};
   const auto run = weftd.wait_run(weftd.start_adhoc(with_env));
