@@ -55,15 +55,23 @@ TEST_F(FlowControl, FailFastStopsTheRunningSiblingAndTheExitHandlerReportsTheFai
 
 TEST_F(FlowControl, AWholeUpstreamObjectPassesIntoArgvAndEnvAsItsJsonText) {
   const json value = {{"files", {"a.csv", "b.csv"}}, {"count", 2}};
-  const auto document = workflow(
-      test_workflow_name(), {noop("make", value), sh("echo", "printf '[%s,%s]' \"$1\" \"$FROM_ENV\" > \"$WEFT_OUTPUT\"",
-                                                     {"{{ nodes.make.output }}"})
-                                                      .after({"make"})});
-  json with_env = document;
-  with_env["nodes"][1]["params"]["env"] = {{"FROM_ENV", "{{ nodes.make.output.files }}"}};
-  const auto run = weftd.wait_run(weftd.start_adhoc(with_env));
+  const std::string script = R"(printf '[%s,%s]' "$1" "$FROM_ENV" > "$WEFT_OUTPUT")";
+  json document = workflow(test_workflow_name(),
+                           {noop("make", value), sh("echo", script, {"{{ nodes.make.output }}"}).after({"make"})});
+  document["nodes"][1]["params"]["env"] = {{"FROM_ENV", "{{ nodes.make.output.files }}"}};
+  const auto run = weftd.wait_run(weftd.start_adhoc(document));
   ASSERT_EQ(run["status"], "succeeded") << run << json(weftd.tasks(run["id"]));
   EXPECT_EQ(weftd.results(run["id"])["outputs"]["echo"], json::array({value, value["files"]}));
+}
+
+TEST_F(FlowControl, AnUnknownTriggerRuleIsA400NamingTheNodeAndTheField) {
+  json document = workflow(test_workflow_name(), {noop("a"), noop("b").after({"a"})});
+  document["nodes"][1]["trigger_rule"] = "all_good";
+  const auto response = weftd.client().post("/api/v1/workflows", document);
+  ASSERT_TRUE(is_api_error(response, 400, "invalid_workflow", "/nodes/1/trigger_rule")) << response.body;
+  EXPECT_NE(detail_message(response, "/nodes/1/trigger_rule").find("node 'b': unknown trigger_rule 'all_good'"),
+            std::string::npos)
+      << response.body;
 }
 
 }  // namespace

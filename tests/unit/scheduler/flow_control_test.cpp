@@ -12,7 +12,7 @@ using ::testing::HasSubstr;
 
 class FlowControlTest : public SchedulerTest {
  protected:
-  static json task(const std::string& id, json extra = json::object()) {
+  static json task(const std::string& id, const json& extra = json::object()) {
     json node = {{"id", id}, {"type", "task"}};
     node.update(extra);
     return node;
