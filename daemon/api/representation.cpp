@@ -171,10 +171,12 @@ nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>&
   // for_each node that has no elements yet still answers with [].
   const auto document = stored_json(run.document_json);
   auto outputs = nlohmann::json::object();
-  const auto nodes = document.is_object() ? document.value("nodes", nlohmann::json::array()) : nlohmann::json::array();
-  for (const auto& node : nodes) {
-    if (node.is_object() && node.value("id", nlohmann::json()).is_string()) {
-      outputs[node["id"].get<std::string>()] = node_outputs(node, tasks);
+  for (const char* list : {"nodes", "on_exit"}) {  // the exit handlers have outputs too
+    const auto nodes = document.is_object() ? document.value(list, nlohmann::json::array()) : nlohmann::json::array();
+    for (const auto& node : nodes) {
+      if (node.is_object() && node.value("id", nlohmann::json()).is_string()) {
+        outputs[node["id"].get<std::string>()] = node_outputs(node, tasks);
+      }
     }
   }
   return {{"status", sdk::to_string(run.status)}, {"outputs", std::move(outputs)}};

@@ -19,6 +19,7 @@ class SubmissionScope final : public Scope {
     return &it->second;
   }
   const json* node_outputs(std::string_view /*id*/) const override { return nullptr; }
+  const json* node_status(std::string_view /*id*/) const override { return nullptr; }
 
  private:
   const RunState& run_;

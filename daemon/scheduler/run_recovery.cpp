@@ -110,15 +110,19 @@ void RunScheduler::fail_unresumable(const RunRecord& record, const std::string& 
 // under way: tasks executors may still know are recovered through them, the
 // rest are made ready again.
 void RunScheduler::resume(RunState& run) {
+  run.body_final = static_cast<size_t>(
+      std::count_if(run.nodes.begin(), run.nodes.begin() + static_cast<std::ptrdiff_t>(run.workflow->body_size),
+                    [](const NodeState& n) { return is_final(n.row.status); }));
+  recover_stop_flags(run);
   for (auto& node : run.nodes) {
-    node.unmet = 0;
+    node.unmet = node.spec->on_exit && !run.body_done() ? 1 : 0;
     node.deps_succeeded = 0;
-    node.dep_failed = false;
+    node.deps_failed = 0;
     for (const size_t d : node.spec->dependencies) {
       const TaskStatus s = run.nodes[d].row.status;
       if (!is_final(s)) ++node.unmet;
       if (s == TaskStatus::succeeded) ++node.deps_succeeded;
-      if (failed_status(s)) node.dep_failed = true;
+      if (failed_status(s)) ++node.deps_failed;
     }
     if (is_final(node.row.status)) ++run.nodes_final;
     if (node.is_for_each() && !node.elements.empty()) {
@@ -156,11 +160,30 @@ void RunScheduler::resume(RunState& run) {
       settle_node(node, TaskStatus::succeeded);  // settle_node looks at the elements
     }
   }
+  if (run.failing_fast && !run.body_done()) stop_nodes(run, false);
   for (auto& node : run.nodes) {
     if (node.row.status == TaskStatus::pending && node.unmet == 0 && !node.expanded()) resolvable_.push_back(&node);
   }
   resolve_ready_dependents();
   if (run.nodes_final == run.nodes.size()) finish_run(run);
+}
+
+// What the store does not keep of a run stopping, told from its tasks: a
+// failed task under fail_fast stops the body; a body ended with cancelled
+// nodes and no failure to explain them was cancelled. Then what the exit
+// handlers read, once the body is final.
+void RunScheduler::recover_stop_flags(RunState& run) {
+  const auto body_end = run.nodes.begin() + static_cast<std::ptrdiff_t>(run.workflow->body_size);
+  const auto has = [&](TaskStatus status) {
+    return std::any_of(run.nodes.begin(), body_end, [&](const NodeState& n) {
+      return n.row.status == status ||
+             std::any_of(n.elements.begin(), n.elements.end(), [&](const auto& e) { return e->status == status; });
+    });
+  };
+  run.failing_fast = run.workflow->fail_fast && has(TaskStatus::failed);
+  if (!run.body_done()) return;
+  if (!run.failing_fast && has(TaskStatus::cancelled)) run.cancelling = true;
+  run.set_body_outcome(outcome_of(run, run.workflow->body_size));
 }
 
 // Elements keep only their index in the store; their items come from

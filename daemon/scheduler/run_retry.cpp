@@ -85,6 +85,23 @@ void RunScheduler::retry(std::unique_ptr<RunState> restored, const std::function
       });
 }
 
+namespace {
+
+// Exit handlers run at every end of the run, that of its retry too.
+void run_exit_handler_again(NodeState& handler) {
+  TaskState& row = handler.row;
+  row.status = TaskStatus::pending;
+  row.error.clear();
+  row.exit_code.reset();
+  row.output = nlohmann::json();
+  row.output_text.clear();
+  row.started_at = 0;
+  row.finished_at = 0;
+  handler.elements.clear();
+}
+
+}  // namespace
+
 void RunScheduler::drive_retried(std::unique_ptr<RunState> restored, const std::function<void(Status)>& reply) {
   RunState& run = *restored;
   // The policy's budget starts afresh: its attempt count and its time.
@@ -95,6 +112,7 @@ void RunScheduler::drive_retried(std::unique_ptr<RunState> restored, const std::
   for (auto& node : run.nodes) {
     restart_budget(node.row);
     for (auto& e : node.elements) restart_budget(*e);
+    if (node.spec->on_exit) run_exit_handler_again(node);
   }
   runs_.emplace(run.id, std::move(restored));
   arm_run_timeout(run, clock_.now_ms());  // a retried run has its whole timeout_s again

@@ -305,23 +305,17 @@ RunScheduler::RunCommandResult RunScheduler::cancel(const std::string& run_id) {
   const auto it = runs_.find(run_id);
   if (it == runs_.end() || is_final(it->second->status)) return std::nullopt;
   RunState& run = *it->second;
-  if (run.cancelling) return Done{};
-  spdlog::info("run {}: cancelling", run.id);
+  // Once the body is final, only the exit handlers are left: a cancel stops them.
+  const bool handlers = run.body_done();
+  if (handlers ? run.handlers_cancelled : run.cancelling) return Done{};
+  spdlog::info("run {}: cancelling{}", run.id, handlers ? " its exit handlers" : "");
   run.cancelling = true;
+  run.handlers_cancelled = handlers;
   if (run.status == RunStatus::created || run.status == RunStatus::queued || run.status == RunStatus::paused) {
     run.status = RunStatus::running;  // so that it ends as cancelled through the same path
     if (run.started_at == 0) run.started_at = clock_.now_ms();
   }
-  // Tasks not yet started end at once; running ones are stopped and end when
-  // their executor says so. Nodes that wait on others end as those end.
-  for (auto& node : run.nodes) {
-    for (auto& element : node.elements) stop_task(*element);
-    if (!node.is_for_each() || !node.expanded()) stop_task(node.row);
-  }
-  for (auto& node : run.nodes) {
-    if (node.row.status == TaskStatus::pending && node.unmet == 0) resolvable_.push_back(&node);
-  }
-  resolve_ready_dependents();
+  stop_nodes(run, handlers);
   return Done{};
 }
 

@@ -146,6 +146,7 @@ class RunScheduler final : public Commands {
   void retry(std::unique_ptr<RunState> run, const std::function<void(Status)>& reply);
   void drive_retried(std::unique_ptr<RunState> run, const std::function<void(Status)>& reply);
   void resume(RunState& run);
+  void recover_stop_flags(RunState& run);
   void restore_items(NodeState& node);
   void fail_unresumable(const RunRecord& record, const std::string& why, int64_t lease_generation = 0);
   void take_back(const RunRecord& record, const std::vector<TaskRecord>& tasks, int64_t lease_generation);
@@ -181,6 +182,10 @@ class RunScheduler final : public Commands {
   void release_attempt(TaskState& task);
   void settle(TaskState& task, TaskStatus status);
   void settle_node(NodeState& node, TaskStatus status, std::string error = {});
+  void open_exit_handlers(RunState& run);
+  void stop_at_first_failure(const TaskState& failed);
+  void stop_nodes(RunState& run, bool exit_handlers);
+  static RunStatus outcome_of(const RunState& run, size_t count);
   void finish_run(RunState& run);
   void arm_timeout(TaskState& task);
   void arm_run_timeout(RunState& run, int64_t since_ms);

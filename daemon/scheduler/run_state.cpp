@@ -1,6 +1,7 @@
 #include "scheduler/run_state.hpp"
 
 #include <chrono>
+#include <map>
 
 namespace weft::daemon {
 
@@ -79,7 +80,7 @@ RunState::RunState(std::string run_id, std::shared_ptr<const Workflow> wf, int64
     n.position = i;
     n.row.run = this;
     n.row.node = &n;
-    n.unmet = static_cast<int>(n.spec->dependencies.size());
+    n.unmet = static_cast<int>(n.spec->dependencies.size()) + (n.spec->on_exit ? 1 : 0);
   }
 }
 
@@ -122,6 +123,31 @@ const nlohmann::json* RunState::node_output(std::string_view node_id) const {
   const NodeState& n = nodes[*position];
   if (n.row.status == TaskStatus::skipped) return &null_output;
   return n.row.status == TaskStatus::succeeded ? &n.row.output : nullptr;
+}
+
+const nlohmann::json* RunState::node_status(std::string_view node_id) const {
+  static const auto texts = [] {
+    std::map<TaskStatus, nlohmann::json> all;
+    for (const auto s : {TaskStatus::pending, TaskStatus::ready, TaskStatus::dispatched, TaskStatus::running,
+                         TaskStatus::retrying, TaskStatus::succeeded, TaskStatus::failed, TaskStatus::skipped,
+                         TaskStatus::cancelled, TaskStatus::upstream_failed}) {
+      all.emplace(s, std::string(to_string(s)));
+    }
+    return all;
+  }();
+  const auto position = workflow->node_index(node_id);
+  if (!position) return nullptr;
+  const auto text = texts.find(nodes[*position].row.status);
+  return text == texts.end() ? nullptr : &text->second;
+}
+
+void RunState::set_body_outcome(RunStatus outcome) {
+  auto failed = nlohmann::json::array();
+  for (size_t i = 0; i < workflow->body_size; ++i) {
+    if (nodes[i].row.status == TaskStatus::failed) failed.push_back(nodes[i].spec->id);
+  }
+  run_value_["status"] = std::string(to_string(outcome));
+  run_value_["failed_nodes"] = std::move(failed);
 }
 
 const nlohmann::json* RunState::node_outputs(std::string_view node_id) const {

@@ -107,10 +107,12 @@ struct NodeState {
   size_t position = 0;                               // in the workflow's nodes
   TaskState row;                                     // the node's own row (index -1)
   std::vector<std::unique_ptr<TaskState>> elements;  // for_each only
-  int unmet = 0;                                     // dependencies not final yet
-  int deps_succeeded = 0;                            // dependencies that succeeded
-  bool dep_failed = false;                           // a dependency failed, was cancelled or upstream_failed
-  int running = 0;                                   // tasks dispatched or running
+  // Dependencies not final yet; for an exit handler, plus one while the
+  // run's body is not final.
+  int unmet = 0;
+  int deps_succeeded = 0;  // dependencies that succeeded
+  int deps_failed = 0;     // dependencies failed, cancelled or upstream_failed
+  int running = 0;         // tasks dispatched or running
   size_t elements_final = 0;
   std::deque<TaskState*> ready;
   bool queued = false;     // in its run's nodes_with_ready
@@ -135,10 +137,13 @@ struct RunState final : Journaled, Scope {
   int64_t finished_at = 0;
   std::vector<NodeState> nodes;
   size_t nodes_final = 0;
-  int running = 0;  // tasks dispatched or running
+  size_t body_final = 0;  // of them, nodes of the body (not on_exit)
+  int running = 0;        // tasks dispatched or running
   std::deque<NodeState*> nodes_with_ready;
   bool queued = false;  // in the scheduler's runs_with_ready
   bool cancelling = false;
+  bool handlers_cancelled = false;  // cancelled once only the exit handlers were left: they stop too
+  bool failing_fast = false;        // a node failed under fail_fast: the body's other nodes stop
   // Sharing the store: the lease generation this instance holds the run at
   // (0: not fenced), and whether another instance took it over (nothing of
   // it is written any more).
@@ -148,11 +153,18 @@ struct RunState final : Journaled, Scope {
 
   RunState(std::string run_id, std::shared_ptr<const Workflow> wf, int64_t workflow_version);
   NodeState* node(std::string_view id);
+  bool body_done() const { return body_final == workflow->body_size; }
+  // The node is not to run any more: cancelled, or stopped by fail_fast.
+  bool stops(const NodeSpec& node) const { return node.on_exit ? handlers_cancelled : cancelling || failing_fast; }
+  // The body is final, with `outcome`: run.status and run.failed_nodes (its
+  // nodes that failed) become readable.
+  void set_body_outcome(RunStatus outcome);
 
   void append_to(WriteBatch& batch) const override;
   const nlohmann::json* root(std::string_view name) const override;
   const nlohmann::json* node_output(std::string_view id) const override;
   const nlohmann::json* node_outputs(std::string_view id) const override;
+  const nlohmann::json* node_status(std::string_view id) const override;
 
  private:
   nlohmann::json run_value_;

@@ -81,13 +81,23 @@ bool RunScheduler::submit_whole(RunState& run) {
   return false;
 }
 
-// All of the node's dependencies are final: decide what becomes of it.
+// All of the node's dependencies are final: decide what becomes of it, by
+// its trigger rule, then its `when`.
 void RunScheduler::resolve(NodeState& node) {
+  if (is_final(node.row.status)) return;  // decided before the run was retried, and kept
   RunState& run = *node.row.run;
-  if (run.cancelling) return settle_node(node, TaskStatus::cancelled, "the run was cancelled");
-  if (node.dep_failed) return settle_node(node, TaskStatus::upstream_failed, "a dependency did not succeed");
-  if (!node.spec->dependencies.empty() && node.deps_succeeded == 0) {
-    return settle_node(node, TaskStatus::skipped, "every dependency was skipped");
+  if (run.stops(*node.spec)) {
+    const bool cancelled = run.cancelling || node.spec->on_exit;
+    return settle_node(node, TaskStatus::cancelled,
+                       cancelled ? "the run was cancelled" : "the run stopped at its first failure (fail_fast)");
+  }
+  const DependencyTally deps{static_cast<int>(node.spec->dependencies.size()), node.deps_succeeded, node.deps_failed};
+  auto decision = decide_trigger(node.spec->trigger_rule, deps);
+  if (decision.outcome == TriggerOutcome::upstream_failed) {
+    return settle_node(node, TaskStatus::upstream_failed, std::move(decision.reason));
+  }
+  if (decision.outcome == TriggerOutcome::skipped) {
+    return settle_node(node, TaskStatus::skipped, std::move(decision.reason));
   }
   if (node.spec->when) {
     auto test = node.spec->when->test(run);
@@ -335,7 +345,7 @@ void RunScheduler::fail_attempt(TaskState& task, std::string error) {
   task.error = std::move(error) + full_file_system_note(settings_.state_dir);
   end_attempt(task, TaskStatus::failed, task.error);
   const RetryPolicy& policy = task.node->spec->retry;
-  if (task.attempt - task.attempts_before < policy.max_attempts && !task.run->cancelling) {
+  if (task.attempt - task.attempts_before < policy.max_attempts && !task.run->stops(*task.node->spec)) {
     const auto wait = backoff(policy, task.attempt);
     const int64_t next_start = clock_.now_ms() + wait.count();
     if (!policy.max_duration_s || next_start - task.budget_started_at <= delay_of(*policy.max_duration_s).count()) {
@@ -362,7 +372,7 @@ void RunScheduler::lose(TaskState& task, const std::string& error) {
   constexpr int max_losses = 3;
   end_attempt(task, TaskStatus::failed, "lost: " + error);
   spdlog::warn("{} attempt {} was lost: {}", describe(task), task.attempt, error);
-  if (task.cancel_requested || task.run->cancelling) return settle(task, TaskStatus::cancelled);
+  if (task.cancel_requested || task.run->stops(*task.node->spec)) return settle(task, TaskStatus::cancelled);
   if (++task.lost_count > max_losses) {
     task.error = "lost " + std::to_string(max_losses) + " times, last: " + error;
     return settle(task, TaskStatus::failed);
@@ -379,7 +389,9 @@ void RunScheduler::settle(TaskState& task, TaskStatus status) {
   journal_.mark(task);
   NodeState& node = *task.node;
   if (task.index < 0) return settle_node(node, status, task.error);
-  if (++node.elements_final < node.elements.size()) return;
+  const bool last = ++node.elements_final == node.elements.size();
+  if (status == TaskStatus::failed) stop_at_first_failure(task);
+  if (!last) return;
   settle_node(node, TaskStatus::succeeded);
 }
 
@@ -411,19 +423,70 @@ void RunScheduler::settle_node(NodeState& node, TaskStatus status, std::string e
   for (const size_t d : node.spec->dependents) {
     NodeState& dependent = run.nodes[d];
     if (status == TaskStatus::succeeded) ++dependent.deps_succeeded;
-    if (failed_status(status)) dependent.dep_failed = true;
+    if (failed_status(status)) ++dependent.deps_failed;
     if (--dependent.unmet == 0) resolvable_.push_back(&dependent);
   }
+  if (!node.spec->on_exit && ++run.body_final == run.workflow->body_size) open_exit_handlers(run);
+  if (status == TaskStatus::failed) stop_at_first_failure(node.row);
   if (run.nodes_final == run.nodes.size()) finish_run(run);
   resolve_ready_dependents();
 }
 
-void RunScheduler::finish_run(RunState& run) {
-  if (is_final(run.status)) return;  // the last node settled deeper in this same cascade
-  const bool any_failed = std::any_of(run.nodes.begin(), run.nodes.end(), [](const NodeState& n) {
+// The run's body is final: its exit handlers may start, and read its outcome.
+void RunScheduler::open_exit_handlers(RunState& run) {
+  const size_t body = run.workflow->body_size;
+  if (body == run.nodes.size()) return;
+  run.set_body_outcome(outcome_of(run, body));
+  for (size_t i = body; i < run.nodes.size(); ++i) {
+    if (--run.nodes[i].unmet == 0) resolvable_.push_back(&run.nodes[i]);
+  }
+}
+
+// fail_fast: the first task of the body to fail for good stops the rest of
+// the body as a cancel would, but the run ends failed and its exit handlers
+// still run.
+void RunScheduler::stop_at_first_failure(const TaskState& failed) {
+  RunState& run = *failed.run;
+  if (!run.workflow->fail_fast || failed.node->spec->on_exit || run.failing_fast || run.cancelling) return;
+  run.failing_fast = true;
+  const std::string& id = failed.node->spec->id;
+  run.error = (failed.index < 0 ? "node '" + id + "'" : "task " + id + "[" + std::to_string(failed.index) + "]") +
+              " failed; fail_fast stopped the run";
+  spdlog::info("run {}: {}", run.id, run.error);
+  journal_.mark(run);
+  stop_nodes(run, false);
+}
+
+// Stops the body's tasks, or the exit handlers': what has not started ends
+// now; what runs is asked to stop, and ends when its executor says so. Nodes
+// that wait on others end as those end.
+void RunScheduler::stop_nodes(RunState& run, bool exit_handlers) {
+  for (auto& node : run.nodes) {
+    if (node.spec->on_exit != exit_handlers) continue;
+    for (auto& element : node.elements) stop_task(*element);
+    if (!node.is_for_each() || !node.expanded()) stop_task(node.row);
+  }
+  for (auto& node : run.nodes) {
+    if (node.spec->on_exit == exit_handlers && node.row.status == TaskStatus::pending && node.unmet == 0) {
+      resolvable_.push_back(&node);
+    }
+  }
+  resolve_ready_dependents();
+}
+
+// What the first `count` nodes (all final) make of the run.
+RunStatus RunScheduler::outcome_of(const RunState& run, size_t count) {
+  if (run.cancelling) return RunStatus::cancelled;
+  const auto end = run.nodes.begin() + static_cast<std::ptrdiff_t>(count);
+  const bool any_failed = std::any_of(run.nodes.begin(), end, [](const NodeState& n) {
     return n.row.status == TaskStatus::failed || n.row.status == TaskStatus::upstream_failed;
   });
-  run.status = run.cancelling ? RunStatus::cancelled : any_failed ? RunStatus::failed : RunStatus::succeeded;
+  return any_failed ? RunStatus::failed : RunStatus::succeeded;
+}
+
+void RunScheduler::finish_run(RunState& run) {
+  if (is_final(run.status)) return;  // the last node settled deeper in this same cascade
+  run.status = outcome_of(run, run.nodes.size());
   run.finished_at = clock_.now_ms();
   run.deadline.reset();
   journal_.mark(run);

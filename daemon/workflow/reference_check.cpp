@@ -61,7 +61,7 @@ class ReferenceChecker {
 
   void check_node(std::size_t index) {
     const auto& node = workflow_.nodes[index];
-    const auto pointer = child_pointer("/nodes", index);
+    const auto& pointer = node.pointer;
     if (node.when) check(node.when->references(), Site{child_pointer(pointer, "when"), index, false});
     if (node.for_each) check(node.for_each->references(), Site{child_pointer(pointer, "for_each"), index, false});
     if (!node.params_template) return;
@@ -88,7 +88,10 @@ class ReferenceChecker {
       if (root == "index" && field) return "index is a number and has no fields";
       return std::nullopt;
     }
-    if (root == "run" && field && field != "id") return "run has only id";
+    if (root == "run" && field && field != "id") {
+      if (field != "status" && field != "failed_nodes") return "run has only id, status and failed_nodes";
+      if (!workflow_.nodes[site.node].on_exit) return "run." + *field + " is set only in on_exit nodes";
+    }
     if (root == "workflow" && field && field != "name" && field != "version") {
       return "workflow has only name and version";
     }
@@ -102,16 +105,23 @@ class ReferenceChecker {
   }
 
   std::optional<std::string> why_unreadable_node(const ValuePath& path, const Site& site) const {
-    if (path.steps.size() < 3 || (path.steps[2].name != "output" && path.steps[2].name != "outputs")) {
-      return std::string("write nodes.<id>.output, or nodes.<id>.outputs for a node with for_each");
+    const auto field = path.steps.size() >= 3 ? path.steps[2].name : std::string();
+    if (field != "output" && field != "outputs" && field != "status") {
+      return std::string("write nodes.<id>.output, nodes.<id>.outputs for a node with for_each, or nodes.<id>.status");
     }
     const auto& id = path.steps[1].name;
     const auto target = workflow_.node_index(id);
     if (!target) return "unknown node '" + id + "'";
-    const auto& reader_id = workflow_.nodes[site.node].id;
-    if (*target == site.node) return "node '" + id + "' cannot read its own output";
-    if (upstream_.knows(site.node) && !upstream_.contains(site.node, *target)) {
-      return "node '" + id + "' is not upstream of '" + reader_id + "'; add it to depends_on";
+    const auto& reader = workflow_.nodes[site.node];
+    if (*target == site.node) return "node '" + id + "' cannot read its own " + field;
+    // An exit handler starts once every node of the body is final.
+    const bool final_before = reader.on_exit && !workflow_.nodes[*target].on_exit;
+    if (!final_before && upstream_.knows(site.node) && !upstream_.contains(site.node, *target)) {
+      return "node '" + id + "' is not upstream of '" + reader.id + "'; add it to depends_on";
+    }
+    if (field == "status") {
+      if (path.steps.size() > 3) return "nodes." + id + ".status is a string and has no fields";
+      return std::nullopt;
     }
     const bool has_for_each = workflow_.nodes[*target].for_each.has_value();
     if (has_for_each && path.steps[2].name == "output") {

@@ -77,6 +77,8 @@ const nlohmann::json* JsonScope::node_output(std::string_view id) const { return
 
 const nlohmann::json* JsonScope::node_outputs(std::string_view id) const { return node_field(id, "outputs"); }
 
+const nlohmann::json* JsonScope::node_status(std::string_view id) const { return node_field(id, "status"); }
+
 const nlohmann::json* TaskScope::root(std::string_view name) const {
   if (name == "item") return &item_;
   if (name == "index") return &index_;
@@ -89,11 +91,14 @@ Result<const nlohmann::json*> resolve(const ValuePath& path, const Scope& scope)
   const nlohmann::json* value = nullptr;
   std::size_t resolved_steps = 1;
   if (root == "nodes") {
-    const bool well_formed =
-        path.steps.size() >= 3 && (path.steps[2].name == "output" || path.steps[2].name == "outputs");
-    if (!well_formed) return unresolved(path.text() + " is not nodes.<id>.output or nodes.<id>.outputs");
+    const auto field = path.steps.size() >= 3 ? std::string_view(path.steps[2].name) : std::string_view();
+    if (field != "output" && field != "outputs" && field != "status") {
+      return unresolved(path.text() + " is not nodes.<id>.output, nodes.<id>.outputs or nodes.<id>.status");
+    }
     const auto& id = path.steps[1].name;
-    value = path.steps[2].name == "output" ? scope.node_output(id) : scope.node_outputs(id);
+    value = field == "output"    ? scope.node_output(id)
+            : field == "outputs" ? scope.node_outputs(id)
+                                 : scope.node_status(id);
     resolved_steps = 3;
   } else {
     value = scope.root(root);

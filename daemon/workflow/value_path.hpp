@@ -50,12 +50,14 @@ class Scope {
   virtual const nlohmann::json* node_output(std::string_view id) const = 0;
   // The array of outputs of for_each node `id`, in index order; nullptr when it has none (yet).
   virtual const nlohmann::json* node_outputs(std::string_view id) const = 0;
+  // The state of node `id` as a string ("succeeded", "failed", ...); nullptr when not known here.
+  virtual const nlohmann::json* node_status(std::string_view id) const = 0;
 };
 
 // A Scope over one JSON object shaped like the run context:
 //   {"params": {...}, "item": ..., "index": n, "run": {"id": ...},
 //    "workflow": {"name": ..., "version": n},
-//    "nodes": {"list": {"output": ...}, "process": {"outputs": [...]}}}
+//    "nodes": {"list": {"output": ..., "status": "succeeded"}, "process": {"outputs": [...]}}}
 // Borrows `context`, which must outlive the scope.
 class JsonScope : public Scope {
  public:
@@ -63,6 +65,7 @@ class JsonScope : public Scope {
   const nlohmann::json* root(std::string_view name) const override;
   const nlohmann::json* node_output(std::string_view id) const override;
   const nlohmann::json* node_outputs(std::string_view id) const override;
+  const nlohmann::json* node_status(std::string_view id) const override;
 
  private:
   const nlohmann::json* node_field(std::string_view id, const char* field) const;
@@ -78,6 +81,7 @@ class TaskScope : public Scope {
   const nlohmann::json* root(std::string_view name) const override;
   const nlohmann::json* node_output(std::string_view id) const override { return run_scope_.node_output(id); }
   const nlohmann::json* node_outputs(std::string_view id) const override { return run_scope_.node_outputs(id); }
+  const nlohmann::json* node_status(std::string_view id) const override { return run_scope_.node_status(id); }
 
  private:
   const Scope& run_scope_;

@@ -1,7 +1,5 @@
 #include "workflow/whole_run.hpp"
 
-#include "workflow/json_pointer_text.hpp"
-
 #include <weft/abi/weft_abi.h>
 
 #include <algorithm>
@@ -91,7 +89,7 @@ std::vector<Problem> whole_run_problems(const Workflow& workflow, const NodeCata
   if (asking == workflow.nodes.end()) return problems;
   const std::string& executor = asking->executor;
   if ((catalog.executor_capabilities(executor) & WEFT_EXECUTOR_CAP_WHOLE_RUN) == 0) {
-    const auto at = child_pointer("/nodes", static_cast<std::size_t>(asking - workflow.nodes.begin()));
+    const auto& at = asking->pointer;
     problems.push_back({at + "/params/executor_options/submit",
                         "executor '" + executor + "' does not take whole runs (submit: \"dag\")"});
     return problems;
@@ -100,9 +98,15 @@ std::vector<Problem> whole_run_problems(const Workflow& workflow, const NodeCata
     problems.push_back(
         {"/max_parallel", "the workflow" + std::string(kUntranslated) + "max_parallel is not translated"});
   }
+  if (workflow.fail_fast) {
+    problems.push_back({"/fail_fast", "the workflow" + std::string(kUntranslated) + "fail_fast is not translated"});
+  }
+  if (workflow.body_size < workflow.nodes.size()) {
+    problems.push_back({"/on_exit", "the workflow" + std::string(kUntranslated) + "on_exit is not translated"});
+  }
   for (std::size_t i = 0; i < workflow.nodes.size(); ++i) {
     const NodeSpec& node = workflow.nodes[i];
-    const auto at = child_pointer("/nodes", i);
+    const auto& at = node.pointer;
     const std::string subject = "node '" + node.id + "'" + kUntranslated;
     if (!asks_for_whole_run(node) || node.executor != executor) {
       problems.push_back({at, subject + "every node of the workflow must run on executor '" + executor +
@@ -111,6 +115,9 @@ std::vector<Problem> whole_run_problems(const Workflow& workflow, const NodeCata
       continue;
     }
     if (node.when) problems.push_back({at + "/when", subject + "'when' is not translated"});
+    if (node.trigger_rule != TriggerRule::all_success) {
+      problems.push_back({at + "/trigger_rule", subject + "trigger_rule is not translated"});
+    }
     if (node.retry.max_attempts > 1) problems.push_back({at + "/retry", subject + "retries are not translated"});
     if (node.max_parallel) problems.push_back({at + "/max_parallel", subject + "max_parallel is not translated"});
     const TemplateCheck check(workflow, node);

@@ -9,6 +9,7 @@
 #include "workflow/expression.hpp"
 #include "workflow/node_catalog.hpp"
 #include "workflow/template.hpp"
+#include "workflow/trigger_rule.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -49,6 +50,9 @@ struct NodeSpec {
   RetryPolicy retry;                                 // the defaults' with the node's fields over them
   nlohmann::json params = nlohmann::json::object();  // as written, templates unrendered
   std::optional<JsonTemplate> params_template;       // params compiled; set when the workflow is valid
+  TriggerRule trigger_rule = TriggerRule::all_success;
+  bool on_exit = false;  // listed in the workflow's on_exit: decided once every other node is final
+  std::string pointer;   // where the node is in the document: "/nodes/3", "/on_exit/0"
 };
 
 // `schedule`: when runs start by themselves.
@@ -67,8 +71,12 @@ struct Workflow {
   nlohmann::json defaults = nlohmann::json::object();  // as written
   std::optional<WorkflowSchedule> schedule;
   std::optional<std::string> trigger_queue;
-  std::vector<NodeSpec> nodes;  // in document order
-  nlohmann::json document;      // the document as given
+  bool fail_fast = false;  // the first failure stops the run's other nodes
+  // `nodes` in document order, then `on_exit` in document order: the first
+  // body_size are the run's body, the rest its exit handlers.
+  std::vector<NodeSpec> nodes;
+  std::size_t body_size = 0;
+  nlohmann::json document;  // the document as given
 
   // The index of node `id` in `nodes`.
   std::optional<std::size_t> node_index(std::string_view id) const;

@@ -134,6 +134,7 @@ class WorkflowParser {
     if (const auto* params = reader.object("params")) workflow_.params = *params;
     if (auto max_parallel = reader.integer("max_parallel", 1)) workflow_.max_parallel = clamp_to_int(*max_parallel);
     workflow_.timeout_s = reader.number("timeout_s", 0, false);
+    workflow_.fail_fast = reader.boolean("fail_fast").value_or(false);
     if (const auto* defaults = reader.object("defaults")) {
       workflow_.defaults = *defaults;
       DocumentReader defaults_reader(*defaults, reader.pointer("defaults"), problems_);
@@ -177,17 +178,22 @@ class WorkflowParser {
     trigger_reader.report_unknown_keys();
   }
 
+  // `nodes`, then the exit handlers of `on_exit`, into one list.
   void read_nodes(DocumentReader& reader) {
     const auto* nodes = reader.array("nodes", true);
+    const auto* on_exit = reader.array("on_exit");
     if (nodes == nullptr) return;
-    if (nodes->empty()) {
-      reader.problem("nodes", "must list at least one node");
-    } else if (nodes->size() > limits_.max_nodes) {
-      reader.problem("nodes", "has " + std::to_string(nodes->size()) + " nodes; limits.max_workflow_nodes allows " +
-                                  std::to_string(limits_.max_nodes));
-    } else {
-      for (std::size_t i = 0; i < nodes->size(); ++i) read_node((*nodes)[i], i);
+    const auto count = nodes->size() + (on_exit != nullptr ? on_exit->size() : 0);
+    if (nodes->empty()) return reader.problem("nodes", "must list at least one node");
+    if (count > limits_.max_nodes) {
+      return reader.problem(nodes->size() > limits_.max_nodes ? "nodes" : "on_exit",
+                            "has " + std::to_string(count) + " nodes" + (on_exit != nullptr ? " with on_exit" : "") +
+                                "; limits.max_workflow_nodes allows " + std::to_string(limits_.max_nodes));
     }
+    for (std::size_t i = 0; i < nodes->size(); ++i) read_node((*nodes)[i], child_pointer("/nodes", i), false);
+    workflow_.body_size = nodes->size();
+    if (on_exit == nullptr) return;
+    for (std::size_t i = 0; i < on_exit->size(); ++i) read_node((*on_exit)[i], child_pointer("/on_exit", i), true);
   }
 
   NodeSettings read_settings(DocumentReader& reader) {
@@ -209,15 +215,18 @@ class WorkflowParser {
     return settings;
   }
 
-  void read_node(const nlohmann::json& value, std::size_t index) {
+  void read_node(const nlohmann::json& value, const std::string& pointer, bool on_exit) {
+    const auto index = workflow_.nodes.size();
     NodeSpec& node = workflow_.nodes.emplace_back();
-    const auto pointer = child_pointer("/nodes", index);
+    node.pointer = pointer;
+    node.on_exit = on_exit;
     if (!expect_object(value, pointer, problems_)) return;
     DocumentReader reader(value, pointer, problems_);
     read_node_id(reader, node, index);
     node.type = reader.string("type", true).value_or("");
     node.description = reader.string("description").value_or("");
     read_depends_on(reader, node);
+    read_trigger_rule(reader, node);
     read_when(reader, node);
     read_for_each(reader, node);
     if (auto max_parallel = reader.integer("max_parallel", 1)) node.max_parallel = clamp_to_int(*max_parallel);
@@ -236,7 +245,7 @@ class WorkflowParser {
     node.id = *id;
     const auto [first, inserted] = workflow_.node_indexes_.emplace(*id, index);
     if (!inserted) {
-      reader.problem("id", "duplicate node id '" + *id + "' (also " + child_pointer("/nodes", first->second) + ")");
+      reader.problem("id", "duplicate node id '" + *id + "' (also " + workflow_.nodes[first->second].pointer + ")");
     }
   }
 
@@ -251,6 +260,22 @@ class WorkflowParser {
                              std::string("must be a node id, not ") + entry.type_name()});
       }
       node.depends_on.push_back(entry.is_string() ? entry.get<std::string>() : "");
+    }
+  }
+
+  void read_trigger_rule(DocumentReader& reader, NodeSpec& node) {
+    const auto name = reader.string("trigger_rule");
+    if (!name) return;
+    const auto subject = node.id.empty() ? std::string("a node") : "node '" + node.id + "'";
+    if (const auto rule = trigger_rule_named(*name)) {
+      node.trigger_rule = *rule;
+    } else {
+      reader.problem("trigger_rule",
+                     subject + ": unknown trigger_rule '" + *name + "'; write one of " + trigger_rule_names());
+    }
+    if (node.depends_on.empty()) {
+      reader.problem("trigger_rule",
+                     subject + " has no depends_on, so it always runs; a trigger_rule needs dependencies");
     }
   }
 
@@ -288,7 +313,7 @@ class WorkflowParser {
     }
     if (present != nullptr) node.params = *present;
     if (auto compiled = JsonTemplate::compile(node.params); !compiled) {
-      add_problems_under(reader.pointer("params"), compiled.failure().details);
+      add_param_problems(reader, node, compiled.failure().details);
     } else {
       node.params_template = std::move(compiled.value());
     }
@@ -297,17 +322,24 @@ class WorkflowParser {
     if (!plugin_problems) {
       return reader.problem("type", "unknown node type '" + node.type + "'; no loaded plugin provides it");
     }
-    add_problems_under(reader.pointer("params"), *plugin_problems);
+    add_param_problems(reader, node, *plugin_problems);
   }
 
-  void add_problems_under(const std::string& pointer, const std::vector<Problem>& problems) {
-    for (const auto& problem : problems) problems_.push_back({pointer + problem.path, problem.message});
+  // Problems found under the node's params, each at its pointer in the
+  // document and naming the node and the param, since a pointer's index alone
+  // says little in a long document: "node 'b' params/argv: must not be empty".
+  void add_param_problems(const DocumentReader& reader, const NodeSpec& node, const std::vector<Problem>& problems) {
+    const auto pointer = reader.pointer("params");
+    const auto subject = node.id.empty() ? std::string("params") : "node '" + node.id + "' params";
+    for (const auto& problem : problems) {
+      problems_.push_back({pointer + problem.path, subject + problem.path + ": " + problem.message});
+    }
   }
 
   void link_dependencies() {
     auto& nodes = workflow_.nodes;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      const auto depends_on_pointer = child_pointer(child_pointer("/nodes", i), "depends_on");
+      const auto depends_on_pointer = child_pointer(nodes[i].pointer, "depends_on");
       for (std::size_t k = 0; k < nodes[i].depends_on.size(); ++k) {
         const auto& upstream = nodes[i].depends_on[k];
         if (upstream.empty()) continue;
@@ -320,6 +352,15 @@ class WorkflowParser {
         } else if (std::find(nodes[i].dependencies.begin(), nodes[i].dependencies.end(), *target) !=
                    nodes[i].dependencies.end()) {
           problems_.push_back({pointer, "'" + upstream + "' is listed twice"});
+        } else if (nodes[*target].on_exit && !nodes[i].on_exit) {
+          problems_.push_back({pointer, "'" + upstream +
+                                            "' is an on_exit node: it runs after every node of the "
+                                            "run, so no node of `nodes` can depend on it"});
+        } else if (!nodes[*target].on_exit && nodes[i].on_exit) {
+          problems_.push_back({pointer,
+                               "on_exit nodes start once every node of `nodes` is final; depend only on "
+                               "other on_exit nodes (read '" +
+                                   upstream + "' as nodes." + upstream + ".status)"});
         } else {
           nodes[i].dependencies.push_back(*target);
           nodes[*target].dependents.push_back(i);
@@ -378,7 +419,7 @@ class WorkflowParser {
     const auto& first = nodes[cycle.front()];
     const auto& upstream = nodes[cycle.back()].id;
     const auto entry = std::find(first.depends_on.begin(), first.depends_on.end(), upstream) - first.depends_on.begin();
-    const auto pointer = child_pointer(child_pointer("/nodes", cycle.front()), "depends_on");
+    const auto pointer = child_pointer(first.pointer, "depends_on");
     problems_.push_back({child_pointer(pointer, static_cast<std::size_t>(entry)), std::move(text)});
   }
 

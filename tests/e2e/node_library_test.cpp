@@ -72,7 +72,8 @@ TEST_F(NodeLibrary, ConditionRunsOnlyTheBranchItsValuePicks) {
 TEST_F(NodeLibrary, BadPartitionParamsAreRefusedWhenTheWorkflowIsStored) {
   const auto response = post_one_node("partition", {{"strategy", "count"}, {"count", 0}, {"items", {1}}});
   ASSERT_TRUE(is_api_error(response, 400, "invalid_workflow", "/nodes/0/params/count"));
-  EXPECT_EQ(detail_message(response, "/nodes/0/params/count"), "must be a positive integer");
+  EXPECT_EQ(detail_message(response, "/nodes/0/params/count"),
+            "node 'the-node' params/count: must be a positive integer");
   EXPECT_EQ(client.get("/api/v1/workflows/" + test_workflow_name()).status, 404);
 }
 

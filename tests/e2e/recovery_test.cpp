@@ -29,6 +29,23 @@ TEST_F(Recovery, ATaskRunningWhenWeftdWasKilledIsStoppedOnRestartAndRunsAgain) {
   EXPECT_EQ(weftd_.wait_run(run_id)["status"], "succeeded");
 }
 
+TEST_F(Recovery, AnExitHandlerRunningWhenWeftdWasKilledRunsAgainAndTheRunStillFails) {
+  json document = workflow("recovered-exit", {sh("bad", record_run_in(ran_) + "; exit 1")});
+  const std::string report =
+      record_run_in(ran_) + "; " + wait_for_file(release_) + R"(; printf '"%s"' "$1" > "$WEFT_OUTPUT")";
+  document["on_exit"] = json::array({sh("report", report, {"{{ run.status }}"}).json()});
+  const std::string run_id = weftd_.start_adhoc(document);
+  ASSERT_TRUE(tasks_reach(run_id, {{"bad", "failed"}, {"report", "running"}})) << weftd_.log();
+
+  crash_and_restart();
+  release();
+
+  EXPECT_EQ(weftd_.wait_run(run_id)["status"], "failed") << weftd_.log();
+  EXPECT_EQ(weftd_.results(run_id)["outputs"]["report"], "failed");
+  EXPECT_EQ(count_lines(ran_, "bad"), 1);
+  EXPECT_EQ(count_lines(ran_, "report"), 2);
+}
+
 TEST_F(Recovery, AKilledFanOutFinishesWithEveryElementsOutputRunningOnlyUnfinishedElementsAgain) {
   // Elements 0 and 1 finish at once; 2 and 3 wait for the release.
   const auto document = workflow("recovered-fan",

@@ -70,21 +70,18 @@ std::vector<Problem> check_params(const json& params) {
   return problems;
 }
 
-// A template that is exactly "{{ path }}" renders to the value's own type: a
-// number or a boolean in argv, env or cwd means its text.
-void scalar_to_text(json& value) {
-  if (value.is_number() || value.is_boolean()) value = value.dump();
-}
-
-json with_scalars_as_text(json params) {
+// argv elements, env values and cwd are strings; a whole placeholder there
+// that rendered to another type means its JSON text.
+json with_whole_values_as_text(json params) {
+  using weft::sdk::text_of_whole_value;
   if (!params.is_object()) return params;
   if (auto argv = params.find("argv"); argv != params.end() && argv->is_array()) {
-    for (auto& arg : *argv) scalar_to_text(arg);
+    for (auto& arg : *argv) text_of_whole_value(arg);
   }
   if (auto env = params.find("env"); env != params.end() && env->is_object()) {
-    for (auto& value : *env) scalar_to_text(value);
+    for (auto& value : *env) text_of_whole_value(value);
   }
-  if (auto cwd = params.find("cwd"); cwd != params.end()) scalar_to_text(*cwd);
+  if (auto cwd = params.find("cwd"); cwd != params.end()) text_of_whole_value(*cwd);
   return params;
 }
 
@@ -114,7 +111,7 @@ class CommandNode final : public weft::sdk::NodeType {
   std::vector<Problem> validate(const json& params) const override { return check_params(params); }
 
   Plan plan(const sdk::TaskSpec& task) override {
-    const json params = with_scalars_as_text(task.params);
+    const json params = with_whole_values_as_text(task.params);
     const auto problems = check_params(params);
     if (!problems.empty()) return Plan::failure(weft::sdk::describe_rendered_problems(problems));
     Command command;

@@ -186,6 +186,7 @@ class OutputTable : public Scope {
     return found == outputs.end() ? nullptr : &found->second;
   }
   const json* node_outputs(std::string_view) const override { return nullptr; }
+  const json* node_status(std::string_view) const override { return nullptr; }
 
   json params = json::object();
   std::map<std::string, json> outputs;

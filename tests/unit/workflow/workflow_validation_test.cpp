@@ -1,14 +1,7 @@
 // Workflow documents checked as a whole: every field and every problem the
 // parser names. Over 400 lines: one behaviour per test, for each field of the
 // document.
-#include "workflow/workflow.hpp"
-
-#include "test_catalog.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <string>
+#include "workflow_validation_fixture.hpp"
 
 namespace weft::daemon {
 namespace {
@@ -18,35 +11,6 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
-
-class WorkflowValidation : public ::testing::Test {
- protected:
-  Result<Workflow> parse(const json& document) const { return parse_workflow(document, catalog); }
-  Result<Workflow> parse_text(std::string_view text) const { return parse(json::parse(text)); }
-
-  Workflow valid(std::string_view text) const {
-    auto workflow = parse_text(text);
-    if (!workflow) {
-      std::string problems;
-      for (const auto& problem : workflow.failure().details) problems += problem.path + ": " + problem.message + "\n";
-      ADD_FAILURE() << workflow.failure().message << "\n" << problems;
-      return Workflow{};
-    }
-    return std::move(workflow.value());
-  }
-
-  std::vector<Problem> problems(std::string_view text) const {
-    auto workflow = parse_text(text);
-    if (workflow) {
-      ADD_FAILURE() << "the document was accepted: " << text;
-      return {};
-    }
-    EXPECT_EQ(workflow.failure().code, ErrorCode::invalid_workflow);
-    return workflow.failure().details;
-  }
-
-  TestCatalog catalog;
-};
 
 TEST_F(WorkflowValidation, MinimalWorkflowIsValid) {
   const auto workflow =
@@ -111,8 +75,8 @@ TEST_F(WorkflowValidation, FailureNamesTheWorkflowAndCountsEveryProblem) {
               ElementsAre(Problem{"/nodes/0/type", "unknown node type 'nope'; no loaded plugin provides it"},
                           Problem{"/nodes/1/id", "duplicate node id 'a' (also /nodes/0)"},
                           Problem{"/color",
-                                  "unknown key 'color'; known keys: defaults, description, max_parallel, "
-                                  "name, nodes, params, schedule, timeout_s, trigger"}));
+                                  "unknown key 'color'; known keys: defaults, description, fail_fast, max_parallel, "
+                                  "name, nodes, on_exit, params, schedule, timeout_s, trigger"}));
 }
 
 TEST_F(WorkflowValidation, NameIsRequired) {
@@ -245,8 +209,8 @@ TEST_F(WorkflowValidation, PluginParamProblemsAreReportedUnderTheNodesParams) {
                   R"({"name": "w", "nodes": [{"id": "a", "type": "noop"},
                                    {"id": "b", "type": "command", "params": {"argv": []}},
                                                   {"id": "c", "type": "noop", "params": {"x": 1}}]})"),
-              ElementsAre(Problem{"/nodes/1/params/argv", "must be a non-empty array"},
-                          Problem{"/nodes/2/params", "noop takes no params"}));
+              ElementsAre(Problem{"/nodes/1/params/argv", "node 'b' params/argv: must be a non-empty array"},
+                          Problem{"/nodes/2/params", "node 'c' params: noop takes no params"}));
 }
 
 TEST_F(WorkflowValidation, UnknownExecutorIsRejected) {
@@ -369,7 +333,8 @@ TEST_F(WorkflowValidation, ForEachMustBeOnePlaceholder) {
 TEST_F(WorkflowValidation, ParamTemplateThatDoesNotParseIsRejectedAtItsPointer) {
   EXPECT_THAT(
       problems(R"({"name": "w", "nodes": [{"id": "a", "type": "command", "params": {"argv": ["echo", "{{ (1 }}"]}}]})"),
-      ElementsAre(Problem{"/nodes/0/params/argv/1", "template '{{ (1 }}' at column 7: expected ')', found '}'"}));
+      ElementsAre(Problem{"/nodes/0/params/argv/1",
+                          "node 'a' params/argv/1: template '{{ (1 }}' at column 7: expected ')', found '}'"}));
 }
 
 TEST_F(WorkflowValidation, TemplateMayReadTransitivelyUpstreamNodes) {
@@ -399,12 +364,12 @@ TEST_F(WorkflowValidation, NodeCannotReadItsOwnOutput) {
 }
 
 TEST_F(WorkflowValidation, NodePathMustNameOutputOrOutputs) {
-  EXPECT_THAT(
-      problems(R"({"name": "w", "nodes": [{"id": "a", "type": "noop"},
+  EXPECT_THAT(problems(R"({"name": "w", "nodes": [{"id": "a", "type": "noop"},
                                                   {"id": "b", "type": "noop", "depends_on": ["a"],
                                                    "when": "nodes.a.result"}]})"),
-      ElementsAre(Problem{"/nodes/1/when",
-                          "nodes.a.result: write nodes.<id>.output, or nodes.<id>.outputs for a node with for_each"}));
+              ElementsAre(Problem{"/nodes/1/when",
+                                  "nodes.a.result: write nodes.<id>.output, nodes.<id>.outputs for a node with "
+                                  "for_each, or nodes.<id>.status"}));
 }
 
 TEST_F(WorkflowValidation, ForEachNodeMustBeReadAsOutputs) {
@@ -454,7 +419,7 @@ TEST_F(WorkflowValidation, RunAndWorkflowFieldsAreChecked) {
   EXPECT_THAT(problems(R"({"name": "w", "nodes": [{"id": "a", "type": "command",
                            "params": {"argv": ["{{ run.id }}", "{{ run.name }}",
                                                "{{ workflow.version }}", "{{ workflow.owner }}"]}}]})"),
-              ElementsAre(Problem{"/nodes/0/params/argv/1", "run.name: run has only id"},
+              ElementsAre(Problem{"/nodes/0/params/argv/1", "run.name: run has only id, status and failed_nodes"},
                           Problem{"/nodes/0/params/argv/3", "workflow.owner: workflow has only name and version"}));
 }
 

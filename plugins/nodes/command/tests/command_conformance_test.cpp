@@ -23,12 +23,13 @@ NodeTypeUnderTest command_node() {
               {json::object(), "/argv"},
               {{{"argv", "echo hi"}}, "/argv"},
               {{{"argv", json::array()}}, "/argv"},
-              {{{"argv", {"echo", {{"a", 1}}}}}, "/argv/1"},
+              // A whole placeholder may render a non-string into them: plan takes its JSON text.
+              {{{"argv", {"echo", {{"a", 1}}}}}, "/argv/1", false},
               {{{"argv", {"true"}}, {"env", {"A=1"}}}, "/env"},
-              {{{"argv", {"true"}}, {"env", {{"COUNT", {1, 2}}}}}, "/env/COUNT"},
-              {{{"argv", {"true"}}, {"env", {{"a/b", json::object()}}}}, "/env/a~1b"},
+              {{{"argv", {"true"}}, {"env", {{"COUNT", {1, 2}}}}}, "/env/COUNT", false},
+              {{{"argv", {"true"}}, {"env", {{"a/b", json::object()}}}}, "/env/a~1b", false},
               {{{"argv", {"true"}}, {"cwd", ""}}, "/cwd"},
-              {{{"argv", {"true"}}, {"cwd", json::array()}}, "/cwd"},
+              {{{"argv", {"true"}}, {"cwd", json::array()}}, "/cwd", false},
               {{{"argv", {"true"}}, {"args", {"x"}}}, "/args"},
           },
   };

@@ -137,11 +137,22 @@ TEST_F(CommandNodeTest, PlanTurnsRenderedNumbersAndBooleansIntoText) {
   EXPECT_THAT(planned.command.env, ElementsAre(Pair("VERBOSE", "true")));
 }
 
+TEST_F(CommandNodeTest, PlanTurnsRenderedObjectsArraysAndNullIntoTheirJsonText) {
+  const Plan planned = plan(
+      {{"argv", {"echo", {{"a", {1, "x"}}}, json()}}, {"env", {{"LIST", {"a", "b"}}}}, {"cwd", json::array({"/tmp"})}});
+
+  ASSERT_EQ(planned.kind, WEFT_PLAN_COMMAND) << planned.error;
+  EXPECT_THAT(planned.command.argv, ElementsAre("echo", R"({"a":[1,"x"]})", "null"));
+  EXPECT_THAT(planned.command.env, ElementsAre(Pair("LIST", R"(["a","b"])")));
+  EXPECT_EQ(planned.command.cwd, R"(["/tmp"])");
+}
+
 TEST_F(CommandNodeTest, PlanFailsWhenRenderedParamsAreInvalid) {
-  const Plan planned = plan({{"argv", {"echo", {{"a", 1}}}}});
+  const Plan planned = plan({{"argv", json::array()}, {"shell", "sh"}});
 
   ASSERT_EQ(planned.kind, WEFT_PLAN_FAILED);
-  EXPECT_THAT(planned.error, HasSubstr("/argv/1 must be a string"));
+  EXPECT_THAT(planned.error, HasSubstr("/argv must not be empty"));
+  EXPECT_THAT(planned.error, HasSubstr("/shell is not a param of command nodes"));
 }
 
 TEST_F(CommandNodeTest, FinishSucceedsWithTheTaskOutputOnExitZero) {

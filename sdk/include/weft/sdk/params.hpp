@@ -22,6 +22,14 @@ inline bool is_whole_template(const nlohmann::json& value) {
   return text.size() >= 4 && text.starts_with("{{") && text.ends_with("}}") && text.find("{{", 2) == std::string::npos;
 }
 
+// For a param that must be a string: a whole placeholder renders to its
+// value's own type ("{{ nodes.x.output }}" is the upstream's output itself),
+// and a value that is not a string then means its compact JSON text (3, true,
+// {"a":1}, null), as users passing a whole value along expect.
+inline void text_of_whole_value(nlohmann::json& value) {
+  if (!value.is_string()) value = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // "/name" for the param name, escaped as a JSON pointer.
 inline std::string param_pointer(std::string_view name) {
   return (nlohmann::json::json_pointer() / std::string(name)).to_string();
