@@ -7,6 +7,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <functional>
+#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -30,6 +33,9 @@ constexpr int kLayerWidth = 100;
 constexpr int kNoopTasks = 10000;
 constexpr int kSmallRuns = 2000;
 constexpr int kRunClients = 8;
+constexpr int kSharedRuns = 100;
+constexpr int kSharedRunTasks = 10;
+constexpr int kSharedSlots = 8;  // per instance: a run's tasks fill most of them
 
 // "prefix<n>"; built by appending, which also keeps GCC 12's false -Wrestrict
 // on `"literal" + std::string&&` quiet.
@@ -223,23 +229,18 @@ Metrics noop(const WeftdSettings& settings) {
   return metrics;
 }
 
-// Many small runs at once, as a queue of jobs would send them: kRunClients
-// threads each POST their share, round-robin over the instances, and the
-// clock stops when no run is left unfinished. runs/s is over that wall.
-Metrics runs(const WeftdSettings& settings) {
-  const WeftdInstance weftd(settings);
-  const std::vector<client::ApiClient> apis = weftd.every_api();
-  json nodes = json::array();
-  nodes.push_back({{"id", "noop"}, {"type", "noop"}});
-  const json document = workflow("small", nodes);
+// kRunClients threads each POST their share of count runs of document, run
+// r to api_for(r), and the clock stops when no run is left unfinished: adds
+// the walls, and runs/s over the second.
+void send_runs_to_end(const WeftdInstance& weftd, const std::function<const client::ApiClient&(int)>& api_for,
+                      const json& document, int count, Metrics& metrics) {
   const auto begin = std::chrono::steady_clock::now();
   std::vector<std::thread> clients;
   std::atomic<int> refused{0};
   for (int c = 0; c < kRunClients; ++c) {
     clients.emplace_back([&, c] {
-      for (int r = c; r < kSmallRuns; r += kRunClients) {
-        const auto& api = apis[static_cast<size_t>(r) % apis.size()];
-        if (api.post("/api/v1/runs", {{"workflow", document}}).status != 201) ++refused;
+      for (int r = c; r < count; r += kRunClients) {
+        if (api_for(r).post("/api/v1/runs", {{"workflow", document}}).status != 201) ++refused;
       }
     });
   }
@@ -251,10 +252,48 @@ Metrics runs(const WeftdSettings& settings) {
   }
   const double wall = seconds(std::chrono::steady_clock::now() - begin);
   if (refused > 0) throw std::runtime_error(std::to_string(refused.load()) + " runs were refused; " + weftd.log());
-  Metrics metrics;
   metrics.push_back({"submit_s", "all runs sent (POST -> 201)", "s", submitted_s});
   metrics.push_back({"client_wall_s", "client wall (first POST -> none unfinished)", "s", wall});
-  metrics.push_back({"runs_per_s", "runs finished per second", "runs/s", kSmallRuns / wall});
+  metrics.push_back({"runs_per_s", "runs finished per second", "runs/s", count / wall});
+}
+
+// Many small runs at once, as a queue of jobs would send them, round-robin
+// over the instances.
+Metrics runs(const WeftdSettings& settings) {
+  const WeftdInstance weftd(settings);
+  json nodes = json::array();
+  nodes.push_back({{"id", "noop"}, {"type", "noop"}});
+  Metrics metrics;
+  const std::vector<client::ApiClient> apis = weftd.every_api();
+  const auto round_robin = [&](int r) -> const client::ApiClient& {
+    return apis[static_cast<size_t>(r) % apis.size()];
+  };
+  send_runs_to_end(weftd, round_robin, workflow("small", nodes), kSmallRuns, metrics);
+  add_peak_rss(weftd, metrics);
+  return metrics;
+}
+
+// Load sharing: runs of a few processes each, every one sent to the first
+// instance, each instance with kSharedSlots slots; the others (woken by the
+// store) claim what the first has no room for. The share is of runs whose
+// task files are not under the first instance's state dir.
+Metrics shared(const WeftdSettings& given) {
+  WeftdSettings settings = given;
+  settings.max_running_tasks = kSharedSlots;
+  const WeftdInstance weftd(settings);
+  Metrics metrics;
+  const json document = workflow(
+      "shared", {for_each_node("each", "command", kSharedRunTasks, command({kTrue}), std::nullopt)}, {kSharedRunTasks});
+  send_runs_to_end(
+      weftd, [&](int) -> const client::ApiClient& { return weftd.api(); }, document, kSharedRuns, metrics);
+  metrics.push_back({"tasks_per_s", "tasks finished per second", "tasks/s", metrics.back().value * kSharedRunTasks});
+  const auto runs_dir = weftd.state_dir() / "runs";
+  const auto driven_here =
+      std::filesystem::exists(runs_dir)
+          ? std::distance(std::filesystem::directory_iterator(runs_dir), std::filesystem::directory_iterator())
+          : 0;
+  metrics.push_back({"share_elsewhere", "runs driven by the other instances", "%",
+                     100.0 * static_cast<double>(kSharedRuns - driven_here) / kSharedRuns});
   add_peak_rss(weftd, metrics);
   return metrics;
 }
@@ -269,6 +308,7 @@ const std::vector<Workload>& workloads() {
       {"layered", "10 layers x 100 /bin/true, each layer after all of the one before", layered},
       {"noop", "10,000 in-daemon noop tasks, one for_each node, no limit", noop},
       {"runs", "2,000 runs of one noop node, 8 clients, round-robin over the instances", runs},
+      {"shared", "100 runs of 10 x /bin/true, all sent to one instance, 8 slots per instance", shared},
   };
   return all;
 }

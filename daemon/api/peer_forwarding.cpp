@@ -74,7 +74,8 @@ ApiReply PeerForwarding::forward(const ApiRequest& request, const std::string& t
   raise(ErrorCode::unavailable,
         "the run is held by another weftd instance, and none that renewed its lease lately holds it now" +
             (silent.empty() ? std::string() : ", or it did not answer: " + silent) +
-            ". A run whose holder died is taken over once its lease runs out (instance.lease_s, " +
+            ". A run stored unheld (every instance was full when it was created) is claimed by the first "
+            "instance with room; a run whose holder died is taken over once its lease runs out (instance.lease_s, " +
             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(settings_.lease).count()) +
             " s, after its last heartbeat); try again then");
 }

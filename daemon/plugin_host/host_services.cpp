@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 
 #include <memory>
 
@@ -32,6 +33,14 @@ void HostServices::deliver(TaskEvent event) const {
   }
 }
 
+// Posted, so that the listener runs on the loop whatever thread the store
+// called from; before the loop runs, the call waits in its queue.
+void HostServices::work_available() {
+  boost::asio::post(io_, [this] {
+    if (work_listener_) work_listener_();
+  });
+}
+
 PluginContext::PluginContext(HostServices& services, std::string plugin_name)
     : services_(services), plugin_name_(std::move(plugin_name)) {
   api_.struct_size = sizeof api_;
@@ -39,6 +48,11 @@ PluginContext::PluginContext(HostServices& services, std::string plugin_name)
   api_.log = &PluginContext::log;
   api_.task_event = &PluginContext::task_event;
   api_.watch_fd = &PluginContext::watch_fd;
+  api_.work_available = &PluginContext::work_available;
+}
+
+void PluginContext::work_available(void* host_ptr) {
+  static_cast<PluginContext*>(host_ptr)->services_.work_available();
 }
 
 void PluginContext::log(void* host_ptr, weft_log_level level, weft_str message) {

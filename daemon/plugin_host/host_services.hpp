@@ -2,7 +2,9 @@
 //
 // One PluginContext per plugin object (node type, executor, store), so that
 // log lines carry the plugin's name. Task events are copied and handed to the
-// sink the scheduler installs; watch_fd waits on the daemon's io_context.
+// sink the scheduler installs; watch_fd waits on the daemon's io_context;
+// a store's work_available is posted to that io_context, where the
+// scheduler's work listener runs.
 #pragma once
 
 #include <weft/abi/weft_abi.h>
@@ -37,11 +39,16 @@ class HostServices {
   // Set once, before any executor starts a task.
   void set_task_event_sink(TaskEventSink sink) { sink_ = std::move(sink); }
   void deliver(TaskEvent event) const;
+  // Set before the io_context runs; called on its thread (the scheduler's
+  // loop) for each work_available a store sends, from whichever thread.
+  void set_work_listener(std::function<void()> listener) { work_listener_ = std::move(listener); }
+  void work_available();
   boost::asio::io_context& io() { return io_; }
 
  private:
   boost::asio::io_context& io_;
   TaskEventSink sink_;
+  std::function<void()> work_listener_;
 };
 
 // The weft_host_api handed to one plugin object. Must stay at a fixed address
@@ -59,6 +66,7 @@ class PluginContext {
   static void log(void* host_ptr, weft_log_level level, weft_str message);
   static void task_event(void* host_ptr, const weft_task_event* event);
   static weft_status watch_fd(void* host_ptr, int fd, weft_fd_callback on_readable, void* plugin_ptr);
+  static void work_available(void* host_ptr);
 
   HostServices& services_;
   std::string plugin_name_;

@@ -43,6 +43,9 @@ class Dispatcher {
   void stop() { stopped_ = true; }
 
   int running() const { return running_; }
+  // A task made ready now would start at once: a slot is free and no ready
+  // task waits for one.
+  bool has_room() const { return !stopped_ && running_ < max_running_tasks_ && runs_with_ready_.empty(); }
 
  private:
   void schedule_pump();

@@ -225,6 +225,7 @@ void RunScheduler::create_prepared(const std::shared_ptr<PreparedRun>& prepared,
     }
   }
   auto run = new_run(prepared->workflow, prepared->version, std::move(prepared->params), key, prepared->start);
+  if (shared_ && prepared->start && !has_room()) return store_unheld(std::move(run), reply);
   RunState& r = *run;
   runs_.emplace(r.id, std::move(run));
   journal_.mark(r);

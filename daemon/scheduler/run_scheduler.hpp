@@ -17,7 +17,7 @@
 // The code is in six files: run_scheduler.cpp (commands, drain),
 // run_pause.cpp (pausing and resuming runs), run_recovery.cpp (taking runs
 // back after a restart), run_leases.cpp (sharing the store: leases,
-// takeover), task_progress.cpp (how runs and tasks move on),
+// takeover, load sharing), task_progress.cpp (how runs and tasks move on),
 // schedule_firing.cpp (cron schedules starting runs, and pausing them),
 // and the parts it uses: Dispatcher, WorkflowCatalog, Schedules, restore_run,
 // build_run_graph (a run handed whole to its executor), Journal, and the
@@ -111,6 +111,10 @@ class RunScheduler final : public Commands {
   // Any thread: posts the event into the loop.
   void post_task_event(TaskEvent event);
 
+  // Loop thread (HostServices posts it there): the store says runs may wait
+  // in it unheld; this instance claims them one by one while it has room.
+  void work_available();
+
   // Loop thread. Stops starting tasks; done() once no task runs any more or
   // when the grace period is over, with every change stored.
   void drain(std::chrono::milliseconds grace, std::function<void()> done);
@@ -150,6 +154,7 @@ class RunScheduler final : public Commands {
   void restore_items(NodeState& node);
   void fail_unresumable(const RunRecord& record, const std::string& why, int64_t lease_generation = 0);
   void take_back(const RunRecord& record, const std::vector<TaskRecord>& tasks, int64_t lease_generation);
+  void store_unheld(std::unique_ptr<RunState> run, const std::function<void(Result<RunCreated>)>& reply);
 
   // Sharing the store (run_leases.cpp).
   void recover_claimed();
@@ -157,6 +162,9 @@ class RunScheduler final : public Commands {
   void renew_and_claim();
   void lease_lost(const std::shared_ptr<const WriteBatch>& refused);
   void abandon(const std::string& run_id);
+  void adopt(const RunRecord& record, const std::vector<TaskRecord>& tasks, int64_t generation);
+  bool has_room() const;
+  void claim_if_room();
 
   // Schedules (schedule_firing.cpp).
   void recover_schedules();
@@ -221,6 +229,11 @@ class RunScheduler final : public Commands {
   std::unique_ptr<Timer> grace_timer_;
   const bool shared_;  // the store is shared: runs are held through leases
   std::unique_ptr<Timer> lease_timer_;
+  // Load sharing (run_leases.cpp): runs may wait in the store unheld, and
+  // how many times the store said so; whether a claim for room is under way.
+  bool unheld_may_wait_ = false;
+  uint64_t work_notices_ = 0;
+  bool claiming_for_room_ = false;
   SchedulerObserver* observer_ = nullptr;
 };
 

@@ -574,6 +574,7 @@ void RunScheduler::release_attempt(TaskState& task) {
   if (!task.holds_slot) return;
   dispatcher_.release(task);
   check_drained();
+  claim_if_room();  // the slot may be the room a run waiting unheld needs
 }
 
 }  // namespace weft::daemon

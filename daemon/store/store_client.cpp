@@ -171,13 +171,14 @@ bool StoreClient::shared() const {
          vtable_->claim_finished_run != nullptr;
 }
 
-std::vector<RunLease> StoreClient::claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, bool take_own) {
+std::vector<RunLease> StoreClient::claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,
+                                              sdk::ClaimScope scope) {
   std::vector<RunLease> claimed;
   weft_error err;
   check(call_plugin(
             [&](weft_error* e) {
-              return vtable_->claim_runs(store_, str(instance), lease_ms, max, take_own ? 1 : 0, collect_lease,
-                                         &claimed, e);
+              return vtable_->claim_runs(store_, str(instance), lease_ms, max, scope.flags(), collect_lease, &claimed,
+                                         e);
             },
             err),
         err, "claiming runs failed");

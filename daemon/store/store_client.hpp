@@ -79,7 +79,7 @@ class StoreClient {
   // From now on, writes with leases are fenced as instance's, and runs they
   // insert are held by it for lease_ms. Before any write.
   void fence_as(std::string instance, int64_t lease_ms);
-  std::vector<RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, bool take_own);
+  std::vector<RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, sdk::ClaimScope scope);
   std::vector<RunLease> renew_leases(std::string_view instance, std::string_view address, int64_t lease_ms);
   std::vector<InstanceRecord> list_instances() const;
   // Holds a finished run for instance, to retry it: the generation it holds

@@ -19,6 +19,8 @@
 
 /* clang-format off */
 #define WEFT_ABI_GOLDEN_2_1(GROWABLE, FIELD) \
+  GROWABLE(weft_host_api, WEFT_HOST_API_SIZE_2_1, 48, 48, 8) \
+  FIELD(weft_host_api, work_available, 40, 8) \
   GROWABLE(weft_task_spec, WEFT_TASK_SPEC_SIZE_2_1, 224, 224, 8) \
   FIELD(weft_task_spec, for_each_count, 208, 8) \
   FIELD(weft_task_spec, max_parallel, 216, 8) \
@@ -105,7 +107,9 @@
   VALUE(WEFT_RUN_PAUSED, 7) \
   VALUE(WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH, 1) \
   VALUE(WEFT_EXECUTOR_CAP_WHOLE_RUN, 2) \
-  VALUE(WEFT_LEASE_LOST, 4)
+  VALUE(WEFT_LEASE_LOST, 4) \
+  VALUE(WEFT_CLAIM_TAKE_OWN, 1) \
+  VALUE(WEFT_CLAIM_LAPSED_ONLY, 2)
 /* clang-format on */
 
 /* As WEFT_GOLDEN_CHECK_GROWABLE (abi_golden_2_0.h), for minor 1. */

@@ -34,14 +34,16 @@ std::vector<std::string> SharedMemoryStore::unfinished_runs_oldest_first() {
 }
 
 std::vector<sdk::RunLease> SharedMemoryStore::claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,
-                                                         bool take_own) {
+                                                         sdk::ClaimScope scope) {
   std::lock_guard lock(mutex_);
   std::vector<sdk::RunLease> claimed;
   const int64_t now = now_ms();
   for (const auto& id : unfinished_runs_oldest_first()) {
     if (claimed.size() >= static_cast<size_t>(max)) break;
     Lease& lease = leases_[id];
-    const bool free = lease.owner.empty() || lease.deadline < now || (take_own && lease.owner == instance);
+    const bool unheld = lease.generation == 0;  // inserted by an unfenced write, never claimed
+    const bool lapsed = !unheld && (lease.owner.empty() || lease.deadline < now);
+    const bool free = (scope.unheld && unheld) || lapsed || (scope.own && lease.owner == instance);
     if (!free) continue;
     lease = {std::string(instance), lease.generation + 1, now + lease_ms};
     claimed.push_back({id, lease.generation});

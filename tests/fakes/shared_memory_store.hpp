@@ -33,7 +33,7 @@ class SharedMemoryStore : public sdk::SharedStore {
     return records_.list_audit(before_id, limit);
   }
   std::vector<sdk::RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,
-                                        bool take_own) override;
+                                        sdk::ClaimScope scope) override;
   std::vector<sdk::RunLease> renew_leases(std::string_view instance, std::string_view address,
                                           int64_t lease_ms) override;
   std::vector<sdk::InstanceRecord> list_instances() override;

@@ -69,6 +69,16 @@ Connection::Connection(const PostgresConfig& config) : target_(config.target()),
   execute("SET search_path TO " + quote_identifier(config.schema));
 }
 
+bool Connection::notified() {
+  if (PQconsumeInput(connection_.get()) == 0) fail("reading notifications");
+  bool any = false;
+  while (PGnotify* notification = PQnotifies(connection_.get())) {
+    any = true;
+    PQfreemem(notification);
+  }
+  return any;
+}
+
 std::string Connection::quote_identifier(const std::string& name) const {
   const std::unique_ptr<char, decltype(&PQfreemem)> quoted(
       PQescapeIdentifier(connection_.get(), name.c_str(), name.size()), &PQfreemem);

@@ -76,6 +76,12 @@ class Connection {
   // failing step throws, after the server has skipped the steps behind it.
   std::vector<Result> pipeline(const std::vector<Step>& steps);
 
+  // For a connection that LISTENs: the socket to wait on, and whether
+  // notifications arrived since the last call (it reads what the socket
+  // holds without waiting; throws if the connection is lost).
+  int socket() const { return PQsocket(connection_.get()); }
+  bool notified();
+
   // name as an SQL identifier, quoted.
   std::string quote_identifier(const std::string& name) const;
 

@@ -6,6 +6,7 @@
 // schema are apart.
 #include "postgres_store.hpp"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
@@ -94,6 +95,8 @@ const Statement kInsertAudit{"insert_audit", "INSERT INTO audit (" + std::string
                                                  ") SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], "
                                                  "$4::text[], $5::text[], $6::text[], $7::text[], $8::integer[]) "
                                                  "ON CONFLICT (id) DO NOTHING"};
+// Delivered at COMMIT, to every session that LISTENs (WorkListener).
+const Statement kNotifyWork{"notify_work", "SELECT pg_notify($1, '')"};
 const Statement kPruneAudit{"prune_audit",
                             "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < $1 ORDER BY at LIMIT $2)"};
 
@@ -258,7 +261,8 @@ std::string unfinished() {
 const Statement kClaimRuns{
     "claim_runs",
     "WITH picked AS (SELECT id FROM runs WHERE " + unfinished() +
-        " AND (owner IS NULL OR lease_deadline < now() OR ($4 AND owner = $1)) ORDER BY created_at LIMIT $3 "
+        " AND (($5 AND owner IS NULL) OR lease_deadline < now() OR ($4 AND owner = $1)) ORDER BY created_at "
+        "LIMIT $3 "
         "FOR UPDATE SKIP LOCKED) "
         "UPDATE runs SET owner = $1, lease_generation = runs.lease_generation + 1, "
         "lease_deadline = now() + $2::bigint * interval '1 ms' FROM picked WHERE runs.id = picked.id "
@@ -462,15 +466,25 @@ void add_audit(std::vector<Step>& steps, const sdk::WriteBatch& batch) {
   }
 }
 
+// An unfenced batch inserts its runs unheld (weft_write_batch); an unfinished
+// one is work for an instance with room.
+bool stores_unheld_work(const sdk::WriteBatch& batch) {
+  return batch.lease_owner.empty() &&
+         std::any_of(batch.runs.begin(), batch.runs.end(), [](const auto& run) { return !sdk::is_final(run.status); });
+}
+
 }  // namespace
 
 PostgresStore::PostgresStore(const sdk::Host& host, const nlohmann::json& config)
-    : pool_(PostgresConfig::parse(config)) {
+    : pool_(PostgresConfig::parse(config)), work_channel_(work_channel(pool_.config().schema)) {
   const int from = migrate(*pool_.lease(), pool_.config());
   schema_version_ = latest_schema_version();
   if (from != schema_version_) {
     host.info(pool_.config().target() + " schema " + pool_.config().schema + ": migrated from version " +
               std::to_string(from) + " to " + std::to_string(schema_version_));
+  }
+  if (host.takes_work_available()) {
+    listener_ = std::make_unique<WorkListener>(pool_.config(), [host] { host.work_available(); });
   }
 }
 
@@ -496,6 +510,7 @@ void PostgresStore::write(const sdk::WriteBatch& batch) {
   add_attempts(steps, batch.attempts);
   for (const auto& state : batch.schedule_states) add_schedule_state(steps, state);
   add_audit(steps, batch);
+  if (stores_unheld_work(batch)) steps.push_back({&kNotifyWork, {work_channel_}});
   if (!may_conflict) steps.push_back({&kCommit, {}});
   auto connection = pool_.lease();
   try {
@@ -563,9 +578,9 @@ std::vector<sdk::AuditRecord> PostgresStore::list_audit(std::string_view before_
 }
 
 std::vector<sdk::RunLease> PostgresStore::claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,
-                                                     bool take_own) {
-  return read_leases(
-      pool_.lease()->execute(kClaimRuns, {text(instance), number(lease_ms), number(int64_t{max}), boolean(take_own)}));
+                                                     sdk::ClaimScope scope) {
+  return read_leases(pool_.lease()->execute(
+      kClaimRuns, {text(instance), number(lease_ms), number(int64_t{max}), boolean(scope.own), boolean(scope.unheld)}));
 }
 
 std::vector<sdk::RunLease> PostgresStore::renew_leases(std::string_view instance, std::string_view address,

@@ -15,6 +15,7 @@
 
 #include "postgres_config.hpp"
 #include "postgres_connection.hpp"
+#include "postgres_listener.hpp"
 
 namespace weft::storage::postgres {
 
@@ -22,7 +23,8 @@ class PostgresStore final : public sdk::SharedStore {
  public:
   // Connects to the server config names and migrates config["schema"] to the
   // latest version. Throws with a message naming the key or the server (never
-  // the password) when that cannot be done.
+  // the password) when that cannot be done. A host that takes
+  // work_available is woken when another instance stores a run unheld.
   PostgresStore(const sdk::Host& host, const nlohmann::json& config);
 
   int schema_version() const override;
@@ -38,7 +40,7 @@ class PostgresStore final : public sdk::SharedStore {
   std::vector<sdk::ScheduleStateRecord> list_schedule_states() override;
   std::vector<sdk::AuditRecord> list_audit(std::string_view before_id, int32_t limit) override;
   std::vector<sdk::RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,
-                                        bool take_own) override;
+                                        sdk::ClaimScope scope) override;
   std::vector<sdk::RunLease> renew_leases(std::string_view instance, std::string_view address,
                                           int64_t lease_ms) override;
   std::vector<sdk::InstanceRecord> list_instances() override;
@@ -48,6 +50,8 @@ class PostgresStore final : public sdk::SharedStore {
   Pool pool_;
   std::mutex write_mutex_;  // the ABI promises one writer; the mutex keeps that promise honest
   int schema_version_;
+  std::string work_channel_;                // NOTIFY'd by a batch that stores an unfinished run unheld
+  std::unique_ptr<WorkListener> listener_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace weft::storage::postgres

@@ -28,7 +28,16 @@ class SharedStoreSchedulerTest : public SchedulerTest {
     ASSERT_TRUE(eventually([&] { return heartbeat_of(leases_.instance) == clock_.now_ms(); }));
   }
   std::vector<sdk::RunLease> claim_as_other_instance() {
-    return shared_.store->claim_runs("instance-b", 30000, 10, false);
+    return shared_.store->claim_runs("instance-b", 30000, 10, {});
+  }
+  // With one slot: a run whose task takes it, then a run created without room.
+  std::pair<std::string, std::string> one_run_held_and_one_stored_unheld() {
+    restart_with({.max_running_tasks = 1});
+    const auto held = run(workflow({{{"id", "a"}, {"type", "task"}}}));
+    EXPECT_TRUE(eventually([&] { return started() == 1; }));
+    const auto unheld = run(workflow({{{"id", "a"}, {"type", "task"}}}));
+    EXPECT_TRUE(eventually([&] { return run_is(unheld, RunStatus::queued); }));
+    return {held, unheld};
   }
 
   OpenedSharedMemoryStore shared_ = open_shared_memory_store([this] { return clock_.now_ms(); });
@@ -144,6 +153,38 @@ TEST_F(SharedStoreSchedulerTest, ARetriedRunIsHeldAtTheNextGenerationAndItsWrite
   EXPECT_TRUE(eventually([&] { return scheduler_->figures()->runs.empty(); })) << "this instance let go of the run";
   EXPECT_TRUE(run_is(id, RunStatus::running)) << "the refused write stored nothing";
   EXPECT_TRUE(task_is(id, "a", TaskStatus::dispatched));
+}
+
+// Load sharing. Without room (its one slot taken, so the next ready task
+// would wait), an instance stores a new run unheld, for whichever instance
+// has room; once a slot of its own frees, it claims the run itself.
+TEST_F(SharedStoreSchedulerTest, ARunCreatedWithoutRoomIsStoredUnheldAndClaimedOnceRoomComes) {
+  const auto runs = one_run_held_and_one_stored_unheld();
+  const std::string& first = runs.first;
+  const std::string& second = runs.second;
+  EXPECT_EQ(started(), 1u);
+  EXPECT_EQ(shared_.store->renew_leases("instance-a", "", 30000), (std::vector<sdk::RunLease>{{first, 1}}))
+      << "the second run is held by no instance";
+
+  finish(runtime_.started()[0], 0);
+  ASSERT_TRUE(eventually([&] { return started() == 2; }));
+  EXPECT_EQ(shared_.store->renew_leases("instance-a", "", 30000), (std::vector<sdk::RunLease>{{second, 1}}));
+  finish(runtime_.started()[1], 0);
+  EXPECT_TRUE(eventually([&] { return run_is(second, RunStatus::succeeded); }));
+}
+
+TEST_F(SharedStoreSchedulerTest, ARunStoredUnheldAndClaimedByAnotherInstanceIsLeftToIt) {
+  const auto runs = one_run_held_and_one_stored_unheld();
+  const std::string& first = runs.first;
+  const std::string& second = runs.second;
+  EXPECT_EQ(claim_as_other_instance(), (std::vector<sdk::RunLease>{{second, 1}}));
+
+  finish(runtime_.started()[0], 0);
+  ASSERT_TRUE(eventually([&] { return run_is(first, RunStatus::succeeded); }));
+  boost::asio::post(*io_, [this] { scheduler_->work_available(); });
+  settle_loop();
+  EXPECT_EQ(started(), 1u) << "the run another instance claimed was started here too";
+  EXPECT_TRUE(run_is(second, RunStatus::queued));
 }
 
 }  // namespace

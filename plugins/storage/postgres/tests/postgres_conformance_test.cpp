@@ -36,7 +36,7 @@ TEST(PostgresPlugin, PublishesItsConfigSchema) {
 
 }  // namespace
 
-const weft::sdk::testing::StoreUnderTest kPostgres{"postgres", postgres_vtable, config_in};
+const weft::sdk::testing::StoreUnderTest kPostgres{"postgres", postgres_vtable, config_in, true};
 
 WEFT_STORE_CONFORMANCE(Postgres, kPostgres);
 WEFT_SHARED_STORE_CONFORMANCE(Postgres, kPostgres);

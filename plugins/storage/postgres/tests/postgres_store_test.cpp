@@ -280,7 +280,7 @@ TEST_F(PostgresStoreTest, MigratingFromVersion2LetsInstancesClaimItsUnfinishedRu
   auto store = open();
   EXPECT_EQ(store.schema_version(), latest_schema_version());
   const std::vector<sdk::RunLease> both{{"run-1", 1}, {"run-2", 1}};
-  EXPECT_THAT(store.claim_runs("instance-a", 30000, 10, false), UnorderedElementsAreArray(both));
+  EXPECT_THAT(store.claim_runs("instance-a", 30000, 10, {}), UnorderedElementsAreArray(both));
   EXPECT_THAT(store.renew_leases("instance-a", "127.0.0.1:8080", 30000), UnorderedElementsAreArray(both));
   const auto instances = store.list_instances();
   ASSERT_EQ(instances.size(), 1u);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 #include <utility>
+#include <weft/sdk/testing/loaded_plugin.hpp>
 
 #include "sqlite_schema.hpp"
 
@@ -18,12 +19,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-const weft_host_api* quiet_host() {
-  static const weft_host_api host = {sizeof(weft_host_api), nullptr, [](void*, weft_log_level, weft_str) {},
-                                     [](void*, const weft_task_event*) {},
-                                     [](void*, int, weft_fd_callback, void*) { return WEFT_ERROR; }};
-  return &host;
-}
+using sdk::testing::quiet_host;
 
 // Asks the file itself, through a connection of the test's own.
 std::string pragma(const std::filesystem::path& file, const std::string& name) {

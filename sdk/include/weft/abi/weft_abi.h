@@ -282,8 +282,18 @@ typedef struct weft_host_api {
    * (without calling) the watches still pending when it destroys the object
    * that asked for them. */
   weft_status (*watch_fd)(void* host_ptr, int fd, weft_fd_callback on_readable, void* plugin_ptr);
+
+  /* Since 2.1 (a host of 2.0 has none: check WEFT_HAS_FIELD). Any thread,
+   * cheap, never blocks. A store tells the host that work may be waiting in
+   * it that it did not write itself: another instance sharing the store
+   * stored a run unheld (see weft_write_batch). The host answers later, on
+   * its event loop, by claiming runs if it has room; a call with nothing to
+   * claim costs one claim. A store that cannot tell may never call it: the
+   * host also claims every third of a lease. */
+  void (*work_available)(void* host_ptr);
 } weft_host_api;
 #define WEFT_HOST_API_SIZE_2_0 WEFT_SIZE_THROUGH(weft_host_api, watch_fd)
+#define WEFT_HOST_API_SIZE_2_1 WEFT_SIZE_THROUGH(weft_host_api, work_available)
 
 /* ------------------------------------------------------------------------ */
 /* Node types                                                               */
@@ -573,7 +583,10 @@ typedef struct weft_write_batch {
    * every run whose record or tasks the batch writes; if one of them is
    * stored and not held by lease_owner at that generation, the write is
    * WEFT_LEASE_LOST and stores nothing. A run the batch inserts is held by
-   * lease_owner at generation 1 for lease_ms. */
+   * lease_owner at generation 1 for lease_ms. A run an unfenced batch
+   * inserts is held by no instance (generation 0): it waits, unheld, for an
+   * instance with room to claim it, and a store that can wakes the other
+   * instances (weft_host_api.work_available) once the batch is committed. */
   weft_str lease_owner;
   int64_t lease_ms;
   const weft_str* lease_run_ids;
@@ -610,6 +623,10 @@ typedef int (*weft_token_visitor)(void* caller_ptr, const weft_token_record* rec
 typedef int (*weft_attempt_visitor)(void* caller_ptr, const weft_attempt_record* record);
 typedef int (*weft_schedule_state_visitor)(void* caller_ptr, const weft_schedule_state_record* record);
 typedef int (*weft_audit_visitor)(void* caller_ptr, const weft_audit_record* record);
+/* 2.1: claim_runs' flags, bits. */
+#define WEFT_CLAIM_TAKE_OWN 1    /* also runs the claiming instance holds already */
+#define WEFT_CLAIM_LAPSED_ONLY 2 /* only runs whose holder stopped renewing, none stored unheld */
+
 /* 2.1: a run an instance holds, and the lease generation it holds it at. */
 typedef int (*weft_lease_visitor)(void* caller_ptr, weft_str run_id, int64_t generation);
 /* 2.1: an instance sharing the store: its last heartbeat (ms since the
@@ -662,11 +679,13 @@ typedef struct weft_store_vtable {
    * write); list_instances is a read.
    *
    * claim_runs takes up to max unfinished runs, oldest first, that no
-   * instance holds: never held, or whose lease deadline has passed, and with
-   * take_own also those instance held already (its restart). Each is held
-   * by instance from then on, at its previous generation + 1, for lease_ms;
-   * visit gets each. Two instances claiming at once never get the same run. */
-  weft_status (*claim_runs)(void* store, weft_str instance, int64_t lease_ms, int32_t max, int32_t take_own,
+   * instance holds: stored unheld, or whose lease deadline has passed; with
+   * WEFT_CLAIM_TAKE_OWN in flags also those instance held already (its
+   * restart), with WEFT_CLAIM_LAPSED_ONLY none stored unheld (a takeover
+   * regardless of room). Each is held by instance
+   * from then on, at its previous generation + 1, for lease_ms; visit gets
+   * each. Two instances claiming at once never get the same run. */
+  weft_status (*claim_runs)(void* store, weft_str instance, int64_t lease_ms, int32_t max, int32_t flags,
                             weft_lease_visitor visit, void* caller_ptr, weft_error* err);
   /* Heartbeat: records instance's heartbeat and address, and extends to
    * lease_ms from now the lease of every unfinished run instance holds;

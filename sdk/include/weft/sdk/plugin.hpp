@@ -119,6 +119,15 @@ class Host {
     if (s != WEFT_OK) throw std::runtime_error("the host refused to watch fd " + std::to_string(fd));
   }
 
+  // Since 2.1: a store tells the host that work may be waiting in it (see
+  // weft_host_api.work_available); nothing with a host that cannot be told.
+  bool takes_work_available() const {
+    return WEFT_HAS_FIELD(api_, weft_host_api, work_available) && api_->work_available != nullptr;
+  }
+  void work_available() const {
+    if (takes_work_available()) api_->work_available(api_->host_ptr);
+  }
+
   const weft_host_api* api() const { return api_; }
 
  private:

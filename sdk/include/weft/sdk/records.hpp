@@ -111,6 +111,18 @@ struct RunLease {
   bool operator==(const RunLease&) const = default;
 };
 
+// Which runs claim_runs may take besides those whose holder stopped
+// renewing (2.1; weft_store_vtable's WEFT_CLAIM_* flags).
+struct ClaimScope {
+  bool unheld = true;  // runs stored unheld, waiting for an instance with room
+  bool own = false;    // runs the claiming instance holds already (its restart)
+
+  int32_t flags() const { return (own ? WEFT_CLAIM_TAKE_OWN : 0) | (unheld ? 0 : WEFT_CLAIM_LAPSED_ONLY); }
+  static ClaimScope of_flags(int32_t flags) {
+    return {(flags & WEFT_CLAIM_LAPSED_ONLY) == 0, (flags & WEFT_CLAIM_TAKE_OWN) != 0};
+  }
+};
+
 // An instance sharing the store (2.1).
 struct InstanceRecord {
   std::string id;

@@ -42,7 +42,8 @@ class Store {
 // A plain Store serves one instance and the vtable leaves them NULL.
 class SharedStore : public Store {
  public:
-  virtual std::vector<RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, bool take_own) = 0;
+  virtual std::vector<RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,
+                                           ClaimScope scope) = 0;
   virtual std::vector<RunLease> renew_leases(std::string_view instance, std::string_view address, int64_t lease_ms) = 0;
   virtual std::vector<InstanceRecord> list_instances() = 0;
   // The generation the run is held at from now on. Throw Conflict if it is
@@ -127,10 +128,11 @@ struct StoreThunks {
       if (visit(caller_ptr, str(lease.run_id), lease.generation) != 0) return;
     }
   }
-  static weft_status claim_runs(void* s, weft_str instance, int64_t lease_ms, int32_t max, int32_t take_own,
+  static weft_status claim_runs(void* s, weft_str instance, int64_t lease_ms, int32_t max, int32_t flags,
                                 weft_lease_visitor visit, void* caller_ptr, weft_error* err) noexcept {
     return guard(err, [&] {
-      visit_leases(shared(s)->claim_runs(view(instance), lease_ms, max, take_own != 0), visit, caller_ptr);
+      visit_leases(shared(s)->claim_runs(view(instance), lease_ms, max, ClaimScope::of_flags(flags)), visit,
+                   caller_ptr);
     });
   }
   static weft_status renew_leases(void* s, weft_str instance, weft_str address, int64_t lease_ms,

@@ -73,6 +73,7 @@ class FakeHost {
     api_.log = &FakeHost::log_thunk;
     api_.task_event = &FakeHost::task_event_thunk;
     api_.watch_fd = &FakeHost::watch_fd_thunk;
+    api_.work_available = &FakeHost::work_available_thunk;
   }
   ~FakeHost() {
     ::close(wake_fd_);
@@ -107,6 +108,11 @@ class FakeHost {
       if (e.task_key == task_key && e.kind == kind) return e;
     }
     return std::nullopt;
+  }
+  // How many times a store said work may be waiting (work_available).
+  size_t work_notices() const {
+    std::lock_guard lock(mutex_);
+    return work_notices_;
   }
   // Watches asked for and not yet served.
   size_t pending_watches() const {
@@ -189,6 +195,15 @@ class FakeHost {
     const uint64_t one = 1;
     [[maybe_unused]] const auto w = ::write(h.wake_fd_, &one, sizeof one);
   }
+  static void work_available_thunk(void* host_ptr) {
+    auto& h = self(host_ptr);
+    {
+      std::lock_guard lock(h.mutex_);
+      ++h.work_notices_;
+    }
+    const uint64_t one = 1;
+    [[maybe_unused]] const auto w = ::write(h.wake_fd_, &one, sizeof one);
+  }
   static weft_status watch_fd_thunk(void* host_ptr, int fd, weft_fd_callback on_readable, void* plugin_ptr) {
     auto& h = self(host_ptr);
     std::lock_guard lock(h.mutex_);
@@ -202,11 +217,12 @@ class FakeHost {
   }
 
   int epoll_fd_;
-  int wake_fd_;  // written on every task event, so a waiting run_until wakes up
+  int wake_fd_;  // written on every task event and work notice, so a waiting run_until wakes up
   weft_host_api api_{};
   mutable std::mutex mutex_;
   std::vector<LogLine> logs_;
   std::vector<RecordedEvent> events_;
+  size_t work_notices_ = 0;
   std::unordered_map<int, Watch> watches_;
 };
 

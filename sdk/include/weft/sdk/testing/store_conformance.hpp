@@ -49,6 +49,9 @@ struct StoreUnderTest {
   // directory made for this test and removed after it. Called once per test:
   // reopening uses the same config.
   std::function<std::string(const std::filesystem::path& scratch_dir)> fresh_config;
+  // A shared store (2.1) that calls weft_host_api.work_available on every
+  // instance's handle when a run is stored unheld: the shared suite checks it.
+  bool wakes_instances = false;
 };
 
 inline void PrintTo(const StoreUnderTest& store, std::ostream* out) { *out << store.name; }
@@ -69,9 +72,11 @@ struct WriteResult {
 // they may be called from several threads at once, like the vtable's.
 class StoreHandle {
  public:
-  StoreHandle(const weft_store_vtable* vtable, const std::string& config_json) : vtable_(vtable) {
+  // host must outlive the handle.
+  StoreHandle(const weft_store_vtable* vtable, const std::string& config_json, const weft_host_api* host = quiet_host())
+      : vtable_(vtable) {
     weft_error err{};
-    const weft_status status = vtable_->open(quiet_host(), str(config_json), &store_, &err);
+    const weft_status status = vtable_->open(host, str(config_json), &store_, &err);
     if (status != WEFT_OK) throw std::runtime_error("open(" + config_json + ") failed: " + err.message);
   }
   ~StoreHandle() { vtable_->close(store_); }
@@ -147,9 +152,9 @@ class StoreHandle {
     batch.lease_ms = lease_ms;
     return write(batch);
   }
-  std::vector<RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, bool take_own) const {
+  std::vector<RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max, ClaimScope scope) const {
     return leases("claim_runs", [&](weft_lease_visitor visit, void* out, weft_error* err) {
-      return vtable_->claim_runs(store_, str(instance), lease_ms, max, take_own ? 1 : 0, visit, out, err);
+      return vtable_->claim_runs(store_, str(instance), lease_ms, max, scope.flags(), visit, out, err);
     });
   }
   std::vector<RunLease> renew_leases(std::string_view instance, std::string_view address, int64_t lease_ms) const {

@@ -9,6 +9,7 @@
 // Each test opens the store twice, as two instances on two hosts would.
 #pragma once
 
+#include <weft/sdk/testing/fake_host.hpp>
 #include <weft/sdk/testing/store_conformance.hpp>
 
 #include <chrono>
@@ -54,20 +55,20 @@ TEST_P(SharedStoreConformance, ClaimTakesUnfinishedRunsNoInstanceHoldsOnce) {
   auto done = run("run-3", 3);
   done.status = RunStatus::succeeded;
   put_runs({run("run-1", 1), run("run-2", 2), done});
-  EXPECT_EQ(sorted(store().claim_runs("a", kLong, 10, false)), (std::vector<RunLease>{{"run-1", 1}, {"run-2", 1}}));
-  EXPECT_TRUE(other().claim_runs("b", kLong, 10, false).empty());
-  EXPECT_TRUE(store().claim_runs("a", kLong, 10, false).empty()) << "a claim takes only what no instance holds";
+  EXPECT_EQ(sorted(store().claim_runs("a", kLong, 10, {})), (std::vector<RunLease>{{"run-1", 1}, {"run-2", 1}}));
+  EXPECT_TRUE(other().claim_runs("b", kLong, 10, {}).empty());
+  EXPECT_TRUE(store().claim_runs("a", kLong, 10, {}).empty()) << "a claim takes only what no instance holds";
 }
 
 TEST_P(SharedStoreConformance, ClaimStopsAtMaxOldestFirst) {
   put_runs({run("run-1", 3), run("run-2", 1), run("run-3", 2)});
-  EXPECT_EQ(sorted(store().claim_runs("a", kLong, 2, false)), (std::vector<RunLease>{{"run-2", 1}, {"run-3", 1}}));
+  EXPECT_EQ(sorted(store().claim_runs("a", kLong, 2, {})), (std::vector<RunLease>{{"run-2", 1}, {"run-3", 1}}));
 }
 
 TEST_P(SharedStoreConformance, ARunInsertedByAFencedWriteIsHeldByItsWriter) {
   const WriteResult written = store().write_as(run_batch("run-1", 1), "a", kLong);
   ASSERT_EQ(written.status, WEFT_OK) << written.message;
-  EXPECT_TRUE(other().claim_runs("b", kLong, 10, false).empty());
+  EXPECT_TRUE(other().claim_runs("b", kLong, 10, {}).empty());
   EXPECT_EQ(store().renew_leases("a", "host-a:8080", kLong), (std::vector<RunLease>{{"run-1", 1}}));
   EXPECT_TRUE(other().renew_leases("b", "host-b:8080", kLong).empty());
 }
@@ -75,22 +76,31 @@ TEST_P(SharedStoreConformance, ARunInsertedByAFencedWriteIsHeldByItsWriter) {
 TEST_P(SharedStoreConformance, ALeaseThatRanOutIsClaimedAtTheNextGeneration) {
   ASSERT_EQ(store().write_as(run_batch("run-1", 1), "a", 1).status, WEFT_OK);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_EQ(other().claim_runs("b", kLong, 10, false), (std::vector<RunLease>{{"run-1", 2}}));
+  EXPECT_EQ(other().claim_runs("b", kLong, 10, {}), (std::vector<RunLease>{{"run-1", 2}}));
   EXPECT_TRUE(store().renew_leases("a", "host-a:8080", kLong).empty()) << "a lost it";
   EXPECT_EQ(other().renew_leases("b", "host-b:8080", kLong), (std::vector<RunLease>{{"run-1", 2}}));
+}
+
+// A takeover regardless of room: only runs whose holder stopped renewing.
+TEST_P(SharedStoreConformance, ALapsedOnlyClaimLeavesRunsStoredUnheld) {
+  ASSERT_EQ(store().write_as(run_batch("run-1", 1), "a", 1).status, WEFT_OK);
+  put_runs({run("run-0", 0)});  // unfenced: unheld, and older
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(other().claim_runs("b", kLong, 10, {.unheld = false}), (std::vector<RunLease>{{"run-1", 2}}));
+  EXPECT_EQ(other().claim_runs("b", kLong, 10, {}), (std::vector<RunLease>{{"run-0", 1}}));
 }
 
 TEST_P(SharedStoreConformance, RenewingKeepsALeaseFromRunningOut) {
   ASSERT_EQ(store().write_as(run_batch("run-1", 1), "a", 1).status, WEFT_OK);
   store().renew_leases("a", "host-a:8080", kLong);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_TRUE(other().claim_runs("b", kLong, 10, false).empty());
+  EXPECT_TRUE(other().claim_runs("b", kLong, 10, {}).empty());
 }
 
 TEST_P(SharedStoreConformance, AWriteOfAnInstanceThatLostTheLeaseIsRefusedWhole) {
   ASSERT_EQ(store().write_as(run_batch("run-1", 1), "a", 1).status, WEFT_OK);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_EQ(other().claim_runs("b", kLong, 10, false).size(), 1u);
+  ASSERT_EQ(other().claim_runs("b", kLong, 10, {}).size(), 1u);
 
   WriteBatch late = run_batch("run-1", 1, RunStatus::failed);
   late.tasks.push_back(task("run-1", "b", -1));
@@ -113,15 +123,15 @@ TEST_P(SharedStoreConformance, AWriteOfAnInstanceThatLostTheLeaseIsRefusedWhole)
 
 TEST_P(SharedStoreConformance, AWriteAtAnOlderGenerationIsRefusedEvenByTheSameInstance) {
   ASSERT_EQ(store().write_as(run_batch("run-1", 1), "a", kLong).status, WEFT_OK);
-  EXPECT_EQ(store().claim_runs("a", kLong, 10, true), (std::vector<RunLease>{{"run-1", 2}}));
+  EXPECT_EQ(store().claim_runs("a", kLong, 10, {.own = true}), (std::vector<RunLease>{{"run-1", 2}}));
   EXPECT_EQ(store().write_as(run_batch("run-1", 1), "a", kLong).status, WEFT_LEASE_LOST);
   EXPECT_EQ(store().write_as(run_batch("run-1", 2), "a", kLong).status, WEFT_OK);
 }
 
 TEST_P(SharedStoreConformance, TakeOwnClaimsTheInstancesOwnRunsOnlyForIt) {
   ASSERT_EQ(store().write_as(run_batch("run-1", 1), "a", kLong).status, WEFT_OK);
-  EXPECT_TRUE(other().claim_runs("b", kLong, 10, true).empty());
-  EXPECT_EQ(store().claim_runs("a", kLong, 10, true), (std::vector<RunLease>{{"run-1", 2}}));
+  EXPECT_TRUE(other().claim_runs("b", kLong, 10, {.own = true}).empty());
+  EXPECT_EQ(store().claim_runs("a", kLong, 10, {.own = true}), (std::vector<RunLease>{{"run-1", 2}}));
 }
 
 // A paused run is unfinished: held, renewed and passed on like a running one.
@@ -129,7 +139,7 @@ TEST_P(SharedStoreConformance, APausedRunIsRenewedAndItsLeaseThatRanOutClaimed) 
   ASSERT_EQ(store().write_as(run_batch("run-1", 1, RunStatus::paused), "a", kLong).status, WEFT_OK);
   EXPECT_EQ(store().renew_leases("a", "host-a:8080", 1), (std::vector<RunLease>{{"run-1", 1}}));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_EQ(other().claim_runs("b", kLong, 10, false), (std::vector<RunLease>{{"run-1", 2}}));
+  EXPECT_EQ(other().claim_runs("b", kLong, 10, {}), (std::vector<RunLease>{{"run-1", 2}}));
   EXPECT_EQ(other().get_run("run-1")->status, RunStatus::paused);
 }
 
@@ -138,7 +148,7 @@ TEST_P(SharedStoreConformance, FinishedRunsAreNeitherRenewedNorClaimed) {
   ASSERT_EQ(store().write_as(run_batch("run-1", 1, RunStatus::succeeded), "a", 1).status, WEFT_OK);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_TRUE(store().renew_leases("a", "host-a:8080", kLong).empty());
-  EXPECT_TRUE(other().claim_runs("b", kLong, 10, false).empty());
+  EXPECT_TRUE(other().claim_runs("b", kLong, 10, {}).empty());
 }
 
 // A retry takes the run at the next generation, so that the instance that
@@ -151,7 +161,33 @@ TEST_P(SharedStoreConformance, AFinishedRunIsClaimedToRetryItAtTheNextGeneration
   EXPECT_EQ(store().write_as(run_batch("run-1", 1, RunStatus::failed), "a", kLong).status, WEFT_LEASE_LOST);
   ASSERT_EQ(other().write_as(run_batch("run-1", 2), "b", kLong).status, WEFT_OK);
   EXPECT_EQ(other().renew_leases("b", "host-b:8080", kLong), (std::vector<RunLease>{{"run-1", 2}}));
-  EXPECT_TRUE(store().claim_runs("a", kLong, 10, false).empty()) << "the retried run is b's";
+  EXPECT_TRUE(store().claim_runs("a", kLong, 10, {}).empty()) << "the retried run is b's";
+}
+
+// LISTEN/NOTIFY or the like, for a store that declares it (wakes_instances):
+// a run stored unheld wakes the other instances, once committed, so that
+// one with room claims it at once; a run its writer holds wakes nobody.
+TEST_P(SharedStoreConformance, ARunStoredUnheldWakesTheInstancesSharingTheStore) {
+  if (!GetParam().wakes_instances) GTEST_SKIP() << GetParam().name << " does not declare wakes_instances";
+  FakeHost host;
+  const StoreHandle listening(vtable(), config(), host.api());
+  // Its listening may start after open returns: store runs until one wakes it.
+  bool woken = false;
+  std::string unheld;
+  for (int i = 0; i < 50 && !woken; ++i) {
+    unheld = "run-" + std::to_string(i);
+    put_runs({run(unheld, i)});
+    const size_t before = host.work_notices();
+    woken = host.run_until([&] { return host.work_notices() > before; }, std::chrono::milliseconds(200));
+  }
+  ASSERT_TRUE(woken) << "no work_available within 10 s of storing runs unheld";
+  EXPECT_FALSE(listening.claim_runs("b", kLong, 100, {}).empty()) << "woken before the run was committed";
+
+  host.run_until([] { return false; }, std::chrono::milliseconds(300));  // notices still under way
+  const size_t before_held = host.work_notices();
+  ASSERT_EQ(store().write_as(run_batch("held-1", 1), "a", kLong).status, WEFT_OK);
+  host.run_until([] { return false; }, std::chrono::milliseconds(300));
+  EXPECT_EQ(host.work_notices(), before_held) << "a run its writer holds woke an instance";
 }
 
 TEST_P(SharedStoreConformance, AnUnfinishedRunCannotBeClaimedToRetryIt) {
@@ -200,7 +236,7 @@ TEST_P(SharedStoreConformance, TwoInstancesClaimingAtOnceNeverGetTheSameRun) {
   std::vector<RunLease> by_b;
   const auto claim_all = [](const StoreHandle& handle, const char* instance, std::vector<RunLease>& out) {
     for (;;) {
-      auto claimed = handle.claim_runs(instance, kLong, 7, false);
+      auto claimed = handle.claim_runs(instance, kLong, 7, {});
       if (claimed.empty()) return;
       out.insert(out.end(), claimed.begin(), claimed.end());
     }
