@@ -7,6 +7,8 @@
 
 #include <condition_variable>
 #include <fake_https_server.hpp>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -229,6 +231,21 @@ TEST_F(HttpNodeTest, CancelEndsTheRequestAndFreesItsWorker) {
   ASSERT_TRUE(finished) << "the cancelled request still holds the worker";
   EXPECT_EQ(finished->exit_code, 0) << finished->error;
   EXPECT_EQ(host_.events_for(task.task_key).size(), 1U) << "a cancelled call is reported once";
+}
+
+TEST_F(HttpNodeTest, DestroyingTheNodeTypeStopsTheRequestsUnderWay) {
+  auto node = std::make_unique<NodeUnderTest>(plugin_, "http", host_);
+  auto task = weft::sdk::testing::task_for({{"url", http_->url() + "/slow"}});
+  task.task_key = "run-1/stopping/-1/1";
+  ASSERT_EQ(node->plan(task).kind, WEFT_PLAN_PENDING);
+  ASSERT_TRUE(api_->wait_for("/slow"));
+  // As weftd shuts down: the object goes while its request waits for a reply.
+  auto destroyed = std::async(std::launch::async, [&node] { node.reset(); });
+  const bool stopped = destroyed.wait_for(10s) == std::future_status::ready;
+  api_->release();
+  EXPECT_TRUE(stopped) << "destroy waited for the server's reply";
+  destroyed.wait();
+  EXPECT_TRUE(host_.events_for(task.task_key).empty()) << "nothing is reported once the host destroys the object";
 }
 
 TEST_F(HttpNodeTest, AReplyLargerThanTheLimitFailsTheTask) {
