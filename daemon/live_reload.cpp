@@ -92,8 +92,8 @@ Result<nlohmann::json> LiveReload::reload_now() {
   spdlog::set_level(config.log.level);
   scheduler_.set_limits(scheduler_limits(config));
   api_.set_limits(api_limits(config));
-  const auto looked_at =
-      plugins_.rescan(PluginHostSettings{config.plugin_dirs, config.executors, config.required_plugins});
+  const auto looked_at = plugins_.rescan(
+      PluginHostSettings{config.plugin_dirs, config.executors, config.required_plugins, config.node_types});
   // An executor created now took its settings from this file: a later change
   // of them needs a restart, as for those created at start.
   for (const auto& name : created_executors()) {

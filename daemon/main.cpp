@@ -110,7 +110,7 @@ int serve(const std::string& config_file, const Config& config) {
   boost::asio::io_context io;
   HostServices services(io);
   PluginHost plugins(services);
-  PluginHostSettings plugin_settings{config.plugin_dirs, config.executors, config.required_plugins};
+  PluginHostSettings plugin_settings{config.plugin_dirs, config.executors, config.required_plugins, config.node_types};
   if (const Status loaded = plugins.load(plugin_settings); !loaded) {
     spdlog::critical("{}", loaded.failure().message);
     return 1;

@@ -63,15 +63,17 @@ void read_storage(ConfigReader& reader, Config& config) {
   }
 }
 
-void read_executors(ConfigReader& reader, Config& config) {
-  ConfigReader executors = reader.object("executors");
-  const nlohmann::json* section = reader.take("executors");
-  if (!section || !section->is_object()) return;
+// A section of settings handed to plugin objects by name ("executors",
+// "node_types"): each value is that object's config, checked by its plugin.
+nlohmann::json read_plugin_settings(ConfigReader& reader, const std::string& key, const std::string& what) {
+  ConfigReader names = reader.object(key);
+  const nlohmann::json* section = reader.take(key);
+  if (!section || !section->is_object()) return nlohmann::json::object();
   for (const auto& [name, settings] : section->items()) {
-    executors.take(name);
-    if (!settings.is_object()) executors.report(name, "must be an object: the config of executor '" + name + "'");
+    names.take(name);
+    if (!settings.is_object()) names.report(name, "must be an object: the config of " + what + " '" + name + "'");
   }
-  config.executors = *section;
+  return *section;
 }
 
 void read_limits(ConfigReader& reader, Config& config) {
@@ -207,7 +209,8 @@ Result<Config> parse_config(const nlohmann::json& document) {
   read_paths(reader, config);
   reader.read("required_plugins", config.required_plugins);
   read_storage(reader, config);
-  read_executors(reader, config);
+  config.executors = read_plugin_settings(reader, "executors", "executor");
+  config.node_types = read_plugin_settings(reader, "node_types", "node type");
   read_limits(reader, config);
   read_log(reader, config);
   read_sections(reader, config);

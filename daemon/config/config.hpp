@@ -85,7 +85,8 @@ struct Config {
   std::vector<std::filesystem::path> plugin_dirs;  // default: {default_plugin_dir()}
   std::vector<std::string> required_plugins;       // a refusal of one of these stops startup
   StorageConfig storage;
-  nlohmann::json executors = nlohmann::json::object();  // executor name -> its config object
+  nlohmann::json executors = nlohmann::json::object();   // executor name -> its config object
+  nlohmann::json node_types = nlohmann::json::object();  // node type name -> its config object
   LimitsConfig limits;
   AuthConfig auth;
   AuditConfig audit;

@@ -84,6 +84,8 @@ ConfigChanges config_changes(const Config& running, const Config& reread,
     c.needs_restart("storage", running.storage.settings, reread.storage.settings);
   }
   compare_executors(c, running.executors, reread.executors, created_executors);
+  // Node types are created when their plugin loads, and keep what they got.
+  c.needs_restart("node_types", running.node_types, reread.node_types);
   compare_limits(c, running.limits, reread.limits);
   c.needs_restart("auth.enabled", running.auth.enabled, reread.auth.enabled);
   c.needs_restart("audit.retention_days", running.audit.retention_days, reread.audit.retention_days);

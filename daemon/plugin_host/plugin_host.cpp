@@ -359,9 +359,9 @@ void PluginHost::create_objects(const weft_plugin_descriptor& d, const PluginHos
                                    StorageFactory{loading.library, static_cast<const weft_store_vtable*>(f.vtable)});
       continue;
     }
-    const std::string config = f.kind == WEFT_KIND_EXECUTOR && settings.executor_configs.contains(type)
-                                   ? settings.executor_configs.at(type).dump()
-                                   : std::string("{}");
+    const nlohmann::json& configs =
+        f.kind == WEFT_KIND_EXECUTOR ? settings.executor_configs : settings.node_type_configs;
+    const std::string config = configs.contains(type) ? configs.at(type).dump() : std::string("{}");
     auto context = std::make_unique<PluginContext>(services_, plugin_name);
     void* object = nullptr;
     weft_error err;

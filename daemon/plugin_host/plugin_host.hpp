@@ -37,8 +37,9 @@ namespace weft::daemon {
 
 struct PluginHostSettings {
   std::vector<std::filesystem::path> plugin_dirs;
-  nlohmann::json executor_configs = nlohmann::json::object();  // executor name -> its config
-  std::vector<std::string> required_plugins;                   // a refusal of these is fatal
+  nlohmann::json executor_configs = nlohmann::json::object();   // executor name -> its config
+  std::vector<std::string> required_plugins;                    // a refusal of these is fatal
+  nlohmann::json node_type_configs = nlohmann::json::object();  // node type name -> its config
 };
 
 class PluginHost final : public TaskRuntime {

@@ -44,6 +44,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     const FakeReply reply = server_.answer(r, request.get("Authorization", ""));
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
     response.setContentType(reply.content_type);
+    for (const auto& [name, value] : reply.headers) response.set(name, value);
     if (!reply.next_chunk) {
       response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
       response.send() << reply.body;
@@ -98,7 +99,15 @@ FakeHttpsServer::FakeHttpsServer(const std::filesystem::path& dir, Handler handl
   params.verificationMode = Poco::Net::Context::VERIFY_NONE;
   params.loadDefaultCAs = false;
   const Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
-  Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, context);
+  serve(Poco::Net::SecureServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, context));
+}
+
+FakeHttpsServer::FakeHttpsServer(Handler handler, ErrorReply error_reply)
+    : handler_(std::move(handler)), error_reply_(std::move(error_reply)), tls_(false) {
+  serve(Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0), 64));
+}
+
+void FakeHttpsServer::serve(const Poco::Net::ServerSocket& socket) {
   port_ = socket.address().port();
   auto* server_params = new Poco::Net::HTTPServerParams;
   // Streams (a followed log) hold a thread each while they last.
@@ -116,7 +125,9 @@ FakeHttpsServer::~FakeHttpsServer() {
   threads_->stopAll();
 }
 
-std::string FakeHttpsServer::url() const { return "https://localhost:" + std::to_string(port_); }
+std::string FakeHttpsServer::url() const {
+  return (tls_ ? "https://localhost:" : "http://127.0.0.1:") + std::to_string(port_);
+}
 
 void FakeHttpsServer::require_token(const std::string& token) {
   const std::lock_guard lock(mutex_);

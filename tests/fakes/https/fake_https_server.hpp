@@ -1,6 +1,7 @@
-// An HTTPS server for fakes of remote APIs (Argo Workflows, Cloud Run):
-// TLS with a certificate made for it, bearer-token checks, and injected
-// faults, in front of a handler that plays the API itself.
+// An HTTPS server for fakes of remote APIs (Argo Workflows, Cloud Run) and
+// for the http node type's tests: TLS with a certificate made for it (or
+// plain HTTP), bearer-token checks, and injected faults, in front of a
+// handler that plays the API itself.
 //
 // The certificate is self-signed for localhost and 127.0.0.1, made by the
 // openssl command in the server's directory; clients trust it through
@@ -44,6 +45,7 @@ struct FakeReply {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::map<std::string, std::string> headers = {};  // more response headers
   // Set for a reply that streams (chunked, after body): called again and
   // again for the next chunk, which it may wait for, until it returns false.
   std::function<bool(std::string& chunk)> next_chunk = nullptr;
@@ -59,13 +61,15 @@ class FakeHttpsServer {
   // Makes a key and certificate in dir (which must exist), then listens on
   // 127.0.0.1 on a free port. Throws std::runtime_error if it cannot.
   FakeHttpsServer(const std::filesystem::path& dir, Handler handler, ErrorReply error_reply);
+  // The same over plain HTTP, for clients that speak both (the http node type).
+  FakeHttpsServer(Handler handler, ErrorReply error_reply);
   ~FakeHttpsServer();
   FakeHttpsServer(const FakeHttpsServer&) = delete;
   FakeHttpsServer& operator=(const FakeHttpsServer&) = delete;
 
   uint16_t port() const { return port_; }
-  std::string url() const;  // https://localhost:<port>
-  const std::filesystem::path& ca_file() const { return cert_file_; }
+  std::string url() const;  // https://localhost:<port>, or http://127.0.0.1:<port> over plain HTTP
+  const std::filesystem::path& ca_file() const { return cert_file_; }  // empty over plain HTTP
 
   // Requests must carry "Authorization: Bearer <token>" from now on; a
   // request without it, or with another token, is answered 401. Empty: no check.
@@ -85,10 +89,13 @@ class FakeHttpsServer {
   std::filesystem::path cert_file_;
   std::filesystem::path key_file_;
   uint16_t port_ = 0;
+  bool tls_ = true;
   // The server's own threads, ended with it: OpenSSL frees a thread's state
   // only when the thread ends.
   std::unique_ptr<Poco::ThreadPool> threads_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
+
+  void serve(const Poco::Net::ServerSocket& socket);
 
   std::mutex mutex_;
   std::string token_;

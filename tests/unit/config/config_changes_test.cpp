@@ -59,5 +59,12 @@ TEST(ConfigChanges, ACreatedExecutorsSettingsNeedARestartANewOnesApply) {
   EXPECT_THAT(changes.restart_required, ElementsAre("executors.process"));
 }
 
+TEST(ConfigChanges, NodeTypeSettingsNeedARestart) {
+  const auto changes = config_changes(parsed({{"node_types", {{"http", {{"workers", 2}}}}}}),
+                                      parsed({{"node_types", {{"http", {{"workers", 8}}}}}}), {});
+  EXPECT_THAT(changes.applied, IsEmpty());
+  EXPECT_THAT(changes.restart_required, ElementsAre("node_types"));
+}
+
 }  // namespace
 }  // namespace weft::daemon

@@ -86,6 +86,7 @@ TEST(ConfigValues, EveryKeyIsRead) {
                                   {"plugin_dirs", {"/opt/a", "/opt/b"}},
                                   {"required_plugins", {"sqlite"}},
                                   {"executors", {{"slurm", {{"partition", "batch"}}}}},
+                                  {"node_types", {{"http", {{"workers", 2}}}}},
                                   {"limits",
                                    {{"max_running_tasks", 8},
                                     {"max_body_bytes", 4096},
@@ -107,6 +108,7 @@ TEST(ConfigValues, EveryKeyIsRead) {
   EXPECT_THAT(config.plugin_dirs, ElementsAre("/opt/a", "/opt/b"));
   EXPECT_THAT(config.required_plugins, ElementsAre("sqlite"));
   EXPECT_EQ(config.executors, json({{"slurm", {{"partition", "batch"}}}}));
+  EXPECT_EQ(config.node_types, json({{"http", {{"workers", 2}}}}));
   EXPECT_EQ(config.limits.max_running_tasks, 8);
   EXPECT_EQ(config.limits.max_body_bytes, 4096u);
   EXPECT_EQ(config.limits.max_for_each_items, 10);
@@ -171,6 +173,7 @@ TEST(ConfigProblems, WrongTypesAreNamed) {
                                      {"api", {{"threads", 2.5}}},
                                      {"limits", "none"},
                                      {"executors", {{"process", 1}}},
+                                     {"node_types", {{"http", "fast"}}},
                                      {"storage", {{"plugin", 7}}}});
   EXPECT_THAT(problems, Contains(Problem{"/state_dir", "must be a non-empty string"}));
   EXPECT_THAT(problems, Contains(Problem{"/plugin_dirs", "must be an array of strings"}));
@@ -178,8 +181,9 @@ TEST(ConfigProblems, WrongTypesAreNamed) {
   EXPECT_THAT(problems, Contains(Problem{"/api/threads", "must be an integer from 1 to 2147483647"}));
   EXPECT_THAT(problems, Contains(Problem{"/limits", "must be an object"}));
   EXPECT_THAT(problems, Contains(Problem{"/executors/process", "must be an object: the config of executor 'process'"}));
+  EXPECT_THAT(problems, Contains(Problem{"/node_types/http", "must be an object: the config of node type 'http'"}));
   EXPECT_THAT(problems, Contains(Problem{"/storage/plugin", "must be a non-empty string"}));
-  EXPECT_EQ(problems.size(), 7u);
+  EXPECT_EQ(problems.size(), 8u);
 }
 
 TEST(ConfigValues, AnInstancesAddressIsTheURLOfItsAPI) {
