@@ -10,7 +10,7 @@ constexpr const char* kJwksPath = "/realms/test/protocol/openid-connect/certs";
 constexpr const char* kDecisionPath = "/v1/data/weft/allow";
 
 FakeReply error_reply(int status, const std::string& message) {
-  return FakeReply{status, "application/json", nlohmann::json{{"code", "error"}, {"message", message}}.dump(), nullptr};
+  return FakeReply{status, "application/json", nlohmann::json{{"code", "error"}, {"message", message}}.dump()};
 }
 
 }  // namespace
@@ -22,7 +22,7 @@ JwksServer::JwksServer(const std::filesystem::path& dir, nlohmann::json jwks)
           [this](const FakeRequest& request) {
             if (request.method != "GET" || request.path != kJwksPath) return error_reply(404, "not found");
             const std::lock_guard lock(mutex_);
-            return FakeReply{200, "application/json", jwks_.dump(), nullptr};
+            return FakeReply{200, "application/json", jwks_.dump()};
           },
           error_reply) {}
 
@@ -63,7 +63,7 @@ FakeReply PolicyServer::answer(const FakeRequest& request) {
     last_input_ = body["input"];
   }
   std::this_thread::sleep_for(delay);
-  return FakeReply{200, "application/json", nlohmann::json{{"result", decide_(body["input"])}}.dump(), nullptr};
+  return FakeReply{200, "application/json", nlohmann::json{{"result", decide_(body["input"])}}.dump()};
 }
 
 }  // namespace weft::fakes
