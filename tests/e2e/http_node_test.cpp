@@ -103,7 +103,8 @@ TEST_F(HttpNode, AnUnknownSecretIsRefusedWhenTheWorkflowIsStored) {
   const auto response = weftd_->client().post("/api/v1/workflows", document);
   ASSERT_TRUE(is_api_error(response, 400, "invalid_workflow", "/nodes/0/params/secret_headers/Authorization"));
   EXPECT_EQ(detail_message(response, "/nodes/0/params/secret_headers/Authorization"),
-            "refers to secret 'nope', which the http plugin's config does not declare (it has api_token)");
+            "node 'call' params/secret_headers/Authorization: refers to secret 'nope', which the http plugin's "
+            "config does not declare (it has api_token)");
 }
 
 }  // namespace
