@@ -330,8 +330,11 @@ void ProcessExecutor::reap(int pidfd) {
     return;
   }
   const Ending ending = ending_of(info, task.cancelled);
-  const OutputFile output = read_output_file(task.output_path);
+  // The file is the task user's, mode 0600: weftd, running as its own user
+  // with CAP_CHOWN but not CAP_DAC_OVERRIDE, takes it back before reading.
+  // The task cannot swap it meanwhile: it may not write to the directory.
   if (run_as_) reclaim_output_file(task.output_path);
+  const OutputFile output = read_output_file(task.output_path);
   const std::string key = task.key;
   forget(task);
   host().task_finished(key, ending.exit_code, output.json, join_errors(ending.error, output.error));
