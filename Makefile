@@ -1,6 +1,7 @@
 # The two commands of the README, and what they are made of.
 #   make run    install what is missing, build, start weftd, run the example
 #   make test   install what is missing, build, run every test
+#   make package  the Debian packages, from the build tree
 BUILD ?= build
 SANITIZE_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc)
@@ -10,7 +11,7 @@ CMAKE_FLAGS ?=
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: all deps build run stop test test-sanitize bench clean
+.PHONY: all deps build run stop test test-sanitize package bench clean
 
 all: build
 
@@ -31,6 +32,10 @@ stop:
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The Debian packages weftd, weft and weft-sdk-dev, into $(BUILD)/packages.
+package: build
+	cd $(BUILD) && cpack --config CPackConfig.cmake -B packages
 
 # The same suite under AddressSanitizer and UBSan, in its own build tree.
 # The fuzz targets replay their corpora here; make test fuzzes them, already

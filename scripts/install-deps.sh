@@ -30,6 +30,8 @@ packages=(
   postgresql
   # node runs the OpenAPI checks of the tests; npm, with it, installs scripts/npm
   nodejs
+  # the package test lints the Debian packages it builds
+  lintian
 )
 
 if [ "${1:-}" = "--list" ]; then
