@@ -26,7 +26,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: weft-bench [--only W1,W2,...] [--repeat N] [--json[=FILE]] [--build-dir DIR] [--scratch-dir DIR] [--keep]\n"
     "                  [--synchronous full|normal] [--store sqlite|postgres] [--instances N]\n"
-    "  --only         workloads to run (default all): fanout, chain, sleeps, layered, noop, runs, slow_clients,\n"
+    "  --only         workloads to run (default all): fanout, wide, chain, sleeps, layered, noop, runs, slow_clients,\n"
     "                 event_subscribers\n"
     "  --repeat N     run each workload N times and report the medians (default 1)\n"
     "  --json         print the JSON report instead of the table\n"

@@ -25,6 +25,7 @@ constexpr const char* kSleep = "/bin/sleep";
 constexpr auto kRunTimeout = std::chrono::seconds(600);
 
 constexpr int kFanoutTasks = 1000;
+constexpr int kWideTasks = 10000;  // issue 9's for_each of 10,000 real processes
 constexpr int kFanoutParallel = 64;
 constexpr int kChainHops = 200;
 constexpr int kSleepTasks = 500;
@@ -64,9 +65,8 @@ json workflow(const std::string& name, json nodes, const std::vector<int>& item_
   return {{"name", "bench-" + name}, {"params", params}, {"nodes", std::move(nodes)}};
 }
 
-json fanout_workflow() {
-  return workflow("fanout", {for_each_node("fan", "command", kFanoutTasks, command({kTrue}), kFanoutParallel)},
-                  {kFanoutTasks});
+json fanout_workflow(int tasks) {
+  return workflow("fanout", {for_each_node("fan", "command", tasks, command({kTrue}), kFanoutParallel)}, {tasks});
 }
 
 json chain_workflow() {
@@ -157,20 +157,33 @@ void add_comparison(double weftd_s, double loop_s, Metrics& metrics) {
   metrics.push_back({"ratio", "weftd / loop", "x", weftd_s / loop_s});
 }
 
-Metrics fanout(const WeftdSettings& settings) {
+// One for_each node of `tasks` x /bin/true, 64 at a time, against the loop
+// doing the same spawns; with the daemon's memory before and after, since the
+// wide variant is about what a task costs the daemon.
+Metrics fanout_of(const WeftdSettings& settings, int tasks) {
   Metrics metrics;
   double wall = 0;
   {
     const WeftdInstance weftd(settings);
-    const RunOutcome outcome = run_to_end(weftd, fanout_workflow(), kFanoutTasks);
+    const ProcessStats idle = weftd.stats();
+    const RunOutcome outcome = run_to_end(weftd, fanout_workflow(tasks), tasks);
+    const ProcessStats after = weftd.stats();
     wall = add_walls(outcome, metrics);
-    metrics.push_back({"tasks_per_s", "weftd throughput", "tasks/s", kFanoutTasks / wall});
+    metrics.push_back({"tasks_per_s", "weftd throughput", "tasks/s", tasks / wall});
     add_latencies(outcome.timings, metrics);
+    metrics.push_back({"weftd_idle_rss_mib", "weftd RSS before the run", "MiB", idle.rss_mib});
     add_peak_rss(weftd, metrics);
+    metrics.push_back({"rss_per_task_kib", "(peak - idle) RSS per task", "KiB",
+                       (after.peak_rss_mib - idle.rss_mib) * 1024 / tasks});
+    metrics.push_back({"weftd_cpu_s", "weftd CPU (utime+stime), POST to end", "s", after.cpu_s - idle.cpu_s});
   }
-  add_comparison(wall, seconds(spawn_all({kTrue}, kFanoutTasks, kFanoutParallel)), metrics);
+  add_comparison(wall, seconds(spawn_all({kTrue}, tasks, kFanoutParallel)), metrics);
   return metrics;
 }
+
+Metrics fanout(const WeftdSettings& settings) { return fanout_of(settings, kFanoutTasks); }
+
+Metrics wide(const WeftdSettings& settings) { return fanout_of(settings, kWideTasks); }
 
 Metrics chain(const WeftdSettings& settings) {
   Metrics metrics;
@@ -303,6 +316,7 @@ Metrics shared(const WeftdSettings& given) {
 const std::vector<Workload>& workloads() {
   static const std::vector<Workload> all = {
       {"fanout", "1,000 x /bin/true, one for_each node, max_parallel 64", fanout},
+      {"wide", "10,000 x /bin/true, one for_each node, max_parallel 64", wide},
       {"chain", "200 x /bin/true, each node depending on the one before", chain},
       {"sleeps", "500 x sleep 2 at once (for_each, max_parallel 500)", sleeps},
       {"layered", "10 layers x 100 /bin/true, each layer after all of the one before", layered},
