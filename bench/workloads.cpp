@@ -173,8 +173,8 @@ Metrics fanout_of(const WeftdSettings& settings, int tasks) {
     add_latencies(outcome.timings, metrics);
     metrics.push_back({"weftd_idle_rss_mib", "weftd RSS before the run", "MiB", idle.rss_mib});
     add_peak_rss(weftd, metrics);
-    metrics.push_back({"rss_per_task_kib", "(peak - idle) RSS per task", "KiB",
-                       (after.peak_rss_mib - idle.rss_mib) * 1024 / tasks});
+    metrics.push_back(
+        {"rss_per_task_kib", "(peak - idle) RSS per task", "KiB", (after.peak_rss_mib - idle.rss_mib) * 1024 / tasks});
     metrics.push_back({"weftd_cpu_s", "weftd CPU (utime+stime), POST to end", "s", after.cpu_s - idle.cpu_s});
   }
   add_comparison(wall, seconds(spawn_all({kTrue}, tasks, kFanoutParallel)), metrics);
