@@ -54,7 +54,7 @@ nlohmann::json Response::json() const {
   if (body.empty()) return nlohmann::json::object();
   auto parsed = nlohmann::json::parse(body, nullptr, false);
   if (parsed.is_discarded()) {
-    throw ClientError("weftd's answer (HTTP " + std::to_string(status) +
+    throw ClientError("the answer (HTTP " + std::to_string(status) +
                       ") is not JSON: " + body.substr(0, kQuotedBodyLength));
   }
   return parsed;
@@ -105,7 +105,8 @@ ApiClient::ApiClient(Server server) : server_(std::move(server)), connections_(s
   if (server_.https) connections_->tls = client_tls(server_.ca_file);
 }
 
-ApiClient::ApiClient(const std::string& server, std::string token, std::chrono::seconds timeout, std::string ca_file)
+ApiClient::ApiClient(const std::string& server, std::string token, std::chrono::seconds timeout, std::string ca_file,
+                     std::string peer)
     : connections_(std::make_unique<Connections>()) {
   Poco::URI uri;
   try {
@@ -116,14 +117,15 @@ ApiClient::ApiClient(const std::string& server, std::string token, std::chrono::
   if ((uri.getScheme() != "http" && !https) || uri.getHost().empty()) {
     throw std::invalid_argument("a server is http://HOST[:PORT] or https://HOST[:PORT], not '" + server + "'");
   }
-  server_ = {server, uri.getHost(), uri.getPort(), uri.getPath(), std::move(token), timeout, https, std::move(ca_file)};
+  server_ = {server,  uri.getHost(), uri.getPort(),      uri.getPath(),  std::move(token),
+             timeout, https,         std::move(ca_file), std::move(peer)};
   while (!server_.base_path.empty() && server_.base_path.back() == '/') server_.base_path.pop_back();
   if (https) connections_->tls = client_tls(server_.ca_file);
 }
 
 ApiClient::ApiClient(uint16_t port, std::string token, std::chrono::seconds timeout)
     : ApiClient(Server{"http://127.0.0.1:" + std::to_string(port), "127.0.0.1", port, "", std::move(token), timeout,
-                       false, ""}) {}
+                       false, "", "weftd"}) {}
 
 ApiClient::ApiClient(ApiClient&&) noexcept = default;
 ApiClient& ApiClient::operator=(ApiClient&&) noexcept = default;
@@ -170,7 +172,7 @@ std::istream& ApiClient::begin(Poco::Net::HTTPClientSession& session, const std:
     session.sendRequest(request) << body;
     return session.receiveResponse(head);
   } catch (const Poco::Exception& error) {
-    throw ClientError("cannot reach weftd at " + server_.url + ": " + error.displayText());
+    throw ClientError("cannot reach " + server_.peer + " at " + server_.url + ": " + error.displayText());
   }
 }
 
@@ -184,7 +186,7 @@ Response ApiClient::send(const std::string& method, const std::string& target, c
   try {
     Poco::StreamCopier::copyToString(in, text);
   } catch (const Poco::Exception& error) {
-    throw ClientError("cannot reach weftd at " + server_.url + ": " + error.displayText());
+    throw ClientError("cannot reach " + server_.peer + " at " + server_.url + ": " + error.displayText());
   }
   keep_session(std::move(session));
   return response_of(head, std::move(text));
@@ -205,7 +207,7 @@ void ApiClient::stream(const std::string& target, std::ostream& out) const {
       out << line << (in.eof() ? "" : "\n") << std::flush;
     }
   } catch (const Poco::Exception& error) {
-    throw ClientError("lost weftd at " + server_.url + ": " + error.displayText());
+    throw ClientError("lost " + server_.peer + " at " + server_.url + ": " + error.displayText());
   }
 }
 
@@ -228,9 +230,9 @@ void ApiClient::events(const std::string& target, const std::string& last_event_
       const auto event = parser.line(line);
       if (event && !on_event(*event)) return;
     }
-    if (in.bad()) throw ClientError("lost weftd at " + server_.url + ": the event stream broke off");
+    if (in.bad()) throw ClientError("lost " + server_.peer + " at " + server_.url + ": the event stream broke off");
   } catch (const Poco::Exception& error) {
-    throw ClientError("lost weftd at " + server_.url + ": " + error.displayText());
+    throw ClientError("lost " + server_.peer + " at " + server_.url + ": " + error.displayText());
   }
 }
 

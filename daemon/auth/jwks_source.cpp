@@ -22,7 +22,8 @@ std::string read_file(const std::string& path) {
 }
 
 JwksSource::Fetch fetch_from_url(const OidcSettings& settings) {
-  auto client = std::make_shared<client::ApiClient>(settings.jwks_url, "", kFetchTimeout, settings.jwks_ca_file);
+  auto client = std::make_shared<client::ApiClient>(settings.jwks_url, "", kFetchTimeout, settings.jwks_ca_file,
+                                                    "the identity provider");
   return [client, url = settings.jwks_url] {
     const auto response = client->get("");
     if (response.status != 200) throw std::runtime_error(url + " answered HTTP " + std::to_string(response.status));

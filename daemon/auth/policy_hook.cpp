@@ -14,7 +14,8 @@ int64_t steady_ms() {
 }
 
 PolicyHook::Ask ask_over_http(const PolicySettings& settings) {
-  auto client = std::make_shared<client::ApiClient>(settings.url, "", settings.timeout, settings.ca_file);
+  auto client =
+      std::make_shared<client::ApiClient>(settings.url, "", settings.timeout, settings.ca_file, "the policy engine");
   return [client](const nlohmann::json& input) {
     const auto response = client->post("", input);
     if (response.status != 200) throw std::runtime_error("it answered HTTP " + std::to_string(response.status));

@@ -84,6 +84,8 @@ TEST_F(ApiPolicy, AnEngineTooSlowToAnswerDeniesUnlessOnErrorAllows) {
   ASSERT_EQ(denied.status, 403) << denied.body;
   EXPECT_THAT(denied.json()["error"]["message"].get<std::string>(), HasSubstr("did not decide"));
   EXPECT_THAT(weftd_.log(), HasSubstr("the policy engine (api.policy) did not decide"));
+  // The client's own error names what it could not reach: the engine, not weftd.
+  EXPECT_THAT(weftd_.log(), HasSubstr("the policy engine at " + policy_.url()));
 
   json config = json::parse(std::ifstream(weftd_.config_path()));
   config["api"]["policy"]["on_error"] = "allow";

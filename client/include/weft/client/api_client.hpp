@@ -97,9 +97,10 @@ class ApiClient {
   // is empty. `timeout` bounds the sending of a request and each wait for its
   // answer. Over https, weftd's certificate must be signed by a CA in
   // `ca_file` (PEM), or by one the system trusts when it is empty, and name
-  // the host.
+  // the host. `peer` names the server in errors: weftd unless the client
+  // talks to something else (a policy engine, an identity provider).
   explicit ApiClient(const std::string& server, std::string token = "", std::chrono::seconds timeout = kDefaultTimeout,
-                     std::string ca_file = "");
+                     std::string ca_file = "", std::string peer = "weftd");
   // weftd on 127.0.0.1:`port`.
   ApiClient(uint16_t port, std::string token, std::chrono::seconds timeout = kDefaultTimeout);
   ApiClient(ApiClient&&) noexcept;
@@ -107,7 +108,7 @@ class ApiClient {
   ~ApiClient();
 
   // Every status comes back as a Response; each throws ClientError ("cannot
-  // reach weftd at URL: reason") when weftd cannot be reached.
+  // reach PEER at URL: reason") when the server cannot be reached.
   Response get(const std::string& target) const { return send("GET", target); }
   Response del(const std::string& target) const { return send("DELETE", target); }
   Response post(const std::string& target, const nlohmann::json& body = nlohmann::json::object()) const {
@@ -143,7 +144,8 @@ class ApiClient {
     std::string token;
     std::chrono::seconds timeout;
     bool https = false;
-    std::string ca_file;  // https: the CAs trusted, "" for the system's
+    std::string ca_file;         // https: the CAs trusted, "" for the system's
+    std::string peer = "weftd";  // what errors call the server
   };
   struct Connections;
   using Session = std::unique_ptr<Poco::Net::HTTPClientSession>;
