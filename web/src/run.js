@@ -55,7 +55,7 @@ export async function runView(container, signal, id) {
   const live = h('span', { class: 'live', id: 'run-live' });
   const panel = h('aside', { class: 'panel', id: 'panel' }, h('p', { class: 'hint' }, 'Pick a node to see its tasks, logs and output.'));
   const graph = runGraph(nodes, edges, select);
-  const again = may('operator') && declared
+  const again = may('operator', run.workflow) && declared
     ? h('details', { id: 'run-again' }, h('summary', {}, 'Run again with these params'), startForm(run.workflow, declared, run.params))
     : '';
   replace(container,
@@ -71,7 +71,7 @@ export async function runView(container, signal, id) {
         ` · created ${when(run.created_at)} · started ${when(run.started_at)} · finished ${when(run.finished_at)}`,
         run.started_at ? ` · ${duration(run.started_at, run.finished_at)}` : ''),
       run.error ? notice(run.error) : '');
-    if (!may('operator')) return replace(actions);
+    if (!may('operator', run.workflow)) return replace(actions);
     replace(actions, (COMMANDS[run.status] || []).map((command) => {
       const button = h('button', { type: 'button', id: `run-${command}`, class: command === 'cancel' ? 'danger' : '' }, command);
       button.addEventListener('click', async () => {

@@ -1,6 +1,6 @@
 // One task of a run: its state, its attempts, its logs followed live
 // (stdout or stderr, the latest attempt or an earlier one) and its output.
-import { ApiError, encodeTask, followLog, get } from './api.js';
+import { encodeTask, followLog, get } from './api.js';
 import { badge, h, notice, replace, when, FINAL_TASK } from './dom.js';
 
 // Holds at most this much of a log on the page; older text is dropped.
@@ -49,7 +49,8 @@ export function taskPanel(runId, task, signal) {
           h('td', {}, a.attempt), h('td', {}, badge(a.status)), h('td', {}, a.exit_code ?? '–'),
           h('td', {}, when(a.started_at)), h('td', {}, when(a.finished_at)), h('td', {}, a.error ?? ''))))));
     } catch (error) {
-      if (!signal.aborted) replace(attempts, notice(error instanceof ApiError && error.status === 409 ? error.message : error.message));
+      // A store of ABI 2.0 keeps no attempts: weftd's 409 says so.
+      if (!signal.aborted) replace(attempts, notice(error.message));
     }
   }
 

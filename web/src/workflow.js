@@ -28,7 +28,7 @@ export async function workflowView(container, signal, name, params) {
     h('h2', {}, 'Nodes'),
     nodeTable(document),
     h('h2', {}, 'Params'),
-    may('operator') && shown.version === latest.version
+    may('operator', name) && shown.version === latest.version
       ? startForm(name, document.params || {})
       : paramTable(document.params || {}),
     h('h2', {}, 'Runs'),
@@ -61,7 +61,7 @@ function scheduleSection(schedule, signal) {
   const section = h('section', { id: 'schedule' });
   const render = (s) => {
     const action = s.paused ? 'resume' : 'pause';
-    const button = may('operator') ? h('button', { type: 'button', id: `schedule-${action}` }, `${action} schedule`) : '';
+    const button = may('operator', s.workflow) ? h('button', { type: 'button', id: `schedule-${action}` }, `${action} schedule`) : '';
     const problem = h('span');
     if (button) {
       button.addEventListener('click', async () => {

@@ -3,8 +3,9 @@
 //   - a bad token is refused at sign-in with weftd's message;
 //   - an operator starts a run from the workflow's form; the graph shows
 //     every node, coloured by state, and changes colour without a reload;
-//   - a viewer sees the same run with no command button, where the
-//     operator has cancel and pause; pause and resume work from the page;
+//   - a viewer, and an operator scoped to other workflows, see the same run
+//     with no command button, where the operator has cancel and pause;
+//     pause and resume work from the page;
 //   - a task's log line appears while the page is open; for_each shows
 //     done/total and lists its elements on demand;
 //   - nothing is loaded from anywhere but weftd.
@@ -84,7 +85,7 @@ try {
   assert.equal(await nodeStatus(operator, 'report'), 'pending');
   assert.equal(await fill(operator, 'report'), 'rgb(201, 206, 214)', 'a pending node is grey');
 
-  step('the operator has cancel and pause; the viewer, on the same run, has no button');
+  step('the operator has cancel and pause; a viewer and an operator of other workflows have no button');
   await operator.waitForSelector('#run-cancel');
   await operator.waitForSelector('#run-pause');
   const viewer = await open(env('WEFT_VIEWER_TOKEN'));
@@ -95,6 +96,12 @@ try {
   assert.equal(await viewer.locator('#actions button').count(), 0, 'a viewer is offered no command');
   assert.equal(await viewer.locator('#run-again').count(), 0, 'a viewer is offered no start form');
   await viewer.screenshot({ path: join(artifacts, 'viewer-run.png') });
+  const scoped = await open(env('WEFT_SCOPED_OPERATOR_TOKEN'));
+  await scoped.waitForSelector('#role[data-role=operator]');
+  await scoped.goto(`${url}/#/runs/${encodeURIComponent(runId)}`);
+  await scoped.waitForSelector('#graph[data-ready=true]');
+  assert.equal(await scoped.locator('#actions button').count(), 0, 'an operator of other workflows is offered no command');
+  await scoped.context().close();
 
   step('pause and resume from the page');
   await operator.click('#run-pause');

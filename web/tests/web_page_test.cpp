@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 namespace weft::test {
@@ -43,8 +44,10 @@ json gate_workflow() {
              {"params", {{"argv", sh("echo '{\"done\": true}' > \"$WEFT_OUTPUT\"")}}}}}}};
 }
 
-std::string issue_token(const WeftdProcess& weftd, const std::string& role) {
-  const auto r = weftd.client().post("/api/v1/tokens", {{"role", role}, {"description", "web page test"}});
+std::string issue_token(const WeftdProcess& weftd, const std::string& role, const std::string& workflows = "") {
+  json request = {{"role", role}, {"description", "web page test"}};
+  if (!workflows.empty()) request["workflows"] = workflows;
+  const auto r = weftd.client().post("/api/v1/tokens", request);
   EXPECT_EQ(r.status, 201) << r.body;
   return r.json().value("token", "");
 }
@@ -102,9 +105,12 @@ TEST_F(WebPage, APersonSeesTheRunLiveAndOnlyTheButtonsTheirRoleMayUse) {
                                   {{"WEFT_URL", weftd.url()},
                                    {"WEFT_VIEWER_TOKEN", issue_token(weftd, "viewer")},
                                    {"WEFT_OPERATOR_TOKEN", issue_token(weftd, "operator")},
+                                   {"WEFT_SCOPED_OPERATOR_TOKEN", issue_token(weftd, "operator", "etl-*")},
                                    {"WEFT_GATE", (gate_dir.path() / "open").string()},
                                    {"WEFT_ARTIFACTS", artifacts.string()}},
                                   std::chrono::seconds(150));
+  // A failed check leaves wait waiting: let it end, so that weftd stops at once.
+  std::ofstream(gate_dir.path() / "open").flush();
   EXPECT_EQ(result.exit_code, 0) << result.output() << "\nweftd's log:\n" << weftd.log();
   std::cout << result.out;
 }
