@@ -8,6 +8,7 @@
 //     pause and resume work from the page;
 //   - a task's log line appears while the page is open; for_each shows
 //     done/total and lists its elements on demand;
+//   - the runs list filters by status and shows a new run, live;
 //   - nothing is loaded from anywhere but weftd.
 // Screenshots go to WEFT_ARTIFACTS. Exits non-zero on the first failure.
 import assert from 'node:assert/strict';
@@ -132,10 +133,21 @@ try {
   await operator.waitForSelector('#output:has-text("done")');
   await operator.screenshot({ path: join(artifacts, 'run-graph.png') });
 
-  step('the runs list shows the run, live, and filters by status');
+  step('the runs list filters by status, and shows a new run and its end without a reload');
   await operator.goto(`${url}/#/?status=succeeded`);
   await operator.waitForSelector(`#runs tr[data-run="${runId}"] [data-status=succeeded]`);
   await operator.screenshot({ path: join(artifacts, 'overview.png') });
+  await operator.goto(`${url}/#/`);
+  await operator.waitForSelector('.filters .live[data-state=open]');
+  const started = await fetch(`${url}/api/v1/workflows/web-gate/runs`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${env('WEFT_OPERATOR_TOKEN')}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ params: { gate } }),
+  });
+  const answer = await started.text();
+  assert.equal(started.status, 201, answer);
+  const second = JSON.parse(answer).id;
+  await operator.waitForSelector(`#runs tr[data-run="${second}"] [data-status=succeeded]`);
 
   assert.deepEqual(foreign, [], 'the page loads nothing from elsewhere');
   console.log('the web page test passed');
