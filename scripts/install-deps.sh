@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --list   print the packages, one a line
 # This list is the only one: scripts/check-deps.py fails CI when the build
 # uses a file from a package that is neither here nor a dependency of one here.
-# Then the npm packages of scripts/npm, pinned by its package-lock.json.
+# Then the npm packages of scripts/npm and web, pinned by their package-lock.json.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -28,8 +28,11 @@ packages=(
   clang-14 libclang-rt-14-dev llvm-14
   # the PostgreSQL server that the postgres store tests start
   postgresql
-  # node runs the OpenAPI checks of the tests; npm, with it, installs scripts/npm
+  # node runs the OpenAPI checks of the tests and bundles the web page; npm,
+  # with it, installs scripts/npm and web
   nodejs
+  # the real headless browser that the web page's tests and bench drive
+  chromium chromium-driver
   # the package test lints the Debian packages it builds
   lintian
 )
@@ -58,14 +61,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Swagger UI's assets (built into weftd for /api/docs) and the validators of
-# the OpenAPI tests. Install scripts stay off: these packages need none.
+# scripts/npm: Swagger UI's assets (built into weftd for /api/docs) and the
+# validators of the OpenAPI tests. web: the web page's bundler and graph
+# layout library, and the driver of its browser tests. Install scripts stay
+# off: these packages need none (esbuild finds its binary in its platform
+# package, and playwright-core drives Debian's chromium, downloading none).
 # npm ls fails when a package is missing or not the pinned version, also when
 # node_modules was installed once and a package has gone since.
-npm_dir="$root/scripts/npm"
-if [ ! -f "$npm_dir/node_modules/.package-lock.json" ] ||
-  [ "$npm_dir/package-lock.json" -nt "$npm_dir/node_modules/.package-lock.json" ] ||
-  ! npm ls --prefix "$npm_dir" >/dev/null 2>&1; then
-  echo "install-deps: installing the npm packages of scripts/npm"
-  npm ci --prefix "$npm_dir" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
-fi
+for npm_dir in "$root/scripts/npm" "$root/web"; do
+  if [ ! -f "$npm_dir/node_modules/.package-lock.json" ] ||
+    [ "$npm_dir/package-lock.json" -nt "$npm_dir/node_modules/.package-lock.json" ] ||
+    ! npm ls --prefix "$npm_dir" >/dev/null 2>&1; then
+    echo "install-deps: installing the npm packages of ${npm_dir#"$root"/}"
+    npm ci --prefix "$npm_dir" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+done

@@ -13,7 +13,7 @@ case "${1:-}" in
     # Every translation unit of ours in the compile database; -quiet keeps the
     # output to the findings, and any finding fails (WarningsAsErrors).
     # -Wno-unknown-warning-option: clang does not know some of GCC's flags in the database.
-    run-clang-tidy -p "$build" -j "$(nproc)" -quiet -extra-arg=-Wno-unknown-warning-option "$(pwd)/(daemon|client|cli|harness|plugins|sdk|bench|tests|examples)/" ;;
+    run-clang-tidy -p "$build" -j "$(nproc)" -quiet -extra-arg=-Wno-unknown-warning-option "$(pwd)/(daemon|client|cli|harness|plugins|sdk|bench|tests|examples|web)/" ;;
   "") clang-format --dry-run --Werror "${files[@]}" ;;
   *) echo "usage: scripts/lint.sh [--fix | --tidy BUILD_DIR]" >&2; exit 2 ;;
 esac

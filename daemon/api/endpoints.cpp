@@ -102,6 +102,11 @@ void Endpoints::add_to(Router& router) {
   add("GET", "/api/v1/openapi.json", std::nullopt, &Endpoints::openapi, Waits::nothing);
   add("GET", "/api/docs", std::nullopt, &Endpoints::docs_page, Waits::nothing);
   add("GET", "/api/docs/{file}", std::nullopt, &Endpoints::docs_asset, Waits::nothing);
+  // The web page's files hold no data: what it shows, it asks with the caller's token.
+  add("GET", "/", std::nullopt, &Endpoints::web_page, Waits::nothing);
+  add("GET", "/web/{version}/{file}", std::nullopt, &Endpoints::web_page_asset, Waits::nothing);
+  // Not Waits::nothing: that is answered at once, before any token is checked.
+  add("GET", "/api/v1/whoami", Role::viewer, &Endpoints::whoami);
 }
 
 ApiReply Endpoints::healthz(const ApiRequest&) { return json_reply(200, {{"status", "ok"}}); }

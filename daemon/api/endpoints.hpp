@@ -83,6 +83,9 @@ class Endpoints {
   ApiReply openapi(const ApiRequest& request);
   ApiReply docs_page(const ApiRequest& request);
   ApiReply docs_asset(const ApiRequest& request);
+  ApiReply web_page(const ApiRequest& request);
+  ApiReply web_page_asset(const ApiRequest& request);
+  ApiReply whoami(const ApiRequest& request);
   ApiReply create_token(const ApiRequest& request);
   ApiReply list_tokens(const ApiRequest& request);
   ApiReply revoke_token(const ApiRequest& request);

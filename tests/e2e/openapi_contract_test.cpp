@@ -122,6 +122,10 @@ TEST_F(OpenApiContract, RealAnswersAndEventsMatchTheDocument) {
   call(200, "GET", "/api/docs/{file}", "/api/docs/swagger-ui.css");
   call(200, "GET", "/api/docs/{file}", "/api/docs/swagger-ui-bundle.js");
   call(404, "GET", "/api/docs/{file}", "/api/docs/nothing.js");
+  call(200, "GET", "/", "/");
+  call(404, "GET", "/web/{version}/{file}", "/web/0000000000000000/app.js");
+  call(200, "GET", "/api/v1/whoami", "/api/v1/whoami");
+  call(401, "GET", "/api/v1/whoami", "/api/v1/whoami", "", &anonymous);
   call(200, "GET", run + "/events", "/api/v1/runs/" + run_id + "/events");
   call(404, "GET", run + "/events", "/api/v1/runs/nothing/events");
   call(200, "DELETE", wf, "/api/v1/workflows/contract-scheduled");

@@ -45,7 +45,7 @@ class NoCommands : public Commands {
 std::string pattern_text(const Route& route) {
   std::string text;
   for (const auto& segment : route.pattern) text += "/" + segment;
-  return text;
+  return text.empty() ? "/" : text;  // the root has no segment
 }
 
 std::string lower(std::string text) {
