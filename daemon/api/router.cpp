@@ -3,6 +3,7 @@
 #include "api/api_error.hpp"
 
 #include <sstream>
+#include <stdexcept>
 
 namespace weft::daemon {
 
@@ -37,6 +38,10 @@ std::optional<std::vector<std::string>> match(const Route& route, const std::vec
 
 void Router::add(std::string method, std::string_view pattern, std::optional<Role> required_role, Endpoint endpoint,
                  Waits waits, std::string action) {
+  if (required_role && waits == Waits::nothing) {
+    throw std::logic_error(method + " " + std::string(pattern) +
+                           " needs a token, so it cannot be answered at once, before tokens are checked");
+  }
   routes_.push_back(
       {std::move(method), split_pattern(pattern), required_role, std::move(endpoint), waits, std::move(action)});
 }

@@ -39,7 +39,9 @@ struct RouteMatch {
 
 class Router {
  public:
-  // Register before serving; lookups then run from any thread.
+  // Register before serving; lookups then run from any thread. A route that
+  // needs a role cannot wait for nothing: such routes are answered on the
+  // connection loop before any token is checked (std::logic_error).
   void add(std::string method, std::string_view pattern, std::optional<Role> required_role, Endpoint endpoint,
            Waits waits = Waits::store, std::string action = {});
 
