@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 namespace weft::test {
@@ -108,6 +109,18 @@ class Ogc : public ::testing::Test {
            body.contains("detail");
   }
   static std::string ogc_type(const char* name) { return std::string(kOgcExceptions) + name; }
+  // The newest audit entry that matches, once the journal has stored it.
+  json audited(const std::function<bool(const json&)>& matches) const {
+    for (int i = 0; i < 200; ++i) {
+      const auto page = admin.get("/api/v1/audit?limit=1000").json();
+      for (const auto& entry : page.at("items")) {
+        if (matches(entry)) return entry;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "no such audit entry";
+    return json::object();
+  }
 
   const WeftdProcess& weftd = shared_weftd();
   HttpClient admin = weftd.client();
@@ -217,6 +230,8 @@ TEST_F(Ogc, AsynchronousExecutionMakesAJobToFollow) {
   EXPECT_THAT(location, ::testing::MatchesRegex(".*/ogc/jobs/[^/?]+"));
   const std::string job = path_of(location);
   EXPECT_EQ(created.json().at("jobID"), job.substr(job.rfind('/') + 1));
+  const std::string job_id = created.json().at("jobID");
+  EXPECT_EQ(audited([&](const json& e) { return e["target"] == job_id; }).value("action", ""), "run.create");
 
   const auto info = poll(job, [](const json& i) { return i["status"] == "successful" || i["status"] == "failed"; });
   EXPECT_EQ(info.value("status", ""), "successful");
@@ -257,6 +272,22 @@ TEST_F(Ogc, ARunningJobHasNoResultsYetAndCanBeDismissed) {
   EXPECT_EQ(info.value("status", ""), "dismissed");
   EXPECT_TRUE(is_exception(call("GET", job + "/results", ""), 404, ogc_type("no-such-job")));
   EXPECT_TRUE(is_exception(call("DELETE", "/ogc/jobs/invalid-job-1", ""), 404, ogc_type("no-such-job")));
+}
+
+// A run that outlasts the synchronous wait (kept within api.answer_timeout_s)
+// is answered as a job to follow, without Preference-Applied.
+TEST_F(Ogc, ASynchronousExecutionThatTakesTooLongBecomesAJob) {
+  const WeftdProcess own(with_config({{"api", {{"answer_timeout_s", 1}}}}));
+  own.apply(echo_workflow());
+  const HttpClient client = own.client();
+  const json request = {{"inputs", {{"stringInput", "teststring"}, {"pause", 30}}}};
+  const auto answer = client.send("POST", "/ogc/processes/echo/execution", request.dump(), kJson);
+  ASSERT_EQ(answer.status, 201) << answer.body;
+  EXPECT_EQ(answer.header("Preference-Applied"), "");
+  const std::string job = "/ogc/jobs/" + answer.json().at("jobID").get<std::string>();
+  EXPECT_EQ(answer.header("Location"), client.server() + job);
+  EXPECT_EQ(client.del(job).status, 200);
+  own.wait_run(answer.json().at("jobID"));
 }
 
 TEST_F(Ogc, AFailedProcessIsAFailedJobWithAnException) {
@@ -304,6 +335,9 @@ TEST_F(Ogc, RolesAndScopesAreThoseOfTheRestOfTheApi) {
   const HttpClient viewer = issue({{"role", "viewer"}});
   const auto refused = call("POST", "/ogc/processes/echo/execution", "", default_request(), kJson, &viewer);
   EXPECT_TRUE(is_exception(refused, 403, "urn:weft:error:forbidden")) << refused.body;
+  const auto refusal = audited([](const json& e) { return e["status"] == 403 && e["target"] == "echo"; });
+  EXPECT_EQ(refusal.value("action", ""), "run.create");
+  EXPECT_THAT(refusal.value("message", ""), HasSubstr("may not do this"));
   EXPECT_EQ(call("GET", "/ogc/processes/echo", "process", nullptr, kJson, &viewer).status, 200);
   const HttpClient anonymous = admin.without_token();
   EXPECT_TRUE(
