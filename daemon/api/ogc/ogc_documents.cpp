@@ -90,6 +90,7 @@ ApiReply ordered_reply(int status, const OrderedJson& body) {
 
 std::vector<ProcessInput> process_inputs(const json& document) {
   std::vector<ProcessInput> inputs;
+  if (!document.is_object()) return inputs;  // a run's document that could not be read
   for (const auto& entry : document.value("inputs", json::array())) {
     inputs.push_back({entry.at("id"), described(entry), entry.at("schema"), entry.value("required", false)});
   }
@@ -105,6 +106,7 @@ std::vector<ProcessInput> process_inputs(const json& document) {
 
 std::vector<ProcessOutput> process_outputs(const json& document) {
   std::vector<ProcessOutput> outputs;
+  if (!document.is_object()) return outputs;  // a run's document that could not be read
   if (document.contains("outputs")) {
     for (const auto& entry : document["outputs"]) {
       outputs.push_back(
