@@ -1,6 +1,7 @@
 #include "api/api_server.hpp"
 
 #include "api/api_error.hpp"
+#include "api/ogc/ogc_documents.hpp"
 #include "api/reply_bytes.hpp"
 #include "api/representation.hpp"
 #include "api/request_target.hpp"
@@ -130,9 +131,11 @@ ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCat
                                  },
                                  events_, metrics_, settings_.peers, wall_clock_ms,
                                  [this] { verifier_.forget_verified(); }}),
+      ogc_(OgcContext{commands, store, run_ends_, settings_.answer_timeout * 4 / 5}),
       params_(new Poco::Net::HTTPServerParams),
       pool_(settings_.threads) {
   endpoints_.add_to(router_);
+  ogc_.add_to(router_);
   params_->setKeepAlive(true);
   params_->setTimeout(
       Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(settings_.read_timeout).count()));
@@ -221,6 +224,9 @@ void ApiServer::stored(const std::shared_ptr<const WriteBatch>& batch, std::chro
 void ApiServer::publish(const WriteBatch& batch) {
   const auto transitions = transitions_.apply(batch);
   metrics_.count(transitions);
+  for (const auto* run : transitions.runs) {
+    if (sdk::is_final(run->status)) run_ends_.ended(run->id);
+  }
   for (const auto* task : transitions.tasks) {
     logs_.task_updated({task->run_id, task->node, task->index, task->attempt, task->status});
   }
@@ -278,6 +284,8 @@ void ApiServer::handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket&
   const std::string version = request.getVersion();
   const std::string authorization = request.get("Authorization", "");  // a copy: get() may return its argument
   const std::string last_event_id = request.get("Last-Event-ID", "");
+  // Under /ogc, errors are the exception documents of OGC API – Processes.
+  const auto failed = is_ogc_target(request.getURI()) ? exception_reply : error_reply;
   Disposition disposition{request.getKeepAlive(), false};
   const Route* route = nullptr;
   ApiRequest api_request;
@@ -291,9 +299,11 @@ void ApiServer::handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket&
                              read_body(request, ticket), last_event_id};
     api_request.authorization = authorization;
     api_request.forwarded_by = request.get(kForwardedByHeader, "");
+    api_request.prefer = request.get("Prefer", "");
+    api_request.base_url = base_url(request);
     body_read = true;
   } catch (const ApiError& e) {
-    early = error_reply(e);
+    early = failed(e);
   }
   // What is left of a body must not be taken for the next request. One that
   // has arrived whole is read here; otherwise the connection closes after the
@@ -314,13 +324,13 @@ void ApiServer::handle(Poco::Net::HTTPServerRequestImpl& request, RequestTicket&
   try {
     reply = answer(*route, api_request, authorization);
   } catch (const ApiError& e) {
-    reply = error_reply(e);
+    reply = failed(e);
   } catch (const StoreError& e) {
     spdlog::warn("{}: the store did not answer: {}", request_line, e.what());
-    reply = error_reply(ApiError(fail(ErrorCode::unavailable, std::string("the store did not answer: ") + e.what())));
+    reply = failed(ApiError(fail(ErrorCode::unavailable, std::string("the store did not answer: ") + e.what())));
   } catch (const std::exception& e) {
     spdlog::error("{}: {}", request_line, e.what());
-    reply = error_reply(ApiError(fail(ErrorCode::internal, "internal error; weftd's log has the details")));
+    reply = failed(ApiError(fail(ErrorCode::internal, "internal error; weftd's log has the details")));
   }
   audit_.record(*route, api_request, reply);
   auto bytes = reply_bytes(reply, version, disposition.keep_alive);
@@ -343,6 +353,14 @@ ApiReply ApiServer::answer(const Route& route, ApiRequest& request, const std::s
                                                     "later"));
   }
   return route.endpoint(request);
+}
+
+// The Host header says how the client reached weftd (through a proxy, say);
+// without one, the address weftd listens on.
+std::string ApiServer::base_url(const HTTPServerRequest& request) const {
+  const std::string& host = request.getHost();
+  return std::string(settings_.tls ? "https://" : "http://") +
+         (host.empty() ? "127.0.0.1:" + std::to_string(port_) : host);
 }
 
 bool ApiServer::declares_too_large(const HTTPServerRequest& request) const {

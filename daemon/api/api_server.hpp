@@ -17,6 +17,8 @@
 #include "api/exchange.hpp"
 #include "api/log_follow.hpp"
 #include "api/metrics.hpp"
+#include "api/ogc/ogc_face.hpp"
+#include "api/ogc/run_ends.hpp"
 #include "api/request_pool.hpp"
 #include "api/router.hpp"
 #include "api/task_updates.hpp"
@@ -105,6 +107,7 @@ class ApiServer final : public SchedulerObserver, private RequestHandling {
   ApiLimits limits() const;
   std::string read_body(Poco::Net::HTTPServerRequest& request, const RequestTicket& ticket) const;
   bool declares_too_large(const Poco::Net::HTTPServerRequest& request) const;
+  std::string base_url(const Poco::Net::HTTPServerRequest& request) const;
 
   const ApiSettings settings_;
   const StoreClient& store_;
@@ -123,6 +126,8 @@ class ApiServer final : public SchedulerObserver, private RequestHandling {
   TransitionTracker transitions_;  // loop thread
   Metrics metrics_;
   Endpoints endpoints_;
+  RunEnds run_ends_;
+  OgcFace ogc_;
   Router router_;
   Poco::Net::HTTPServerParams::Ptr params_;
   std::unique_ptr<Connections> connections_;

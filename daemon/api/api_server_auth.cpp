@@ -128,8 +128,8 @@ void ApiServer::ask_policy(const Route& route, const ApiRequest& request) {
                                     "ask about; weftd's log says why");
 }
 
-// The workflow a request names in its path or query; for one on a run, the
-// run's (read from the store, as only a configured policy needs it).
+// The workflow a request names in its path or query (an OGC process is a
+// workflow); for one on a run (or OGC job), the run's (read from the store, as only a configured policy needs it).
 std::optional<std::string> ApiServer::workflow_of(const Route& route, const ApiRequest& request) const {
   size_t capture = 0;
   for (size_t i = 0; i < route.pattern.size() && capture < request.captures.size(); ++i) {
@@ -137,8 +137,8 @@ std::optional<std::string> ApiServer::workflow_of(const Route& route, const ApiR
     if (segment.front() != '{') continue;
     const std::string& value = request.captures[capture++];
     const std::string& collection = i > 0 ? route.pattern[i - 1] : segment;
-    if (collection == "workflows" || collection == "schedules") return value;
-    if (collection == "runs") {
+    if (collection == "workflows" || collection == "schedules" || collection == "processes") return value;
+    if (collection == "runs" || collection == "jobs") {
       const auto run = store_.get_run(value);
       return run ? std::optional(run->workflow) : std::nullopt;
     }

@@ -27,10 +27,10 @@ nlohmann::json reply_json(const ApiReply& reply) {
 }
 
 // What was acted on: what the reply names (a run or token created, a
-// workflow applied), else the request's first path parameter.
+// workflow applied, an OGC job), else the request's first path parameter.
 std::string target_of(const ApiRequest& request, const nlohmann::json& body, int status) {
   if (status < 300 && body.is_object()) {
-    for (const char* field : {"id", "name"}) {
+    for (const char* field : {"id", "name", "jobID"}) {
       const auto found = body.find(field);
       if (found != body.end() && found->is_string()) return found->get<std::string>();
     }
@@ -38,8 +38,11 @@ std::string target_of(const ApiRequest& request, const nlohmann::json& body, int
   return request.captures.empty() ? "" : request.captures.front();
 }
 
+// The API's error message, or the `detail` of an OGC exception document.
 std::string message_of(const nlohmann::json& body, int status) {
   if (status < 300 || !body.is_object()) return {};
+  const auto detail = body.find("detail");
+  if (detail != body.end() && detail->is_string()) return detail->get<std::string>();
   const auto error = body.find("error");
   if (error == body.end() || !error->is_object()) return {};
   const auto message = error->find("message");

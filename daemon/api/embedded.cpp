@@ -19,6 +19,7 @@
 // NOLINTEND(bugprone-macro-parentheses)
 
 WEFT_EMBED(weft_openapi_json, WEFT_OPENAPI_JSON);
+WEFT_EMBED(weft_ogc_openapi_json, WEFT_OGC_OPENAPI_JSON);
 WEFT_EMBED(weft_docs_index_html, WEFT_DOCS_DIR "/index.html");
 WEFT_EMBED(weft_docs_init_js, WEFT_DOCS_DIR "/init.js");
 WEFT_EMBED(weft_swagger_ui_js, WEFT_SWAGGER_UI_DIR "/swagger-ui-bundle.js");
@@ -51,6 +52,8 @@ std::optional<EmbeddedFile> find_file(const std::array<std::pair<std::string_vie
 }  // namespace
 
 std::string_view openapi_document() { return between(weft_openapi_json, weft_openapi_json_end); }
+
+std::string_view ogc_openapi_document() { return between(weft_ogc_openapi_json, weft_ogc_openapi_json_end); }
 
 std::optional<EmbeddedFile> docs_file(std::string_view name) {
   const std::array<std::pair<std::string_view, EmbeddedFile>, 5> files{{

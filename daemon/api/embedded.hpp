@@ -1,7 +1,7 @@
-// Files built into weftd: the OpenAPI document (docs/openapi.json), the
-// browsable API page with Swagger UI's assets (from npm's swagger-ui-dist),
-// and the web page that web/ builds, so that /api/docs and / work with no
-// network and no installed share/ files.
+// Files built into weftd: the OpenAPI documents (docs/openapi.json and the
+// OGC face's), the browsable API page with Swagger UI's assets (from npm's
+// swagger-ui-dist), and the web page that web/ builds, so that /api/docs and
+// / work with no network and no installed share/ files.
 #pragma once
 
 #include <optional>
@@ -15,6 +15,8 @@ struct EmbeddedFile {
 };
 
 std::string_view openapi_document();
+// The OGC API – Processes face's own description (daemon/api/ogc/openapi.json).
+std::string_view ogc_openapi_document();
 // A file of the /api/docs page by its name ("index.html", "swagger-ui.css", ...).
 std::optional<EmbeddedFile> docs_file(std::string_view name);
 // The web page's index.html, and a file it loads by its name ("app.js", ...).

@@ -26,6 +26,8 @@ struct ApiRequest {
   std::string authorization{};               // the Authorization header, passed on with a forwarded request
   std::string forwarded_by{};                // the instance that forwarded this request (X-Weft-Forwarded-By)
   std::optional<Caller> caller{};            // whose token it carried; none without auth (or a token)
+  std::string prefer{};                      // the Prefer header (RFC 7240)
+  std::string base_url{};                    // scheme://host as the client addressed weftd, for absolute links
 };
 
 // Where a streamed reply body goes. The API's connection loop owns it and

@@ -4,6 +4,7 @@
 #include "workflow/cron.hpp"
 #include "workflow/document_reader.hpp"
 #include "workflow/json_pointer_text.hpp"
+#include "workflow/process_interface.hpp"
 #include "workflow/reference_check.hpp"
 #include "workflow/whole_run.hpp"
 
@@ -144,6 +145,7 @@ class WorkflowParser {
     read_schedule(reader);
     read_trigger(reader);
     read_nodes(reader);
+    check_process_interface(reader, workflow_, problems_);
     reader.report_unknown_keys();
   }
 

@@ -1,6 +1,7 @@
-// docs/openapi.json against the router: every route weftd serves is in the
-// document with its method and the role it needs (x-weft-role), and every
-// operation the document describes is served. A failure names the route and
+// docs/openapi.json (and, for the routes under /ogc, the OGC face's own
+// description, daemon/api/ogc/openapi.json) against the router: every route
+// weftd serves is in its document with its method and the role it needs
+// (x-weft-role), and every operation a document describes is served. A failure names the route and
 // method, so that whoever adds a route knows what to describe. The document
 // is read as weftd serves it, which also shows that the built-in copy is the
 // one in docs/.
@@ -48,6 +49,11 @@ std::string pattern_text(const Route& route) {
   return text.empty() ? "/" : text;  // the root has no segment
 }
 
+// Under /ogc, paths are described relative to the face's server URL, /ogc.
+constexpr std::string_view kOgcPrefix = "/ogc";
+bool is_ogc(const std::string& path) { return path == kOgcPrefix || path.starts_with("/ogc/"); }
+std::string ogc_relative(const std::string& path) { return path == kOgcPrefix ? "/" : path.substr(kOgcPrefix.size()); }
+
 std::string lower(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -69,6 +75,10 @@ class OpenApiRoutes : public ::testing::Test {
     ASSERT_EQ(reply.status, 200) << reply.body;
     served_text_ = reply.body;
     document_ = json::parse(reply.body);
+    const auto ogc = client::ApiClient(server_->port(), "").get("/ogc/api");
+    ASSERT_EQ(ogc.status, 200) << ogc.body;
+    ogc_served_text_ = ogc.body;
+    ogc_document_ = json::parse(ogc.body);
   }
   void TearDown() override {
     server_.reset();
@@ -82,25 +92,30 @@ class OpenApiRoutes : public ::testing::Test {
   std::unique_ptr<ApiServer> server_;
   std::string served_text_;
   json document_;
+  std::string ogc_served_text_;
+  json ogc_document_;
 };
 
 TEST_F(OpenApiRoutes, EveryRouteServedIsDescribedWithItsMethodAndRole) {
-  const auto& paths = document_.at("paths");
   for (const auto& route : server_->router().routes()) {
-    const std::string path = pattern_text(route);
+    const std::string served = pattern_text(route);
+    const bool ogc = is_ogc(served);
+    const std::string path = ogc ? ogc_relative(served) : served;
+    const std::string file = ogc ? "daemon/api/ogc/openapi.json" : "docs/openapi.json";
+    const auto& paths = (ogc ? ogc_document_ : document_).at("paths");
     const std::string method = lower(route.method);
     if (!paths.contains(path)) {
-      ADD_FAILURE() << route.method << " " << path << " is served but docs/openapi.json has no path '" << path << "'";
+      ADD_FAILURE() << route.method << " " << served << " is served but " << file << " has no path '" << path << "'";
       continue;
     }
     if (!paths[path].contains(method)) {
-      ADD_FAILURE() << route.method << " " << path << " is served but docs/openapi.json's path '" << path
-                    << "' has no '" << method << "' operation";
+      ADD_FAILURE() << route.method << " " << served << " is served but " << file << "'s path '" << path << "' has no '"
+                    << method << "' operation";
       continue;
     }
     const auto& role = paths[path][method].value("x-weft-role", json());
     const json expected = route.required_role ? json(to_string(*route.required_role)) : json();
-    EXPECT_EQ(role, expected) << route.method << " " << path << ": docs/openapi.json's x-weft-role is " << role
+    EXPECT_EQ(role, expected) << route.method << " " << served << ": " << file << "'s x-weft-role is " << role
                               << ", the router asks for " << expected;
   }
 }
@@ -109,11 +124,16 @@ TEST_F(OpenApiRoutes, EveryOperationDescribedIsServed) {
   std::set<std::pair<std::string, std::string>> served;
   for (const auto& route : server_->router().routes()) served.emplace(lower(route.method), pattern_text(route));
   const std::set<std::string> methods{"get", "put", "post", "delete", "patch", "head", "options", "trace"};
-  for (const auto& [path, item] : document_.at("paths").items()) {
-    for (const auto& [method, operation] : item.items()) {
-      if (!methods.contains(method)) continue;
-      EXPECT_TRUE(served.contains({method, path}))
-          << "docs/openapi.json describes " << method << " " << path << ", which weftd does not serve";
+  for (const auto* document : {&document_, &ogc_document_}) {
+    const bool ogc = document == &ogc_document_;
+    for (const auto& [path, item] : document->at("paths").items()) {
+      const std::string full = ogc ? std::string(kOgcPrefix) + (path == "/" ? "" : path) : path;
+      for (const auto& [method, operation] : item.items()) {
+        if (!methods.contains(method)) continue;
+        EXPECT_TRUE(served.contains({method, full}))
+            << (ogc ? "daemon/api/ogc/openapi.json" : "docs/openapi.json") << " describes " << method << " " << path
+            << ", which weftd does not serve";
+      }
     }
   }
 }
@@ -123,6 +143,10 @@ TEST_F(OpenApiRoutes, TheServedDocumentIsTheOneInDocs) {
   std::ostringstream text;
   text << in.rdbuf();
   EXPECT_EQ(served_text_, text.str());
+  std::ifstream ogc(std::filesystem::path(WEFT_SOURCE_DIR) / "daemon" / "api" / "ogc" / "openapi.json");
+  std::ostringstream ogc_text;
+  ogc_text << ogc.rdbuf();
+  EXPECT_EQ(ogc_served_text_, ogc_text.str());
 }
 
 // The page and every file it loads are served by weftd itself: nothing comes

@@ -75,8 +75,9 @@ TEST_F(WorkflowValidation, FailureNamesTheWorkflowAndCountsEveryProblem) {
               ElementsAre(Problem{"/nodes/0/type", "unknown node type 'nope'; no loaded plugin provides it"},
                           Problem{"/nodes/1/id", "duplicate node id 'a' (also /nodes/0)"},
                           Problem{"/color",
-                                  "unknown key 'color'; known keys: defaults, description, fail_fast, max_parallel, "
-                                  "name, nodes, on_exit, params, schedule, timeout_s, trigger"}));
+                                  "unknown key 'color'; known keys: defaults, description, fail_fast, inputs, "
+                                  "max_parallel, name, nodes, on_exit, outputs, params, schedule, timeout_s, "
+                                  "trigger"}));
 }
 
 TEST_F(WorkflowValidation, NameIsRequired) {
