@@ -44,6 +44,9 @@ struct CommandContext {
 // Runs invocation.command.
 int run_command(CommandContext& context);
 
+// GETs target and prints it: as JSON with -o json, else through print.
+int print_list(CommandContext& context, const std::string& target, void (*print)(std::ostream&, const nlohmann::json&));
+
 // Workflows and plugins (commands_workflows.cpp).
 int apply_command(CommandContext& context);
 int validate_command(CommandContext& context);
@@ -69,6 +72,8 @@ int schedule_command(CommandContext& context);
 
 // Queues, tokens and the audit log (commands_admin.cpp).
 int push_command(CommandContext& context);
+int queues_command(CommandContext& context);
+int queue_command(CommandContext& context);
 int token_command(CommandContext& context);
 int audit_command(CommandContext& context);
 

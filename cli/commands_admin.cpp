@@ -1,5 +1,6 @@
 // Queues, API tokens and the audit log.
 #include <charconv>
+#include <iostream>
 
 #include "commands.hpp"
 #include "documents.hpp"
@@ -67,14 +68,39 @@ int revoke_token(CommandContext& context) {
 
 int push_command(CommandContext& context) {
   const std::string& queue = context.argument(0);
-  const nlohmann::json body =
-      context.api.post("/api/v1/queues/" + path_segment(queue) + "/messages", read_json_file(context.argument(1)))
-          .checked()
-          .json();
+  const nlohmann::json body = context.api
+                                  .post("/api/v1/queues/" + path_segment(queue) + "/messages",
+                                        read_json_argument(context.argument(1), std::cin))
+                                  .checked()
+                                  .json();
   if (context.json_output()) {
     context.print_json(body);
   } else {
     context.console.out << "message " << body.value("id", "?") << " queued on " << queue << '\n';
+  }
+  return 0;
+}
+
+int queues_command(CommandContext& context) { return print_list(context, "/api/v1/queues", print_queues); }
+
+int queue_command(CommandContext& context) {
+  const std::string& action = context.argument(0);
+  const std::string path = "/api/v1/queues/" + path_segment(context.argument(1));
+  const auto& options = context.invocation;
+  if (action == "show") return print_list(context, path, print_queue);
+  if (action == "dead") {
+    return print_list(
+        context, path + "/dead" + query({{"limit", options.value("--limit")}, {"cursor", options.value("--cursor")}}),
+        print_dead_messages);
+  }
+  if (action != "redrive") throw UsageError("unknown queue action '" + action + "': 'show', 'dead' or 'redrive'");
+  nlohmann::json body = nlohmann::json::object();
+  if (const auto ids = options.values("--id"); !ids.empty()) body["ids"] = ids;
+  const nlohmann::json reply = context.api.post(path + "/dead/redrive", body).checked().json();
+  if (context.json_output()) {
+    context.print_json(reply);
+  } else {
+    context.console.out << reply.value("redriven", 0) << " message(s) of " << context.argument(1) << " ready again\n";
   }
   return 0;
 }

@@ -7,17 +7,6 @@ namespace weft::cli {
 namespace {
 
 // Lists: -o json prints the API's answer, text a table.
-int print_list(CommandContext& context, const std::string& target,
-               void (*print)(std::ostream&, const nlohmann::json&)) {
-  const nlohmann::json list = context.api.get(target).checked().json();
-  if (context.json_output()) {
-    context.print_json(list);
-  } else {
-    print(context.console.out, list);
-  }
-  return 0;
-}
-
 // The API's "warnings" of a stored or validated document, on stderr so that
 // they are seen even when stdout goes elsewhere.
 void print_warnings(CommandContext& context, const std::string& what, const nlohmann::json& reply) {
@@ -59,6 +48,17 @@ int validate_command(CommandContext& context) {
     print_api_problems(context.console.err, report.value("errors", nlohmann::json::array()));
   }
   return valid ? 0 : 1;
+}
+
+int print_list(CommandContext& context, const std::string& target,
+               void (*print)(std::ostream&, const nlohmann::json&)) {
+  const nlohmann::json list = context.api.get(target).checked().json();
+  if (context.json_output()) {
+    context.print_json(list);
+  } else {
+    print(context.console.out, list);
+  }
+  return 0;
 }
 
 int workflows_command(CommandContext& context) { return print_list(context, "/api/v1/workflows", print_workflows); }

@@ -68,6 +68,31 @@ void print_schedules(std::ostream& out, const nlohmann::json& list) {
   table.print(out);
 }
 
+void print_queues(std::ostream& out, const nlohmann::json& list) {
+  Table table({"QUEUE", "READY", "IN FLIGHT", "DEAD"});
+  for (const auto& queue : items_of(list)) {
+    table.add_row({cell(queue, "name"), cell(queue, "ready"), cell(queue, "in_flight"), cell(queue, "dead")});
+  }
+  table.print(out);
+}
+
+void print_queue(std::ostream& out, const nlohmann::json& queue) {
+  print_queues(out, nlohmann::json{{"items", nlohmann::json::array({queue})}});
+}
+
+void print_dead_messages(std::ostream& out, const nlohmann::json& page) {
+  Table table({"MESSAGE", "ENQUEUED", "DELIVERIES", "RUN", "FAILED", "ERROR"});
+  for (const auto& message : items_of(page)) {
+    const auto failure = message.is_object() ? message.value("failure", nlohmann::json()) : nlohmann::json();
+    table.add_row({cell(message, "id"), cell(message, "enqueued_at"), cell(message, "deliveries"),
+                   cell(failure, "run_id"), cell(failure, "at"), cell(failure, "error")});
+  }
+  table.print(out);
+  if (page.is_object() && page.value("next_cursor", nlohmann::json()).is_string()) {
+    out << "(more: --cursor " << page["next_cursor"].get<std::string>() << ")\n";
+  }
+}
+
 void print_instances(std::ostream& out, const nlohmann::json& list) {
   if (list.is_object() && list.value("shared", true) == false) {
     out << "the store serves one weftd only: no other instances share it\n";

@@ -151,6 +151,9 @@ int serve(const std::string& config_file, const Config& config) {
   RunScheduler scheduler(io, plugins, store, clock, scheduler_settings);
   services.set_task_event_sink([&scheduler](TaskEvent event) { scheduler.post_task_event(std::move(event)); });
   services.set_work_listener([&scheduler] { scheduler.work_available(); });
+  services.set_message_sink([&scheduler](std::string queue, std::string id, std::string body) {
+    return scheduler.enqueue_from_task(std::move(queue), std::move(id), std::move(body));
+  });
   try {
     scheduler.recover();
   } catch (const std::exception& e) {

@@ -240,6 +240,41 @@ TEST_F(Commands, ScheduleActionsPostByWorkflowName) {
   EXPECT_THAT(wrong.err, HasSubstr("'pause' or 'resume'"));
 }
 
+TEST_F(Commands, PushTakesJsonTextAFileOrStandardInput) {
+  fake_.answer("POST /api/v1/queues/files/messages", 201, {{"id", "m1"}, {"queue", "files"}});
+  EXPECT_EQ(weft({"push", "files", R"({"file": "/data/a.csv"})"}).out, "message m1 queued on files\n");
+  EXPECT_EQ(weft({"push", "files", "@" + write("message.json", "[1, 2]")}).exit_code, 0);
+  const auto requests = fake_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].body, (json{{"file", "/data/a.csv"}}));
+  EXPECT_EQ(requests[1].body, json::array({1, 2}));
+  const auto broken = weft({"push", "files", "{\"file\": "});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_THAT(broken.err, HasSubstr("the message: "));
+}
+
+TEST_F(Commands, QueuesAndTheirDeadLettersAreListedAndRedriven) {
+  fake_.answer("GET /api/v1/queues", 200,
+               {{"items", {{{"name", "files"}, {"ready", 3}, {"in_flight", 2}, {"dead", 1}}}}});
+  EXPECT_THAT(weft({"queues"}).out, ContainsRegex("files +3 +2 +1"));
+  fake_.answer(
+      "GET /api/v1/queues/files/dead", 200,
+      {{"items",
+        {{{"id", "m7"},
+          {"body", {{"file", "x"}}},
+          {"enqueued_at", "2026-01-01T03:00:00.000Z"},
+          {"deliveries", 1},
+          {"failure", {{"run_id", "r4"}, {"error", "node 'copy' failed"}, {"at", "2026-01-01T03:00:01.000Z"}}}}}},
+       {"next_cursor", "m7"}});
+  const auto dead = weft({"queue", "dead", "files"});
+  EXPECT_THAT(dead.out, ContainsRegex("m7 .* r4 .* node 'copy' failed"));
+  EXPECT_THAT(dead.out, HasSubstr("(more: --cursor m7)"));
+  fake_.answer("POST /api/v1/queues/files/dead/redrive", 200, {{"queue", "files"}, {"redriven", 2}});
+  EXPECT_EQ(weft({"queue", "redrive", "files", "--id", "m7", "--id", "m8"}).out, "2 message(s) of files ready again\n");
+  EXPECT_EQ(fake_.requests().back().body, (json{{"ids", {"m7", "m8"}}}));
+  EXPECT_EQ(weft({"queue", "drain", "files"}).exit_code, 2);
+}
+
 TEST_F(Commands, CancelPostsToTheRun) {
   fake_.answer("POST /api/v1/runs/r1/cancel", 202, json::object());
   EXPECT_EQ(weft({"cancel", "r1"}).out, "run r1: cancel requested\n");

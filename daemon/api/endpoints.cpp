@@ -86,6 +86,12 @@ void Endpoints::add_to(Router& router) {
       "schedule.pause");
   add("POST", "/api/v1/schedules/{workflow}/resume", Role::operator_, &Endpoints::resume_schedule, scheduler,
       "schedule.resume");
+  add("GET", "/api/v1/queues", Role::viewer, &Endpoints::list_queues);
+  add("GET", "/api/v1/queues/{name}", Role::viewer, &Endpoints::get_queue);
+  add("GET", "/api/v1/queues/{name}/dead", Role::viewer, &Endpoints::list_dead_messages);
+  // A message starts a run of the queue's consumer, as starting a run does.
+  add("POST", "/api/v1/queues/{name}/messages", Role::operator_, &Endpoints::push_message, scheduler, "queue.push");
+  add("POST", "/api/v1/queues/{name}/dead/redrive", Role::operator_, &Endpoints::redrive, scheduler, "queue.redrive");
   add("GET", "/api/v1/runs/{id}/tasks", Role::viewer, &Endpoints::list_tasks);
   add("GET", "/api/v1/runs/{id}/results", Role::viewer, &Endpoints::get_results);
   add("GET", "/api/v1/runs/{id}/tasks/{task}/logs", Role::viewer, &Endpoints::get_logs);

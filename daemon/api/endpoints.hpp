@@ -90,6 +90,12 @@ class Endpoints {
   ApiReply list_tokens(const ApiRequest& request);
   ApiReply revoke_token(const ApiRequest& request);
   ApiReply list_audit(const ApiRequest& request);
+  // Queues (endpoints_queues.cpp).
+  ApiReply list_queues(const ApiRequest& request);
+  ApiReply get_queue(const ApiRequest& request);
+  ApiReply list_dead_messages(const ApiRequest& request);
+  ApiReply push_message(const ApiRequest& request);
+  ApiReply redrive(const ApiRequest& request);
 
   // A token scoped to workflows (token_scope.hpp) acts on those only: each
   // throws a 403 ApiError naming the scope when the request goes beyond it.
@@ -104,6 +110,7 @@ class Endpoints {
   ApiReply run_command(const ApiRequest& request, const char* action,
                        Status (Commands::*command)(const std::string& run_id));
   RunRecord existing_run(const std::string& id) const;
+  QueueCounts existing_queue(const std::string& name) const;
 
   EndpointContext context_;
   PeerForwarding peers_;

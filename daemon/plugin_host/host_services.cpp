@@ -1,5 +1,7 @@
 #include "plugin_host/host_services.hpp"
 
+#include <weft/sdk/plugin.hpp>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -41,6 +43,11 @@ void HostServices::work_available() {
   });
 }
 
+std::string HostServices::enqueue(std::string queue, std::string id, std::string body_json) const {
+  if (!message_sink_) return "this weftd keeps no queues";
+  return message_sink_(std::move(queue), std::move(id), std::move(body_json));
+}
+
 PluginContext::PluginContext(HostServices& services, std::string plugin_name)
     : services_(services), plugin_name_(std::move(plugin_name)) {
   api_.struct_size = sizeof api_;
@@ -49,6 +56,20 @@ PluginContext::PluginContext(HostServices& services, std::string plugin_name)
   api_.task_event = &PluginContext::task_event;
   api_.watch_fd = &PluginContext::watch_fd;
   api_.work_available = &PluginContext::work_available;
+  api_.enqueue = &PluginContext::enqueue;
+}
+
+weft_status PluginContext::enqueue(void* host_ptr, weft_str queue, weft_str message_id, weft_str body_json,
+                                   weft_error* err) {
+  try {
+    const std::string refused = static_cast<PluginContext*>(host_ptr)->services_.enqueue(
+        std::string(view(queue)), std::string(view(message_id)), std::string(view(body_json)));
+    if (refused.empty()) return WEFT_OK;
+    sdk::set_error(err, refused);
+  } catch (const std::exception& e) {
+    sdk::set_error(err, e.what());
+  }
+  return WEFT_ERROR;
 }
 
 void PluginContext::work_available(void* host_ptr) {

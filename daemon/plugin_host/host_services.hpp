@@ -4,7 +4,8 @@
 // log lines carry the plugin's name. Task events are copied and handed to the
 // sink the scheduler installs; watch_fd waits on the daemon's io_context;
 // a store's work_available is posted to that io_context, where the
-// scheduler's work listener runs.
+// scheduler's work listener runs; a node type's enqueue goes to the
+// scheduler's message sink.
 #pragma once
 
 #include <weft/abi/weft_abi.h>
@@ -43,12 +44,19 @@ class HostServices {
   // loop) for each work_available a store sends, from whichever thread.
   void set_work_listener(std::function<void()> listener) { work_listener_ = std::move(listener); }
   void work_available();
+  // Set before the io_context runs; called on its thread (a node type's
+  // plan or finish) for each message a node type enqueues. Returns why it
+  // was refused; empty: it goes with the task's outcome.
+  using MessageSink = std::function<std::string(std::string queue, std::string id, std::string body_json)>;
+  void set_message_sink(MessageSink sink) { message_sink_ = std::move(sink); }
+  std::string enqueue(std::string queue, std::string id, std::string body_json) const;
   boost::asio::io_context& io() { return io_; }
 
  private:
   boost::asio::io_context& io_;
   TaskEventSink sink_;
   std::function<void()> work_listener_;
+  MessageSink message_sink_;
 };
 
 // The weft_host_api handed to one plugin object. Must stay at a fixed address
@@ -67,6 +75,7 @@ class PluginContext {
   static void task_event(void* host_ptr, const weft_task_event* event);
   static weft_status watch_fd(void* host_ptr, int fd, weft_fd_callback on_readable, void* plugin_ptr);
   static void work_available(void* host_ptr);
+  static weft_status enqueue(void* host_ptr, weft_str queue, weft_str message_id, weft_str body_json, weft_error* err);
 
   HostServices& services_;
   std::string plugin_name_;

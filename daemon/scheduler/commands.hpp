@@ -76,6 +76,11 @@ class Commands {
   // Stores a token: a new one, or one rewritten (revoked). Its own
   // transaction, after every change before it.
   virtual Status store_token(const sdk::TokenRecord& token) = 0;
+  // Enqueues a message (body_json: JSON text) on queue, and wakes its
+  // consumer: the message's id. The caller checked the name and the body.
+  virtual Result<std::string> enqueue(const std::string& queue, const std::string& body_json) = 0;
+  // Makes these messages of queue, read dead from the store, ready again.
+  virtual Status redrive(const std::string& queue, const std::vector<sdk::MessageRecord>& dead) = 0;
   // Never waits: the entry is stored with the journal's next batch (within
   // its lazy delay), together with whatever else is written then.
   virtual void record_audit(sdk::AuditRecord entry) = 0;

@@ -117,6 +117,7 @@ void RunScheduler::adopt(const RunRecord& record, const std::vector<TaskRecord>&
 }
 
 void RunScheduler::work_available() {
+  claim_every_queue();  // the notice may be of a message another instance enqueued
   if (!shared_) return;
   unheld_may_wait_ = true;
   ++work_notices_;

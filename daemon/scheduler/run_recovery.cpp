@@ -78,6 +78,7 @@ void RunScheduler::recover() {
     for (const auto& record : store_.list_runs(filter)) take_back(record, store_.list_tasks(record.id), 0);
   }
   recover_schedules();
+  recover_queues();
 }
 
 void RunScheduler::take_back(const RunRecord& record, const std::vector<TaskRecord>& tasks, int64_t lease_generation) {

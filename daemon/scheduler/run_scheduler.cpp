@@ -1,6 +1,7 @@
 #include "scheduler/run_scheduler.hpp"
 
 #include "scheduler/in_loop.hpp"
+#include "scheduler/queue_delivery.hpp"
 #include "scheduler/store_reads.hpp"
 
 #include <spdlog/spdlog.h>
@@ -100,6 +101,7 @@ Result<WorkflowApplied> RunScheduler::apply_workflow(const json& document,
       }
       spdlog::info("workflow {} version {} stored", record.name, record.version);
       schedules_.set(workflow, record.version);
+      consume(workflow, record.version);
       reply(WorkflowApplied{record.name, record.version, true});
     });
   });
@@ -141,6 +143,7 @@ Status RunScheduler::delete_workflow(const std::string& name) {
         return reply(fail(written.failure().code, "the workflow was not deleted: " + written.failure().message));
       }
       schedules_.remove(name);
+      stop_consuming(name);
       reply(Done{});
     });
   });
@@ -176,9 +179,10 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
     return fail(ErrorCode::invalid_request, "the run's params are invalid", std::move(problems));
   }
   prepared->params = effective_run_params(*prepared->workflow, request.params);
-  if (is_schedule_run_key(request.idempotency_key)) {
-    return fail(ErrorCode::invalid_request, "idempotency keys that start with 'schedule:' are for scheduled runs",
-                {{"/idempotency_key", "must not start with 'schedule:'"}});
+  if (is_schedule_run_key(request.idempotency_key) || is_queue_run_key(request.idempotency_key)) {
+    return fail(ErrorCode::invalid_request,
+                "idempotency keys that start with 'schedule:' or 'queue:' are for runs weftd starts itself",
+                {{"/idempotency_key", "must not start with 'schedule:' or 'queue:'"}});
   }
   const std::size_t most_params_bytes = limits().max_params_bytes;
   if (const auto size = prepared->params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();

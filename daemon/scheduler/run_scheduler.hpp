@@ -14,11 +14,12 @@
 // led to it is stored. The loop never reads the store: commands read what
 // they need on the caller's thread first (recovery reads before the loop runs).
 //
-// The code is in six files: run_scheduler.cpp (commands, drain),
+// The code is in seven files: run_scheduler.cpp (commands, drain),
 // run_pause.cpp (pausing and resuming runs), run_recovery.cpp (taking runs
 // back after a restart), run_leases.cpp (sharing the store: leases,
 // takeover, load sharing), task_progress.cpp (how runs and tasks move on),
 // schedule_firing.cpp (cron schedules starting runs, and pausing them),
+// queue_consumption.cpp (queue triggers starting runs),
 // and the parts it uses: Dispatcher, WorkflowCatalog, Schedules, restore_run,
 // build_run_graph (a run handed whole to its executor), Journal, and the
 // injected TaskRuntime (node types and executors) and Clock.
@@ -102,6 +103,8 @@ class RunScheduler final : public Commands {
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override;
   Status store_token(const sdk::TokenRecord& token) override;
   void record_audit(sdk::AuditRecord entry) override;
+  Result<std::string> enqueue(const std::string& queue, const std::string& body_json) override;
+  Status redrive(const std::string& queue, const std::vector<MessageRecord>& dead) override;
   std::vector<ScheduleView> schedules() const override { return schedules_.list(); }
   Result<SchedulerFigures> figures() override;
 
@@ -110,6 +113,11 @@ class RunScheduler final : public Commands {
 
   // Any thread: posts the event into the loop.
   void post_task_event(TaskEvent event);
+
+  // Loop thread (a node type's plan or finish, through HostServices): the
+  // message goes with the next batch, with the task's outcome. Returns why
+  // it was refused; empty when taken.
+  std::string enqueue_from_task(std::string queue, std::string id, std::string body_json);
 
   // Loop thread (HostServices posts it there): the store says runs may wait
   // in it unheld; this instance claims them one by one while it has room.
@@ -170,6 +178,19 @@ class RunScheduler final : public Commands {
   void recover_schedules();
   void fire(const std::shared_ptr<const Workflow>& workflow, int64_t version, int64_t firing_ms);
 
+  // Queue triggers (queue_consumption.cpp).
+  struct QueueConsumer {
+    std::shared_ptr<const Workflow> workflow;  // its latest version
+    int64_t version = 0;
+    bool claiming = false;  // a claim is under way
+    bool again = false;     // woken meanwhile: claim once more after it
+  };
+  void recover_queues();
+  void consume(const std::shared_ptr<const Workflow>& workflow, int64_t version);
+  void stop_consuming(std::string_view workflow);
+  void claim_every_queue();
+  void claim_messages_of(const std::string& queue);
+
   // Progress, on the loop (task_progress.cpp).
   void start(RunState& run);
   bool submit_whole(RunState& run);
@@ -214,6 +235,8 @@ class RunScheduler final : public Commands {
   WorkflowCatalog workflows_;
   Schedules schedules_;
   RunIdGenerator run_ids_;
+  RunIdGenerator message_ids_;                                   // ids of the messages enqueued through the API
+  std::map<std::string, QueueConsumer, std::less<>> consumers_;  // by queue
   std::unordered_map<std::string, std::unique_ptr<RunState>> runs_;
   std::unordered_map<std::string, TaskState*> active_;  // by key: tasks an executor or node type holds
   // Runs created by this loop with an idempotency key, until they leave

@@ -1,5 +1,7 @@
 #include "scheduler/run_state.hpp"
 
+#include "scheduler/queue_delivery.hpp"
+
 #include <chrono>
 #include <map>
 
@@ -105,6 +107,8 @@ void RunState::append_to(WriteBatch& batch) const {
   r.started_at = started_at;
   r.finished_at = finished_at;
   batch.runs.push_back(std::move(r));
+  // Acknowledged or dead-lettered in the transaction that stores the run final.
+  if (auto end = delivery_end(*this)) batch.messages.push_back(std::move(*end));
 }
 
 const nlohmann::json* RunState::root(std::string_view name) const {

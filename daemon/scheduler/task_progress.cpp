@@ -3,6 +3,7 @@
 // the event changed. Over 400 lines: one state machine of tasks and runs,
 // whose transitions read best side by side (commands and recovery are apart).
 #include "core/json_text.hpp"
+#include "scheduler/queue_delivery.hpp"
 #include "scheduler/run_graph.hpp"
 #include "scheduler/run_scheduler.hpp"
 #include "scheduler/task_files.hpp"
@@ -498,6 +499,8 @@ void RunScheduler::finish_run(RunState& run) {
     runs_.erase(id);
     check_drained();
   });
+  // Its message is ended with it: room for the queue's next.
+  if (auto end = delivery_end(run)) journal_.after_durable([this, queue = end->queue] { claim_messages_of(queue); });
 }
 
 void RunScheduler::arm_timeout(TaskState& task) {

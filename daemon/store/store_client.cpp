@@ -3,6 +3,8 @@
 #include "plugin_host/call_plugin.hpp"
 #include "plugin_host/loaded_library.hpp"
 
+#include <list>
+
 namespace weft::daemon {
 
 using sdk::str;
@@ -67,6 +69,50 @@ int collect_instance(void* caller_ptr, weft_str id, weft_str address, int64_t he
         ->push_back({sdk::copy(id), sdk::copy(address), heartbeat_at, runs_held});
     return 0;
   } catch (...) {
+    return 1;
+  }
+}
+
+int collect_queue(void* caller_ptr, weft_str queue, int64_t ready, int64_t taken, int64_t dead) noexcept {
+  try {
+    static_cast<std::vector<QueueCounts>*>(caller_ptr)->push_back({sdk::copy(queue), ready, taken, dead});
+    return 0;
+  } catch (...) {
+    return 1;
+  }
+}
+
+// What a claim_messages call hands its callbacks: the batches it gave stay
+// here, borrowed by the store, until the call returns.
+struct Claim {
+  const StoreClient::Delivery& deliver;
+  std::list<std::pair<WriteBatch, std::unique_ptr<sdk::AbiWriteBatch>>> batches{};
+  std::vector<MessageRecord> delivered{};
+  std::string error{};  // the host could not build a delivery, or read a message back
+};
+
+// A weft_message_delivery; nothing may be thrown through the plugin.
+void deliver_message(void* caller_ptr, const weft_message_record* message, const weft_write_batch** out) noexcept {
+  auto* claim = static_cast<Claim*>(caller_ptr);
+  *out = nullptr;
+  try {
+    auto batch = claim->deliver(sdk::from_abi(*message));
+    if (!batch) return;
+    auto& kept = claim->batches.emplace_back(std::move(*batch), nullptr);
+    kept.second = std::make_unique<sdk::AbiWriteBatch>(kept.first);
+    *out = kept.second->get();
+  } catch (const std::exception& e) {
+    claim->error = e.what();
+  }
+}
+
+int collect_delivered(void* caller_ptr, const weft_message_record* message) noexcept {
+  auto* claim = static_cast<Claim*>(caller_ptr);
+  try {
+    claim->delivered.push_back(sdk::from_abi(*message));
+    return 0;
+  } catch (const std::exception& e) {
+    claim->error = e.what();
     return 1;
   }
 }
@@ -216,6 +262,47 @@ int64_t StoreClient::claim_finished_run(std::string_view instance, std::string_v
             err),
         err, "claiming a finished run failed");
   return generation;
+}
+
+bool StoreClient::keeps_queues() const {
+  return WEFT_HAS_FIELD(vtable_, weft_store_vtable, list_messages) && vtable_->claim_messages != nullptr &&
+         vtable_->list_queues != nullptr && vtable_->list_messages != nullptr;
+}
+
+std::vector<MessageRecord> StoreClient::claim_messages(std::string_view queue, int32_t max_taken,
+                                                       const Delivery& deliver) {
+  if (!keeps_queues()) throw StoreError("the storage plugin keeps no queues");
+  Claim claim{deliver};
+  weft_error err;
+  check(call_plugin(
+            [&](weft_error* e) {
+              return vtable_->claim_messages(store_, str(queue), max_taken, str(lease_owner_), lease_ms_,
+                                             deliver_message, collect_delivered, &claim, e);
+            },
+            err),
+        err, "claiming messages failed");
+  // Those delivered before a delivery failed are stored: their runs are the caller's to start.
+  if (!claim.error.empty() && claim.delivered.empty()) {
+    throw StoreError("claiming messages of queue " + std::string(queue) + ": " + claim.error);
+  }
+  return std::move(claim.delivered);
+}
+
+std::vector<QueueCounts> StoreClient::list_queues() const {
+  if (!keeps_queues()) throw StoreError("the storage plugin keeps no queues");
+  std::vector<QueueCounts> queues;
+  weft_error err;
+  check(call_plugin([&](weft_error* e) { return vtable_->list_queues(store_, collect_queue, &queues, e); }, err), err,
+        "listing queues failed");
+  return queues;
+}
+
+std::vector<MessageRecord> StoreClient::list_messages(std::string_view queue, MessageState state,
+                                                      std::string_view after_id, int32_t limit) const {
+  if (!keeps_queues()) throw StoreError("the storage plugin keeps no queues");
+  return read<MessageRecord, weft_message_record>("listing messages failed", [&](auto visit, void* out, weft_error* e) {
+    return vtable_->list_messages(store_, str(queue), static_cast<int32_t>(state), str(after_id), limit, visit, out, e);
+  });
 }
 
 }  // namespace weft::daemon

@@ -3,7 +3,7 @@
 // thread at a time (the scheduler's StoreWriter).
 #pragma once
 
-#include <weft/sdk/records.hpp>
+#include <weft/sdk/store.hpp>
 
 #include <memory>
 #include <optional>
@@ -16,6 +16,9 @@ namespace weft::daemon {
 using sdk::AttemptRecord;
 using sdk::AuditRecord;
 using sdk::InstanceRecord;
+using sdk::MessageRecord;
+using sdk::MessageState;
+using sdk::QueueCounts;
 using sdk::RunFilter;
 using sdk::RunLease;
 using sdk::RunRecord;
@@ -85,6 +88,19 @@ class StoreClient {
   // Holds a finished run for instance, to retry it: the generation it holds
   // it at. Throws StoreConflict if the run is stored unfinished.
   int64_t claim_finished_run(std::string_view instance, std::string_view run_id, int64_t lease_ms);
+
+  // Whether the store keeps queues (ABI 2.1 with claim_messages). The rest
+  // throw StoreError for a store without them.
+  bool keeps_queues() const;
+  // A write (the writer's thread): delivers up to max_taken messages of
+  // queue, less those taken already, each in one transaction with the batch
+  // (its run and tasks) deliver gives for it; nullopt stops. On a shared
+  // store the runs are held by this instance (fence_as).
+  using Delivery = sdk::Store::Delivery;
+  std::vector<MessageRecord> claim_messages(std::string_view queue, int32_t max_taken, const Delivery& deliver);
+  std::vector<QueueCounts> list_queues() const;
+  std::vector<MessageRecord> list_messages(std::string_view queue, MessageState state, std::string_view after_id,
+                                           int32_t limit) const;
 
  private:
   std::shared_ptr<const LoadedLibrary> library_;  // first: outlives the calls below

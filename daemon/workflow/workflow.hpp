@@ -71,7 +71,8 @@ struct Workflow {
   nlohmann::json defaults = nlohmann::json::object();  // as written
   std::optional<WorkflowSchedule> schedule;
   std::optional<std::string> trigger_queue;
-  bool fail_fast = false;  // the first failure stops the run's other nodes
+  int trigger_max_parallel = 1;  // trigger.max_parallel: runs of the queue's messages at once
+  bool fail_fast = false;        // the first failure stops the run's other nodes
   // `nodes` in document order, then `on_exit` in document order: the first
   // body_size are the run's body, the rest its exit handlers.
   std::vector<NodeSpec> nodes;
@@ -104,6 +105,9 @@ Result<Workflow> parse_workflow(const nlohmann::json& document, const NodeCatalo
 // The same for document text; malformed JSON is one problem at "".
 Result<Workflow> parse_workflow_text(std::string_view document_text, const NodeCatalog& catalog,
                                      const DocumentLimits& limits = stored_document_limits);
+
+// Whether name may name a queue: [A-Za-z0-9._-]{1,128}.
+bool is_queue_name(std::string_view name);
 
 // Problems of the params a run is started with: each unknown name at
 // "/params/<name>". A workflow with a trigger queue also accepts "message".

@@ -171,11 +171,14 @@ class WorkflowParser {
     if (trigger == nullptr) return;
     DocumentReader trigger_reader(*trigger, reader.pointer("trigger"), problems_);
     if (auto queue = trigger_reader.string("queue", true)) {
-      if (matches(*queue, longest_queue_name, is_queue_char, is_queue_char)) {
+      if (is_queue_name(*queue)) {
         workflow_.trigger_queue = *queue;
       } else {
         trigger_reader.problem("queue", "'" + *queue + "' does not match [A-Za-z0-9._-]{1,128}");
       }
+    }
+    if (const auto most = trigger_reader.integer("max_parallel", 1)) {
+      workflow_.trigger_max_parallel = static_cast<int>(std::min<int64_t>(*most, INT_MAX));
     }
     trigger_reader.report_unknown_keys();
   }
@@ -452,5 +455,7 @@ Result<Workflow> parse_workflow_text(std::string_view document_text, const NodeC
   }
   return parse_workflow(*document, catalog, limits);
 }
+
+bool is_queue_name(std::string_view name) { return matches(name, longest_queue_name, is_queue_char, is_queue_char); }
 
 }  // namespace weft::daemon

@@ -19,8 +19,9 @@
 
 /* clang-format off */
 #define WEFT_ABI_GOLDEN_2_1(GROWABLE, FIELD) \
-  GROWABLE(weft_host_api, WEFT_HOST_API_SIZE_2_1, 48, 48, 8) \
+  GROWABLE(weft_host_api, WEFT_HOST_API_SIZE_2_1, 56, 56, 8) \
   FIELD(weft_host_api, work_available, 40, 8) \
+  FIELD(weft_host_api, enqueue, 48, 8) \
   GROWABLE(weft_task_spec, WEFT_TASK_SPEC_SIZE_2_1, 224, 224, 8) \
   FIELD(weft_task_spec, for_each_count, 208, 8) \
   FIELD(weft_task_spec, max_parallel, 216, 8) \
@@ -79,7 +80,18 @@
   FIELD(weft_audit_record, message, 96, 16) \
   FIELD(weft_audit_record, status, 112, 4) \
   FIELD(weft_audit_record, reserved, 116, 4) \
-  GROWABLE(weft_write_batch, WEFT_WRITE_BATCH_SIZE_2_1, 184, 184, 8) \
+  GROWABLE(weft_message_record, WEFT_MESSAGE_RECORD_SIZE_2_1, 112, 112, 8) \
+  FIELD(weft_message_record, struct_size, 0, 8) \
+  FIELD(weft_message_record, queue, 8, 16) \
+  FIELD(weft_message_record, id, 24, 16) \
+  FIELD(weft_message_record, body_json, 40, 16) \
+  FIELD(weft_message_record, enqueued_at, 56, 8) \
+  FIELD(weft_message_record, state, 64, 4) \
+  FIELD(weft_message_record, deliveries, 68, 4) \
+  FIELD(weft_message_record, run_id, 72, 16) \
+  FIELD(weft_message_record, error, 88, 16) \
+  FIELD(weft_message_record, failed_at, 104, 8) \
+  GROWABLE(weft_write_batch, WEFT_WRITE_BATCH_SIZE_2_1, 200, 200, 8) \
   FIELD(weft_write_batch, attempts, 72, 8) \
   FIELD(weft_write_batch, attempt_count, 80, 8) \
   FIELD(weft_write_batch, schedule_states, 88, 8) \
@@ -93,14 +105,19 @@
   FIELD(weft_write_batch, audit_count, 160, 8) \
   FIELD(weft_write_batch, audit_prune_before, 168, 8) \
   FIELD(weft_write_batch, audit_prune_limit, 176, 8) \
-  GROWABLE(weft_store_vtable, WEFT_STORE_VTABLE_SIZE_2_1, 144, 144, 8) \
+  FIELD(weft_write_batch, messages, 184, 8) \
+  FIELD(weft_write_batch, message_count, 192, 8) \
+  GROWABLE(weft_store_vtable, WEFT_STORE_VTABLE_SIZE_2_1, 168, 168, 8) \
   FIELD(weft_store_vtable, list_attempts, 88, 8) \
   FIELD(weft_store_vtable, list_schedule_states, 96, 8) \
   FIELD(weft_store_vtable, claim_runs, 104, 8) \
   FIELD(weft_store_vtable, renew_leases, 112, 8) \
   FIELD(weft_store_vtable, list_instances, 120, 8) \
   FIELD(weft_store_vtable, claim_finished_run, 128, 8) \
-  FIELD(weft_store_vtable, list_audit, 136, 8)
+  FIELD(weft_store_vtable, list_audit, 136, 8) \
+  FIELD(weft_store_vtable, claim_messages, 144, 8) \
+  FIELD(weft_store_vtable, list_queues, 152, 8) \
+  FIELD(weft_store_vtable, list_messages, 160, 8)
 
 /* The values 2.1 added. */
 #define WEFT_ABI_GOLDEN_2_1_VALUES(VALUE) \
@@ -109,7 +126,11 @@
   VALUE(WEFT_EXECUTOR_CAP_WHOLE_RUN, 2) \
   VALUE(WEFT_LEASE_LOST, 4) \
   VALUE(WEFT_CLAIM_TAKE_OWN, 1) \
-  VALUE(WEFT_CLAIM_LAPSED_ONLY, 2)
+  VALUE(WEFT_CLAIM_LAPSED_ONLY, 2) \
+  VALUE(WEFT_MESSAGE_READY, 1) \
+  VALUE(WEFT_MESSAGE_TAKEN, 2) \
+  VALUE(WEFT_MESSAGE_DEAD, 3) \
+  VALUE(WEFT_MESSAGE_DONE, 4)
 /* clang-format on */
 
 /* As WEFT_GOLDEN_CHECK_GROWABLE (abi_golden_2_0.h), for minor 1. */

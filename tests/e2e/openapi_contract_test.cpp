@@ -106,6 +106,27 @@ TEST_F(OpenApiContract, RealAnswersAndEventsMatchTheDocument) {
   call(409, "POST", "/api/v1/schedules/{workflow}/pause", "/api/v1/schedules/contract/pause");
   call(404, "POST", "/api/v1/schedules/{workflow}/resume", "/api/v1/schedules/nothing/resume");
 
+  // A consumer whose runs fail, so that a dead letter is there to describe.
+  const json failing_consumer = {{"name", "contract-consumer"},
+                                 {"trigger", {{"queue", "contract-queue"}}},
+                                 {"nodes", {{{"id", "fail"}, {"type", "command"}, {"params", {{"argv", {"false"}}}}}}}};
+  call(201, "PUT", wf, "/api/v1/workflows/contract-consumer", failing_consumer.dump());
+  const std::string queue = "/api/v1/queues/{name}";
+  call(201, "POST", queue + "/messages", "/api/v1/queues/contract-queue/messages", R"({"n": 1})");
+  call(400, "POST", queue + "/messages", "/api/v1/queues/contract-queue/messages", "{");
+  call(400, "POST", queue + "/messages", "/api/v1/queues/bad%20name/messages", "1");
+  ASSERT_TRUE(eventually([&] {
+    return client.get("/api/v1/queues/contract-queue").json().value("dead", 0) == 1;
+  })) << weftd.log();
+  call(200, "GET", "/api/v1/queues", "/api/v1/queues");
+  call(200, "GET", queue, "/api/v1/queues/contract-queue");
+  call(404, "GET", queue, "/api/v1/queues/nothing");
+  call(200, "GET", queue + "/dead", "/api/v1/queues/contract-queue/dead?limit=1");
+  call(404, "GET", queue + "/dead", "/api/v1/queues/nothing/dead");
+  call(200, "DELETE", wf, "/api/v1/workflows/contract-consumer");
+  call(200, "POST", queue + "/dead/redrive", "/api/v1/queues/contract-queue/dead/redrive", R"({})");
+  call(404, "POST", queue + "/dead/redrive", "/api/v1/queues/contract-queue/dead/redrive", R"({"ids": ["nothing"]})");
+
   const std::string tokens = "/api/v1/tokens";
   const auto issued =
       call(201, "POST", tokens, tokens, R"({"role": "viewer", "expires_in_s": 3600, "workflows": "contract*"})");

@@ -1,6 +1,8 @@
 #include "memory_store.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <tuple>
 
 namespace weft::test {
 
@@ -14,9 +16,12 @@ void MemoryStore::write(const sdk::WriteBatch& batch) {
   if (failing_writes) throw std::runtime_error("database or disk is full");
   std::lock_guard lock(mutex_);
   refuse_conflicts(batch);
+  for (const auto& m : batch.messages) {
+    if (m.state == sdk::MessageState::taken) throw std::invalid_argument("only claim_messages stores a message taken");
+  }
   for (const auto& w : batch.workflows) workflows_[std::make_pair(w.name, w.version)] = w;
-  for (const auto& r : batch.runs) runs_[r.id] = r;
-  for (const auto& t : batch.tasks) tasks_[{t.run_id, t.node, t.index}] = t;
+  put_rows(batch);
+  for (const auto& m : batch.messages) put_message(m);
   for (const auto& t : batch.tokens) tokens_[t.id] = t;
   for (const auto& a : batch.attempts) attempts_[{a.run_id, a.node, a.index, a.attempt}] = a;
   for (const auto& s : batch.schedule_states) schedule_states_[s.workflow] = s;
@@ -27,6 +32,102 @@ void MemoryStore::write(const sdk::WriteBatch& batch) {
     pruned += prune ? 1 : 0;
     return prune;
   });
+}
+
+void MemoryStore::put_rows(const sdk::WriteBatch& batch) {
+  for (const auto& r : batch.runs) runs_[r.id] = r;
+  for (const auto& t : batch.tasks) tasks_[{t.run_id, t.node, t.index}] = t;
+}
+
+// As weft_write_batch says: an enqueue inserts or redrives, an end of delivery
+// applies to the delivery it names only.
+void MemoryStore::put_message(const sdk::MessageRecord& message) {
+  const auto stored = messages_.find({message.queue, message.id});
+  if (message.state == sdk::MessageState::ready) {
+    if (stored == messages_.end()) {
+      sdk::MessageRecord enqueued{message.queue, message.id, message.body_json, message.enqueued_at};
+      messages_.emplace(std::make_pair(message.queue, message.id), std::move(enqueued));
+    } else if (stored->second.state == sdk::MessageState::dead) {
+      stored->second.state = sdk::MessageState::ready;
+      stored->second.error.clear();
+      stored->second.failed_at = 0;
+    }
+    return;
+  }
+  if (stored == messages_.end() || stored->second.state != sdk::MessageState::taken ||
+      stored->second.run_id != message.run_id) {
+    return;
+  }
+  stored->second.state = message.state;
+  stored->second.error = message.error;
+  stored->second.failed_at = message.failed_at;
+}
+
+std::vector<sdk::MessageRecord> MemoryStore::messages_in(std::string_view queue, sdk::MessageState state) const {
+  std::vector<sdk::MessageRecord> found;
+  for (const auto& [key, message] : messages_) {
+    if (key.first == queue && message.state == state) found.push_back(message);
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return std::tie(a.enqueued_at, a.id) < std::tie(b.enqueued_at, b.id); });
+  return found;
+}
+
+std::vector<sdk::MessageRecord> MemoryStore::claim_messages(std::string_view queue, int32_t max_taken,
+                                                            std::string_view /*lease_owner*/, int64_t /*lease_ms*/,
+                                                            const Delivery& deliver) {
+  const std::lock_guard gate(write_gate);
+  if (failing_writes) throw std::runtime_error("database or disk is full");
+  std::lock_guard lock(mutex_);
+  const auto room = max_taken - static_cast<int64_t>(messages_in(queue, sdk::MessageState::taken).size());
+  std::vector<sdk::MessageRecord> delivered;
+  sdk::WriteBatch rows;  // written together, or not at all
+  for (auto& message : messages_in(queue, sdk::MessageState::ready)) {
+    if (static_cast<int64_t>(delivered.size()) >= room) break;
+    message.state = sdk::MessageState::taken;
+    ++message.deliveries;
+    auto batch = deliver(message);
+    if (!batch) break;
+    if (batch->runs.empty()) throw std::invalid_argument("a message's delivery batch has no run");
+    message.run_id = batch->runs.front().id;
+    std::move(batch->runs.begin(), batch->runs.end(), std::back_inserter(rows.runs));
+    std::move(batch->tasks.begin(), batch->tasks.end(), std::back_inserter(rows.tasks));
+    delivered.push_back(std::move(message));
+  }
+  refuse_conflicts(rows);
+  put_rows(rows);
+  for (const auto& message : delivered) messages_[{message.queue, message.id}] = message;
+  return delivered;
+}
+
+std::vector<sdk::QueueCounts> MemoryStore::list_queues() {
+  fail_if_asked();
+  std::lock_guard lock(mutex_);
+  std::vector<sdk::QueueCounts> queues;
+  for (const auto& [key, message] : messages_) {
+    if (queues.empty() || queues.back().queue != key.first) queues.push_back({key.first});
+    auto& counts = queues.back();
+    if (message.state == sdk::MessageState::ready) ++counts.ready;
+    if (message.state == sdk::MessageState::taken) ++counts.taken;
+    if (message.state == sdk::MessageState::dead) ++counts.dead;
+  }
+  return queues;
+}
+
+std::vector<sdk::MessageRecord> MemoryStore::list_messages(std::string_view queue, sdk::MessageState state,
+                                                           std::string_view after_id, int32_t limit) {
+  fail_if_asked();
+  std::lock_guard lock(mutex_);
+  auto found = messages_in(queue, state);
+  if (!after_id.empty()) {
+    const auto after = messages_.find({std::string(queue), std::string(after_id)});
+    if (after == messages_.end()) return {};
+    std::erase_if(found, [&](const auto& m) {
+      return std::tie(m.enqueued_at, m.id) <= std::tie(after->second.enqueued_at, after->second.id);
+    });
+  }
+  if (limit > 0 && found.size() > static_cast<size_t>(limit)) found.resize(static_cast<size_t>(limit));
+  return found;
 }
 
 // Checked before anything is written, as a database's transaction would undo it.

@@ -30,6 +30,12 @@ class MemoryStore : public sdk::Store {
   std::vector<sdk::ScheduleStateRecord> list_schedule_states() override;
   // Newest first, by id.
   std::vector<sdk::AuditRecord> list_audit(std::string_view before_id, int32_t limit) override;
+  std::vector<sdk::MessageRecord> claim_messages(std::string_view queue, int32_t max_taken,
+                                                 std::string_view lease_owner, int64_t lease_ms,
+                                                 const Delivery& deliver) override;
+  std::vector<sdk::QueueCounts> list_queues() override;
+  std::vector<sdk::MessageRecord> list_messages(std::string_view queue, sdk::MessageState state,
+                                                std::string_view after_id, int32_t limit) override;
 
   // While set, every read fails as a broken database would.
   std::atomic<bool> failing{false};
@@ -44,6 +50,10 @@ class MemoryStore : public sdk::Store {
  private:
   void fail_if_asked() const;
   void refuse_conflicts(const sdk::WriteBatch& batch) const;
+  void put_message(const sdk::MessageRecord& message);
+  void put_rows(const sdk::WriteBatch& batch);
+  // Oldest first, as a store's index on (queue, state, enqueued_at, id) lists them.
+  std::vector<sdk::MessageRecord> messages_in(std::string_view queue, sdk::MessageState state) const;
 
   std::mutex mutex_;
   std::map<std::pair<std::string, int64_t>, sdk::WorkflowRecord> workflows_;
@@ -53,6 +63,7 @@ class MemoryStore : public sdk::Store {
   std::map<std::tuple<std::string, std::string, int64_t, int32_t>, sdk::AttemptRecord> attempts_;
   std::map<std::string, sdk::ScheduleStateRecord> schedule_states_;
   std::map<std::string, sdk::AuditRecord, std::less<>> audit_;
+  std::map<std::pair<std::string, std::string>, sdk::MessageRecord> messages_;  // by (queue, id)
 };
 
 struct OpenedMemoryStore {

@@ -23,6 +23,18 @@ void SharedMemoryStore::write(const sdk::WriteBatch& batch) {
   }
 }
 
+std::vector<sdk::MessageRecord> SharedMemoryStore::claim_messages(std::string_view queue, int32_t max_taken,
+                                                                  std::string_view lease_owner, int64_t lease_ms,
+                                                                  const Delivery& deliver) {
+  std::lock_guard lock(mutex_);
+  auto delivered = records_.claim_messages(queue, max_taken, lease_owner, lease_ms, deliver);
+  if (lease_owner.empty()) return delivered;
+  for (const auto& message : delivered) {
+    leases_.try_emplace(message.run_id, Lease{std::string(lease_owner), 1, now_ms() + lease_ms});
+  }
+  return delivered;
+}
+
 std::vector<std::string> SharedMemoryStore::unfinished_runs_oldest_first() {
   sdk::RunFilter filter;
   filter.unfinished_only = true;

@@ -32,6 +32,15 @@ class SharedMemoryStore : public sdk::SharedStore {
   std::vector<sdk::AuditRecord> list_audit(std::string_view before_id, int32_t limit) override {
     return records_.list_audit(before_id, limit);
   }
+  // The runs delivered to are held by lease_owner, as an inserting fenced batch's.
+  std::vector<sdk::MessageRecord> claim_messages(std::string_view queue, int32_t max_taken,
+                                                 std::string_view lease_owner, int64_t lease_ms,
+                                                 const Delivery& deliver) override;
+  std::vector<sdk::QueueCounts> list_queues() override { return records_.list_queues(); }
+  std::vector<sdk::MessageRecord> list_messages(std::string_view queue, sdk::MessageState state,
+                                                std::string_view after_id, int32_t limit) override {
+    return records_.list_messages(queue, state, after_id, limit);
+  }
   std::vector<sdk::RunLease> claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,
                                         sdk::ClaimScope scope) override;
   std::vector<sdk::RunLease> renew_leases(std::string_view instance, std::string_view address,

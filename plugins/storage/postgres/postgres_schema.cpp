@@ -24,7 +24,7 @@ constexpr const char* kTakeMigrationLock = "SELECT pg_advisory_xact_lock(2003133
 // owner renews; every claim raises runs.lease_generation, and every write of
 // an instance is fenced by the generation it holds (postgres_store.cpp).
 // One instance alone holds every run it writes in the same way.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT COLLATE "C" NOT NULL,
@@ -151,6 +151,24 @@ CREATE TABLE audit (
   status INTEGER NOT NULL
 );
 CREATE INDEX audit_by_at ON audit (at);
+)sql",
+    // ABI 2.1: durable named queues. A message acknowledged stays (state
+    // 'done'), so that an enqueue repeated with its id adds nothing.
+    R"sql(
+CREATE TABLE messages (
+  queue TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  body_json TEXT,
+  enqueued_at BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  deliveries INTEGER NOT NULL,
+  run_id TEXT,
+  error TEXT,
+  failed_at BIGINT NOT NULL,
+  PRIMARY KEY (queue, id)
+);
+-- Claims take the oldest ready ones, lists page through one state in that order.
+CREATE INDEX messages_by_state ON messages (queue, state, enqueued_at, id);
 )sql",
 };
 

@@ -33,6 +33,8 @@ constexpr const char* kAttemptColumns =
 constexpr const char* kScheduleStateColumns = "workflow, paused, updated_at";
 constexpr const char* kTokenColumns = "id, hash, role, description, created_at, revoked, expires_at, workflows";
 constexpr const char* kAuditColumns = "id, at, token_id, role, action, target, message, status";
+constexpr const char* kMessageColumns =
+    "queue, id, body_json, enqueued_at, state, deliveries, run_id, error, failed_at";
 
 const Statement kBegin{"begin", "BEGIN"};
 const Statement kCommit{"commit", "COMMIT"};
@@ -99,6 +101,38 @@ const Statement kInsertAudit{"insert_audit", "INSERT INTO audit (" + std::string
 const Statement kNotifyWork{"notify_work", "SELECT pg_notify($1, '')"};
 const Statement kPruneAudit{"prune_audit",
                             "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < $1 ORDER BY at LIMIT $2)"};
+
+// A stored DEAD message enqueued again is redriven; any other stored one stays as it is.
+const Statement kEnqueue{"enqueue", "INSERT INTO messages (" + std::string(kMessageColumns) +
+                                        ") VALUES ($1, $2, $3, $4, 'ready', 0, NULL, NULL, 0) "
+                                        "ON CONFLICT (queue, id) DO UPDATE SET state = 'ready', error = NULL, "
+                                        "failed_at = 0 WHERE messages.state = 'dead'"};
+const Statement kEndDelivery{"end_delivery",
+                             "UPDATE messages SET state = $1, error = $2, failed_at = $3 WHERE queue = $4 AND id = $5 "
+                             "AND state = 'taken' AND run_id = $6"};
+// Claims from one queue take turns (so that max_taken holds for instances
+// claiming together); the rows a redrive or an end of delivery is writing
+// are skipped, not waited for.
+const Statement kLockQueue{"lock_queue", "SELECT pg_advisory_xact_lock(2003133044, hashtext($1))"};
+const Statement kCountTaken{"count_taken", "SELECT count(*) FROM messages WHERE queue = $1 AND state = 'taken'"};
+const Statement kOldestReady{"oldest_ready", "SELECT " + std::string(kMessageColumns) +
+                                                 " FROM messages WHERE queue = $1 AND state = 'ready' "
+                                                 "ORDER BY enqueued_at, id LIMIT $2 FOR UPDATE SKIP LOCKED"};
+const Statement kTake{"take",
+                      "UPDATE messages SET state = 'taken', deliveries = $1, run_id = $2 WHERE queue = $3 AND id = $4"};
+const Statement kListQueues{"list_queues",
+                            "SELECT queue, count(*) FILTER (WHERE state = 'ready'), count(*) FILTER (WHERE state = "
+                            "'taken'), count(*) FILTER (WHERE state = 'dead') FROM messages GROUP BY queue "
+                            "ORDER BY queue"};
+// LIMIT NULL: no limit.
+const Statement kListMessages{"list_messages", "SELECT " + std::string(kMessageColumns) +
+                                                   " FROM messages WHERE queue = $1 AND state = $2 "
+                                                   "ORDER BY enqueued_at, id LIMIT $3"};
+const Statement kListMessagesAfter{"list_messages_after",
+                                   "SELECT " + std::string(kMessageColumns) +
+                                       " FROM messages WHERE queue = $1 AND state = $2 AND (enqueued_at, id) > "
+                                       "(SELECT enqueued_at, id FROM messages WHERE queue = $1 AND id = $3) "
+                                       "ORDER BY enqueued_at, id LIMIT $4"};
 
 // The batch's fence, first in its transaction: locks the stored runs it
 // names (so no claim takes them before COMMIT) and says of each whether the
@@ -226,6 +260,18 @@ sdk::TokenRecord read_token(const Result& rows, int row) {
 sdk::AuditRecord read_audit(const Result& rows, int row) {
   return {rows.text(row, 0), rows.integer(row, 1), rows.text(row, 2), rows.text(row, 3),
           rows.text(row, 4), rows.text(row, 5),    rows.text(row, 6), static_cast<int32_t>(rows.integer(row, 7))};
+}
+
+sdk::MessageRecord read_message(const Result& rows, int row) {
+  const std::string state = rows.text(row, 4);
+  const auto parsed = sdk::parse_message_state(state);
+  if (!parsed) {
+    throw std::runtime_error("postgres: message '" + rows.text(row, 1) + "' of queue '" + rows.text(row, 0) +
+                             "' has the unknown state '" + state + "'");
+  }
+  return {rows.text(row, 0),    rows.text(row, 1), rows.text(row, 2),
+          rows.integer(row, 3), *parsed,           static_cast<int32_t>(rows.integer(row, 5)),
+          rows.text(row, 6),    rows.text(row, 7), rows.integer(row, 8)};
 }
 
 template <class Read>
@@ -466,11 +512,31 @@ void add_audit(std::vector<Step>& steps, const sdk::WriteBatch& batch) {
   }
 }
 
+void add_message(std::vector<Step>& steps, const sdk::MessageRecord& m) {
+  switch (m.state) {
+    case sdk::MessageState::ready:
+      steps.push_back({&kEnqueue, {text(m.queue), text(m.id), text(m.body_json), number(m.enqueued_at)}});
+      return;
+    case sdk::MessageState::dead:
+    case sdk::MessageState::done:
+      steps.push_back({&kEndDelivery,
+                       {text(sdk::to_string(m.state)), text(m.error), number(m.failed_at), text(m.queue), text(m.id),
+                        text(m.run_id)}});
+      return;
+    case sdk::MessageState::taken: break;
+  }
+  throw std::invalid_argument("message '" + m.id + "' of queue '" + m.queue +
+                              "': only claim_messages stores a message taken");
+}
+
 // An unfenced batch inserts its runs unheld (weft_write_batch); an unfinished
-// one is work for an instance with room.
+// one is work for an instance with room. So is a message enqueued.
 bool stores_unheld_work(const sdk::WriteBatch& batch) {
-  return batch.lease_owner.empty() &&
-         std::any_of(batch.runs.begin(), batch.runs.end(), [](const auto& run) { return !sdk::is_final(run.status); });
+  const bool enqueues = std::any_of(batch.messages.begin(), batch.messages.end(),
+                                    [](const auto& m) { return m.state == sdk::MessageState::ready; });
+  return enqueues ||
+         (batch.lease_owner.empty() && std::any_of(batch.runs.begin(), batch.runs.end(),
+                                                   [](const auto& run) { return !sdk::is_final(run.status); }));
 }
 
 }  // namespace
@@ -510,6 +576,7 @@ void PostgresStore::write(const sdk::WriteBatch& batch) {
   add_attempts(steps, batch.attempts);
   for (const auto& state : batch.schedule_states) add_schedule_state(steps, state);
   add_audit(steps, batch);
+  for (const auto& message : batch.messages) add_message(steps, message);
   if (stores_unheld_work(batch)) steps.push_back({&kNotifyWork, {work_channel_}});
   if (!may_conflict) steps.push_back({&kCommit, {}});
   auto connection = pool_.lease();
@@ -575,6 +642,59 @@ std::vector<sdk::AuditRecord> PostgresStore::list_audit(std::string_view before_
   auto connection = pool_.lease();
   if (before_id.empty()) return read_all(connection->execute(kSelectNewestAudit, {most}), read_audit);
   return read_all(connection->execute(kSelectAuditBefore, {text(before_id), most}), read_audit);
+}
+
+std::vector<sdk::MessageRecord> PostgresStore::claim_messages(std::string_view queue, int32_t max_taken,
+                                                              std::string_view lease_owner, int64_t lease_ms,
+                                                              const Delivery& deliver) {
+  std::lock_guard lock(write_mutex_);
+  auto connection = pool_.lease();
+  std::vector<sdk::MessageRecord> delivered;
+  try {
+    Transaction transaction(*connection);
+    connection->execute(kLockQueue, {text(queue)});
+    const int64_t room = max_taken - connection->execute(kCountTaken, {text(queue)}).integer(0, 0);
+    if (room <= 0) return {};
+    for (auto& message : read_all(connection->execute(kOldestReady, {text(queue), number(room)}), read_message)) {
+      message.state = sdk::MessageState::taken;
+      ++message.deliveries;
+      auto batch = deliver(message);
+      if (!batch) break;
+      if (batch->runs.empty()) throw std::invalid_argument("a message's delivery batch has no run");
+      batch->lease_owner = lease_owner;
+      batch->lease_ms = lease_ms;
+      message.run_id = batch->runs.front().id;
+      std::vector<Step> steps;
+      for (const auto& run : batch->runs) add_run(steps, run, *batch);
+      add_tasks(steps, batch->tasks);
+      steps.push_back(
+          {&kTake, {number(int64_t{message.deliveries}), text(message.run_id), text(queue), text(message.id)}});
+      connection->pipeline(steps);
+      delivered.push_back(std::move(message));
+    }
+    transaction.commit();
+  } catch (const UniqueViolation& violation) {
+    throw sdk::Conflict(std::string("a run's idempotency key is held by another run: ") + violation.what());
+  }
+  return delivered;
+}
+
+std::vector<sdk::QueueCounts> PostgresStore::list_queues() {
+  const Result rows = pool_.lease()->execute(kListQueues);
+  std::vector<sdk::QueueCounts> queues;
+  for (int row = 0; row < rows.rows(); ++row) {
+    queues.push_back({rows.text(row, 0), rows.integer(row, 1), rows.integer(row, 2), rows.integer(row, 3)});
+  }
+  return queues;
+}
+
+std::vector<sdk::MessageRecord> PostgresStore::list_messages(std::string_view queue, sdk::MessageState state,
+                                                             std::string_view after_id, int32_t limit) {
+  const auto most = limit > 0 ? number(int64_t{limit}) : std::nullopt;
+  const auto name = text(sdk::to_string(state));
+  auto connection = pool_.lease();
+  if (after_id.empty()) return read_all(connection->execute(kListMessages, {text(queue), name, most}), read_message);
+  return read_all(connection->execute(kListMessagesAfter, {text(queue), name, text(after_id), most}), read_message);
 }
 
 std::vector<sdk::RunLease> PostgresStore::claim_runs(std::string_view instance, int64_t lease_ms, int32_t max,

@@ -45,6 +45,12 @@ class PostgresStore final : public sdk::SharedStore {
                                           int64_t lease_ms) override;
   std::vector<sdk::InstanceRecord> list_instances() override;
   int64_t claim_finished_run(std::string_view instance, std::string_view run_id, int64_t lease_ms) override;
+  std::vector<sdk::MessageRecord> claim_messages(std::string_view queue, int32_t max_taken,
+                                                 std::string_view lease_owner, int64_t lease_ms,
+                                                 const Delivery& deliver) override;
+  std::vector<sdk::QueueCounts> list_queues() override;
+  std::vector<sdk::MessageRecord> list_messages(std::string_view queue, sdk::MessageState state,
+                                                std::string_view after_id, int32_t limit) override;
 
  private:
   Pool pool_;

@@ -12,7 +12,7 @@ namespace {
 //
 // Empty text is stored as NULL (see Query::bind), so optional columns are
 // nullable and key columns NOT NULL, which also refuses records with empty keys.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT NOT NULL,
@@ -129,6 +129,24 @@ CREATE TABLE audit (
   status INTEGER NOT NULL
 );
 CREATE INDEX audit_by_at ON audit (at);
+)sql",
+    // ABI 2.1: durable named queues. A message acknowledged stays (state
+    // 'done'), so that an enqueue repeated with its id adds nothing.
+    R"sql(
+CREATE TABLE messages (
+  queue TEXT NOT NULL,
+  id TEXT NOT NULL,
+  body_json TEXT,
+  enqueued_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  deliveries INTEGER NOT NULL,
+  run_id TEXT,
+  error TEXT,
+  failed_at INTEGER NOT NULL,
+  PRIMARY KEY (queue, id)
+);
+-- Claims take the oldest ready ones, lists page through one state in that order.
+CREATE INDEX messages_by_state ON messages (queue, state, enqueued_at, id);
 )sql",
 };
 

@@ -290,6 +290,7 @@ void SqliteStore::write(const sdk::WriteBatch& batch) {
   for (const auto& attempt : batch.attempts) put_attempt(attempt);
   for (const auto& state : batch.schedule_states) put_schedule_state(state);
   for (const auto& entry : batch.audits) put_audit(entry);
+  for (const auto& message : batch.messages) put_message(message);
   if (batch.audit_prune_limit > 0) {
     writer_.query(kPruneAudit).bind(batch.audit_prune_before).bind(batch.audit_prune_limit).run();
   }

@@ -67,6 +67,13 @@ class SqliteStore final : public sdk::Store {
   std::vector<sdk::AttemptRecord> list_attempts(std::string_view run_id) override;
   std::vector<sdk::ScheduleStateRecord> list_schedule_states() override;
   std::vector<sdk::AuditRecord> list_audit(std::string_view before_id, int32_t limit) override;
+  // Queues (sqlite_queues.cpp). One instance: lease_owner is not used.
+  std::vector<sdk::MessageRecord> claim_messages(std::string_view queue, int32_t max_taken,
+                                                 std::string_view lease_owner, int64_t lease_ms,
+                                                 const Delivery& deliver) override;
+  std::vector<sdk::QueueCounts> list_queues() override;
+  std::vector<sdk::MessageRecord> list_messages(std::string_view queue, sdk::MessageState state,
+                                                std::string_view after_id, int32_t limit) override;
 
  private:
   void put_workflow(const sdk::WorkflowRecord& workflow);
@@ -77,6 +84,7 @@ class SqliteStore final : public sdk::Store {
   void put_attempt(const sdk::AttemptRecord& attempt);
   void put_schedule_state(const sdk::ScheduleStateRecord& state);
   void put_audit(const sdk::AuditRecord& entry);
+  void put_message(const sdk::MessageRecord& message);
 
   SqliteConfig config_;
   std::mutex write_mutex_;  // guards writer_: the ABI promises one writer, the mutex keeps that promise honest

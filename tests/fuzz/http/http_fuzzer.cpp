@@ -61,6 +61,8 @@ class ValidatingCommands : public Commands {
   }
   Result<SchedulerFigures> figures() override { return SchedulerFigures{}; }
   Status store_token(const weft::sdk::TokenRecord&) override { return Done{}; }
+  Result<std::string> enqueue(const std::string&, const std::string&) override { return std::string("m-1"); }
+  Status redrive(const std::string&, const std::vector<weft::sdk::MessageRecord>&) override { return Done{}; }
   void record_audit(weft::sdk::AuditRecord) override {}
   std::vector<ScheduleView> schedules() const override {
     return {ScheduleView{"hello", 1, "*/5 * * * *", true, false, 1000, std::nullopt, ""}};

@@ -67,6 +67,11 @@ class GatedCommands : public Commands {
   }
   Result<SchedulerFigures> figures() override { return SchedulerFigures{}; }
   Status store_token(const sdk::TokenRecord&) override { return wait(); }
+  Result<std::string> enqueue(const std::string&, const std::string&) override {
+    wait();
+    return std::string("m-1");
+  }
+  Status redrive(const std::string&, const std::vector<weft::sdk::MessageRecord>&) override { return wait(); }
   void record_audit(sdk::AuditRecord) override {}
   std::vector<ScheduleView> schedules() const override { return {}; }
 

@@ -59,6 +59,14 @@ class RecordingCommands : public Commands {
   }
   Result<SchedulerFigures> figures() override { return SchedulerFigures{}; }
   Status store_token(const sdk::TokenRecord& token) override { return record("store token " + token.id); }
+  Result<std::string> enqueue(const std::string& queue, const std::string& body) override {
+    auto recorded = record("enqueue " + queue + " " + body);
+    if (!recorded) return recorded.failure();
+    return std::string("m-1");
+  }
+  Status redrive(const std::string& queue, const std::vector<sdk::MessageRecord>& dead) override {
+    return record("redrive " + queue + " " + std::to_string(dead.size()));
+  }
   void record_audit(sdk::AuditRecord) override {}
   std::vector<ScheduleView> schedules() const override { return {schedule_answer}; }
 

@@ -37,6 +37,8 @@ class NoCommands : public Commands {
   std::vector<ScheduleView> schedules() const override { return {}; }
   Result<SchedulerFigures> figures() override { return refused(); }
   Status store_token(const sdk::TokenRecord&) override { return refused(); }
+  Result<std::string> enqueue(const std::string&, const std::string&) override { return refused(); }
+  Status redrive(const std::string&, const std::vector<weft::sdk::MessageRecord>&) override { return refused(); }
   void record_audit(sdk::AuditRecord) override {}
 
  private:

@@ -59,9 +59,11 @@ class PostgresStoreTest : public ::testing::Test {
   }
   // A connection of the test's own, in the store's schema.
   Connection connect() const { return Connection(PostgresConfig::parse(config_)); }
-  // Undo the migrations after version 3, 2 or 1 on a schema of the latest
+  // Undo the migrations after version 4, 3, 2 or 1 on a schema of the latest
   // version, as a database that an older weft left behind.
+  void revert_to_version_4() const { connect().execute("DROP TABLE messages; UPDATE weft_schema SET version = 4"); }
   void revert_to_version_3() const {
+    revert_to_version_4();
     connect().execute(
         "DROP TABLE audit; ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE tokens DROP COLUMN workflows;"
         "UPDATE weft_schema SET version = 3");

@@ -1,7 +1,7 @@
 // The sqlite plugin, built and loaded as the daemon loads it, against the store conformance suite.
 #include <gmock/gmock.h>
 
-#include <weft/sdk/testing/store_conformance.hpp>
+#include <weft/sdk/testing/store_queue_conformance.hpp>
 
 namespace {
 
@@ -31,4 +31,7 @@ TEST(SqlitePlugin, PublishesItsConfigSchema) {
 
 }  // namespace
 
-WEFT_STORE_CONFORMANCE(Sqlite, weft::sdk::testing::StoreUnderTest{"sqlite", sqlite_vtable, config_in});
+const weft::sdk::testing::StoreUnderTest kSqlite{"sqlite", sqlite_vtable, config_in};
+
+WEFT_STORE_CONFORMANCE(Sqlite, kSqlite);
+WEFT_QUEUE_STORE_CONFORMANCE(Sqlite, kSqlite);

@@ -116,12 +116,30 @@ TEST_F(SqliteStoreTest, ANewerSchemaIsRefusedNamingBothVersions) {
   EXPECT_EQ(pragma(file_, "user_version"), "99");
 }
 
-// Take a database of the latest schema back to version 3 or 2, as an older weft left it.
+// Take a database of the latest schema back to version 4, 3 or 2, as an older weft left it.
+constexpr const char* kUndoVersion5 = "DROP TABLE messages;";
 constexpr const char* kUndoVersion4 =
-    "DROP TABLE audit; ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE tokens DROP COLUMN workflows;";
+    "DROP TABLE messages; DROP TABLE audit; ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE tokens DROP COLUMN "
+    "workflows;";
 constexpr const char* kUndoVersion3 =
     "DROP TABLE attempts; DROP TABLE schedule_states;"
     "ALTER TABLE tasks DROP COLUMN budget_started_at; ALTER TABLE tasks DROP COLUMN attempts_before;";
+
+// Schema version 5 (ABI 2.1) keeps queues: a database of version 4 has none, and takes messages once migrated.
+TEST_F(SqliteStoreTest, MigratingTo5StartsWithNoQueues) {
+  open();
+  {
+    Connection connection(file_, Connection::Mode::read_write, 1000);
+    connection.execute(std::string(kUndoVersion5) + "PRAGMA user_version = 4;");
+  }
+  auto store = open();
+  EXPECT_EQ(store.schema_version(), latest_schema_version());
+  EXPECT_TRUE(store.list_queues().empty());
+  sdk::WriteBatch batch;
+  batch.messages = {{"jobs", "m-1", "{}", 10}};
+  store.write(batch);
+  EXPECT_EQ(store.list_queues(), (std::vector<sdk::QueueCounts>{{"jobs", 1, 0, 0}}));
+}
 
 // Schema version 1 did not enforce unique idempotency keys; version 2 does,
 // and a database holding two runs with one key still opens.

@@ -291,9 +291,19 @@ typedef struct weft_host_api {
    * claim costs one claim. A store that cannot tell may never call it: the
    * host also claims every third of a lease. */
   void (*work_available)(void* host_ptr);
+
+  /* Since 2.1 (check WEFT_HAS_FIELD; NULL: the host keeps no queues). The
+   * host's event loop thread only: a node type's plan or finish. Enqueues
+   * body_json (JSON text) on queue as message message_id, stored with the
+   * task's outcome: a task planned again after a crash enqueues nothing
+   * twice, as a (queue, message_id) stored already adds nothing (key it by
+   * the task: run id, node, index). WEFT_ERROR with err's message for a
+   * queue name that is not one ([A-Za-z0-9._-]{1,128}) or a body that is
+   * not JSON. */
+  weft_status (*enqueue)(void* host_ptr, weft_str queue, weft_str message_id, weft_str body_json, weft_error* err);
 } weft_host_api;
 #define WEFT_HOST_API_SIZE_2_0 WEFT_SIZE_THROUGH(weft_host_api, watch_fd)
-#define WEFT_HOST_API_SIZE_2_1 WEFT_SIZE_THROUGH(weft_host_api, work_available)
+#define WEFT_HOST_API_SIZE_2_1 WEFT_SIZE_THROUGH(weft_host_api, enqueue)
 
 /* ------------------------------------------------------------------------ */
 /* Node types                                                               */
@@ -554,6 +564,29 @@ typedef struct weft_schedule_state_record {
 } weft_schedule_state_record;
 #define WEFT_SCHEDULE_STATE_RECORD_SIZE_2_1 WEFT_SIZE_THROUGH(weft_schedule_state_record, reserved)
 
+/* Since 2.1. The states of a queue's message. */
+typedef enum weft_message_state {
+  WEFT_MESSAGE_READY = 1, /* waiting for a consumer */
+  WEFT_MESSAGE_TAKEN = 2, /* delivered to run_id, which is under way */
+  WEFT_MESSAGE_DEAD = 3,  /* run_id ended without succeeding: error, at failed_at */
+  WEFT_MESSAGE_DONE = 4   /* run_id succeeded; kept so that its id is never enqueued again */
+} weft_message_state;
+
+/* Since 2.1. A message of a durable named queue, keyed by (queue, id). */
+typedef struct weft_message_record {
+  size_t struct_size;
+  weft_str queue;
+  weft_str id;
+  weft_str body_json;
+  int64_t enqueued_at;
+  int32_t state;      /* weft_message_state */
+  int32_t deliveries; /* how many runs it was delivered to */
+  weft_str run_id;    /* TAKEN, DEAD, DONE: the run of the latest delivery */
+  weft_str error;     /* DEAD: why the run did not succeed */
+  int64_t failed_at;  /* DEAD: when */
+} weft_message_record;
+#define WEFT_MESSAGE_RECORD_SIZE_2_1 WEFT_SIZE_THROUGH(weft_message_record, failed_at)
+
 /* One transaction: all of it is stored, or none. Records are upserts keyed by
  * workflow (name, version), run id, task (run_id, node, index), token id; a
  * workflow insert whose (name, version) exists with another digest is
@@ -600,9 +633,19 @@ typedef struct weft_write_batch {
   size_t audit_count;
   int64_t audit_prune_before;
   int64_t audit_prune_limit;
+  /* 2.1, for a store with queues (claim_messages). A READY message is an
+   * enqueue: inserted when (queue, id) is not stored, a stored DEAD one is
+   * made READY again (a redrive, its body kept), any other left as it is,
+   * so an enqueue repeated with its id adds nothing. A DONE or DEAD message
+   * ends a delivery: state, error and failed_at are stored only when the
+   * stored message is TAKEN by run_id, and the rest of the batch is written
+   * either way. TAKEN is written by claim_messages only. A store that can
+   * wakes the other instances (work_available) after an enqueue. */
+  const weft_message_record* const* messages;
+  size_t message_count;
 } weft_write_batch;
 #define WEFT_WRITE_BATCH_SIZE_2_0 WEFT_SIZE_THROUGH(weft_write_batch, token_count)
-#define WEFT_WRITE_BATCH_SIZE_2_1 WEFT_SIZE_THROUGH(weft_write_batch, audit_prune_limit)
+#define WEFT_WRITE_BATCH_SIZE_2_1 WEFT_SIZE_THROUGH(weft_write_batch, message_count)
 
 typedef struct weft_run_filter {
   size_t struct_size;
@@ -623,6 +666,16 @@ typedef int (*weft_token_visitor)(void* caller_ptr, const weft_token_record* rec
 typedef int (*weft_attempt_visitor)(void* caller_ptr, const weft_attempt_record* record);
 typedef int (*weft_schedule_state_visitor)(void* caller_ptr, const weft_schedule_state_record* record);
 typedef int (*weft_audit_visitor)(void* caller_ptr, const weft_audit_record* record);
+typedef int (*weft_message_visitor)(void* caller_ptr, const weft_message_record* record);
+/* 2.1: a queue, and how many of its messages are in each state but DONE. */
+typedef int (*weft_queue_visitor)(void* caller_ptr, weft_str queue, int64_t ready, int64_t taken, int64_t dead);
+/* 2.1: claim_messages asks the host for the run a message is delivered to.
+ * message is as it will be stored (TAKEN, deliveries counting this one,
+ * run_id empty). The host sets *out_batch to a batch of that run and its
+ * tasks, which stays valid until claim_messages returns; NULL leaves the
+ * message READY and ends the claim. */
+typedef void (*weft_message_delivery)(void* caller_ptr, const weft_message_record* message,
+                                      const weft_write_batch** out_batch);
 /* 2.1: claim_runs' flags, bits. */
 #define WEFT_CLAIM_TAKE_OWN 1    /* also runs the claiming instance holds already */
 #define WEFT_CLAIM_LAPSED_ONLY 2 /* only runs whose holder stopped renewing, none stored unheld */
@@ -708,9 +761,27 @@ typedef struct weft_store_vtable {
    * (empty: from the newest), at most limit (0: no limit). */
   weft_status (*list_audit)(void* store, weft_str before_id, int32_t limit, weft_audit_visitor visit, void* caller_ptr,
                             weft_error* err);
+  /* 2.1, optional (all three NULL, or absent: the store keeps no queues).
+   * claim_messages is a write. In one transaction it delivers up to
+   * max_taken messages of queue, oldest first (by enqueued_at, then id),
+   * less those TAKEN already, each to the run of the batch deliver gives for
+   * it: writes that batch's runs and tasks (runs held by lease_owner at
+   * generation 1 for lease_ms when it is not empty, as an inserting fenced
+   * batch would), and stores the message TAKEN by the batch's first run.
+   * Instances claiming from one queue at once never deliver a message twice
+   * nor exceed max_taken together; visit gets each message delivered. */
+  weft_status (*claim_messages)(void* store, weft_str queue, int32_t max_taken, weft_str lease_owner, int64_t lease_ms,
+                                weft_message_delivery deliver, weft_message_visitor visit, void* caller_ptr,
+                                weft_error* err);
+  /* Every queue with a message in any state, by name. */
+  weft_status (*list_queues)(void* store, weft_queue_visitor visit, void* caller_ptr, weft_error* err);
+  /* The messages of queue in state, oldest first (by enqueued_at, then id):
+   * those after after_id (empty: from the oldest), at most limit (0: all). */
+  weft_status (*list_messages)(void* store, weft_str queue, int32_t state, weft_str after_id, int32_t limit,
+                               weft_message_visitor visit, void* caller_ptr, weft_error* err);
 } weft_store_vtable;
 #define WEFT_STORE_VTABLE_SIZE_2_0 WEFT_SIZE_THROUGH(weft_store_vtable, list_tokens)
-#define WEFT_STORE_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_store_vtable, list_audit)
+#define WEFT_STORE_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_store_vtable, list_messages)
 
 /* ------------------------------------------------------------------------ */
 /* The plugin descriptor                                                    */

@@ -128,6 +128,20 @@ class Host {
     if (takes_work_available()) api_->work_available(api_->host_ptr);
   }
 
+  // Since 2.1: enqueues body_json as message message_id of queue, stored
+  // with the task's outcome (see weft_host_api.enqueue). Event loop thread
+  // only. Throws std::runtime_error with the host's reason, or when the host
+  // keeps no queues.
+  void enqueue(std::string_view queue, std::string_view message_id, std::string_view body_json) const {
+    if (!WEFT_HAS_FIELD(api_, weft_host_api, enqueue) || api_->enqueue == nullptr) {
+      throw std::runtime_error("this weftd keeps no queues");
+    }
+    weft_error err{};
+    if (api_->enqueue(api_->host_ptr, str(queue), str(message_id), str(body_json), &err) != WEFT_OK) {
+      throw std::runtime_error(err.message);
+    }
+  }
+
   const weft_host_api* api() const { return api_; }
 
  private:

@@ -104,6 +104,54 @@ struct AuditRecord {
   bool operator==(const AuditRecord&) const = default;
 };
 
+// The states of a queue's message (since ABI 2.1; see weft_message_state).
+enum class MessageState : int32_t {
+  ready = WEFT_MESSAGE_READY,
+  taken = WEFT_MESSAGE_TAKEN,
+  dead = WEFT_MESSAGE_DEAD,
+  done = WEFT_MESSAGE_DONE
+};
+
+// As the API shows them and SQL stores keep them.
+constexpr std::string_view to_string(MessageState state) {
+  switch (state) {
+    case MessageState::ready: return "ready";
+    case MessageState::taken: return "taken";
+    case MessageState::dead: return "dead";
+    case MessageState::done: return "done";
+  }
+  return "unknown";
+}
+inline std::optional<MessageState> parse_message_state(std::string_view name) {
+  for (const auto state : {MessageState::ready, MessageState::taken, MessageState::dead, MessageState::done}) {
+    if (to_string(state) == name) return state;
+  }
+  return std::nullopt;
+}
+
+// A message of a durable named queue (since ABI 2.1; see weft_message_record).
+struct MessageRecord {
+  std::string queue;
+  std::string id;
+  std::string body_json;
+  int64_t enqueued_at = 0;
+  MessageState state = MessageState::ready;
+  int32_t deliveries = 0;
+  std::string run_id{};
+  std::string error{};
+  int64_t failed_at = 0;
+  bool operator==(const MessageRecord&) const = default;
+};
+
+// A queue and how many of its messages wait, are under way, and are dead (2.1).
+struct QueueCounts {
+  std::string queue;
+  int64_t ready = 0;
+  int64_t taken = 0;
+  int64_t dead = 0;
+  bool operator==(const QueueCounts&) const = default;
+};
+
 // A run an instance holds, at the lease generation it holds it with (2.1).
 struct RunLease {
   std::string run_id;
@@ -147,9 +195,11 @@ struct WriteBatch {
   std::vector<AuditRecord> audits{};
   int64_t audit_prune_before = 0;
   int64_t audit_prune_limit = 0;
+  // Enqueues and ends of deliveries (2.1, see weft_write_batch).
+  std::vector<MessageRecord> messages{};
   bool empty() const {
     return workflows.empty() && runs.empty() && tasks.empty() && tokens.empty() && attempts.empty() &&
-           schedule_states.empty() && audits.empty() && audit_prune_limit == 0;
+           schedule_states.empty() && audits.empty() && audit_prune_limit == 0 && messages.empty();
   }
 };
 
@@ -233,6 +283,17 @@ inline TokenRecord from_abi(const weft_token_record& r) {
 inline AuditRecord from_abi(const weft_audit_record& r) {
   require_size(r.struct_size, WEFT_AUDIT_RECORD_SIZE_2_1, "weft_audit_record");
   return {copy(r.id), r.at, copy(r.token_id), copy(r.role), copy(r.action), copy(r.target), copy(r.message), r.status};
+}
+inline MessageState message_state(int32_t value) {
+  if (value < WEFT_MESSAGE_READY || value > WEFT_MESSAGE_DONE) {
+    throw std::invalid_argument("unknown message state " + std::to_string(value));
+  }
+  return static_cast<MessageState>(value);
+}
+inline MessageRecord from_abi(const weft_message_record& r) {
+  require_size(r.struct_size, WEFT_MESSAGE_RECORD_SIZE_2_1, "weft_message_record");
+  return {copy(r.queue), copy(r.id),     copy(r.body_json), r.enqueued_at, message_state(r.state),
+          r.deliveries,  copy(r.run_id), copy(r.error),     r.failed_at};
 }
 
 // The returned views borrow from the argument, which must outlive them.
@@ -357,6 +418,20 @@ inline weft_run_filter to_abi(const RunFilter& f) {
   v.limit = f.limit;
   return v;
 }
+inline weft_message_record to_abi(const MessageRecord& r) {
+  weft_message_record v{};
+  v.struct_size = sizeof(weft_message_record);
+  v.queue = str(r.queue);
+  v.id = str(r.id);
+  v.body_json = str(r.body_json);
+  v.enqueued_at = r.enqueued_at;
+  v.state = static_cast<int32_t>(r.state);
+  v.deliveries = r.deliveries;
+  v.run_id = str(r.run_id);
+  v.error = str(r.error);
+  v.failed_at = r.failed_at;
+  return v;
+}
 
 // Holds the records and pointer arrays of a batch's view; borrows the
 // strings of `batch`, which must outlive it.
@@ -369,7 +444,8 @@ class AbiWriteBatch {
         tokens_(batch.tokens),
         attempts_(batch.attempts),
         schedule_states_(batch.schedule_states),
-        audits_(batch.audits) {
+        audits_(batch.audits),
+        messages_(batch.messages) {
     abi_.struct_size = sizeof(weft_write_batch);
     abi_.workflows = workflows_.pointers.data();
     abi_.workflow_count = workflows_.pointers.size();
@@ -395,6 +471,8 @@ class AbiWriteBatch {
     abi_.audit_count = audits_.pointers.size();
     abi_.audit_prune_before = batch.audit_prune_before;
     abi_.audit_prune_limit = batch.audit_prune_limit;
+    abi_.messages = messages_.pointers.data();
+    abi_.message_count = messages_.pointers.size();
   }
   AbiWriteBatch(const AbiWriteBatch&) = delete;
   AbiWriteBatch& operator=(const AbiWriteBatch&) = delete;
@@ -426,6 +504,7 @@ class AbiWriteBatch {
   Views<AttemptRecord> attempts_;
   Views<ScheduleStateRecord> schedule_states_;
   Views<AuditRecord> audits_;
+  Views<MessageRecord> messages_;
   std::vector<weft_str> lease_run_ids_;
   std::vector<int64_t> lease_generations_;
   weft_write_batch abi_{};
@@ -451,6 +530,9 @@ inline WriteBatch from_abi(const weft_write_batch& b) {
     for (size_t i = 0; i < b.audit_count; ++i) out.audits.push_back(from_abi(*b.audits[i]));
     out.audit_prune_before = b.audit_prune_before;
     out.audit_prune_limit = b.audit_prune_limit;
+  }
+  if (WEFT_HAS_FIELD(&b, weft_write_batch, message_count)) {
+    for (size_t i = 0; i < b.message_count; ++i) out.messages.push_back(from_abi(*b.messages[i]));
   }
   return out;
 }

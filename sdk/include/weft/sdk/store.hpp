@@ -5,6 +5,7 @@
 
 #include <weft/sdk/records.hpp>
 
+#include <functional>
 #include <type_traits>
 
 namespace weft::sdk {
@@ -33,6 +34,19 @@ class Store {
   // Since ABI 2.1. Newest first: ids below before_id (empty: from the
   // newest), at most limit (0: all).
   virtual std::vector<AuditRecord> list_audit(std::string_view before_id, int32_t limit) = 0;
+
+  // Queues (since ABI 2.1; see claim_messages in weft_store_vtable). A write.
+  // deliver gives the batch (one run and its tasks) a message is delivered
+  // to, or nullopt to stop; the messages delivered, as stored.
+  using Delivery = std::function<std::optional<WriteBatch>(const MessageRecord& message)>;
+  virtual std::vector<MessageRecord> claim_messages(std::string_view queue, int32_t max_taken,
+                                                    std::string_view lease_owner, int64_t lease_ms,
+                                                    const Delivery& deliver) = 0;
+  // By name: every queue with a message in any state.
+  virtual std::vector<QueueCounts> list_queues() = 0;
+  // Oldest first: after after_id (empty: from the oldest), at most limit (0: all).
+  virtual std::vector<MessageRecord> list_messages(std::string_view queue, MessageState state,
+                                                   std::string_view after_id, int32_t limit) = 0;
 };
 
 // A store several instances can share (2.1): derive from this instead of
@@ -123,6 +137,34 @@ struct StoreThunks {
                                 weft_error* err) noexcept {
     return guard(err, [&] { visit_all(self(s)->list_audit(view(before_id), limit), visit, caller_ptr); });
   }
+  static weft_status claim_messages(void* s, weft_str queue, int32_t max_taken, weft_str lease_owner, int64_t lease_ms,
+                                    weft_message_delivery deliver, weft_message_visitor visit, void* caller_ptr,
+                                    weft_error* err) noexcept {
+    return guard(err, [&] {
+      const auto delivered = self(s)->claim_messages(view(queue), max_taken, view(lease_owner), lease_ms,
+                                                     [&](const MessageRecord& message) -> std::optional<WriteBatch> {
+                                                       const auto abi = to_abi(message);
+                                                       const weft_write_batch* batch = nullptr;
+                                                       deliver(caller_ptr, &abi, &batch);
+                                                       if (batch == nullptr) return std::nullopt;
+                                                       return from_abi(*batch);
+                                                     });
+      visit_all(delivered, visit, caller_ptr);
+    });
+  }
+  static weft_status list_queues(void* s, weft_queue_visitor visit, void* caller_ptr, weft_error* err) noexcept {
+    return guard(err, [&] {
+      for (const auto& q : self(s)->list_queues()) {
+        if (visit(caller_ptr, str(q.queue), q.ready, q.taken, q.dead) != 0) return;
+      }
+    });
+  }
+  static weft_status list_messages(void* s, weft_str queue, int32_t state, weft_str after_id, int32_t limit,
+                                   weft_message_visitor visit, void* caller_ptr, weft_error* err) noexcept {
+    return guard(err, [&] {
+      visit_all(self(s)->list_messages(view(queue), message_state(state), view(after_id), limit), visit, caller_ptr);
+    });
+  }
   static void visit_leases(const std::vector<RunLease>& leases, weft_lease_visitor visit, void* caller_ptr) {
     for (const auto& lease : leases) {
       if (visit(caller_ptr, str(lease.run_id), lease.generation) != 0) return;
@@ -174,6 +216,9 @@ struct StoreThunks {
       v.claim_finished_run = claim_finished_run;
     }
     v.list_audit = list_audit;
+    v.claim_messages = claim_messages;
+    v.list_queues = list_queues;
+    v.list_messages = list_messages;
     return v;
   }();
 };

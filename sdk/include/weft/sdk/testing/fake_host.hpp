@@ -74,6 +74,7 @@ class FakeHost {
     api_.task_event = &FakeHost::task_event_thunk;
     api_.watch_fd = &FakeHost::watch_fd_thunk;
     api_.work_available = &FakeHost::work_available_thunk;
+    api_.enqueue = &FakeHost::enqueue_thunk;
   }
   ~FakeHost() {
     ::close(wake_fd_);
@@ -113,6 +114,18 @@ class FakeHost {
   size_t work_notices() const {
     std::lock_guard lock(mutex_);
     return work_notices_;
+  }
+  // What node types enqueued (enqueue), in order; a message id enqueued
+  // again on its queue is kept once, as a host's store keeps it.
+  struct Enqueued {
+    std::string queue;
+    std::string id;
+    std::string body_json;
+    bool operator==(const Enqueued&) const = default;
+  };
+  std::vector<Enqueued> enqueued() const {
+    std::lock_guard lock(mutex_);
+    return enqueued_;
   }
   // Watches asked for and not yet served.
   size_t pending_watches() const {
@@ -204,6 +217,19 @@ class FakeHost {
     const uint64_t one = 1;
     [[maybe_unused]] const auto w = ::write(h.wake_fd_, &one, sizeof one);
   }
+  static weft_status enqueue_thunk(void* host_ptr, weft_str queue, weft_str id, weft_str body, weft_error* err) {
+    auto& h = self(host_ptr);
+    std::lock_guard lock(h.mutex_);
+    Enqueued message{std::string(view(queue)), std::string(view(id)), std::string(view(body))};
+    if (message.queue.empty()) {
+      set_error(err, "the queue name is empty");
+      return WEFT_ERROR;
+    }
+    const bool known = std::any_of(h.enqueued_.begin(), h.enqueued_.end(),
+                                   [&](const Enqueued& e) { return e.queue == message.queue && e.id == message.id; });
+    if (!known) h.enqueued_.push_back(std::move(message));
+    return WEFT_OK;
+  }
   static weft_status watch_fd_thunk(void* host_ptr, int fd, weft_fd_callback on_readable, void* plugin_ptr) {
     auto& h = self(host_ptr);
     std::lock_guard lock(h.mutex_);
@@ -223,6 +249,7 @@ class FakeHost {
   std::vector<LogLine> logs_;
   std::vector<RecordedEvent> events_;
   size_t work_notices_ = 0;
+  std::vector<Enqueued> enqueued_;
   std::unordered_map<int, Watch> watches_;
 };
 

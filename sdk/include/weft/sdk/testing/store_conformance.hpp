@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -36,6 +37,7 @@
 #include <thread>
 #include <vector>
 #include <weft/sdk/records.hpp>
+#include <weft/sdk/store.hpp>
 #include <weft/sdk/testing/loaded_plugin.hpp>
 
 namespace weft::sdk::testing {
@@ -138,6 +140,65 @@ class StoreHandle {
   std::vector<AuditRecord> list_audit(std::string_view before_id, int32_t limit) const {
     return list<AuditRecord>("list_audit", [&](auto visit, void* out, weft_error* err) {
       return vtable_->list_audit(store_, str(before_id), limit, visit, out, err);
+    });
+  }
+
+  // Queues (2.1; see store_queue_conformance.hpp). deliver gives the batch
+  // of each message's run, or nullopt to stop.
+  struct MessageClaim {
+    weft_status status;
+    std::vector<MessageRecord> delivered;
+    std::string message;
+  };
+  bool keeps_queues() const {
+    return WEFT_HAS_FIELD(vtable_, weft_store_vtable, list_messages) && vtable_->claim_messages != nullptr;
+  }
+  MessageClaim claim_messages(std::string_view queue, int32_t max_taken, std::string_view lease_owner,
+                              const Store::Delivery& deliver) const {
+    struct State {
+      const Store::Delivery& deliver;
+      std::vector<std::unique_ptr<std::pair<WriteBatch, std::optional<AbiWriteBatch>>>> batches{};
+      MessageClaim claim{};
+    } state{deliver};
+    weft_error err{};
+    state.claim.status = vtable_->claim_messages(
+        store_, str(queue), max_taken, str(lease_owner), 600000,
+        [](void* out, const weft_message_record* message, const weft_write_batch** batch) {
+          auto* s = static_cast<State*>(out);
+          auto given = s->deliver(from_abi(*message));
+          *batch = nullptr;
+          if (!given) return;
+          auto& kept = *s->batches.emplace_back(
+              std::make_unique<std::pair<WriteBatch, std::optional<AbiWriteBatch>>>(std::move(*given), std::nullopt));
+          kept.second.emplace(kept.first);
+          *batch = kept.second->get();
+        },
+        [](void* out, const weft_message_record* message) {
+          static_cast<State*>(out)->claim.delivered.push_back(from_abi(*message));
+          return 0;
+        },
+        &state, &err);
+    state.claim.message = err.message;
+    return std::move(state.claim);
+  }
+  std::vector<QueueCounts> list_queues() const {
+    std::vector<QueueCounts> queues;
+    weft_error err{};
+    const weft_status status = vtable_->list_queues(
+        store_,
+        [](void* out, weft_str queue, int64_t ready, int64_t taken, int64_t dead) {
+          static_cast<std::vector<QueueCounts>*>(out)->push_back({copy(queue), ready, taken, dead});
+          return 0;
+        },
+        &queues, &err);
+    EXPECT_EQ(status, WEFT_OK) << "list_queues: " << err.message;
+    return queues;
+  }
+  std::vector<MessageRecord> list_messages(std::string_view queue, MessageState state, std::string_view after_id = {},
+                                           int32_t limit = 0) const {
+    return list<MessageRecord>("list_messages", [&](auto visit, void* out, weft_error* err) {
+      return vtable_->list_messages(store_, str(queue), static_cast<int32_t>(state), str(after_id), limit, visit, out,
+                                    err);
     });
   }
 
