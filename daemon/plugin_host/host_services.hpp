@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,24 @@ struct TaskEvent {
   std::string output_json;
   std::string error;
 };
+
+// A plugin's start_child_run, owned.
+struct ChildRunRequest {
+  std::string task_key;  // the parent's task
+  std::string workflow;
+  int64_t version = 0;  // 0: the latest
+  std::string params_json;
+};
+
+// How a child run ended: its final weft_run_status and results; or run_id
+// empty and status 0 when none could be started (error says why).
+struct ChildRunEnd {
+  std::string run_id;
+  int32_t status = 0;
+  std::string results_json;
+  std::string error;
+};
+using ChildRunEnded = std::function<void(const ChildRunEnd&)>;
 
 class HostServices {
  public:
@@ -43,12 +62,18 @@ class HostServices {
   // loop) for each work_available a store sends, from whichever thread.
   void set_work_listener(std::function<void()> listener) { work_listener_ = std::move(listener); }
   void work_available();
+  // Set once, before any node type plans a task: who starts child runs
+  // (the scheduler). Called on any thread; on_end is called once, on the loop.
+  using ChildRunStarter = std::function<void(ChildRunRequest, ChildRunEnded)>;
+  void set_child_run_starter(ChildRunStarter starter) { child_run_starter_ = std::move(starter); }
+  void start_child_run(ChildRunRequest request, ChildRunEnded on_end) const;
   boost::asio::io_context& io() { return io_; }
 
  private:
   boost::asio::io_context& io_;
   TaskEventSink sink_;
   std::function<void()> work_listener_;
+  ChildRunStarter child_run_starter_;
 };
 
 // The weft_host_api handed to one plugin object. Must stay at a fixed address
@@ -67,10 +92,16 @@ class PluginContext {
   static void task_event(void* host_ptr, const weft_task_event* event);
   static weft_status watch_fd(void* host_ptr, int fd, weft_fd_callback on_readable, void* plugin_ptr);
   static void work_available(void* host_ptr);
+  static weft_status start_child_run(void* host_ptr, weft_str task_key, weft_str workflow, int64_t version,
+                                     weft_str params_json, weft_child_run_callback on_end, void* plugin_ptr,
+                                     weft_error* err);
 
   HostServices& services_;
   std::string plugin_name_;
   weft_host_api api_{};
+  // Expires with this object, and with it every child run's on_end still to
+  // come: the plugin object it would call is gone.
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 }  // namespace weft::daemon

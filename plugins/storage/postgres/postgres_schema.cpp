@@ -24,7 +24,7 @@ constexpr const char* kTakeMigrationLock = "SELECT pg_advisory_xact_lock(2003133
 // owner renews; every claim raises runs.lease_generation, and every write of
 // an instance is fenced by the generation it holds (postgres_store.cpp).
 // One instance alone holds every run it writes in the same way.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT COLLATE "C" NOT NULL,
@@ -151,6 +151,14 @@ CREATE TABLE audit (
   status INTEGER NOT NULL
 );
 CREATE INDEX audit_by_at ON audit (at);
+)sql",
+    // ABI 2.1: a run started by a task of another run (a subworkflow) names
+    // that task; list_runs finds a run's children by it.
+    R"sql(
+ALTER TABLE runs ADD COLUMN parent_run_id TEXT COLLATE "C";
+ALTER TABLE runs ADD COLUMN parent_node TEXT;
+ALTER TABLE runs ADD COLUMN parent_index BIGINT NOT NULL DEFAULT -1;
+CREATE INDEX runs_by_parent ON runs (parent_run_id, created_at, id) WHERE parent_run_id IS NOT NULL;
 )sql",
 };
 

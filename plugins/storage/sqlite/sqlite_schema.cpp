@@ -12,7 +12,7 @@ namespace {
 //
 // Empty text is stored as NULL (see Query::bind), so optional columns are
 // nullable and key columns NOT NULL, which also refuses records with empty keys.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT NOT NULL,
@@ -129,6 +129,14 @@ CREATE TABLE audit (
   status INTEGER NOT NULL
 );
 CREATE INDEX audit_by_at ON audit (at);
+)sql",
+    // ABI 2.1: a run started by a task of another run (a subworkflow) names
+    // that task; list_runs finds a run's children by it.
+    R"sql(
+ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
+ALTER TABLE runs ADD COLUMN parent_node TEXT;
+ALTER TABLE runs ADD COLUMN parent_index INTEGER NOT NULL DEFAULT -1;
+CREATE INDEX runs_by_parent ON runs (parent_run_id, created_at, id) WHERE parent_run_id IS NOT NULL;
 )sql",
 };
 
