@@ -18,6 +18,8 @@ namespace {
 
 constexpr int64_t kDefaultPageSize = 50;
 constexpr int64_t kMaxPageSize = 1000;
+// GET /runs/{id} shows this many child runs, the newest; GET /runs?parent= lists them all.
+constexpr int32_t kChildrenShown = 100;
 
 // Fills what a run request body may say; the workflow comes from elsewhere.
 RunRequest run_request(const nlohmann::json& body) {
@@ -272,6 +274,7 @@ ApiReply Endpoints::list_runs(const ApiRequest& request) {
       request.query, "status", "", {"created", "queued", "running", "succeeded", "failed", "cancelled", "paused"});
   if (!status.empty()) filter.status = sdk::parse_run_status(status);
   filter.before_id = text_parameter(request.query, "cursor");
+  filter.parent_run_id = text_parameter(request.query, "parent");
   auto runs = context_.store.list_runs(filter);
   const bool more = runs.size() > static_cast<size_t>(limit);
   if (more) runs.resize(static_cast<size_t>(limit));
@@ -289,7 +292,10 @@ RunRecord Endpoints::existing_run(const std::string& id) const {
 
 ApiReply Endpoints::get_run(const ApiRequest& request) {
   const auto run = existing_run(request.captures.at(0));
-  return json_reply(200, run_detail_json(run, context_.store.list_tasks(run.id)));
+  RunFilter children;
+  children.parent_run_id = run.id;
+  children.limit = kChildrenShown;
+  return json_reply(200, run_detail_json(run, context_.store.list_tasks(run.id), context_.store.list_runs(children)));
 }
 
 ApiReply Endpoints::list_tasks(const ApiRequest& request) {

@@ -25,9 +25,10 @@ struct WorkflowApplied {
 };
 
 struct RunRequest {
-  std::string workflow;                    // a stored workflow's name, or
+  std::string workflow;                    // a stored workflow's name (version: 0, its latest), or
   std::optional<nlohmann::json> document;  // an ad-hoc workflow document
   nlohmann::json params = nlohmann::json::object();
+  int64_t version = 0;
   bool start = true;
   std::string idempotency_key;  // a second request with the same key returns the first run
 };

@@ -552,7 +552,23 @@ TEST_F(ApiServerTest, RunShowsItsFieldsAndCountsTasksByStatus) {
       "id":"r1","workflow":"hello","version":1,"status":"running","params":{"date":"2026-01-01"},
       "idempotency_key":null,"error":null,
       "created_at":"2026-01-01T00:00:00.000Z","started_at":"2026-01-01T00:00:01.500Z","finished_at":null,
-      "tasks":{"succeeded":1,"running":2}})"));
+      "parent":null,"tasks":{"succeeded":1,"running":2},"children":[]})"));
+}
+
+// A subworkflow node's child run names the task that started it, and the
+// parent lists its children.
+TEST_F(ApiServerTest, AChildRunShowsItsParentTaskAndTheParentItsChildren) {
+  auto child = run("r2", 2000, "other", "succeeded");
+  child.parent_run_id = "r1";
+  child.parent_node = "sub";
+  child.parent_index = 3;
+  store_runs({run("r1", 1000), child, run("r3", 3000)});
+  EXPECT_EQ(get("/api/v1/runs/r2").json_body()["parent"], json({{"run_id", "r1"}, {"node", "sub"}, {"index", 3}}));
+  EXPECT_EQ(get("/api/v1/runs/r1").json_body()["children"],
+            json::parse(R"([{"id":"r2","workflow":"other","status":"succeeded","node":"sub","index":3}])"));
+  const auto listed = get("/api/v1/runs?parent=r1").json_body()["items"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["id"], "r2");
 }
 
 // A store may hand back a run without its document (a column left empty by
