@@ -14,12 +14,13 @@
 // led to it is stored. The loop never reads the store: commands read what
 // they need on the caller's thread first (recovery reads before the loop runs).
 //
-// The code is in seven files: run_scheduler.cpp (commands, drain),
+// The code is in eight files: run_scheduler.cpp (commands, drain),
 // run_pause.cpp (pausing and resuming runs), run_recovery.cpp (taking runs
 // back after a restart), run_leases.cpp (sharing the store: leases,
 // takeover, load sharing), task_progress.cpp (how runs and tasks move on),
 // schedule_firing.cpp (cron schedules starting runs, and pausing them),
 // child_runs.cpp (runs that a subworkflow node's task starts and waits for),
+// dev_runs.cpp (development mode: one node of a run run again, alone),
 // and the parts it uses: Dispatcher, WorkflowCatalog, Schedules, restore_run,
 // build_run_graph (a run handed whole to its executor), Journal, and the
 // injected TaskRuntime (node types and executors) and Clock.
@@ -101,6 +102,7 @@ class RunScheduler final : public Commands {
   Status pause_run(const std::string& run_id) override;
   Status resume_run(const std::string& run_id) override;
   Status retry_run(const std::string& run_id) override;
+  Result<RunCreated> run_node_again(const NodeRunRequest& request) override;
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override;
   Status store_token(const sdk::TokenRecord& token) override;
   void record_audit(sdk::AuditRecord entry) override;

@@ -50,6 +50,11 @@ class RecordingCommands : public Commands {
   Status start_run(const std::string& id) override { return record("start " + id); }
   Status cancel_run(const std::string& id) override { return record("cancel " + id); }
   Status retry_run(const std::string& id) override { return record("retry " + id); }
+  Result<RunCreated> run_node_again(const NodeRunRequest& request) override {
+    auto recorded = record("run again " + request.run_id + " " + request.node);
+    if (!recorded) return recorded.failure();
+    return create_answer;
+  }
   Status pause_run(const std::string& id) override { return record("pause " + id); }
   Status resume_run(const std::string& id) override { return record("resume " + id); }
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override {
@@ -221,6 +226,15 @@ TEST_F(ApiServerTest, UnknownFieldsAreRefusedByName) {
   EXPECT_EQ(reply.error_code(), "invalid_request");
   EXPECT_EQ(reply.json_body()["error"]["details"][0]["path"], "/colour");
   EXPECT_TRUE(commands_.run_requests.empty());
+}
+
+TEST_F(ApiServerTest, ExecuteAsksForADevelopmentRunOfTheNodeAndAnswersItsHandle) {
+  const auto reply = post("/api/v1/runs/r1/nodes/b/execute", {{"params", {{"x", 1}}}});
+  EXPECT_EQ(reply.status, 202) << reply.body;
+  EXPECT_EQ(reply.json_body(), json({{"id", "run-1"}, {"status", "queued"}, {"node", "b"}}));
+  EXPECT_EQ(post("/api/v1/runs/r1/nodes/b/execute", {{"param", {{"x", 1}}}}).status, 400);
+  const std::lock_guard lock(commands_.mutex);
+  EXPECT_EQ(commands_.calls, std::vector<std::string>{"run again r1 b"});
 }
 
 TEST_F(ApiServerTest, ACommandThatTakesNoFieldsRefusesAnyAndDoesNothing) {
