@@ -113,11 +113,31 @@ int pause_command(CommandContext& context) { return run_action(context, "pause",
 
 int resume_command(CommandContext& context) { return run_action(context, "resume", "resumed"); }
 
+// Starts the development run; with --wait follows it (through its events,
+// for as long as the node takes) and prints the node's output.
 int dev_command(CommandContext& context) {
-  const std::string target =
-      run_path(context.argument(0)) + "/nodes/" + path_segment(context.argument(1)) + "/execute?wait=1";
-  context.print_json(context.api.post(target, {{"params", params(context)}}).checked().json());
-  return 0;
+  const std::string& node = context.argument(1);
+  const std::string target = run_path(context.argument(0)) + "/nodes/" + path_segment(node) + "/execute";
+  nlohmann::json handle = context.api.post(target, {{"params", params(context)}}).checked().json();
+  const std::string run_id = handle.value("id", "");
+  if (context.invocation.flag("--wait")) {
+    RunView view;
+    follow_run(context.api, run_id, view, [](const client::ServerEvent&) {});
+    handle["status"] = view.run().value("status", "");
+    handle["output"] = context.api.get(run_path(run_id) + "/results").checked().json()["outputs"][node];
+  }
+  if (context.json_output()) {
+    context.print_json(handle);
+  } else if (!context.invocation.flag("--wait")) {
+    context.console.out << "run " << run_id << ' ' << handle.value("status", "") << " (node " << node << " of run "
+                        << context.argument(0) << ")\n";
+  } else if (handle["status"] == "succeeded") {
+    context.console.out << handle["output"].dump(2) << '\n';
+  }
+  if (!context.invocation.flag("--wait") || handle["status"] == "succeeded") return 0;
+  context.console.err << "run " << run_id << ' ' << handle.value("status", "") << '\n';
+  print_failed_tasks(context.console.err, context.api.get(run_path(run_id) + "/tasks").checked().json());
+  return 1;
 }
 
 int logs_command(CommandContext& context) {

@@ -158,6 +158,16 @@ void print_reload(std::ostream& out, const nlohmann::json& report) {
   }
 }
 
+namespace {
+
+// The task a child run belongs to, as the API names tasks: "node" or "node[index]".
+std::string task_of(const nlohmann::json& link) {
+  const auto index = link.value("index", nlohmann::json());
+  return cell(link, "node") + (index.is_number_integer() ? "[" + std::to_string(index.get<int64_t>()) + "]" : "");
+}
+
+}  // namespace
+
 void print_run(std::ostream& out, const nlohmann::json& run, const nlohmann::json& tasks) {
   Table summary;
   summary.add_row({"run", cell(run, "id")});
@@ -167,8 +177,19 @@ void print_run(std::ostream& out, const nlohmann::json& run, const nlohmann::jso
   summary.add_row({"created", cell(run, "created_at")});
   summary.add_row({"started", cell(run, "started_at")});
   summary.add_row({"finished", cell(run, "finished_at")});
+  if (const auto parent = run.value("parent", nlohmann::json()); parent.is_object()) {
+    summary.add_row({"parent", cell(parent, "run_id") + " task " + task_of(parent)});
+  }
   summary.print(out);
   out << '\n';
+  if (const auto children = run.value("children", nlohmann::json::array()); !children.empty()) {
+    Table child_runs({"CHILD RUN", "WORKFLOW", "STATUS", "TASK"});
+    for (const auto& child : children) {
+      child_runs.add_row({cell(child, "id"), cell(child, "workflow"), cell(child, "status"), task_of(child)});
+    }
+    child_runs.print(out);
+    out << '\n';
+  }
   Table table({"TASK", "NODE", "STATUS", "ATTEMPT", "EXIT", "EXECUTOR", "STARTED", "FINISHED", "ERROR"});
   for (const auto& task : items_of(tasks)) {
     table.add_row({cell(task, "id"), task_label(task), cell(task, "status"), cell(task, "attempt"),

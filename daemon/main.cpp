@@ -154,6 +154,9 @@ int serve(const std::string& config_file, const Config& config) {
   services.set_message_sink([&scheduler](std::string queue, std::string id, std::string body) {
     return scheduler.enqueue_from_task(std::move(queue), std::move(id), std::move(body));
   });
+  services.set_child_run_starter([&scheduler](ChildRunRequest request, ChildRunEnded on_end) {
+    scheduler.start_child_run(std::move(request), std::move(on_end));
+  });
   try {
     scheduler.recover();
   } catch (const std::exception& e) {

@@ -11,6 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 namespace weft::daemon {
 
@@ -18,6 +20,10 @@ namespace {
 
 constexpr int64_t kDefaultPageSize = 50;
 constexpr int64_t kMaxPageSize = 1000;
+// GET /runs/{id} shows this many child runs, the newest; GET /runs?parent= lists them all.
+constexpr int32_t kChildrenShown = 100;
+// How long POST …/execute?wait=1 waits for the node: within api.answer_timeout_s's default of 10 s.
+constexpr std::chrono::seconds kNodeRunWait{5};
 
 // Fills what a run request body may say; the workflow comes from elsewhere.
 RunRequest run_request(const nlohmann::json& body) {
@@ -81,6 +87,8 @@ void Endpoints::add_to(Router& router) {
   add("POST", "/api/v1/runs/{id}/retry", Role::operator_, &Endpoints::retry_run, scheduler, "run.retry");
   add("POST", "/api/v1/runs/{id}/pause", Role::operator_, &Endpoints::pause_run, scheduler, "run.pause");
   add("POST", "/api/v1/runs/{id}/resume", Role::operator_, &Endpoints::resume_run, scheduler, "run.resume");
+  add("POST", "/api/v1/runs/{id}/nodes/{node}/execute", Role::operator_, &Endpoints::run_node_again, scheduler,
+      "run.create");
   add("GET", "/api/v1/schedules", Role::viewer, &Endpoints::list_schedules);
   add("POST", "/api/v1/schedules/{workflow}/pause", Role::operator_, &Endpoints::pause_schedule, scheduler,
       "schedule.pause");
@@ -252,6 +260,36 @@ ApiReply Endpoints::resume_run(const ApiRequest& request) {
 
 ApiReply Endpoints::retry_run(const ApiRequest& request) { return run_command(request, "retry", &Commands::retry_run); }
 
+// Development mode. With ?wait=1 the answer waits for the node, up to
+// kNodeRunWait (within the default api.answer_timeout_s), polling the store.
+ApiReply Endpoints::run_node_again(const ApiRequest& request) {
+  const auto body = parse_object_body(request.body, true);
+  reject_unknown_fields(body, {"params"});
+  require_run_in_scope(request);
+  NodeRunRequest node_run{request.captures.at(0), request.captures.at(1),
+                          object_field(body, "params", nlohmann::json::object())};
+  const auto created = value_or_raise(context_.commands.run_node_again(node_run));
+  nlohmann::json handle = {{"id", created.id}, {"status", sdk::to_string(created.status)}, {"node", node_run.node}};
+  if (!flag_parameter(request.query, "wait")) return json_reply(202, handle);
+  const auto deadline = std::chrono::steady_clock::now() + kNodeRunWait;
+  for (auto pause = std::chrono::milliseconds(20); std::chrono::steady_clock::now() < deadline;
+       pause = std::min(pause * 2, std::chrono::milliseconds(250))) {
+    const auto run = context_.store.get_run(created.id);
+    if (run && sdk::is_final(run->status)) {
+      const auto tasks = context_.store.list_tasks(run->id);
+      handle["status"] = sdk::to_string(run->status);
+      handle["output"] = results_json(*run, tasks)["outputs"][node_run.node];
+      handle["error"] = nullptr;
+      for (const auto& task : tasks) {
+        if (task.node == node_run.node && task.index < 0 && !task.error.empty()) handle["error"] = task.error;
+      }
+      return json_reply(200, handle);
+    }
+    std::this_thread::sleep_for(pause);
+  }
+  return json_reply(202, handle);
+}
+
 ApiReply Endpoints::list_schedules(const ApiRequest&) {
   auto items = nlohmann::json::array();
   for (const auto& schedule : context_.commands.schedules()) items.push_back(schedule_json(schedule));
@@ -283,6 +321,7 @@ ApiReply Endpoints::list_runs(const ApiRequest& request) {
       request.query, "status", "", {"created", "queued", "running", "succeeded", "failed", "cancelled", "paused"});
   if (!status.empty()) filter.status = sdk::parse_run_status(status);
   filter.before_id = text_parameter(request.query, "cursor");
+  filter.parent_run_id = text_parameter(request.query, "parent");
   auto runs = context_.store.list_runs(filter);
   const bool more = runs.size() > static_cast<size_t>(limit);
   if (more) runs.resize(static_cast<size_t>(limit));
@@ -300,7 +339,10 @@ RunRecord Endpoints::existing_run(const std::string& id) const {
 
 ApiReply Endpoints::get_run(const ApiRequest& request) {
   const auto run = existing_run(request.captures.at(0));
-  return json_reply(200, run_detail_json(run, context_.store.list_tasks(run.id)));
+  RunFilter children;
+  children.parent_run_id = run.id;
+  children.limit = kChildrenShown;
+  return json_reply(200, run_detail_json(run, context_.store.list_tasks(run.id), context_.store.list_runs(children)));
 }
 
 ApiReply Endpoints::list_tasks(const ApiRequest& request) {

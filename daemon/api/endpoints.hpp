@@ -73,6 +73,7 @@ class Endpoints {
   ApiReply resume_run(const ApiRequest& request);
   ApiReply list_attempts(const ApiRequest& request);
   ApiReply retry_run(const ApiRequest& request);
+  ApiReply run_node_again(const ApiRequest& request);
   ApiReply list_schedules(const ApiRequest& request);
   ApiReply pause_schedule(const ApiRequest& request);
   ApiReply resume_schedule(const ApiRequest& request);

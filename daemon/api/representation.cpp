@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
-#include <map>
 
 namespace weft::daemon {
 
@@ -13,22 +12,12 @@ nlohmann::json text_or_null(const std::string& text) {
   return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
 }
 
-// Outputs of one node, from its rows in the store (ordered by index).
-nlohmann::json node_outputs(const nlohmann::json& node, const std::vector<TaskRecord>& tasks) {
-  const std::string id = node.value("id", "");
-  if (!node.contains("for_each")) {
-    for (const auto& task : tasks) {
-      if (task.node == id && task.index < 0) return stored_json(task.output_json);
-    }
-    return nullptr;
-  }
-  std::map<int64_t, nlohmann::json> by_index;
-  for (const auto& task : tasks) {
-    if (task.node == id && task.index >= 0) by_index[task.index] = stored_json(task.output_json);
-  }
-  auto outputs = nlohmann::json::array();
-  for (auto& [index, output] : by_index) outputs.push_back(std::move(output));
-  return outputs;
+// The task that started the run (a subworkflow node's), or null.
+nlohmann::json parent_json(const RunRecord& run) {
+  if (run.parent_run_id.empty()) return nullptr;
+  return {{"run_id", run.parent_run_id},
+          {"node", run.parent_node},
+          {"index", run.parent_index >= 0 ? nlohmann::json(run.parent_index) : nlohmann::json()}};
 }
 
 }  // namespace
@@ -49,12 +38,6 @@ nlohmann::json problems_json(const std::vector<Problem>& problems) {
   auto array = nlohmann::json::array();
   for (const auto& problem : problems) array.push_back({{"path", problem.path}, {"message", problem.message}});
   return array;
-}
-
-nlohmann::json stored_json(const std::string& text) {
-  if (text.empty()) return nullptr;
-  auto value = nlohmann::json::parse(text, nullptr, false);
-  return value.is_discarded() ? nlohmann::json(text) : value;
 }
 
 std::string format_task_id(const TaskId& id) {
@@ -114,10 +97,12 @@ nlohmann::json run_json(const RunRecord& run) {
           {"error", text_or_null(run.error)},
           {"created_at", timestamp(run.created_at)},
           {"started_at", timestamp(run.started_at)},
-          {"finished_at", timestamp(run.finished_at)}};
+          {"finished_at", timestamp(run.finished_at)},
+          {"parent", parent_json(run)}};
 }
 
-nlohmann::json run_detail_json(const RunRecord& run, const std::vector<TaskRecord>& tasks) {
+nlohmann::json run_detail_json(const RunRecord& run, const std::vector<TaskRecord>& tasks,
+                               const std::vector<RunRecord>& children) {
   auto counts = nlohmann::json::object();
   for (const auto& task : tasks) {
     const std::string status(sdk::to_string(task.status));
@@ -125,6 +110,15 @@ nlohmann::json run_detail_json(const RunRecord& run, const std::vector<TaskRecor
   }
   auto json = run_json(run);
   json["tasks"] = std::move(counts);
+  auto child_runs = nlohmann::json::array();
+  for (const auto& child : children) {
+    child_runs.push_back({{"id", child.id},
+                          {"workflow", child.workflow},
+                          {"status", sdk::to_string(child.status)},
+                          {"node", child.parent_node},
+                          {"index", child.parent_index >= 0 ? nlohmann::json(child.parent_index) : nlohmann::json()}});
+  }
+  json["children"] = std::move(child_runs);
   return json;
 }
 
@@ -157,6 +151,7 @@ nlohmann::json run_event_json(const RunRecord& run) {
   auto data = run_json(run);
   data.erase("params");
   data.erase("idempotency_key");
+  data.erase("parent");
   return data;
 }
 
@@ -164,22 +159,6 @@ nlohmann::json task_event_json(const TaskRecord& task) {
   auto data = task_json(task);
   data["run_id"] = task.run_id;
   return data;
-}
-
-nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>& tasks) {
-  // The run's own copy of its document says which nodes have for_each: a
-  // for_each node that has no elements yet still answers with [].
-  const auto document = stored_json(run.document_json);
-  auto outputs = nlohmann::json::object();
-  for (const char* list : {"nodes", "on_exit"}) {  // the exit handlers have outputs too
-    const auto nodes = document.is_object() ? document.value(list, nlohmann::json::array()) : nlohmann::json::array();
-    for (const auto& node : nodes) {
-      if (node.is_object() && node.value("id", nlohmann::json()).is_string()) {
-        outputs[node["id"].get<std::string>()] = node_outputs(node, tasks);
-      }
-    }
-  }
-  return {{"status", sdk::to_string(run.status)}, {"outputs", std::move(outputs)}};
 }
 
 // last_run: the run of the latest firing this weftd knows of (null when none

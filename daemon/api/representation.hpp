@@ -3,6 +3,7 @@
 
 #include "plugin_host/plugin_info.hpp"
 #include "scheduler/commands.hpp"
+#include "store/run_results.hpp"
 #include "store/store_client.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,9 +22,6 @@ nlohmann::json timestamp(int64_t ms_since_epoch);
 // [{"path": JSON pointer, "message": text}], as errors, details and warnings are shown.
 nlohmann::json problems_json(const std::vector<Problem>& problems);
 
-// JSON text kept in the store as a value; empty text is null.
-nlohmann::json stored_json(const std::string& text);
-
 // A task as the API names it: "<node>", or "<node>[<index>]" for element
 // <index> of a for_each node. index -1 is a node's own row.
 struct TaskId {
@@ -38,18 +36,17 @@ nlohmann::json plugin_json(const PluginInfo& plugin);
 nlohmann::json workflow_summary_json(const WorkflowRecord& workflow);
 nlohmann::json workflow_json(const WorkflowRecord& workflow);
 nlohmann::json run_json(const RunRecord& run);
-// run_json plus "tasks": {status: count}.
-nlohmann::json run_detail_json(const RunRecord& run, const std::vector<TaskRecord>& tasks);
+// run_json plus "tasks": {status: count} and "children": the child runs
+// given (a subworkflow node's), each with the task that started it.
+nlohmann::json run_detail_json(const RunRecord& run, const std::vector<TaskRecord>& tasks,
+                               const std::vector<RunRecord>& children);
 nlohmann::json task_json(const TaskRecord& task);
 nlohmann::json attempt_json(const AttemptRecord& attempt);
 // The data of `run` and `task` events: a run without its params (events are
-// kept in memory, params may be large), a task with its run's id.
+// kept in memory, params may be large) or parent, a task with its run's id.
 nlohmann::json run_event_json(const RunRecord& run);
 nlohmann::json task_event_json(const TaskRecord& task);
-// {"status","outputs":{node: output, for_each node: [outputs in index order]}},
-// for every node of the run's document.
 nlohmann::json schedule_json(const ScheduleView& schedule);
 nlohmann::json instance_json(const InstanceRecord& instance);
-nlohmann::json results_json(const RunRecord& run, const std::vector<TaskRecord>& tasks);
 
 }  // namespace weft::daemon

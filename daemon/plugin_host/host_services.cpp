@@ -6,6 +6,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 
+#include <cstdio>
 #include <memory>
 
 namespace weft::daemon {
@@ -48,6 +49,13 @@ std::string HostServices::enqueue(std::string queue, std::string id, std::string
   return message_sink_(std::move(queue), std::move(id), std::move(body_json));
 }
 
+void HostServices::start_child_run(ChildRunRequest request, ChildRunEnded on_end) const {
+  if (child_run_starter_) return child_run_starter_(std::move(request), std::move(on_end));
+  boost::asio::post(io_, [on_end = std::move(on_end)] {
+    on_end({{}, 0, {}, "this weftd starts no child runs (it has no scheduler)"});
+  });
+}
+
 PluginContext::PluginContext(HostServices& services, std::string plugin_name)
     : services_(services), plugin_name_(std::move(plugin_name)) {
   api_.struct_size = sizeof api_;
@@ -57,6 +65,7 @@ PluginContext::PluginContext(HostServices& services, std::string plugin_name)
   api_.watch_fd = &PluginContext::watch_fd;
   api_.work_available = &PluginContext::work_available;
   api_.enqueue = &PluginContext::enqueue;
+  api_.start_child_run = &PluginContext::start_child_run;
 }
 
 weft_status PluginContext::enqueue(void* host_ptr, weft_str queue, weft_str message_id, weft_str body_json,
@@ -70,6 +79,27 @@ weft_status PluginContext::enqueue(void* host_ptr, weft_str queue, weft_str mess
     sdk::set_error(err, e.what());
   }
   return WEFT_ERROR;
+}
+
+weft_status PluginContext::start_child_run(void* host_ptr, weft_str task_key, weft_str workflow, int64_t version,
+                                           weft_str params_json, weft_child_run_callback on_end, void* plugin_ptr,
+                                           weft_error* err) {
+  const auto* self = static_cast<PluginContext*>(host_ptr);
+  if (task_key.len == 0 || on_end == nullptr) {
+    if (err != nullptr) {
+      std::snprintf(err->message, sizeof err->message, "start_child_run needs the task's key and on_end");
+    }
+    return WEFT_ERROR;
+  }
+  std::string key(view(task_key));
+  ChildRunRequest request{key, std::string(view(workflow)), version, std::string(view(params_json))};
+  self->services_.start_child_run(std::move(request), [alive = std::weak_ptr<const bool>(self->alive_), on_end,
+                                                       plugin_ptr, key](const ChildRunEnd& end) {
+    if (alive.expired()) return;
+    on_end(plugin_ptr, weft_str{key.data(), key.size()}, weft_str{end.run_id.data(), end.run_id.size()}, end.status,
+           weft_str{end.results_json.data(), end.results_json.size()}, weft_str{end.error.data(), end.error.size()});
+  });
+  return WEFT_OK;
 }
 
 void PluginContext::work_available(void* host_ptr) {

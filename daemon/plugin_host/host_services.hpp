@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,24 @@ struct TaskEvent {
   std::string output_json;
   std::string error;
 };
+
+// A plugin's start_child_run, owned.
+struct ChildRunRequest {
+  std::string task_key;  // the parent's task
+  std::string workflow;
+  int64_t version = 0;  // 0: the latest
+  std::string params_json;
+};
+
+// How a child run ended: its final weft_run_status and results; or run_id
+// empty and status 0 when none could be started (error says why).
+struct ChildRunEnd {
+  std::string run_id;
+  int32_t status = 0;
+  std::string results_json;
+  std::string error;
+};
+using ChildRunEnded = std::function<void(const ChildRunEnd&)>;
 
 class HostServices {
  public:
@@ -50,6 +69,11 @@ class HostServices {
   using MessageSink = std::function<std::string(std::string queue, std::string id, std::string body_json)>;
   void set_message_sink(MessageSink sink) { message_sink_ = std::move(sink); }
   std::string enqueue(std::string queue, std::string id, std::string body_json) const;
+  // Set once, before any node type plans a task: who starts child runs
+  // (the scheduler). Called on any thread; on_end is called once, on the loop.
+  using ChildRunStarter = std::function<void(ChildRunRequest, ChildRunEnded)>;
+  void set_child_run_starter(ChildRunStarter starter) { child_run_starter_ = std::move(starter); }
+  void start_child_run(ChildRunRequest request, ChildRunEnded on_end) const;
   boost::asio::io_context& io() { return io_; }
 
  private:
@@ -57,6 +81,7 @@ class HostServices {
   TaskEventSink sink_;
   std::function<void()> work_listener_;
   MessageSink message_sink_;
+  ChildRunStarter child_run_starter_;
 };
 
 // The weft_host_api handed to one plugin object. Must stay at a fixed address
@@ -76,10 +101,16 @@ class PluginContext {
   static weft_status watch_fd(void* host_ptr, int fd, weft_fd_callback on_readable, void* plugin_ptr);
   static void work_available(void* host_ptr);
   static weft_status enqueue(void* host_ptr, weft_str queue, weft_str message_id, weft_str body_json, weft_error* err);
+  static weft_status start_child_run(void* host_ptr, weft_str task_key, weft_str workflow, int64_t version,
+                                     weft_str params_json, weft_child_run_callback on_end, void* plugin_ptr,
+                                     weft_error* err);
 
   HostServices& services_;
   std::string plugin_name_;
   weft_host_api api_{};
+  // Expires with this object, and with it every child run's on_end still to
+  // come: the plugin object it would call is gone.
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 }  // namespace weft::daemon

@@ -25,11 +25,19 @@ struct WorkflowApplied {
 };
 
 struct RunRequest {
-  std::string workflow;                    // a stored workflow's name, or
+  std::string workflow;                    // a stored workflow's name (version: 0, its latest), or
   std::optional<nlohmann::json> document;  // an ad-hoc workflow document
   nlohmann::json params = nlohmann::json::object();
+  int64_t version = 0;
   bool start = true;
   std::string idempotency_key;  // a second request with the same key returns the first run
+};
+
+// Development mode: node `node` of run `run_id` run again, alone.
+struct NodeRunRequest {
+  std::string run_id;
+  std::string node;
+  nlohmann::json params = nlohmann::json::object();  // each replaces the node's param of its name
 };
 
 struct RunCreated {
@@ -68,6 +76,9 @@ class Commands {
   virtual Status pause_run(const std::string& run_id) = 0;
   virtual Status resume_run(const std::string& run_id) = 0;
   virtual Status retry_run(const std::string& run_id) = 0;
+  // Development mode: a new run in which the node runs again, alone, on the
+  // upstream outputs the run stored (see dev_runs.cpp). The run is not changed.
+  virtual Result<RunCreated> run_node_again(const NodeRunRequest& request) = 0;
   // Pauses or resumes a workflow's schedule. Stored as the schedule's state,
   // apart from the document (no new workflow version), so a paused schedule
   // stays paused across restarts and new versions. A schedule its document

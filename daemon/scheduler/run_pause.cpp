@@ -1,6 +1,7 @@
 // Pausing and resuming runs: RunScheduler's part (see run_scheduler.hpp).
 // A paused run keeps its place in memory and its status in the store; the
-// Dispatcher starts no task of it until it is resumed.
+// Dispatcher starts no task of it until it is resumed. Its child runs (a
+// subworkflow node's) are paused and resumed with it.
 #include "scheduler/run_scheduler.hpp"
 
 #include <spdlog/spdlog.h>
@@ -43,6 +44,7 @@ RunScheduler::RunCommandResult RunScheduler::pause(const std::string& run_id) {
   run.status = RunStatus::paused;
   journal_.mark(run);
   spdlog::info("run {} paused; {} tasks still running go on to their end", run.id, run.running);
+  for (const auto& child : children_of(run_id)) pause(child);
   return Done{};
 }
 
@@ -58,6 +60,7 @@ RunScheduler::RunCommandResult RunScheduler::unpause(const std::string& run_id) 
   journal_.mark(run);
   dispatcher_.wake(run);
   spdlog::info("run {} resumed", run.id);
+  for (const auto& child : children_of(run_id)) unpause(child);
   return Done{};
 }
 

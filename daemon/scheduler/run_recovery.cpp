@@ -43,6 +43,7 @@ Result<std::unique_ptr<RunState>> restore_run(const RunRecord& record, const std
   run->document_text = record.document_json;
   run->idempotency_key = record.idempotency_key;
   run->error = record.error;
+  run->parent = {record.parent_run_id, record.parent_node, record.parent_index};
   run->created_at = record.created_at;
   run->started_at = record.started_at;
   run->finished_at = record.finished_at;

@@ -14,15 +14,6 @@ namespace weft::daemon {
 
 using nlohmann::json;
 
-// A run request checked on the caller's thread, ready for the loop.
-struct RunScheduler::PreparedRun {
-  std::shared_ptr<const Workflow> workflow;
-  int64_t version = 0;
-  json params;
-  std::string idempotency_key;
-  bool start = true;
-};
-
 RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, StoreClient& store, Clock& clock,
                            SchedulerSettings settings)
     : io_(io),
@@ -49,7 +40,10 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
   }
 }
 
-RunScheduler::~RunScheduler() { journal_.stop(); }
+RunScheduler::~RunScheduler() {
+  child_reads_.join();
+  journal_.stop();
+}
 
 SchedulerLimits RunScheduler::limits() const {
   const std::lock_guard lock(limits_mutex_);
@@ -150,16 +144,41 @@ Status RunScheduler::delete_workflow(const std::string& name) {
 }
 
 Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
+  // A run made under one of weftd's own keys would be taken for the run
+  // weftd meant to start: a schedule's firing, a queue's message, a child.
+  const std::string& key = request.idempotency_key;
+  if (is_schedule_run_key(key) || is_queue_run_key(key) || key.starts_with("child:")) {
+    return fail(ErrorCode::invalid_request,
+                "idempotency keys that start with 'schedule:', 'queue:' or 'child:' are for runs weftd starts itself",
+                {{"/idempotency_key", "must not start with 'schedule:', 'queue:' or 'child:'"}});
+  }
+  auto prepared = prepare_run(request);
+  if (!prepared) return prepared.failure();
+  if (!request.idempotency_key.empty()) {
+    RunFilter filter;
+    filter.idempotency_key = request.idempotency_key;
+    filter.limit = 1;
+    auto earlier = read_store([&] { return store_.list_runs(filter); });
+    if (!earlier) return earlier.failure();
+    if (!earlier->empty()) return RunCreated{earlier->front().id, earlier->front().status, false};
+  }
+  return in_loop<RunCreated>([this, prepared = std::move(*prepared)](auto reply) { create_prepared(prepared, reply); });
+}
+
+// Reads the workflow (on the caller's thread) and checks the params.
+Result<std::shared_ptr<RunScheduler::PreparedRun>> RunScheduler::prepare_run(const RunRequest& request) {
   auto prepared = std::make_shared<PreparedRun>();
   if (request.document) {
     auto parsed = parse_workflow(*request.document, runtime_, limits().documents);
     if (!parsed) return parsed.failure();
     prepared->workflow = std::make_shared<const Workflow>(std::move(parsed.value()));
   } else {
-    auto stored = read_store([&] { return store_.get_workflow(request.workflow, 0); });
+    auto stored = read_store([&] { return store_.get_workflow(request.workflow, request.version); });
     if (!stored) return stored.failure();
-    if (!*stored || (*stored)->deleted) {
-      return fail(ErrorCode::not_found, "no workflow named '" + request.workflow + "'");
+    if (!*stored || (request.version == 0 && (*stored)->deleted)) {
+      return fail(ErrorCode::not_found,
+                  "no workflow named '" + request.workflow + "'" +
+                      (request.version == 0 ? "" : " with a version " + std::to_string(request.version)));
     }
     auto parsed = parse_workflow_text((*stored)->document_json, runtime_);
     if (!parsed) {
@@ -179,11 +198,6 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
     return fail(ErrorCode::invalid_request, "the run's params are invalid", std::move(problems));
   }
   prepared->params = effective_run_params(*prepared->workflow, request.params);
-  if (is_schedule_run_key(request.idempotency_key) || is_queue_run_key(request.idempotency_key)) {
-    return fail(ErrorCode::invalid_request,
-                "idempotency keys that start with 'schedule:' or 'queue:' are for runs weftd starts itself",
-                {{"/idempotency_key", "must not start with 'schedule:' or 'queue:'"}});
-  }
   const std::size_t most_params_bytes = limits().max_params_bytes;
   if (const auto size = prepared->params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
       size > most_params_bytes) {
@@ -193,15 +207,7 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
   }
   prepared->idempotency_key = request.idempotency_key;
   prepared->start = request.start;
-  if (!request.idempotency_key.empty()) {
-    RunFilter filter;
-    filter.idempotency_key = request.idempotency_key;
-    filter.limit = 1;
-    auto earlier = read_store([&] { return store_.list_runs(filter); });
-    if (!earlier) return earlier.failure();
-    if (!earlier->empty()) return RunCreated{earlier->front().id, earlier->front().status, false};
-  }
-  return in_loop<RunCreated>([this, prepared](auto reply) { create_prepared(prepared, reply); });
+  return prepared;
 }
 
 void RunScheduler::create_prepared(const std::shared_ptr<PreparedRun>& prepared,

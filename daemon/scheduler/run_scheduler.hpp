@@ -14,12 +14,14 @@
 // led to it is stored. The loop never reads the store: commands read what
 // they need on the caller's thread first (recovery reads before the loop runs).
 //
-// The code is in seven files: run_scheduler.cpp (commands, drain),
+// The code is in nine files: run_scheduler.cpp (commands, drain),
 // run_pause.cpp (pausing and resuming runs), run_recovery.cpp (taking runs
 // back after a restart), run_leases.cpp (sharing the store: leases,
 // takeover, load sharing), task_progress.cpp (how runs and tasks move on),
 // schedule_firing.cpp (cron schedules starting runs, and pausing them),
 // queue_consumption.cpp (queue triggers starting runs),
+// child_runs.cpp (runs that a subworkflow node's task starts and waits for),
+// dev_runs.cpp (development mode: one node of a run run again, alone),
 // and the parts it uses: Dispatcher, WorkflowCatalog, Schedules, restore_run,
 // build_run_graph (a run handed whole to its executor), Journal, and the
 // injected TaskRuntime (node types and executors) and Clock.
@@ -40,6 +42,7 @@
 #include "scheduler/workflow_catalog.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -100,6 +103,7 @@ class RunScheduler final : public Commands {
   Status pause_run(const std::string& run_id) override;
   Status resume_run(const std::string& run_id) override;
   Status retry_run(const std::string& run_id) override;
+  Result<RunCreated> run_node_again(const NodeRunRequest& request) override;
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override;
   Status store_token(const sdk::TokenRecord& token) override;
   void record_audit(sdk::AuditRecord entry) override;
@@ -118,6 +122,10 @@ class RunScheduler final : public Commands {
   // message goes with the next batch, with the task's outcome. Returns why
   // it was refused; empty when taken.
   std::string enqueue_from_task(std::string queue, std::string id, std::string body_json);
+  // Any thread (a node type's weft_host_api.start_child_run): starts a run
+  // as the child of the running task request.task_key, or gives it the
+  // child its lost attempt started; on_end is called once, on the loop.
+  void start_child_run(ChildRunRequest request, ChildRunEnded on_end);
 
   // Loop thread (HostServices posts it there): the store says runs may wait
   // in it unheld; this instance claims them one by one while it has room.
@@ -133,7 +141,14 @@ class RunScheduler final : public Commands {
   void set_limits(const SchedulerLimits& updated);
 
  private:
-  struct PreparedRun;
+  // A run request checked on the caller's thread, ready for the loop.
+  struct PreparedRun {
+    std::shared_ptr<const Workflow> workflow;
+    int64_t version = 0;
+    nlohmann::json params;
+    std::string idempotency_key;
+    bool start = true;
+  };
   // What a command on one run found: nullopt when the run is not in memory
   // (finished, or unknown), for the caller to tell which from the store.
   using RunCommandResult = std::optional<Status>;
@@ -147,6 +162,7 @@ class RunScheduler final : public Commands {
   Status store_keeps_run_control(std::string_view what) const;
   Status run_command(const std::string& run_id, RunCommandResult (RunScheduler::*command)(const std::string&),
                      const std::function<Status(const RunRecord&)>& when_not_running);
+  Result<std::shared_ptr<PreparedRun>> prepare_run(const RunRequest& request);
   void create_prepared(const std::shared_ptr<PreparedRun>& prepared,
                        const std::function<void(Result<RunCreated>)>& reply);
   std::unique_ptr<RunState> new_run(const std::shared_ptr<const Workflow>& workflow, int64_t version,
@@ -173,6 +189,21 @@ class RunScheduler final : public Commands {
   void adopt(const RunRecord& record, const std::vector<TaskRecord>& tasks, int64_t generation);
   bool has_room() const;
   void claim_if_room();
+
+  // Child runs (child_runs.cpp): a subworkflow node's.
+  struct ChildWatch {
+    std::string parent_run_id;
+    std::string task_key;  // the parent's task, in its attempt that asked
+    ChildRunEnded on_end;
+  };
+  TaskState* child_parent(const std::string& task_key);
+  void begin_child(const ChildRunRequest& request, ChildRunEnded on_end);
+  void create_child(const std::shared_ptr<PreparedRun>& prepared, const std::string& task_key, ChildRunEnded on_end);
+  void adopt_child(const std::string& child_id, TaskState& task, ChildRunEnded on_end);
+  void end_child(const RunState& child);
+  void report_child_end(const std::string& child_id, ChildRunEnded on_end);
+  void stop_child_of(const TaskState& task);
+  std::vector<std::string> children_of(const std::string& run_id) const;
 
   // Schedules (schedule_firing.cpp).
   void recover_schedules();
@@ -258,6 +289,11 @@ class RunScheduler final : public Commands {
   uint64_t work_notices_ = 0;
   bool claiming_for_room_ = false;
   SchedulerObserver* observer_ = nullptr;
+  // Child runs under way here, by id, and who waits for each (child_runs.cpp).
+  std::unordered_map<std::string, ChildWatch> child_watches_;
+  // Reads the store for child runs off the loop (the loop never reads it).
+  // Last, so that it is joined first when the scheduler goes.
+  boost::asio::thread_pool child_reads_{1};
 };
 
 }  // namespace weft::daemon

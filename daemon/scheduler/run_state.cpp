@@ -103,6 +103,9 @@ void RunState::append_to(WriteBatch& batch) const {
   r.document_json = document_text;
   r.idempotency_key = idempotency_key;
   r.error = error;
+  r.parent_run_id = parent.run_id;
+  r.parent_node = parent.node;
+  r.parent_index = parent.index;
   r.created_at = created_at;
   r.started_at = started_at;
   r.finished_at = finished_at;

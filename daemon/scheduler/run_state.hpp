@@ -85,6 +85,9 @@ struct TaskState final : Journaled {
   bool holds_slot = false;              // counted against the node's, run's and daemon's limits
   bool timed_out = false;
   bool cancel_requested = false;
+  // The child run (a subworkflow's) of an attempt lost to a weftd restart:
+  // the next attempt is given it instead of starting another.
+  std::string resume_child;
   // The executor has the attempt (start returned), though it may not have
   // said STARTED yet: a task of a run submitted whole says so only once its
   // node runs in what was submitted.
@@ -122,6 +125,13 @@ struct NodeState {
   bool expanded() const { return !elements.empty() || (is_for_each() && row.status != TaskStatus::pending); }
 };
 
+// The task whose child run this is (a subworkflow node's); empty run_id: none.
+struct ParentLink {
+  std::string run_id;
+  std::string node;
+  int64_t index = -1;
+};
+
 struct RunState final : Journaled, Scope {
   std::string id;
   std::shared_ptr<const Workflow> workflow;
@@ -132,6 +142,7 @@ struct RunState final : Journaled, Scope {
   std::string document_text;
   std::string idempotency_key;
   std::string error;
+  ParentLink parent;
   int64_t created_at = 0;
   int64_t started_at = 0;
   int64_t finished_at = 0;

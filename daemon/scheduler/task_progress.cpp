@@ -374,6 +374,8 @@ void RunScheduler::lose(TaskState& task, const std::string& error) {
   end_attempt(task, TaskStatus::failed, "lost: " + error);
   spdlog::warn("{} attempt {} was lost: {}", describe(task), task.attempt, error);
   if (task.cancel_requested || task.run->stops(*task.node->spec)) return settle(task, TaskStatus::cancelled);
+  // A node type's own work has no executor; its external_id is then the child run it started, if any.
+  if (task.executor.empty()) task.resume_child = task.external_id;
   if (++task.lost_count > max_losses) {
     task.error = "lost " + std::to_string(max_losses) + " times, last: " + error;
     return settle(task, TaskStatus::failed);
@@ -496,6 +498,7 @@ void RunScheduler::finish_run(RunState& run) {
   // Marked state must outlive its write; the run is let go once stored.
   journal_.after_durable([this, id = run.id, key = run.idempotency_key] {
     if (!key.empty()) idempotency_keys_.erase(key);
+    if (const auto it = runs_.find(id); it != runs_.end()) end_child(*it->second);
     runs_.erase(id);
     check_drained();
   });
@@ -552,6 +555,7 @@ void RunScheduler::stop_task(TaskState& task) {
 // work it does itself) to stop it; its end is reported as usual.
 void RunScheduler::stop_attempt(TaskState& task) {
   const std::string key = task.key();
+  if (task.executor.empty()) stop_child_of(task);
   const Status stopped =
       task.executor.empty() ? runtime_.cancel_pending(task.node->spec->type, key) : runtime_.cancel(task.executor, key);
   if (!stopped) spdlog::warn("{}: cancel failed: {}", describe(task), stopped.failure().message);

@@ -160,6 +160,9 @@ bool StoreClient::keeps_audit() const {
   return WEFT_HAS_FIELD(vtable_, weft_store_vtable, list_audit) && vtable_->list_audit != nullptr;
 }
 
+// The parent link came with list_audit, the last of ABI 2.1's store functions.
+bool StoreClient::keeps_run_parents() const { return keeps_audit(); }
+
 std::vector<AuditRecord> StoreClient::list_audit(std::string_view before_id, int32_t limit) const {
   if (!keeps_audit()) throw StoreError("the storage plugin keeps no audit log");
   return read<AuditRecord, weft_audit_record>(
@@ -188,6 +191,8 @@ std::optional<RunRecord> StoreClient::get_run(std::string_view id) const {
 }
 
 std::vector<RunRecord> StoreClient::list_runs(const RunFilter& filter) const {
+  // A store whose runs keep no parent has no children to find, and would ignore the criterion.
+  if (!filter.parent_run_id.empty() && !keeps_run_parents()) return {};
   const weft_run_filter abi = sdk::to_abi(filter);
   return read<RunRecord, weft_run_record>("listing runs failed", [&](auto visit, void* out, weft_error* e) {
     return vtable_->list_runs(store_, &abi, visit, out, e);

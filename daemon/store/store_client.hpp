@@ -74,6 +74,9 @@ class StoreClient {
   // Newest first: entries whose id sorts before before_id (empty: from the
   // newest), at most limit. Throws StoreError for a store without the log.
   std::vector<AuditRecord> list_audit(std::string_view before_id, int32_t limit) const;
+  // Whether the store keeps a run's parent (ABI 2.1 through list_audit);
+  // list_runs by parent finds nothing in one that does not.
+  bool keeps_run_parents() const;
 
   // Whether several instances can share this store (the plugin has the ABI
   // 2.1 lease functions). The rest are for a shared store only, and are

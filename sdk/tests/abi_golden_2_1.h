@@ -19,9 +19,10 @@
 
 /* clang-format off */
 #define WEFT_ABI_GOLDEN_2_1(GROWABLE, FIELD) \
-  GROWABLE(weft_host_api, WEFT_HOST_API_SIZE_2_1, 56, 56, 8) \
+  GROWABLE(weft_host_api, WEFT_HOST_API_SIZE_2_1, 64, 64, 8) \
   FIELD(weft_host_api, work_available, 40, 8) \
   FIELD(weft_host_api, enqueue, 48, 8) \
+  FIELD(weft_host_api, start_child_run, 56, 8) \
   GROWABLE(weft_task_spec, WEFT_TASK_SPEC_SIZE_2_1, 224, 224, 8) \
   FIELD(weft_task_spec, for_each_count, 208, 8) \
   FIELD(weft_task_spec, max_parallel, 216, 8) \
@@ -40,6 +41,10 @@
   GROWABLE(weft_executor_vtable, WEFT_EXECUTOR_VTABLE_SIZE_2_1, 64, 64, 8) \
   FIELD(weft_executor_vtable, capabilities, 48, 8) \
   FIELD(weft_executor_vtable, start_run, 56, 8) \
+  GROWABLE(weft_run_record, WEFT_RUN_RECORD_SIZE_2_1, 184, 184, 8) \
+  FIELD(weft_run_record, parent_run_id, 144, 16) \
+  FIELD(weft_run_record, parent_node, 160, 16) \
+  FIELD(weft_run_record, parent_index, 176, 8) \
   GROWABLE(weft_task_record, WEFT_TASK_RECORD_SIZE_2_1, 168, 168, 8) \
   FIELD(weft_task_record, budget_started_at, 152, 8) \
   FIELD(weft_task_record, attempts_before, 160, 4) \
@@ -107,6 +112,8 @@
   FIELD(weft_write_batch, audit_prune_limit, 176, 8) \
   FIELD(weft_write_batch, messages, 184, 8) \
   FIELD(weft_write_batch, message_count, 192, 8) \
+  GROWABLE(weft_run_filter, WEFT_RUN_FILTER_SIZE_2_1, 88, 88, 8) \
+  FIELD(weft_run_filter, parent_run_id, 72, 16) \
   GROWABLE(weft_store_vtable, WEFT_STORE_VTABLE_SIZE_2_1, 168, 168, 8) \
   FIELD(weft_store_vtable, list_attempts, 88, 8) \
   FIELD(weft_store_vtable, list_schedule_states, 96, 8) \

@@ -195,6 +195,7 @@ std::vector<sdk::RunRecord> MemoryStore::list_runs(const sdk::RunFilter& filter)
     if (!filter.workflow.empty() && run.workflow != filter.workflow) continue;
     if (filter.status && run.status != *filter.status) continue;
     if (!filter.idempotency_key.empty() && run.idempotency_key != filter.idempotency_key) continue;
+    if (!filter.parent_run_id.empty() && run.parent_run_id != filter.parent_run_id) continue;
     if (filter.unfinished_only && sdk::is_final(run.status)) continue;
     if (!filter.before_id.empty() && !newer(cursor->second, run)) continue;
     runs.push_back(run);

@@ -170,6 +170,14 @@ CREATE TABLE messages (
 -- Claims take the oldest ready ones, lists page through one state in that order.
 CREATE INDEX messages_by_state ON messages (queue, state, enqueued_at, id);
 )sql",
+    // ABI 2.1: a run started by a task of another run (a subworkflow) names
+    // that task; list_runs finds a run's children by it.
+    R"sql(
+ALTER TABLE runs ADD COLUMN parent_run_id TEXT COLLATE "C";
+ALTER TABLE runs ADD COLUMN parent_node TEXT;
+ALTER TABLE runs ADD COLUMN parent_index BIGINT NOT NULL DEFAULT -1;
+CREATE INDEX runs_by_parent ON runs (parent_run_id, created_at, id) WHERE parent_run_id IS NOT NULL;
+)sql",
 };
 
 const Statement kSchemaExists{"schema_exists", "SELECT count(*) FROM pg_namespace WHERE nspname = $1"};

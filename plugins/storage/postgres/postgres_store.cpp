@@ -23,7 +23,7 @@ namespace {
 constexpr const char* kWorkflowColumns = "name, version, document_json, digest, created_at, deleted";
 constexpr const char* kRunColumns =
     "id, workflow, version, status, params_json, document_json, idempotency_key, error, created_at, started_at, "
-    "finished_at";
+    "finished_at, parent_run_id, parent_node, parent_index";
 constexpr const char* kTaskColumns =
     "run_id, node, idx, status, attempt, exit_code, executor, external_id, error, output_json, ready_at, started_at, "
     "finished_at, budget_started_at, attempts_before";
@@ -46,18 +46,19 @@ const Statement kUpsertWorkflow{
         "document_json = excluded.document_json, digest = excluded.digest, created_at = excluded.created_at, "
         "deleted = excluded.deleted WHERE workflows.digest IS NOT DISTINCT FROM excluded.digest"};
 // A run inserted by an instance that shares the store is held by it from
-// the start ($12, for $13 ms, generation 1); an update leaves the lease alone.
+// the start ($15, for $16 ms, generation 1); an update leaves the lease alone.
 const Statement kUpsertRun{"upsert_run",
                            "INSERT INTO runs (" + std::string(kRunColumns) +
                                ", owner, lease_generation, lease_deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                               "$10, $11, $12::text, CASE WHEN $12::text IS NULL THEN 0 ELSE 1 END, "
-                               "CASE WHEN $12::text IS NULL THEN NULL ELSE now() + $13::bigint * interval '1 ms' END) "
+                               "$10, $11, $12, $13, $14, $15::text, CASE WHEN $15::text IS NULL THEN 0 ELSE 1 END, "
+                               "CASE WHEN $15::text IS NULL THEN NULL ELSE now() + $16::bigint * interval '1 ms' END) "
                                "ON CONFLICT (id) DO UPDATE SET "
                                "workflow = excluded.workflow, version = excluded.version, status = excluded.status, "
                                "params_json = excluded.params_json, document_json = excluded.document_json, "
                                "idempotency_key = excluded.idempotency_key, error = excluded.error, "
                                "created_at = excluded.created_at, started_at = excluded.started_at, "
-                               "finished_at = excluded.finished_at"};
+                               "finished_at = excluded.finished_at, parent_run_id = excluded.parent_run_id, "
+                               "parent_node = excluded.parent_node, parent_index = excluded.parent_index"};
 // Every task (and attempt) of a batch in one statement: each column goes as
 // one array parameter and unnest turns the arrays back into rows. A run of
 // 10,000 tasks is one round of parsing and planning, not 10,000.
@@ -207,7 +208,10 @@ sdk::RunRecord read_run(const Result& rows, int row) {
           rows.text(row, 7),
           rows.integer(row, 8),
           rows.integer(row, 9),
-          rows.integer(row, 10)};
+          rows.integer(row, 10),
+          rows.text(row, 11),
+          rows.text(row, 12),
+          rows.integer(row, 13)};
 }
 
 sdk::TaskRecord read_task(const Result& rows, int row) {
@@ -354,6 +358,7 @@ RunQuery list_runs_query(const sdk::RunFilter& filter) {
   if (!filter.workflow.empty()) add("workflow", "workflow = ", filter.workflow);
   if (filter.status) add("status", "status = ", std::string(sdk::to_string(*filter.status)));
   if (!filter.idempotency_key.empty()) add("key", "idempotency_key = ", filter.idempotency_key);
+  if (!filter.parent_run_id.empty()) add("parent", "parent_run_id = ", filter.parent_run_id);
   if (filter.unfinished_only) {
     query.statement.name += "_unfinished";
     query.statement.sql += " AND " + kUnfinished;
@@ -374,11 +379,11 @@ void add_workflow(std::vector<Step>& steps, const sdk::WorkflowRecord& w) {
 }
 
 void add_run(std::vector<Step>& steps, const sdk::RunRecord& r, const sdk::WriteBatch& batch) {
-  steps.push_back(
-      {&kUpsertRun,
-       {text(r.id), text(r.workflow), number(r.version), text(sdk::to_string(r.status)), text(r.params_json),
-        text(r.document_json), text(r.idempotency_key), text(r.error), number(r.created_at), number(r.started_at),
-        number(r.finished_at), text(batch.lease_owner), number(batch.lease_ms)}});
+  steps.push_back({&kUpsertRun,
+                   {text(r.id), text(r.workflow), number(r.version), text(sdk::to_string(r.status)),
+                    text(r.params_json), text(r.document_json), text(r.idempotency_key), text(r.error),
+                    number(r.created_at), number(r.started_at), number(r.finished_at), text(r.parent_run_id),
+                    text(r.parent_node), number(r.parent_index), text(batch.lease_owner), number(batch.lease_ms)}});
 }
 
 // A PostgreSQL array literal of the values, each quoted (the element

@@ -72,7 +72,7 @@ struct Table {
 const Table kWorkflows{"workflows", {"name", "version", "document_json", "digest", "created_at", "deleted"}, 2};
 const Table kRuns{"runs",
                   {"id", "workflow", "version", "status", "params_json", "document_json", "idempotency_key", "error",
-                   "created_at", "started_at", "finished_at"},
+                   "created_at", "started_at", "finished_at", "parent_run_id", "parent_node", "parent_index"},
                   1};
 const Table kTasks{"tasks",
                    {"run_id", "node", "idx", "status", "attempt", "exit_code", "executor", "external_id", "error",
@@ -152,8 +152,9 @@ sdk::WorkflowRecord read_workflow(const Query& row) {
 }
 
 sdk::RunRecord read_run(const Query& row) {
-  return {row.text(0), row.text(1), row.integer(2), read_run_status(row, 3), row.text(4),    row.text(5),
-          row.text(6), row.text(7), row.integer(8), row.integer(9),          row.integer(10)};
+  return {row.text(0),     row.text(1),  row.integer(2), read_run_status(row, 3), row.text(4),
+          row.text(5),     row.text(6),  row.text(7),    row.integer(8),          row.integer(9),
+          row.integer(10), row.text(11), row.text(12),   row.integer(13)};
 }
 
 sdk::TaskRecord read_task(const Query& row) {
@@ -227,6 +228,7 @@ std::string list_runs_sql(const sdk::RunFilter& filter) {
   if (!filter.workflow.empty()) sql += " AND workflow = ?";
   if (filter.status) sql += " AND status = ?";
   if (!filter.idempotency_key.empty()) sql += " AND idempotency_key = ?";
+  if (!filter.parent_run_id.empty()) sql += " AND parent_run_id = ?";
   if (filter.unfinished_only) sql += " AND " + kUnfinishedRun;
   if (!filter.before_id.empty()) sql += " AND (created_at, id) < (SELECT created_at, id FROM runs WHERE id = ?)";
   return sql + " ORDER BY created_at DESC, id DESC LIMIT ?";
@@ -236,6 +238,7 @@ void bind_run_filter(Query& query, const sdk::RunFilter& filter) {
   if (!filter.workflow.empty()) query.bind(filter.workflow);
   if (filter.status) query.bind(status_name(*filter.status));
   if (!filter.idempotency_key.empty()) query.bind(filter.idempotency_key);
+  if (!filter.parent_run_id.empty()) query.bind(filter.parent_run_id);
   if (!filter.before_id.empty()) query.bind(filter.before_id);
   query.bind(int64_t{filter.limit > 0 ? filter.limit : -1});  // -1: no limit
 }
@@ -334,6 +337,9 @@ void SqliteStore::upsert_run(const sdk::RunRecord& run) {
       .bind(run.created_at)
       .bind(run.started_at)
       .bind(run.finished_at)
+      .bind(run.parent_run_id)
+      .bind(run.parent_node)
+      .bind(run.parent_index)
       .run();
 }
 

@@ -54,6 +54,9 @@ class ValidatingCommands : public Commands {
   Status start_run(const std::string&) override { return Done{}; }
   Status cancel_run(const std::string&) override { return Done{}; }
   Status retry_run(const std::string&) override { return Done{}; }
+  Result<RunCreated> run_node_again(const NodeRunRequest&) override {
+    return RunCreated{"run-3", weft::sdk::RunStatus::queued, true};
+  }
   Status pause_run(const std::string&) override { return Done{}; }
   Status resume_run(const std::string&) override { return Done{}; }
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override {

@@ -59,6 +59,10 @@ class GatedCommands : public Commands {
   Status start_run(const std::string&) override { return wait(); }
   Status cancel_run(const std::string&) override { return wait(); }
   Status retry_run(const std::string&) override { return wait(); }
+  Result<RunCreated> run_node_again(const NodeRunRequest&) override {
+    wait();
+    return RunCreated{"run-2", sdk::RunStatus::running, true};
+  }
   Status pause_run(const std::string&) override { return wait(); }
   Status resume_run(const std::string&) override { return wait(); }
   Result<ScheduleView> set_schedule_enabled(const std::string&, bool) override {

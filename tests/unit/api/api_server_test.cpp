@@ -50,6 +50,11 @@ class RecordingCommands : public Commands {
   Status start_run(const std::string& id) override { return record("start " + id); }
   Status cancel_run(const std::string& id) override { return record("cancel " + id); }
   Status retry_run(const std::string& id) override { return record("retry " + id); }
+  Result<RunCreated> run_node_again(const NodeRunRequest& request) override {
+    auto recorded = record("run again " + request.run_id + " " + request.node);
+    if (!recorded) return recorded.failure();
+    return create_answer;
+  }
   Status pause_run(const std::string& id) override { return record("pause " + id); }
   Status resume_run(const std::string& id) override { return record("resume " + id); }
   Result<ScheduleView> set_schedule_enabled(const std::string& workflow, bool enabled) override {
@@ -229,6 +234,15 @@ TEST_F(ApiServerTest, UnknownFieldsAreRefusedByName) {
   EXPECT_EQ(reply.error_code(), "invalid_request");
   EXPECT_EQ(reply.json_body()["error"]["details"][0]["path"], "/colour");
   EXPECT_TRUE(commands_.run_requests.empty());
+}
+
+TEST_F(ApiServerTest, ExecuteAsksForADevelopmentRunOfTheNodeAndAnswersItsHandle) {
+  const auto reply = post("/api/v1/runs/r1/nodes/b/execute", {{"params", {{"x", 1}}}});
+  EXPECT_EQ(reply.status, 202) << reply.body;
+  EXPECT_EQ(reply.json_body(), json({{"id", "run-1"}, {"status", "queued"}, {"node", "b"}}));
+  EXPECT_EQ(post("/api/v1/runs/r1/nodes/b/execute", {{"param", {{"x", 1}}}}).status, 400);
+  const std::lock_guard lock(commands_.mutex);
+  EXPECT_EQ(commands_.calls, std::vector<std::string>{"run again r1 b"});
 }
 
 TEST_F(ApiServerTest, ACommandThatTakesNoFieldsRefusesAnyAndDoesNothing) {
@@ -560,7 +574,23 @@ TEST_F(ApiServerTest, RunShowsItsFieldsAndCountsTasksByStatus) {
       "id":"r1","workflow":"hello","version":1,"status":"running","params":{"date":"2026-01-01"},
       "idempotency_key":null,"error":null,
       "created_at":"2026-01-01T00:00:00.000Z","started_at":"2026-01-01T00:00:01.500Z","finished_at":null,
-      "tasks":{"succeeded":1,"running":2}})"));
+      "parent":null,"tasks":{"succeeded":1,"running":2},"children":[]})"));
+}
+
+// A subworkflow node's child run names the task that started it, and the
+// parent lists its children.
+TEST_F(ApiServerTest, AChildRunShowsItsParentTaskAndTheParentItsChildren) {
+  auto child = run("r2", 2000, "other", "succeeded");
+  child.parent_run_id = "r1";
+  child.parent_node = "sub";
+  child.parent_index = 3;
+  store_runs({run("r1", 1000), child, run("r3", 3000)});
+  EXPECT_EQ(get("/api/v1/runs/r2").json_body()["parent"], json({{"run_id", "r1"}, {"node", "sub"}, {"index", 3}}));
+  EXPECT_EQ(get("/api/v1/runs/r1").json_body()["children"],
+            json::parse(R"([{"id":"r2","workflow":"other","status":"succeeded","node":"sub","index":3}])"));
+  const auto listed = get("/api/v1/runs?parent=r1").json_body()["items"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["id"], "r2");
 }
 
 // A store may hand back a run without its document (a column left empty by

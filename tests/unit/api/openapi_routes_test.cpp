@@ -31,6 +31,7 @@ class NoCommands : public Commands {
   Status start_run(const std::string&) override { return refused(); }
   Status cancel_run(const std::string&) override { return refused(); }
   Status retry_run(const std::string&) override { return refused(); }
+  Result<RunCreated> run_node_again(const NodeRunRequest&) override { return refused(); }
   Status pause_run(const std::string&) override { return refused(); }
   Status resume_run(const std::string&) override { return refused(); }
   Result<ScheduleView> set_schedule_enabled(const std::string&, bool) override { return refused(); }

@@ -59,9 +59,18 @@ class PostgresStoreTest : public ::testing::Test {
   }
   // A connection of the test's own, in the store's schema.
   Connection connect() const { return Connection(PostgresConfig::parse(config_)); }
-  // Undo the migrations after version 4, 3, 2 or 1 on a schema of the latest
+  // Undo the migrations after version 5, 4, 3, 2 or 1 on a schema of the latest
   // version, as a database that an older weft left behind.
-  void revert_to_version_4() const { connect().execute("DROP TABLE messages; UPDATE weft_schema SET version = 4"); }
+  void revert_to_version_5() const {
+    connect().execute(
+        "DROP INDEX runs_by_parent; ALTER TABLE runs DROP COLUMN parent_run_id;"
+        "ALTER TABLE runs DROP COLUMN parent_node; ALTER TABLE runs DROP COLUMN parent_index;"
+        "UPDATE weft_schema SET version = 5");
+  }
+  void revert_to_version_4() const {
+    revert_to_version_5();
+    connect().execute("DROP TABLE messages; UPDATE weft_schema SET version = 4");
+  }
   void revert_to_version_3() const {
     revert_to_version_4();
     connect().execute(
@@ -288,6 +297,22 @@ TEST_F(PostgresStoreTest, MigratingFromVersion2LetsInstancesClaimItsUnfinishedRu
   ASSERT_EQ(instances.size(), 1u);
   EXPECT_EQ(instances[0].id, "instance-a");
   EXPECT_EQ(instances[0].runs_held, 2);
+}
+
+// Version 6 (ABI 2.1) names a run's parent task (a subworkflow's child):
+// the runs of version 5 have none, and have no children.
+TEST_F(PostgresStoreTest, MigratingFromVersion5KeepsRunsWithoutAParent) {
+  open().write({{}, {queued_run("run-1")}, {}, {}});
+  revert_to_version_5();
+  auto store = open();
+  EXPECT_EQ(store.schema_version(), latest_schema_version());
+  const auto run = store.get_run("run-1");
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->parent_run_id, "");
+  EXPECT_EQ(run->parent_index, -1);
+  sdk::RunFilter children;
+  children.parent_run_id = "run-1";
+  EXPECT_TRUE(store.list_runs(children).empty());
 }
 
 // Version 4 (ABI 2.1) lets tokens expire and be scoped, and keeps the audit

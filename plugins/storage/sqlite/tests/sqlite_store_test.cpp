@@ -116,10 +116,13 @@ TEST_F(SqliteStoreTest, ANewerSchemaIsRefusedNamingBothVersions) {
   EXPECT_EQ(pragma(file_, "user_version"), "99");
 }
 
-// Take a database of the latest schema back to version 4, 3 or 2, as an older weft left it.
+// Take a database of the latest schema back to version 5, 4, 3 or 2, as an older weft left it.
+constexpr const char* kUndoVersion6 =
+    "DROP INDEX runs_by_parent; ALTER TABLE runs DROP COLUMN parent_run_id;"
+    "ALTER TABLE runs DROP COLUMN parent_node; ALTER TABLE runs DROP COLUMN parent_index;";
 constexpr const char* kUndoVersion5 = "DROP TABLE messages;";
 constexpr const char* kUndoVersion4 =
-    "DROP TABLE messages; DROP TABLE audit; ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE tokens DROP COLUMN "
+    "DROP TABLE audit; ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE tokens DROP COLUMN "
     "workflows;";
 constexpr const char* kUndoVersion3 =
     "DROP TABLE attempts; DROP TABLE schedule_states;"
@@ -130,7 +133,7 @@ TEST_F(SqliteStoreTest, MigratingTo5StartsWithNoQueues) {
   open();
   {
     Connection connection(file_, Connection::Mode::read_write, 1000);
-    connection.execute(std::string(kUndoVersion5) + "PRAGMA user_version = 4;");
+    connection.execute(std::string(kUndoVersion6) + kUndoVersion5 + "PRAGMA user_version = 4;");
   }
   auto store = open();
   EXPECT_EQ(store.schema_version(), latest_schema_version());
@@ -148,6 +151,7 @@ TEST_F(SqliteStoreTest, MigratingToUniqueIdempotencyKeysKeepsTheOldestRunsKey) {
   {
     Connection connection(file_, Connection::Mode::read_write, 1000);
     connection.execute(
+        std::string(kUndoVersion6) + kUndoVersion5 +
         "DROP INDEX runs_by_idempotency_key;"
         "CREATE INDEX runs_by_idempotency_key ON runs (idempotency_key, created_at, id);"
         "INSERT INTO runs VALUES ('run-1', 'etl', 1, 'succeeded', NULL, NULL, 'nightly', NULL, 100, 0, 0);"
@@ -169,7 +173,7 @@ TEST_F(SqliteStoreTest, MigratingTo21KeepsTasksWithAnEmptyBudget) {
   open();
   {
     Connection connection(file_, Connection::Mode::read_write, 1000);
-    connection.execute(std::string(kUndoVersion4) + kUndoVersion3 +
+    connection.execute(std::string(kUndoVersion6) + kUndoVersion5 + kUndoVersion4 + kUndoVersion3 +
                        "INSERT INTO tasks (run_id, node, idx, status, attempt, ready_at, started_at, finished_at) "
                        "VALUES ('run-1', 'a', -1, 'retrying', 2, 0, 10, 0);"
                        "PRAGMA user_version = 2;");
@@ -192,7 +196,7 @@ TEST_F(SqliteStoreTest, MigratingTo4KeepsTokensUnexpiringAndUnscoped) {
   open().write({{}, {}, {}, {{"t1", "sha256:x", "viewer", "ci", 100, false}}});
   {
     Connection connection(file_, Connection::Mode::read_write, 1000);
-    connection.execute(std::string(kUndoVersion4) + "PRAGMA user_version = 3;");
+    connection.execute(std::string(kUndoVersion6) + kUndoVersion5 + kUndoVersion4 + "PRAGMA user_version = 3;");
   }
   auto store = open();
   EXPECT_EQ(store.schema_version(), latest_schema_version());
@@ -201,6 +205,25 @@ TEST_F(SqliteStoreTest, MigratingTo4KeepsTokensUnexpiringAndUnscoped) {
   EXPECT_EQ(tokens[0].expires_at, 0);
   EXPECT_EQ(tokens[0].workflows, "");
   EXPECT_TRUE(store.list_audit("", 0).empty());
+}
+
+// Schema version 6 (ABI 2.1) names a run's parent task (a subworkflow's
+// child): the runs of version 5 have none, and have no children.
+TEST_F(SqliteStoreTest, MigratingTo6KeepsRunsWithoutAParent) {
+  open().write({{}, {{"run-1", "etl", 1, sdk::RunStatus::queued, "", "", "", "", 100, 0, 0}}, {}, {}});
+  {
+    Connection connection(file_, Connection::Mode::read_write, 1000);
+    connection.execute(std::string(kUndoVersion6) + "PRAGMA user_version = 5;");
+  }
+  auto store = open();
+  EXPECT_EQ(store.schema_version(), latest_schema_version());
+  const auto run = store.get_run("run-1");
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->parent_run_id, "");
+  EXPECT_EQ(run->parent_index, -1);
+  sdk::RunFilter children;
+  children.parent_run_id = "run-1";
+  EXPECT_TRUE(store.list_runs(children).empty());
 }
 
 TEST_F(SqliteStoreTest, TheFileHoldsTheDataAfterClose) {

@@ -263,6 +263,10 @@ typedef struct weft_task_event {
  * an error/hangup). Watching again means calling watch_fd again. */
 typedef void (*weft_fd_callback)(void* plugin_ptr, int fd);
 
+/* Since 2.1: how a child run ended (see weft_host_api.start_child_run). */
+typedef void (*weft_child_run_callback)(void* plugin_ptr, weft_str task_key, weft_str run_id, int32_t status,
+                                        weft_str results_json, weft_str error);
+
 /* Filled by the host; valid until the plugin object it was given to is
  * destroyed (for init: during the init call). Every function is present. */
 typedef struct weft_host_api {
@@ -301,9 +305,32 @@ typedef struct weft_host_api {
    * queue name that is not one ([A-Za-z0-9._-]{1,128}) or a body that is
    * not JSON. */
   weft_status (*enqueue)(void* host_ptr, weft_str queue, weft_str message_id, weft_str body_json, weft_error* err);
+
+  /* Since 2.1 (check WEFT_HAS_FIELD). Any thread. Starts a run of the stored
+   * workflow `workflow` (version 0: its latest) with params_json (a JSON
+   * object; empty: none) as the child of the task task_key, one this node
+   * type planned PENDING and has not finished yet. The child shows its
+   * parent (run, node, index); cancelling, pausing or resuming the parent
+   * run does the same to the child, and stopping the task (its timeout, a
+   * cancel) cancels the child. Children nest at most 8 deep: a deeper one is
+   * refused, so that a workflow starting itself ends.
+   *
+   * on_end(plugin_ptr, task_key, ...) is called exactly once, on the host's
+   * event loop thread, unless the plugin object that asked is destroyed
+   * first: with the child's run id and final weft_run_status, the child's
+   * results (GET /runs/{id}/results as JSON text) and its error; or with
+   * run_id empty and status 0 when no child could be started (error says
+   * why: an unknown workflow, params it refuses, a task no longer running).
+   * A task taken back after a weftd restart asks again in its new attempt:
+   * it is given the child its lost attempt started, not a new one.
+   * WEFT_ERROR (and no call of on_end) only for a call without a task_key
+   * or on_end. */
+  weft_status (*start_child_run)(void* host_ptr, weft_str task_key, weft_str workflow, int64_t version,
+                                 weft_str params_json, weft_child_run_callback on_end, void* plugin_ptr,
+                                 weft_error* err);
 } weft_host_api;
 #define WEFT_HOST_API_SIZE_2_0 WEFT_SIZE_THROUGH(weft_host_api, watch_fd)
-#define WEFT_HOST_API_SIZE_2_1 WEFT_SIZE_THROUGH(weft_host_api, enqueue)
+#define WEFT_HOST_API_SIZE_2_1 WEFT_SIZE_THROUGH(weft_host_api, start_child_run)
 
 /* ------------------------------------------------------------------------ */
 /* Node types                                                               */
@@ -467,8 +494,15 @@ typedef struct weft_run_record {
   int64_t created_at;
   int64_t started_at;
   int64_t finished_at;
+  /* Since 2.1: the task whose child this run is (see start_child_run);
+   * empty parent_run_id (and parent_index -1 from the host): none. A store
+   * of 2.0 keeps none of it, and its runs have no parent. */
+  weft_str parent_run_id;
+  weft_str parent_node;
+  int64_t parent_index;
 } weft_run_record;
 #define WEFT_RUN_RECORD_SIZE_2_0 WEFT_SIZE_THROUGH(weft_run_record, finished_at)
+#define WEFT_RUN_RECORD_SIZE_2_1 WEFT_SIZE_THROUGH(weft_run_record, parent_index)
 
 typedef struct weft_task_record {
   size_t struct_size;
@@ -655,8 +689,12 @@ typedef struct weft_run_filter {
   weft_str before_id;       /* paging cursor: runs older than this id; empty: newest */
   int32_t unfinished_only;  /* 1: runs whose status is not final only (created, queued, running, paused) */
   int32_t limit;            /* 0: no limit */
+  /* Since 2.1: the children of this run only; empty: any. The host sets it
+   * only for a store of 2.1 (whose vtable reaches list_audit). */
+  weft_str parent_run_id;
 } weft_run_filter;
 #define WEFT_RUN_FILTER_SIZE_2_0 WEFT_SIZE_THROUGH(weft_run_filter, limit)
+#define WEFT_RUN_FILTER_SIZE_2_1 WEFT_SIZE_THROUGH(weft_run_filter, parent_run_id)
 
 /* Visitors receive each record in turn; returning non-zero stops the walk. */
 typedef int (*weft_workflow_visitor)(void* caller_ptr, const weft_workflow_record* record);

@@ -6,12 +6,14 @@
 #pragma once
 
 #include <weft/abi/weft_abi.h>
+#include <weft/sdk/status.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <array>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -140,6 +142,46 @@ class Host {
     if (api_->enqueue(api_->host_ptr, str(queue), str(message_id), str(body_json), &err) != WEFT_OK) {
       throw std::runtime_error(err.message);
     }
+  }
+
+  // Since 2.1: how a child run ended (see weft_host_api.start_child_run).
+  // run_id empty and status nullopt: no child could be started (error says why).
+  struct ChildRunEnd {
+    std::string task_key;
+    std::string run_id;
+    std::optional<RunStatus> status;
+    std::string results_json;
+    std::string error;
+  };
+  bool starts_child_runs() const {
+    return WEFT_HAS_FIELD(api_, weft_host_api, start_child_run) && api_->start_child_run != nullptr;
+  }
+  // Starts a child run of the task task_key (see weft_host_api.start_child_run);
+  // calls (object->*Method)(end) once on the daemon's event loop when it
+  // ends. object must outlive the call (the host drops it when the plugin
+  // object is destroyed) and have a public host(). Throws when the host
+  // cannot start child runs (a host of 2.0) or refuses the call.
+  template <class T, void (T::*Method)(const ChildRunEnd&)>
+  void start_child_run(std::string_view task_key, std::string_view workflow, int64_t version,
+                       std::string_view params_json, T* object) const {
+    if (!starts_child_runs()) throw std::runtime_error("this weftd cannot start child runs (it is older than ABI 2.1)");
+    weft_error err{};
+    const weft_status s = api_->start_child_run(
+        api_->host_ptr, str(task_key), str(workflow), version, str(params_json),
+        [](void* p, weft_str key, weft_str run_id, int32_t status, weft_str results, weft_str error) noexcept {
+          auto* self = static_cast<T*>(p);
+          try {
+            ChildRunEnd end{std::string(view(key)), std::string(view(run_id)), run_status_from_abi(status),
+                            std::string(view(results)), std::string(view(error))};
+            (self->*Method)(end);
+          } catch (const std::exception& e) {
+            self->host().error(std::string("a child run callback threw: ") + e.what());
+          } catch (...) {
+            self->host().error("a child run callback threw an unknown exception");
+          }
+        },
+        object, &err);
+    if (s != WEFT_OK) throw std::runtime_error(err.message);
   }
 
   const weft_host_api* api() const { return api_; }

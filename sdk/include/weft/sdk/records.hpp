@@ -34,6 +34,11 @@ struct RunRecord {
   int64_t created_at = 0;
   int64_t started_at = 0;
   int64_t finished_at = 0;
+  // The task whose child this run is (since ABI 2.1; see weft_run_record);
+  // empty parent_run_id: none.
+  std::string parent_run_id{};
+  std::string parent_node{};
+  int64_t parent_index = -1;
 };
 
 struct TaskRecord {
@@ -210,6 +215,7 @@ struct RunFilter {
   std::string before_id;
   bool unfinished_only = false;
   int32_t limit = 0;
+  std::string parent_run_id{};  // since ABI 2.1: the children of this run only
 };
 
 // The statuses the other side wrote; a number that is no status is refused.
@@ -234,17 +240,23 @@ inline WorkflowRecord from_abi(const weft_workflow_record& r) {
 }
 inline RunRecord from_abi(const weft_run_record& r) {
   require_size(r.struct_size, WEFT_RUN_RECORD_SIZE_2_0, "weft_run_record");
-  return {copy(r.id),
-          copy(r.workflow),
-          r.version,
-          run_status(r.status),
-          copy(r.params_json),
-          copy(r.document_json),
-          copy(r.idempotency_key),
-          copy(r.error),
-          r.created_at,
-          r.started_at,
-          r.finished_at};
+  RunRecord run{copy(r.id),
+                copy(r.workflow),
+                r.version,
+                run_status(r.status),
+                copy(r.params_json),
+                copy(r.document_json),
+                copy(r.idempotency_key),
+                copy(r.error),
+                r.created_at,
+                r.started_at,
+                r.finished_at};
+  if (WEFT_HAS_FIELD(&r, weft_run_record, parent_index) && r.parent_run_id.len > 0) {
+    run.parent_run_id = copy(r.parent_run_id);
+    run.parent_node = copy(r.parent_node);
+    run.parent_index = r.parent_index;
+  }
+  return run;
 }
 inline TaskRecord from_abi(const weft_task_record& r) {
   require_size(r.struct_size, WEFT_TASK_RECORD_SIZE_2_0, "weft_task_record");
@@ -324,6 +336,9 @@ inline weft_run_record to_abi(const RunRecord& r) {
   v.created_at = r.created_at;
   v.started_at = r.started_at;
   v.finished_at = r.finished_at;
+  v.parent_run_id = str(r.parent_run_id);
+  v.parent_node = str(r.parent_node);
+  v.parent_index = r.parent_index;
   return v;
 }
 inline weft_task_record to_abi(const TaskRecord& r) {
@@ -403,9 +418,11 @@ inline weft_audit_record to_abi(const AuditRecord& r) {
 
 inline RunFilter from_abi(const weft_run_filter& f) {
   require_size(f.struct_size, WEFT_RUN_FILTER_SIZE_2_0, "weft_run_filter");
-  return {copy(f.workflow),        f.status == 0 ? std::nullopt : std::optional(run_status(f.status)),
-          copy(f.idempotency_key), copy(f.before_id),
-          f.unfinished_only != 0,  f.limit};
+  RunFilter filter{copy(f.workflow),        f.status == 0 ? std::nullopt : std::optional(run_status(f.status)),
+                   copy(f.idempotency_key), copy(f.before_id),
+                   f.unfinished_only != 0,  f.limit};
+  if (WEFT_HAS_FIELD(&f, weft_run_filter, parent_run_id)) filter.parent_run_id = copy(f.parent_run_id);
+  return filter;
 }
 inline weft_run_filter to_abi(const RunFilter& f) {
   weft_run_filter v{};
@@ -416,6 +433,7 @@ inline weft_run_filter to_abi(const RunFilter& f) {
   v.before_id = str(f.before_id);
   v.unfinished_only = f.unfinished_only ? 1 : 0;
   v.limit = f.limit;
+  v.parent_run_id = str(f.parent_run_id);
   return v;
 }
 inline weft_message_record to_abi(const MessageRecord& r) {

@@ -25,8 +25,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -75,6 +77,7 @@ class FakeHost {
     api_.watch_fd = &FakeHost::watch_fd_thunk;
     api_.work_available = &FakeHost::work_available_thunk;
     api_.enqueue = &FakeHost::enqueue_thunk;
+    api_.start_child_run = &FakeHost::start_child_run_thunk;
   }
   ~FakeHost() {
     ::close(wake_fd_);
@@ -127,6 +130,34 @@ class FakeHost {
     std::lock_guard lock(mutex_);
     return enqueued_;
   }
+  // A child run a plugin asked for (start_child_run); the test ends it with end_child_run.
+  struct ChildRunRequest {
+    std::string task_key;
+    std::string workflow;
+    int64_t version = 0;
+    std::string params_json;
+  };
+  std::vector<ChildRunRequest> child_runs() const {
+    std::lock_guard lock(mutex_);
+    std::vector<ChildRunRequest> requests;
+    for (const auto& [key, child] : children_) requests.push_back(child.request);
+    return requests;
+  }
+  // Tells the plugin that the child run of task_key ended, as weftd would
+  // (status 0 and run_id empty: it could not start). False if none was asked for.
+  bool end_child_run(std::string_view task_key, std::string_view run_id, int32_t status, std::string_view results_json,
+                     std::string_view error = {}) {
+    PendingChild child;
+    {
+      std::lock_guard lock(mutex_);
+      const auto it = children_.find(std::string(task_key));
+      if (it == children_.end()) return false;
+      child = it->second;
+      children_.erase(it);
+    }
+    child.on_end(child.plugin_ptr, str(task_key), str(run_id), status, str(results_json), str(error));
+    return true;
+  }
   // Watches asked for and not yet served.
   size_t pending_watches() const {
     std::lock_guard lock(mutex_);
@@ -169,6 +200,11 @@ class FakeHost {
   struct Watch {
     weft_fd_callback callback;
     void* plugin_ptr;
+  };
+  struct PendingChild {
+    ChildRunRequest request;
+    weft_child_run_callback on_end = nullptr;
+    void* plugin_ptr = nullptr;
   };
 
   void serve(int fd) {
@@ -230,6 +266,20 @@ class FakeHost {
     if (!known) h.enqueued_.push_back(std::move(message));
     return WEFT_OK;
   }
+  static weft_status start_child_run_thunk(void* host_ptr, weft_str task_key, weft_str workflow, int64_t version,
+                                           weft_str params_json, weft_child_run_callback on_end, void* plugin_ptr,
+                                           weft_error* err) {
+    if (task_key.len == 0 || on_end == nullptr) {
+      std::snprintf(err->message, sizeof err->message, "start_child_run needs a task_key and on_end");
+      return WEFT_ERROR;
+    }
+    auto& h = self(host_ptr);
+    std::lock_guard lock(h.mutex_);
+    const std::string key(view(task_key));
+    h.children_[key] = {
+        {key, std::string(view(workflow)), version, std::string(view(params_json))}, on_end, plugin_ptr};
+    return WEFT_OK;
+  }
   static weft_status watch_fd_thunk(void* host_ptr, int fd, weft_fd_callback on_readable, void* plugin_ptr) {
     auto& h = self(host_ptr);
     std::lock_guard lock(h.mutex_);
@@ -251,6 +301,7 @@ class FakeHost {
   size_t work_notices_ = 0;
   std::vector<Enqueued> enqueued_;
   std::unordered_map<int, Watch> watches_;
+  std::map<std::string, PendingChild> children_;  // by task key
 };
 
 }  // namespace weft::sdk::testing

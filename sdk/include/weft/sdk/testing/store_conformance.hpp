@@ -335,7 +335,10 @@ inline nlohmann::json describe(const RunRecord& r) {
           {"error", r.error},
           {"created_at", r.created_at},
           {"started_at", r.started_at},
-          {"finished_at", r.finished_at}};
+          {"finished_at", r.finished_at},
+          {"parent_run_id", r.parent_run_id},
+          {"parent_node", r.parent_node},
+          {"parent_index", r.parent_index}};
 }
 inline nlohmann::json describe(const TaskRecord& r) {
   return {{"run_id", r.run_id},
@@ -686,6 +689,36 @@ TEST_P(StoreConformance, ListRunsFiltersByIdempotencyKey) {
   put_runs({run("a", 100), run("b", 200), keyless});
   EXPECT_EQ(ids(store().list_runs(filter([](RunFilter& f) { f.idempotency_key = "key-b"; }))),
             (std::vector<std::string>{"b"}));
+}
+
+// A subworkflow's run names the task that started it (ABI 2.1), and its
+// parent's page lists it.
+TEST_P(StoreConformance, ARunIsReadBackWithTheTaskThatStartedIt) {
+  auto child = run("child", 200);
+  child.parent_run_id = "parent";
+  child.parent_node = "prepare";
+  child.parent_index = 4;
+  put_runs({run("parent", 100), child});
+  EXPECT_EQ(describe(store().get_run("child")), describe(child));
+  EXPECT_EQ(store().get_run("parent")->parent_index, -1);
+}
+
+TEST_P(StoreConformance, ListRunsFiltersByParent) {
+  std::vector<RunRecord> runs{run("parent", 100), run("other", 150)};
+  for (const auto& [id, parent] : {std::pair{"c1", "parent"}, {"c2", "other"}, {"c3", "parent"}}) {
+    runs.push_back(run(id, 200 + static_cast<int64_t>(runs.size())));
+    runs.back().parent_run_id = parent;
+    runs.back().parent_node = "sub";
+  }
+  put_runs(runs);
+  EXPECT_EQ(ids(store().list_runs(filter([](RunFilter& f) { f.parent_run_id = "parent"; }))),
+            (std::vector<std::string>{"c3", "c1"}));
+  EXPECT_EQ(ids(store().list_runs(filter([](RunFilter& f) {
+              f.parent_run_id = "parent";
+              f.limit = 1;
+            }))),
+            (std::vector<std::string>{"c3"}));
+  EXPECT_TRUE(store().list_runs(filter([](RunFilter& f) { f.parent_run_id = "c1"; })).empty());
 }
 
 // A schedule's firing is a run's idempotency key: the store is what keeps two
