@@ -151,8 +151,8 @@ int serve(const std::string& config_file, const Config& config) {
   RunScheduler scheduler(io, plugins, store, clock, scheduler_settings);
   services.set_task_event_sink([&scheduler](TaskEvent event) { scheduler.post_task_event(std::move(event)); });
   services.set_work_listener([&scheduler] { scheduler.work_available(); });
-  services.set_message_sink([&scheduler](std::string queue, std::string id, std::string body) {
-    return scheduler.enqueue_from_task(std::move(queue), std::move(id), std::move(body));
+  services.set_message_sink([&scheduler](const std::string& queue, std::string id, std::string body) {
+    return scheduler.enqueue_from_task(queue, std::move(id), std::move(body));
   });
   services.set_child_run_starter([&scheduler](ChildRunRequest request, ChildRunEnded on_end) {
     scheduler.start_child_run(std::move(request), std::move(on_end));

@@ -131,7 +131,7 @@ Result<std::string> RunScheduler::enqueue(const std::string& queue, const std::s
   });
 }
 
-std::string RunScheduler::enqueue_from_task(std::string queue, std::string id, std::string body_json) {
+std::string RunScheduler::enqueue_from_task(const std::string& queue, std::string id, std::string body_json) {
   if (!store_.keeps_queues()) return "the storage plugin keeps no queues";
   if (!is_queue_name(queue)) return "'" + queue + "' is not a queue name: it must match [A-Za-z0-9._-]{1,128}";
   if (id.empty()) return "the message id is empty";

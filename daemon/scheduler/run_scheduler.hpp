@@ -121,7 +121,7 @@ class RunScheduler final : public Commands {
   // Loop thread (a node type's plan or finish, through HostServices): the
   // message goes with the next batch, with the task's outcome. Returns why
   // it was refused; empty when taken.
-  std::string enqueue_from_task(std::string queue, std::string id, std::string body_json);
+  std::string enqueue_from_task(const std::string& queue, std::string id, std::string body_json);
   // Any thread (a node type's weft_host_api.start_child_run): starts a run
   // as the child of the running task request.task_key, or gives it the
   // child its lost attempt started; on_end is called once, on the loop.

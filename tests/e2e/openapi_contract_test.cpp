@@ -115,9 +115,8 @@ TEST_F(OpenApiContract, RealAnswersAndEventsMatchTheDocument) {
   call(201, "POST", queue + "/messages", "/api/v1/queues/contract-queue/messages", R"({"n": 1})");
   call(400, "POST", queue + "/messages", "/api/v1/queues/contract-queue/messages", "{");
   call(400, "POST", queue + "/messages", "/api/v1/queues/bad%20name/messages", "1");
-  ASSERT_TRUE(eventually([&] {
-    return client.get("/api/v1/queues/contract-queue").json().value("dead", 0) == 1;
-  })) << weftd.log();
+  ASSERT_TRUE(eventually([&] { return client.get("/api/v1/queues/contract-queue").json().value("dead", 0) == 1; }))
+      << weftd.log();
   call(200, "GET", "/api/v1/queues", "/api/v1/queues");
   call(200, "GET", queue, "/api/v1/queues/contract-queue");
   call(404, "GET", queue, "/api/v1/queues/nothing");

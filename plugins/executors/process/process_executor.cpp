@@ -299,7 +299,9 @@ void ProcessExecutor::recover(const TaskSpec& task, std::string_view external_id
   } else {
     host().task_lost(task_key, "the task's process is gone after a weftd restart");
   }
-  if (run_as_) reclaim_output_file(task.output_path);  // the task will not end here
+  if (run_as_) {  // the task will not end here
+    if (const std::string problem = reclaim_output_file(task.output_path); !problem.empty()) host().warn(problem);
+  }
 }
 
 void ProcessExecutor::on_exit(int pidfd) noexcept {
@@ -333,8 +335,11 @@ void ProcessExecutor::reap(int pidfd) {
   // The file is the task user's, mode 0600: weftd, running as its own user
   // with CAP_CHOWN but not CAP_DAC_OVERRIDE, takes it back before reading.
   // The task cannot swap it meanwhile: it may not write to the directory.
-  if (run_as_) reclaim_output_file(task.output_path);
-  const OutputFile output = read_output_file(task.output_path);
+  const std::string reclaimed = run_as_ ? reclaim_output_file(task.output_path) : std::string();
+  OutputFile output = read_output_file(task.output_path);
+  // Not taken back, the file is unreadable to weftd and readable to the
+  // task user's later tasks: the task fails saying why.
+  if (!reclaimed.empty()) output.error = reclaimed;
   const std::string key = task.key;
   forget(task);
   host().task_finished(key, ending.exit_code, output.json, join_errors(ending.error, output.error));

@@ -77,6 +77,9 @@ void prepare_output_file(const sdk::TaskSpec& task, const TaskIdentity& identity
   }
 }
 
-void reclaim_output_file(const std::string& path) { ::lchown(path.c_str(), ::geteuid(), ::getegid()); }
+std::string reclaim_output_file(const std::string& path) {
+  if (::lchown(path.c_str(), ::geteuid(), ::getegid()) == 0 || errno == ENOENT) return {};
+  return "cannot take the output file '" + path + "' back from the task user: " + error_text(errno);
+}
 
 }  // namespace weft::process

@@ -25,8 +25,9 @@ OutputFile read_output_file(const std::string& path);
 // output file empty, 0600, the user's. Throws std::runtime_error naming the path.
 void prepare_output_file(const sdk::TaskSpec& task, const TaskIdentity& identity);
 
-// After the task: the output file is weftd's again, so that a later task of
-// the same user cannot read it.
-void reclaim_output_file(const std::string& path);
+// After the task: the output file is weftd's again, so that weftd can read
+// it and a later task of the same user cannot. Returns why it could not be
+// taken back; empty when it was.
+[[nodiscard]] std::string reclaim_output_file(const std::string& path);
 
 }  // namespace weft::process

@@ -24,7 +24,7 @@ constexpr const char* kTakeMigrationLock = "SELECT pg_advisory_xact_lock(2003133
 // owner renews; every claim raises runs.lease_generation, and every write of
 // an instance is fenced by the generation it holds (postgres_store.cpp).
 // One instance alone holds every run it writes in the same way.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT COLLATE "C" NOT NULL,

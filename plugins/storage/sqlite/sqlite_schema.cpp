@@ -12,7 +12,7 @@ namespace {
 //
 // Empty text is stored as NULL (see Query::bind), so optional columns are
 // nullable and key columns NOT NULL, which also refuses records with empty keys.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT NOT NULL,
