@@ -140,10 +140,18 @@ ApiReply answer(const Api& api, const RequestHead& head, std::string body) {
   }
 }
 
+// The pages weftd serves (the web page at /, the API's at /api/docs) and
+// their files: the only answers that are not JSON.
+bool is_page_file(const ApiReply& reply) {
+  return reply.status == 200 &&
+         (reply.content_type.starts_with("text/html;") || reply.content_type.starts_with("text/javascript;") ||
+          reply.content_type.starts_with("text/css;") || reply.content_type.starts_with("text/plain;"));
+}
+
 void check(const ApiReply& reply) {
   require(reply.status >= 200 && reply.status < 600, "a reply has a status of HTTP");
-  if (reply.stream) return;
-  require(reply.content_type == "application/json", "a reply without a stream is JSON");
+  if (reply.stream || is_page_file(reply)) return;
+  require(reply.content_type == "application/json", "a reply without a stream is JSON, unless it is a page");
   const auto body = nlohmann::json::parse(reply.body, nullptr, false);
   require(body.is_object(), "a reply's body is a JSON object");
   if (reply.status >= 400) require(body.contains("error"), "an error reply says what the error is");
