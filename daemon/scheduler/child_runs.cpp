@@ -22,6 +22,8 @@ namespace weft::daemon {
 
 namespace {
 
+constexpr std::string_view kChildKeyPrefix = "child:";
+
 // A workflow that starts itself through a subworkflow node would otherwise
 // nest without end: the run that would be the ninth generation is refused.
 constexpr int kMaxChildDepth = 8;
@@ -50,6 +52,10 @@ std::string why_it_failed(const RunRecord& run, const std::vector<TaskRecord>& t
 
 }  // namespace
 
+std::string child_run_key(std::string_view task_key) { return std::string(kChildKeyPrefix).append(task_key); }
+
+bool is_child_run_key(std::string_view key) { return key.starts_with(kChildKeyPrefix); }
+
 void RunScheduler::start_child_run(ChildRunRequest request, ChildRunEnded on_end) {
   boost::asio::post(io_, [this, request = std::move(request), on_end = std::move(on_end)]() mutable {
     begin_child(request, std::move(on_end));
@@ -70,7 +76,7 @@ void RunScheduler::begin_child(const ChildRunRequest& request, ChildRunEnded on_
   TaskState* task = child_parent(request.task_key);
   if (task == nullptr) return on_end(not_started("task " + request.task_key + " is not running a node of its own"));
   if (!task->resume_child.empty()) return adopt_child(std::exchange(task->resume_child, {}), *task, std::move(on_end));
-  const std::string key = "child:" + request.task_key;
+  const std::string key = child_run_key(request.task_key);
   if (const auto same = idempotency_keys_.find(key); same != idempotency_keys_.end()) {
     return adopt_child(same->second, *task, std::move(on_end));  // the node type asked twice
   }

@@ -147,7 +147,7 @@ Result<RunCreated> RunScheduler::create_run(const RunRequest& request) {
   // A run made under one of weftd's own keys would be taken for the run
   // weftd meant to start: a schedule's firing, a queue's message, a child.
   const std::string& key = request.idempotency_key;
-  if (is_schedule_run_key(key) || is_queue_run_key(key) || key.starts_with("child:")) {
+  if (is_schedule_run_key(key) || is_queue_run_key(key) || is_child_run_key(key)) {
     return fail(ErrorCode::invalid_request,
                 "idempotency keys that start with 'schedule:', 'queue:' or 'child:' are for runs weftd starts itself",
                 {{"/idempotency_key", "must not start with 'schedule:', 'queue:' or 'child:'"}});

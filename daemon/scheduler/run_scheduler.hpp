@@ -53,6 +53,11 @@
 
 namespace weft::daemon {
 
+// "child:<task key>": the key of the run a subworkflow task starts; keys of
+// that form are the scheduler's alone (child_runs.cpp).
+std::string child_run_key(std::string_view task_key);
+bool is_child_run_key(std::string_view key);
+
 // The `limits` of docs/configuration.md that the scheduler enforces.
 struct SchedulerLimits {
   int max_running_tasks = 256;

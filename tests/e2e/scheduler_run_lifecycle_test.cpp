@@ -69,6 +69,17 @@ TEST_F(SchedulerRunLifecycle, TheSameIdempotencyKeyTwiceGivesTheSameRunAndRunsIt
   EXPECT_EQ(weftd_.client().get("/api/v1/runs?workflow=traced").json()["items"].size(), 1u);
 }
 
+// Keys of runs weftd starts itself: a request using one would make weftd
+// take its run for a schedule's firing, a queue's delivery or a child.
+TEST_F(SchedulerRunLifecycle, IdempotencyKeysOfWeftdsOwnRunsAreRefused) {
+  for (const std::string key : {"schedule:traced@2026-01-01T00:00:00Z", "queue:jobs/1/m-1", "child:r/n/-1/1"}) {
+    const auto refused = create_run({{"idempotency_key", key}});
+    EXPECT_EQ(refused.status, 400) << key << ": " << refused.body;
+    EXPECT_EQ(refused.json()["error"]["details"][0]["path"], "/idempotency_key") << refused.body;
+  }
+  EXPECT_EQ(create_run({{"idempotency_key", "children:nightly"}}).status, 201);
+}
+
 // The requests race each other into weftd; a few rounds with a key each give
 // the race a fair chance to show.
 TEST_F(SchedulerRunLifecycle, ConcurrentRequestsWithTheSameIdempotencyKeyCreateOneRun) {
