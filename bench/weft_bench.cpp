@@ -26,8 +26,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: weft-bench [--only W1,W2,...] [--repeat N] [--json[=FILE]] [--build-dir DIR] [--scratch-dir DIR] [--keep]\n"
     "                  [--synchronous full|normal] [--store sqlite|postgres] [--instances N]\n"
-    "  --only         workloads to run (default all): fanout, wide, chain, sleeps, layered, noop, runs, slow_clients,\n"
-    "                 event_subscribers\n"
+    "  --only         workloads to run (default all): fanout, wide, chain, sleeps, layered, noop, cached, runs,\n"
+    "                 slow_clients, event_subscribers\n"
     "  --repeat N     run each workload N times and report the medians (default 1)\n"
     "  --json         print the JSON report instead of the table\n"
     "  --json=FILE    print the table and write the JSON report to FILE\n"

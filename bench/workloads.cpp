@@ -185,6 +185,30 @@ Metrics fanout(const WeftdSettings& settings) { return fanout_of(settings, kFano
 
 Metrics wide(const WeftdSettings& settings) { return fanout_of(settings, kWideTasks); }
 
+// Issue 9's for_each of 10,000 with a cache: a first run whose tasks all run
+// (and fill the cache), then a second whose tasks all take their outputs from
+// it. The second run's throughput is what a cache hit costs the daemon: a
+// batched lookup, then a task's usual writes.
+Metrics cached(const WeftdSettings& settings) {
+  json node = for_each_node("fan", "command", kWideTasks, command({kTrue}), kFanoutParallel);
+  node["cache"] = {{"key", "bench:{{ item }}"}};
+  const json document = workflow("cached", {node}, {kWideTasks});
+  Metrics metrics;
+  const WeftdInstance weftd(settings);
+  const RunOutcome filling = run_to_end(weftd, document, kWideTasks);
+  metrics.push_back({"filling_wall_s", "first run (all run): weftd wall", "s", filling.timings.wall_s()});
+  const ProcessStats before = weftd.stats();
+  const RunOutcome hits = run_to_end(weftd, document, kWideTasks);
+  const ProcessStats after = weftd.stats();
+  const double wall = hits.timings.wall_s();
+  metrics.push_back({"hits_wall_s", "second run (all cache hits): weftd wall", "s", wall});
+  metrics.push_back({"tasks_per_s", "cache hits per second", "tasks/s", kWideTasks / wall});
+  metrics.push_back({"weftd_cpu_s", "weftd CPU of the second run", "s", after.cpu_s - before.cpu_s});
+  add_latencies(hits.timings, metrics);
+  add_peak_rss(weftd, metrics);
+  return metrics;
+}
+
 Metrics chain(const WeftdSettings& settings) {
   Metrics metrics;
   double wall = 0;
@@ -321,6 +345,7 @@ const std::vector<Workload>& workloads() {
       {"sleeps", "500 x sleep 2 at once (for_each, max_parallel 500)", sleeps},
       {"layered", "10 layers x 100 /bin/true, each layer after all of the one before", layered},
       {"noop", "10,000 in-daemon noop tasks, one for_each node, no limit", noop},
+      {"cached", "10,000 x /bin/true with a cache, run twice: the second run all cache hits", cached},
       {"runs", "2,000 runs of one noop node, 8 clients, round-robin over the instances", runs},
       {"shared", "100 runs of 10 x /bin/true, all sent to one instance, 8 slots per instance", shared},
   };

@@ -160,10 +160,18 @@ void print_reload(std::ostream& out, const nlohmann::json& report) {
 
 namespace {
 
-// The task a child run belongs to, as the API names tasks: "node" or "node[index]".
+// A task another record names (a child run's, a cache hit's origin), as the API names tasks: "node" or "node[index]".
 std::string task_of(const nlohmann::json& link) {
   const auto index = link.value("index", nlohmann::json());
   return cell(link, "node") + (index.is_number_integer() ? "[" + std::to_string(index.get<int64_t>()) + "]" : "");
+}
+
+// Where the task ran: its executor, or for a cache hit the task whose output it took.
+std::string ran_on(const nlohmann::json& task) {
+  if (const auto from = task.value("cached_from", nlohmann::json()); from.is_object()) {
+    return "cached from " + cell(from, "run_id") + " " + task_of(from);
+  }
+  return cell(task, "executor");
 }
 
 }  // namespace
@@ -193,7 +201,7 @@ void print_run(std::ostream& out, const nlohmann::json& run, const nlohmann::jso
   Table table({"TASK", "NODE", "STATUS", "ATTEMPT", "EXIT", "EXECUTOR", "STARTED", "FINISHED", "ERROR"});
   for (const auto& task : items_of(tasks)) {
     table.add_row({cell(task, "id"), task_label(task), cell(task, "status"), cell(task, "attempt"),
-                   cell(task, "exit_code"), cell(task, "executor"), cell(task, "started_at"), cell(task, "finished_at"),
+                   cell(task, "exit_code"), ran_on(task), cell(task, "started_at"), cell(task, "finished_at"),
                    cell(task, "error")});
   }
   table.print(out);

@@ -148,6 +148,7 @@ int serve(const std::string& config_file, const Config& config) {
   scheduler_settings.limits = scheduler_limits(config);
   scheduler_settings.leases = lease_settings(config);
   scheduler_settings.audit_retention = std::chrono::hours(24 * config.audit.retention_days);
+  scheduler_settings.done_message_retention = std::chrono::hours(24 * config.queues.done_retention_days);
   RunScheduler scheduler(io, plugins, store, clock, scheduler_settings);
   services.set_task_event_sink([&scheduler](TaskEvent event) { scheduler.post_task_event(std::move(event)); });
   services.set_work_listener([&scheduler] { scheduler.work_available(); });

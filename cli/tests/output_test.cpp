@@ -127,6 +127,20 @@ TEST(Views, RunStatusShowsTheRunAndATableOfItsTasks) {
             "t-1   process[0]  failed  3        2     process   t1       t2        exit code 2\n");
 }
 
+TEST(Views, ACacheHitShowsTheTaskItsOutputCameFrom) {
+  const json run = {{"id", "r2"}, {"workflow", "daily"}, {"version", 1}, {"status", "succeeded"}};
+  const json tasks = {{"items",
+                       {{{"id", "convert[1]"},
+                         {"node", "convert"},
+                         {"index", 1},
+                         {"status", "succeeded"},
+                         {"attempt", 1},
+                         {"executor", nullptr},
+                         {"cache_key", "b.tif"},
+                         {"cached_from", {{"run_id", "r1"}, {"node", "convert"}, {"index", 0}}}}}}};
+  EXPECT_THAT(printed(print_run, run, tasks), HasSubstr("cached from r1 convert[0]"));
+}
+
 TEST(Views, FailedTasksAreListedWithTheirErrors) {
   const json tasks = {{"items",
                        {{{"id", "t-1"}, {"node", "list"}, {"status", "succeeded"}},

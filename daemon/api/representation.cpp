@@ -12,12 +12,12 @@ nlohmann::json text_or_null(const std::string& text) {
   return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
 }
 
-// The task that started the run (a subworkflow node's), or null.
-nlohmann::json parent_json(const RunRecord& run) {
-  if (run.parent_run_id.empty()) return nullptr;
-  return {{"run_id", run.parent_run_id},
-          {"node", run.parent_node},
-          {"index", run.parent_index >= 0 ? nlohmann::json(run.parent_index) : nlohmann::json()}};
+// A task of another run (a run's parent task, a cache hit's origin), or null.
+nlohmann::json task_ref_json(const sdk::TaskRef& task) {
+  if (task.run_id.empty()) return nullptr;
+  return {{"run_id", task.run_id},
+          {"node", task.node},
+          {"index", task.index >= 0 ? nlohmann::json(task.index) : nlohmann::json()}};
 }
 
 }  // namespace
@@ -98,7 +98,7 @@ nlohmann::json run_json(const RunRecord& run) {
           {"created_at", timestamp(run.created_at)},
           {"started_at", timestamp(run.started_at)},
           {"finished_at", timestamp(run.finished_at)},
-          {"parent", parent_json(run)}};
+          {"parent", task_ref_json({run.parent_run_id, run.parent_node, run.parent_index})}};
 }
 
 nlohmann::json run_detail_json(const RunRecord& run, const std::vector<TaskRecord>& tasks,
@@ -133,7 +133,9 @@ nlohmann::json task_json(const TaskRecord& task) {
           {"external_id", text_or_null(task.external_id)},
           {"started_at", timestamp(task.started_at)},
           {"finished_at", timestamp(task.finished_at)},
-          {"error", text_or_null(task.error)}};
+          {"error", text_or_null(task.error)},
+          {"cache_key", text_or_null(task.cache_key)},
+          {"cached_from", task_ref_json(task.cached_from)}};
 }
 
 nlohmann::json attempt_json(const AttemptRecord& attempt) {

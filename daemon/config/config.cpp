@@ -151,6 +151,10 @@ void read_sections(ConfigReader& reader, Config& config) {
   audit.read("retention_days", config.audit.retention_days, 0);
   audit.reject_unknown_keys();
 
+  ConfigReader queues = reader.object("queues");
+  queues.read("done_retention_days", config.queues.done_retention_days, 0);
+  queues.reject_unknown_keys();
+
   ConfigReader api = reader.object("api");
   api.read("threads", config.api.threads, 1);
   api.read("read_timeout_s", config.api.read_timeout_s, 1);

@@ -48,6 +48,10 @@ struct AuditConfig {
   int retention_days = 90;  // audit entries older are pruned from the store; 0: kept forever
 };
 
+struct QueuesConfig {
+  int done_retention_days = 7;  // messages done longer ago are pruned from the store; 0: kept forever
+};
+
 struct LogConfig {
   spdlog::level::level_enum level = spdlog::level::info;
 };
@@ -90,6 +94,7 @@ struct Config {
   LimitsConfig limits;
   AuthConfig auth;
   AuditConfig audit;
+  QueuesConfig queues;
   LogConfig log;
   ApiConfig api;
   InstanceConfig instance;

@@ -89,6 +89,7 @@ ConfigChanges config_changes(const Config& running, const Config& reread,
   compare_limits(c, running.limits, reread.limits);
   c.needs_restart("auth.enabled", running.auth.enabled, reread.auth.enabled);
   c.needs_restart("audit.retention_days", running.audit.retention_days, reread.audit.retention_days);
+  c.needs_restart("queues.done_retention_days", running.queues.done_retention_days, reread.queues.done_retention_days);
   c.needs_restart("instance.id", running.instance.id, reread.instance.id);
   c.needs_restart("instance.address", running.instance.address, reread.instance.address);
   c.needs_restart("instance.lease_s", running.instance.lease_s, reread.instance.lease_s);

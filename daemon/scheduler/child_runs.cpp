@@ -90,7 +90,7 @@ void RunScheduler::begin_child(const ChildRunRequest& request, ChildRunEnded on_
   }
   run.idempotency_key = key;
   // The workflow is read from the store, which the loop never reads.
-  boost::asio::post(child_reads_,
+  boost::asio::post(store_reads_,
                     [this, run = std::move(run), task_key = request.task_key, on_end = std::move(on_end)]() mutable {
                       auto prepared = prepare_run(run);
                       boost::asio::post(io_, [this, prepared = std::move(prepared), task_key = std::move(task_key),
@@ -161,7 +161,7 @@ void RunScheduler::end_child(const RunState& child) {
 
 // Reads the child's record and results (off the loop) and hands them over on the loop.
 void RunScheduler::report_child_end(const std::string& child_id, ChildRunEnded on_end) {
-  boost::asio::post(child_reads_, [this, child_id, on_end = std::move(on_end)]() mutable {
+  boost::asio::post(store_reads_, [this, child_id, on_end = std::move(on_end)]() mutable {
     ChildRunEnd end;
     auto run = read_store([&] { return store_.get_run(child_id); });
     auto tasks = read_store([&] { return store_.list_tasks(child_id); });

@@ -63,9 +63,17 @@ void Journal::after_durable(std::function<void()> action) {
 }
 
 void Journal::write(WriteBatch records, StoreWriter::Completion done) {
+  prune_messages_with(records);
   // Its own transaction, so that a conflict fails this write alone; the
   // writer keeps submission order, so it lands after every batch before it.
   writer_.submit(std::make_shared<const WriteBatch>(std::move(records)), std::move(done));
+}
+
+void Journal::prune_messages_with(WriteBatch& batch) const {
+  if (batch.messages.empty() || message_retention_.count() <= 0) return;
+  batch.message_prune_before =
+      clock_.now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(message_retention_).count();
+  batch.message_prune_limit = kMessagePruneLimit;
 }
 
 void Journal::schedule_flush() {
@@ -91,6 +99,7 @@ void Journal::flush() {
     }
     things->clear();
   }
+  prune_messages_with(*batch);
   std::sort(batch->leases.begin(), batch->leases.end(),
             [](const RunLease& a, const RunLease& b) { return a.run_id < b.run_id; });
   batch->leases.erase(std::unique(batch->leases.begin(), batch->leases.end()), batch->leases.end());

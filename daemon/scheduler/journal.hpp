@@ -71,6 +71,11 @@ class Journal {
   }
   // Writes the refused batch again without the records of runs lost.
   void resubmit_without(const std::set<std::string, std::less<>>& lost);
+  // A batch that carries queue messages also prunes up to kMessagePruneLimit
+  // messages DONE and enqueued longer ago than retention (0: none): bounded
+  // work, and more than a batch ends, so that they stay within it.
+  static constexpr int64_t kMessagePruneLimit = 1000;
+  void set_message_retention(std::chrono::hours retention) { message_retention_ = retention; }
   // Told of every batch once it is stored; nullptr: nobody.
   void set_observer(SchedulerObserver* observer) { observer_ = observer; }
   // Things marked and not yet in a transaction.
@@ -85,6 +90,7 @@ class Journal {
  private:
   void add(Journaled& thing);
   bool nothing_marked() const { return marked_.empty() && finals_.empty(); }
+  void prune_messages_with(WriteBatch& batch) const;
   void schedule_flush();
   void flush();
   void submit_in_flight();
@@ -108,6 +114,7 @@ class Journal {
   std::shared_ptr<const WriteBatch> in_flight_;
   std::chrono::steady_clock::time_point submitted_at_;  // of in_flight_'s last try: commit time is real time
   SchedulerObserver* observer_ = nullptr;
+  std::chrono::hours message_retention_{0};
   std::vector<std::function<void()>> in_flight_actions_;
   bool flush_scheduled_ = false;
   std::atomic<bool> healthy_{true};  // read by API threads (readyz)

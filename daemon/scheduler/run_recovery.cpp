@@ -27,6 +27,11 @@ void restore_row(TaskState& task, const TaskRecord& t) {
   // A row a store of ABI 2.0 wrote has no budget start: its latest attempt's start is the best guess.
   task.budget_started_at = t.budget_started_at != 0 ? t.budget_started_at : t.started_at;
   task.finished_at = t.finished_at;
+  if (!t.cache_key.empty() || !t.cached_from.run_id.empty()) {
+    task.cache = std::make_unique<TaskCache>();
+    task.cache->key = t.cache_key;
+    task.cache->from = t.cached_from;
+  }
 }
 
 }  // namespace

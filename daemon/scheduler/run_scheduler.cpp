@@ -32,8 +32,11 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
           }),
       schedules_(clock, [this](const std::shared_ptr<const Workflow>& workflow, int64_t version,
                                int64_t firing_ms) { fire(workflow, version, firing_ms); }),
-      shared_(store.shared()) {
+      shared_(store.shared()),
+      cache_lookups_(io, store_reads_,
+                     [&store](const std::vector<CacheLookup>& lookups) { return store.find_cached(lookups); }) {
   audit_.set_retention(settings_.audit_retention);
+  journal_.set_message_retention(settings_.done_message_retention);
   if (shared_) {
     store_.fence_as(settings_.leases.instance, settings_.leases.lease.count());
     journal_.on_lease_lost([this](const std::shared_ptr<const WriteBatch>& refused) { lease_lost(refused); });
@@ -41,7 +44,7 @@ RunScheduler::RunScheduler(boost::asio::io_context& io, TaskRuntime& runtime, St
 }
 
 RunScheduler::~RunScheduler() {
-  child_reads_.join();
+  store_reads_.join();
   journal_.stop();
 }
 

@@ -14,7 +14,7 @@
 // led to it is stored. The loop never reads the store: commands read what
 // they need on the caller's thread first (recovery reads before the loop runs).
 //
-// The code is in nine files: run_scheduler.cpp (commands, drain),
+// The code is in these files: run_scheduler.cpp (commands, drain),
 // run_pause.cpp (pausing and resuming runs), run_recovery.cpp (taking runs
 // back after a restart), run_leases.cpp (sharing the store: leases,
 // takeover, load sharing), task_progress.cpp (how runs and tasks move on),
@@ -22,14 +22,17 @@
 // queue_consumption.cpp (queue triggers starting runs),
 // child_runs.cpp (runs that a subworkflow node's task starts and waits for),
 // dev_runs.cpp (development mode: one node of a run run again, alone),
-// and the parts it uses: Dispatcher, WorkflowCatalog, Schedules, restore_run,
-// build_run_graph (a run handed whole to its executor), Journal, and the
-// injected TaskRuntime (node types and executors) and Clock.
+// task_cache.cpp (tasks that take an earlier task's output from the node
+// cache), and the parts it uses: Dispatcher, CacheLookups, WorkflowCatalog,
+// Schedules, restore_run, build_run_graph (a run handed whole to its
+// executor), Journal, and the injected TaskRuntime (node types and
+// executors) and Clock.
 #pragma once
 
 #include "plugin_host/host_services.hpp"
 #include "plugin_host/task_runtime.hpp"
 #include "scheduler/audit_journal.hpp"
+#include "scheduler/cache_lookups.hpp"
 #include "scheduler/clock.hpp"
 #include "scheduler/commands.hpp"
 #include "scheduler/dispatcher.hpp"
@@ -84,6 +87,8 @@ struct SchedulerSettings {
   std::chrono::milliseconds command_timeout{10000};
   LeaseSettings leases;
   std::chrono::hours audit_retention{0};  // audit entries older are pruned; 0: kept forever
+  // Queue messages done (and enqueued) longer ago are pruned; 0: kept forever.
+  std::chrono::hours done_message_retention{0};
 };
 
 class RunScheduler final : public Commands {
@@ -235,6 +240,9 @@ class RunScheduler final : public Commands {
   void expand(NodeState& node);
   void make_ready(TaskState& task);
   void dispatch(TaskState& task);
+  void look_up_cache(TaskState& task, std::string key);
+  void on_cache_answer(const sdk::TaskRef& task_ref, uint64_t serial, std::optional<TaskRecord> found);
+  void take_from_cache(TaskState& task);
   Result<sdk::Plan> plan_attempt(TaskState& task);
   void launch(TaskState& task);
   void recover_task(TaskState& task);
@@ -296,9 +304,12 @@ class RunScheduler final : public Commands {
   SchedulerObserver* observer_ = nullptr;
   // Child runs under way here, by id, and who waits for each (child_runs.cpp).
   std::unordered_map<std::string, ChildWatch> child_watches_;
-  // Reads the store for child runs off the loop (the loop never reads it).
-  // Last, so that it is joined first when the scheduler goes.
-  boost::asio::thread_pool child_reads_{1};
+  CacheLookups cache_lookups_;  // on store_reads_
+  uint64_t cache_lookup_serial_ = 0;
+  // Reads the store off the loop (the loop never reads it): child runs'
+  // records and the node cache. Last, so that it is joined first when the
+  // scheduler goes.
+  boost::asio::thread_pool store_reads_{1};
 };
 
 }  // namespace weft::daemon

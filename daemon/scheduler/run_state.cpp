@@ -38,6 +38,10 @@ void TaskState::append_to(WriteBatch& batch) const {
   r.finished_at = finished_at;
   r.budget_started_at = budget_started_at;
   r.attempts_before = attempts_before;
+  if (cache) {
+    r.cache_key = cache->key;
+    r.cached_from = cache->from;
+  }
   batch.tasks.push_back(std::move(r));
   if (trace.number != 0 && trace.number == attempt && trace.status == TaskStatus::running) {
     batch.attempts.push_back(attempt_record());

@@ -57,6 +57,17 @@ struct AttemptTrace {
   int64_t finished_at = 0;
 };
 
+// A task of a node with `cache` (workflow.hpp's NodeCache). Each attempt is
+// looked up first; a hit takes the output of the task it found.
+struct TaskCache {
+  enum class Lookup { due, under_way, done };
+  std::string key;    // rendered for the latest lookup; stored
+  sdk::TaskRef from;  // a hit: the task whose output it took (empty run_id: it ran); stored
+  Lookup lookup = Lookup::due;
+  uint64_t serial = 0;                      // of the lookup under way: an answer to an earlier one is ignored
+  std::optional<std::string> found_output;  // done and found: what the attempt takes
+};
+
 struct TaskState final : Journaled {
   RunState* run = nullptr;
   NodeState* node = nullptr;
@@ -80,6 +91,7 @@ struct TaskState final : Journaled {
   // counts from here. Stored; 0 until that attempt starts.
   int64_t budget_started_at = 0;
   AttemptTrace trace;
+  std::unique_ptr<TaskCache> cache;     // its node has a cache (only those pay for it)
   nlohmann::json item;                  // the for_each element
   std::unique_ptr<sdk::TaskSpec> spec;  // the current attempt as planned, while it is under way
   bool holds_slot = false;              // counted against the node's, run's and daemon's limits

@@ -45,6 +45,14 @@ std::chrono::milliseconds backoff(const RetryPolicy& policy, int attempt) {
   return delay_of(std::min(policy.max_backoff_s, base * jitter));
 }
 
+// A template the task reads (its params, its cache key), rendered in its
+// scope: a for_each element's has item and index.
+template <class Template>
+auto render_for(const TaskState& task, const Template& compiled) {
+  const TaskScope scope(*task.run, task.item, static_cast<size_t>(std::max<int64_t>(task.index, 0)));
+  return compiled.render(task.index >= 0 ? static_cast<const Scope&>(scope) : *task.run);
+}
+
 }  // namespace
 
 void RunScheduler::start(RunState& run) {
@@ -157,12 +165,26 @@ void RunScheduler::expand(NodeState& node) {
 void RunScheduler::make_ready(TaskState& task) {
   task.status = TaskStatus::ready;
   task.ready_at = clock_.now_ms();
+  if (task.node->spec->cache) {
+    if (!task.cache) task.cache = std::make_unique<TaskCache>();
+    *task.cache = TaskCache{};  // each attempt is looked up afresh
+  }
   journal_.mark(task);
   dispatcher_.enqueue(task);
 }
 
+// A task's turn came (the Dispatcher has a slot for it). A task of a node
+// with a cache is first looked up, without the slot, and queued again with
+// the answer (task_cache.cpp).
 void RunScheduler::dispatch(TaskState& task) {
   NodeState& node = *task.node;
+  std::optional<std::string> key_error;
+  if (task.cache && task.cache->lookup == TaskCache::Lookup::due) {
+    auto key = render_for(task, node.spec->cache->key);
+    if (key) return look_up_cache(task, key->is_string() ? key->get<std::string>() : key->dump());
+    key_error = "cache.key: " + key.failure().message;
+    task.cache->lookup = TaskCache::Lookup::done;
+  }
   ++task.attempt;
   task.error.clear();
   task.exit_code.reset();
@@ -172,6 +194,8 @@ void RunScheduler::dispatch(TaskState& task) {
   task.trace = {task.attempt, TaskStatus::running, std::nullopt, {}, {}, {}, task.started_at, 0};
   if (task.budget_started_at == 0) task.budget_started_at = task.started_at;
   dispatcher_.take(task);
+  if (key_error) return fail_attempt(task, std::move(*key_error));
+  if (task.cache && task.cache->found_output) return take_from_cache(task);
   auto planned = plan_attempt(task);
   if (!planned) return fail_attempt(task, planned.failure().message);
   sdk::Plan& plan = planned.value();
@@ -194,8 +218,7 @@ void RunScheduler::dispatch(TaskState& task) {
 Result<sdk::Plan> RunScheduler::plan_attempt(TaskState& task) {
   const NodeState& node = *task.node;
   const RunState& run = *task.run;
-  const TaskScope scope(run, task.item, static_cast<size_t>(std::max<int64_t>(task.index, 0)));
-  auto params = node.spec->params_template->render(task.index >= 0 ? static_cast<const Scope&>(scope) : run);
+  auto params = render_for(task, *node.spec->params_template);
   if (!params) return params.failure();
   const auto files = task_files(settings_.state_dir, run.id, node.spec->id, task.index, task.attempt);
   auto spec = std::make_unique<sdk::TaskSpec>();

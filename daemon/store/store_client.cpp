@@ -117,6 +117,24 @@ int collect_delivered(void* caller_ptr, const weft_message_record* message) noex
   }
 }
 
+// What a find_cached call collects: one entry per lookup.
+struct CachedTasks {
+  std::vector<std::optional<TaskRecord>> found;
+  std::string error{};  // the store handed over a task that could not be read, or for no lookup
+};
+
+int collect_cached(void* caller_ptr, size_t lookup, const weft_task_record* record) noexcept {
+  auto* cached = static_cast<CachedTasks*>(caller_ptr);
+  try {
+    if (lookup >= cached->found.size()) throw std::out_of_range("a task for lookup " + std::to_string(lookup));
+    cached->found[lookup] = sdk::from_abi(*record);
+    return 0;
+  } catch (const std::exception& e) {
+    cached->error = e.what();
+    return 1;
+  }
+}
+
 template <class Record>
 std::optional<Record> first(std::vector<Record> records) {
   if (records.empty()) return std::nullopt;
@@ -308,6 +326,30 @@ std::vector<MessageRecord> StoreClient::list_messages(std::string_view queue, Me
   return read<MessageRecord, weft_message_record>("listing messages failed", [&](auto visit, void* out, weft_error* e) {
     return vtable_->list_messages(store_, str(queue), static_cast<int32_t>(state), str(after_id), limit, visit, out, e);
   });
+}
+
+bool StoreClient::keeps_cache() const {
+  return WEFT_HAS_FIELD(vtable_, weft_store_vtable, find_cached) && vtable_->find_cached != nullptr;
+}
+
+std::vector<std::optional<TaskRecord>> StoreClient::find_cached(const std::vector<CacheLookup>& lookups) const {
+  CachedTasks cached{std::vector<std::optional<TaskRecord>>(lookups.size())};
+  if (!keeps_cache() || lookups.empty()) return std::move(cached.found);
+  std::vector<weft_cache_lookup> abi;
+  abi.reserve(lookups.size());
+  for (const auto& lookup : lookups) abi.push_back(sdk::to_abi(lookup));
+  std::vector<const weft_cache_lookup*> pointers;
+  pointers.reserve(abi.size());
+  for (const auto& lookup : abi) pointers.push_back(&lookup);
+  weft_error err;
+  check(call_plugin(
+            [&](weft_error* e) {
+              return vtable_->find_cached(store_, pointers.data(), pointers.size(), collect_cached, &cached, e);
+            },
+            err),
+        err, "looking up cached tasks failed");
+  if (!cached.error.empty()) throw StoreError("looking up cached tasks: the store handed over " + cached.error);
+  return std::move(cached.found);
 }
 
 }  // namespace weft::daemon

@@ -15,6 +15,7 @@ namespace weft::daemon {
 
 using sdk::AttemptRecord;
 using sdk::AuditRecord;
+using sdk::CacheLookup;
 using sdk::InstanceRecord;
 using sdk::MessageRecord;
 using sdk::MessageState;
@@ -104,6 +105,12 @@ class StoreClient {
   std::vector<QueueCounts> list_queues() const;
   std::vector<MessageRecord> list_messages(std::string_view queue, MessageState state, std::string_view after_id,
                                            int32_t limit) const;
+
+  // Whether the store keeps the node cache (ABI 2.1 with find_cached). One
+  // that does not finds nothing: every task of a node with a cache runs.
+  bool keeps_cache() const;
+  // For each lookup, in order, the task it finds (see weft_cache_lookup).
+  std::vector<std::optional<TaskRecord>> find_cached(const std::vector<CacheLookup>& lookups) const;
 
  private:
   std::shared_ptr<const LoadedLibrary> library_;  // first: outlives the calls below

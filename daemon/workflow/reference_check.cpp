@@ -64,6 +64,10 @@ class ReferenceChecker {
     const auto& pointer = node.pointer;
     if (node.when) check(node.when->references(), Site{child_pointer(pointer, "when"), index, false});
     if (node.for_each) check(node.for_each->references(), Site{child_pointer(pointer, "for_each"), index, false});
+    if (node.cache) {
+      check(node.cache->key.references(),
+            Site{child_pointer(child_pointer(pointer, "cache"), "key"), index, node.for_each.has_value()});
+    }
     if (!node.params_template) return;
     const auto params_pointer = child_pointer(pointer, "params");
     for (const auto& slot : node.params_template->slots()) {

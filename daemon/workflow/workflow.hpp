@@ -34,6 +34,14 @@ struct RetryPolicy {
   bool operator==(const RetryPolicy&) const = default;
 };
 
+// `cache`: a task whose rendered key matches a task of the same workflow
+// that ran and succeeded, within ttl_s, takes that task's output instead of
+// running.
+struct NodeCache {
+  StringTemplate key;
+  std::optional<double> ttl_s;  // none: a match of any age
+};
+
 struct NodeSpec {
   std::string id;
   std::string type;
@@ -44,6 +52,7 @@ struct NodeSpec {
   std::optional<Expression> when;
   std::optional<StringTemplate> for_each;  // a single placeholder that yields an array
   std::optional<int> max_parallel;
+  std::optional<NodeCache> cache;
   std::string executor;                                 // the node's, else the defaults', else "process"
   nlohmann::json resources = nlohmann::json::object();  // the defaults' with the node's keys over them
   std::optional<double> timeout_s;

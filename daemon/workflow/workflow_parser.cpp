@@ -234,6 +234,7 @@ class WorkflowParser {
     read_trigger_rule(reader, node);
     read_when(reader, node);
     read_for_each(reader, node);
+    read_cache(reader, node);
     if (auto max_parallel = reader.integer("max_parallel", 1)) node.max_parallel = clamp_to_int(*max_parallel);
     apply_settings(read_settings(reader), node);
     read_params(reader, node);
@@ -301,6 +302,25 @@ class WorkflowParser {
       return reader.problem("for_each", "must be one {{ ... }} and nothing else, so that it yields an array");
     }
     node.for_each = std::move(parsed.value());
+  }
+
+  void read_cache(DocumentReader& reader, NodeSpec& node) {
+    const auto* cache = reader.object("cache");
+    if (cache == nullptr) return;
+    DocumentReader cache_reader(*cache, reader.pointer("cache"), problems_);
+    const auto ttl_s = cache_reader.number("ttl_s", 0, false);
+    const auto* key = cache_reader.take("key");
+    cache_reader.report_unknown_keys();
+    const auto subject = node.id.empty() ? std::string("a node") : "node '" + node.id + "'";
+    if (key == nullptr || !key->is_string() || key->get_ref<const std::string&>().empty()) {
+      return cache_reader.problem(
+          "key", subject +
+                     ": cache needs a key, a non-empty string template such as \"{{ params.day }}\": tasks "
+                     "whose keys render the same share one output");
+    }
+    auto parsed = StringTemplate::parse(key->get_ref<const std::string&>());
+    if (!parsed) return cache_reader.problem("key", subject + " cache/key: " + parsed.failure().message);
+    node.cache = NodeCache{std::move(parsed.value()), ttl_s};
   }
 
   void apply_settings(const NodeSettings& settings, NodeSpec& node) const {

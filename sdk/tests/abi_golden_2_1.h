@@ -45,10 +45,14 @@
   FIELD(weft_run_record, parent_run_id, 144, 16) \
   FIELD(weft_run_record, parent_node, 160, 16) \
   FIELD(weft_run_record, parent_index, 176, 8) \
-  GROWABLE(weft_task_record, WEFT_TASK_RECORD_SIZE_2_1, 168, 168, 8) \
+  GROWABLE(weft_task_record, WEFT_TASK_RECORD_SIZE_2_1, 224, 224, 8) \
   FIELD(weft_task_record, budget_started_at, 152, 8) \
   FIELD(weft_task_record, attempts_before, 160, 4) \
   FIELD(weft_task_record, reserved_2_1, 164, 4) \
+  FIELD(weft_task_record, cache_key, 168, 16) \
+  FIELD(weft_task_record, cached_from_run_id, 184, 16) \
+  FIELD(weft_task_record, cached_from_node, 200, 16) \
+  FIELD(weft_task_record, cached_from_index, 216, 8) \
   GROWABLE(weft_token_record, WEFT_TOKEN_RECORD_SIZE_2_1, 112, 112, 8) \
   FIELD(weft_token_record, expires_at, 88, 8) \
   FIELD(weft_token_record, workflows, 96, 16) \
@@ -96,7 +100,7 @@
   FIELD(weft_message_record, run_id, 72, 16) \
   FIELD(weft_message_record, error, 88, 16) \
   FIELD(weft_message_record, failed_at, 104, 8) \
-  GROWABLE(weft_write_batch, WEFT_WRITE_BATCH_SIZE_2_1, 200, 200, 8) \
+  GROWABLE(weft_write_batch, WEFT_WRITE_BATCH_SIZE_2_1, 216, 216, 8) \
   FIELD(weft_write_batch, attempts, 72, 8) \
   FIELD(weft_write_batch, attempt_count, 80, 8) \
   FIELD(weft_write_batch, schedule_states, 88, 8) \
@@ -112,9 +116,16 @@
   FIELD(weft_write_batch, audit_prune_limit, 176, 8) \
   FIELD(weft_write_batch, messages, 184, 8) \
   FIELD(weft_write_batch, message_count, 192, 8) \
+  FIELD(weft_write_batch, message_prune_before, 200, 8) \
+  FIELD(weft_write_batch, message_prune_limit, 208, 8) \
   GROWABLE(weft_run_filter, WEFT_RUN_FILTER_SIZE_2_1, 88, 88, 8) \
   FIELD(weft_run_filter, parent_run_id, 72, 16) \
-  GROWABLE(weft_store_vtable, WEFT_STORE_VTABLE_SIZE_2_1, 168, 168, 8) \
+  GROWABLE(weft_cache_lookup, WEFT_CACHE_LOOKUP_SIZE_2_1, 48, 48, 8) \
+  FIELD(weft_cache_lookup, struct_size, 0, 8) \
+  FIELD(weft_cache_lookup, workflow, 8, 16) \
+  FIELD(weft_cache_lookup, cache_key, 24, 16) \
+  FIELD(weft_cache_lookup, not_before, 40, 8) \
+  GROWABLE(weft_store_vtable, WEFT_STORE_VTABLE_SIZE_2_1, 176, 176, 8) \
   FIELD(weft_store_vtable, list_attempts, 88, 8) \
   FIELD(weft_store_vtable, list_schedule_states, 96, 8) \
   FIELD(weft_store_vtable, claim_runs, 104, 8) \
@@ -124,7 +135,8 @@
   FIELD(weft_store_vtable, list_audit, 136, 8) \
   FIELD(weft_store_vtable, claim_messages, 144, 8) \
   FIELD(weft_store_vtable, list_queues, 152, 8) \
-  FIELD(weft_store_vtable, list_messages, 160, 8)
+  FIELD(weft_store_vtable, list_messages, 160, 8) \
+  FIELD(weft_store_vtable, find_cached, 168, 8)
 
 /* The values 2.1 added. */
 #define WEFT_ABI_GOLDEN_2_1_VALUES(VALUE) \

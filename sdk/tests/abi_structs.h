@@ -40,7 +40,8 @@
   X(weft_attempt_record)        \
   X(weft_schedule_state_record) \
   X(weft_audit_record)          \
-  X(weft_message_record)
+  X(weft_message_record)        \
+  X(weft_cache_lookup)
 #else
 #define WEFT_ABI_STRUCTS_2_1(X)
 #endif

@@ -32,6 +32,16 @@ void MemoryStore::write(const sdk::WriteBatch& batch) {
     pruned += prune ? 1 : 0;
     return prune;
   });
+  prune_done_messages(batch.message_prune_before, batch.message_prune_limit);
+}
+
+void MemoryStore::prune_done_messages(int64_t before, int64_t limit) {
+  std::vector<std::pair<int64_t, std::pair<std::string, std::string>>> done;  // oldest first, as the SQL stores
+  for (const auto& [key, m] : messages_) {
+    if (m.state == sdk::MessageState::done && m.enqueued_at < before) done.push_back({m.enqueued_at, key});
+  }
+  std::sort(done.begin(), done.end());
+  for (size_t i = 0; i < done.size() && static_cast<int64_t>(i) < limit; ++i) messages_.erase(done[i].second);
 }
 
 void MemoryStore::put_rows(const sdk::WriteBatch& batch) {
@@ -213,6 +223,24 @@ std::vector<sdk::TaskRecord> MemoryStore::list_tasks(std::string_view run_id) {
     if (std::get<0>(key) == run_id) tasks.push_back(task);
   }
   return tasks;
+}
+
+std::vector<std::optional<sdk::TaskRecord>> MemoryStore::find_cached(const std::vector<sdk::CacheLookup>& lookups) {
+  fail_if_asked();
+  std::lock_guard lock(mutex_);
+  std::vector<std::optional<sdk::TaskRecord>> found(lookups.size());
+  for (size_t i = 0; i < lookups.size(); ++i) {
+    const auto& lookup = lookups[i];
+    for (const auto& [key, task] : tasks_) {
+      const auto run = runs_.find(task.run_id);
+      const bool matches = !task.cache_key.empty() && task.cache_key == lookup.cache_key &&
+                           task.cached_from.run_id.empty() && task.status == sdk::TaskStatus::succeeded &&
+                           task.finished_at >= lookup.not_before && run != runs_.end() &&
+                           run->second.workflow == lookup.workflow;
+      if (matches && (!found[i] || task.finished_at > found[i]->finished_at)) found[i] = task;
+    }
+  }
+  return found;
 }
 
 std::vector<sdk::TokenRecord> MemoryStore::list_tokens() {

@@ -25,6 +25,8 @@ class MemoryStore : public sdk::Store {
   std::optional<sdk::RunRecord> get_run(std::string_view id) override;
   std::vector<sdk::RunRecord> list_runs(const sdk::RunFilter& filter) override;
   std::vector<sdk::TaskRecord> list_tasks(std::string_view run_id) override;
+  // A walk over every task: the SQL stores' index is what the conformance suite checks the answers of.
+  std::vector<std::optional<sdk::TaskRecord>> find_cached(const std::vector<sdk::CacheLookup>& lookups) override;
   std::vector<sdk::TokenRecord> list_tokens() override;
   std::vector<sdk::AttemptRecord> list_attempts(std::string_view run_id) override;
   std::vector<sdk::ScheduleStateRecord> list_schedule_states() override;
@@ -51,6 +53,7 @@ class MemoryStore : public sdk::Store {
   void fail_if_asked() const;
   void refuse_conflicts(const sdk::WriteBatch& batch) const;
   void put_message(const sdk::MessageRecord& message);
+  void prune_done_messages(int64_t before, int64_t limit);
   void put_rows(const sdk::WriteBatch& batch);
   // Oldest first, as a store's index on (queue, state, enqueued_at, id) lists them.
   std::vector<sdk::MessageRecord> messages_in(std::string_view queue, sdk::MessageState state) const;

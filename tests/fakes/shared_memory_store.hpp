@@ -24,6 +24,9 @@ class SharedMemoryStore : public sdk::SharedStore {
   std::optional<sdk::RunRecord> get_run(std::string_view id) override { return records_.get_run(id); }
   std::vector<sdk::RunRecord> list_runs(const sdk::RunFilter& filter) override { return records_.list_runs(filter); }
   std::vector<sdk::TaskRecord> list_tasks(std::string_view run_id) override { return records_.list_tasks(run_id); }
+  std::vector<std::optional<sdk::TaskRecord>> find_cached(const std::vector<sdk::CacheLookup>& lookups) override {
+    return records_.find_cached(lookups);
+  }
   std::vector<sdk::TokenRecord> list_tokens() override { return records_.list_tokens(); }
   std::vector<sdk::AttemptRecord> list_attempts(std::string_view run_id) override {
     return records_.list_attempts(run_id);

@@ -1,7 +1,7 @@
 // One task of a run: its state, its attempts, its logs followed live
 // (stdout or stderr, the latest attempt or an earlier one) and its output.
 import { encodeTask, followLog, get } from './api.js';
-import { badge, h, notice, replace, when, FINAL_TASK } from './dom.js';
+import { badge, h, link, notice, replace, when, FINAL_TASK } from './dom.js';
 
 // Holds at most this much of a log on the page; older text is dropped.
 const LOG_LIMIT = 2_000_000;
@@ -32,6 +32,9 @@ export function taskPanel(runId, task, signal) {
       h('dt', {}, 'attempt'), h('dd', {}, t.attempt),
       h('dt', {}, 'exit code'), h('dd', {}, t.exit_code ?? '–'),
       h('dt', {}, 'executor'), h('dd', {}, t.executor ?? '–', t.external_id ? ` (${t.external_id})` : ''),
+      t.cached_from ? [h('dt', {}, 'cached from'), h('dd', { id: 'cached-from' },
+        link(`#/runs/${encodeURIComponent(t.cached_from.run_id)}`, t.cached_from.run_id), ' ',
+        t.cached_from.index === null ? t.cached_from.node : `${t.cached_from.node}[${t.cached_from.index}]`)] : '',
       h('dt', {}, 'started'), h('dd', {}, when(t.started_at)),
       h('dt', {}, 'finished'), h('dd', {}, when(t.finished_at)),
       t.error ? [h('dt', {}, 'error'), h('dd', { class: 'error' }, t.error)] : '');

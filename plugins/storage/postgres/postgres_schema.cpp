@@ -24,7 +24,7 @@ constexpr const char* kTakeMigrationLock = "SELECT pg_advisory_xact_lock(2003133
 // owner renews; every claim raises runs.lease_generation, and every write of
 // an instance is fenced by the generation it holds (postgres_store.cpp).
 // One instance alone holds every run it writes in the same way.
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     R"sql(
 CREATE TABLE workflows (
   name TEXT COLLATE "C" NOT NULL,
@@ -177,6 +177,19 @@ ALTER TABLE runs ADD COLUMN parent_run_id TEXT COLLATE "C";
 ALTER TABLE runs ADD COLUMN parent_node TEXT;
 ALTER TABLE runs ADD COLUMN parent_index BIGINT NOT NULL DEFAULT -1;
 CREATE INDEX runs_by_parent ON runs (parent_run_id, created_at, id) WHERE parent_run_id IS NOT NULL;
+)sql",
+    // ABI 2.1: a node's cache (find_cached looks for the newest succeeded
+    // task that ran with a key: only those are indexed), and the retention
+    // of DONE messages.
+    R"sql(
+ALTER TABLE tasks ADD COLUMN cache_key TEXT COLLATE "C";
+ALTER TABLE tasks ADD COLUMN cached_from_run_id TEXT COLLATE "C";
+ALTER TABLE tasks ADD COLUMN cached_from_node TEXT;
+ALTER TABLE tasks ADD COLUMN cached_from_index BIGINT NOT NULL DEFAULT -1;
+CREATE INDEX tasks_by_cache_key ON tasks (cache_key, finished_at)
+  WHERE cache_key IS NOT NULL AND cached_from_run_id IS NULL AND status = 'succeeded';
+-- And the retention of DONE messages: the oldest are pruned a few at a time.
+CREATE INDEX messages_done ON messages (enqueued_at) WHERE state = 'done';
 )sql",
 };
 

@@ -26,7 +26,8 @@ constexpr const char* kRunColumns =
     "finished_at, parent_run_id, parent_node, parent_index";
 constexpr const char* kTaskColumns =
     "run_id, node, idx, status, attempt, exit_code, executor, external_id, error, output_json, ready_at, started_at, "
-    "finished_at, budget_started_at, attempts_before";
+    "finished_at, budget_started_at, attempts_before, cache_key, cached_from_run_id, cached_from_node, "
+    "cached_from_index";
 constexpr const char* kAttemptColumns =
     "run_id, node, idx, attempt, status, exit_code, executor, external_id, error, stdout_path, stderr_path, "
     "started_at, finished_at";
@@ -66,13 +67,16 @@ const Statement kUpsertTasks{
     "upsert_tasks", "INSERT INTO tasks (" + std::string(kTaskColumns) +
                         ") SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::integer[], "
                         "$6::integer[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], "
-                        "$12::bigint[], $13::bigint[], $14::bigint[], $15::integer[]) "
+                        "$12::bigint[], $13::bigint[], $14::bigint[], $15::integer[], $16::text[], $17::text[], "
+                        "$18::text[], $19::bigint[]) "
                         "ON CONFLICT (run_id, node, idx) DO UPDATE SET status = excluded.status, "
                         "attempt = excluded.attempt, exit_code = excluded.exit_code, executor = excluded.executor, "
                         "external_id = excluded.external_id, error = excluded.error, "
                         "output_json = excluded.output_json, ready_at = excluded.ready_at, "
                         "started_at = excluded.started_at, finished_at = excluded.finished_at, "
-                        "budget_started_at = excluded.budget_started_at, attempts_before = excluded.attempts_before"};
+                        "budget_started_at = excluded.budget_started_at, attempts_before = excluded.attempts_before, "
+                        "cache_key = excluded.cache_key, cached_from_run_id = excluded.cached_from_run_id, "
+                        "cached_from_node = excluded.cached_from_node, cached_from_index = excluded.cached_from_index"};
 const Statement kUpsertAttempts{
     "upsert_attempts", "INSERT INTO attempts (" + std::string(kAttemptColumns) +
                            ") SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::integer[], $5::text[], "
@@ -103,6 +107,11 @@ const Statement kNotifyWork{"notify_work", "SELECT pg_notify($1, '')"};
 const Statement kPruneAudit{"prune_audit",
                             "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < $1 ORDER BY at LIMIT $2)"};
 
+// The oldest first, through the index messages_done.
+const Statement kPruneDoneMessages{
+    "prune_done_messages",
+    "DELETE FROM messages WHERE (queue, id) IN (SELECT queue, id FROM messages WHERE state = 'done' AND "
+    "enqueued_at < $1 ORDER BY enqueued_at LIMIT $2)"};
 // A stored DEAD message enqueued again is redriven; any other stored one stays as it is.
 const Statement kEnqueue{"enqueue", "INSERT INTO messages (" + std::string(kMessageColumns) +
                                         ") VALUES ($1, $2, $3, $4, 'ready', 0, NULL, NULL, 0) "
@@ -158,6 +167,17 @@ const Statement kSelectListedWorkflows{
 const Statement kSelectRun{"run", select(kRunColumns, "runs") + " WHERE id = $1"};
 const Statement kSelectTasksOfRun{"tasks_of_run",
                                   select(kTaskColumns, "tasks") + " WHERE run_id = $1 ORDER BY node, idx"};
+// Every lookup of a batch in one statement, each the newest row of the
+// index tasks_by_cache_key (its conditions are here so that it is used)
+// with the key, whose run is of the workflow; the lookup's number last.
+const Statement kSelectCached{
+    "cached_tasks",
+    "SELECT t.*, l.i FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS l(workflow, cache_key, "
+    "not_before, i) CROSS JOIN LATERAL (" +
+        select(kTaskColumns, "tasks") +
+        " WHERE cache_key = l.cache_key AND cached_from_run_id IS NULL AND status = 'succeeded' AND "
+        "finished_at >= l.not_before AND EXISTS (SELECT 1 FROM runs WHERE runs.id = tasks.run_id AND "
+        "runs.workflow = l.workflow) ORDER BY finished_at DESC LIMIT 1) AS t"};
 const Statement kSelectTokens{"tokens", select(kTokenColumns, "tokens") + " ORDER BY id"};
 const Statement kSelectAttemptsOfRun{
     "attempts_of_run", select(kAttemptColumns, "attempts") + " WHERE run_id = $1 ORDER BY node, idx, attempt"};
@@ -231,7 +251,9 @@ sdk::TaskRecord read_task(const Result& rows, int row) {
           rows.integer(row, 11),
           rows.integer(row, 12),
           rows.integer(row, 13),
-          static_cast<int32_t>(rows.integer(row, 14))};
+          static_cast<int32_t>(rows.integer(row, 14)),
+          rows.text(row, 15),
+          {rows.text(row, 16), rows.text(row, 17), rows.integer(row, 18)}};
 }
 
 sdk::AttemptRecord read_attempt(const Result& rows, int row) {
@@ -428,13 +450,13 @@ void add_unnested(std::vector<Step>& steps, const Statement& statement, const st
 }
 
 void add_tasks(std::vector<Step>& steps, const std::vector<sdk::TaskRecord>& tasks) {
-  add_unnested<15>(
+  add_unnested<19>(
       steps, kUpsertTasks, tasks,
       [](const sdk::TaskRecord& t) {
         return std::tuple<std::string_view, std::string_view, int64_t>{t.run_id, t.node, t.index};
       },
       [](const sdk::TaskRecord& t) {
-        return std::array<std::optional<std::string>, 15>{text(t.run_id),
+        return std::array<std::optional<std::string>, 19>{text(t.run_id),
                                                           text(t.node),
                                                           number(t.index),
                                                           text(sdk::to_string(t.status)),
@@ -448,7 +470,11 @@ void add_tasks(std::vector<Step>& steps, const std::vector<sdk::TaskRecord>& tas
                                                           number(t.started_at),
                                                           number(t.finished_at),
                                                           number(t.budget_started_at),
-                                                          number(int64_t{t.attempts_before})};
+                                                          number(int64_t{t.attempts_before}),
+                                                          text(t.cache_key),
+                                                          text(t.cached_from.run_id),
+                                                          text(t.cached_from.node),
+                                                          number(t.cached_from.index)};
       });
 }
 
@@ -582,6 +608,9 @@ void PostgresStore::write(const sdk::WriteBatch& batch) {
   for (const auto& state : batch.schedule_states) add_schedule_state(steps, state);
   add_audit(steps, batch);
   for (const auto& message : batch.messages) add_message(steps, message);
+  if (batch.message_prune_limit > 0) {
+    steps.push_back({&kPruneDoneMessages, {number(batch.message_prune_before), number(batch.message_prune_limit)}});
+  }
   if (stores_unheld_work(batch)) steps.push_back({&kNotifyWork, {work_channel_}});
   if (!may_conflict) steps.push_back({&kCommit, {}});
   auto connection = pool_.lease();
@@ -628,6 +657,30 @@ std::vector<sdk::RunRecord> PostgresStore::list_runs(const sdk::RunFilter& filte
 
 std::vector<sdk::TaskRecord> PostgresStore::list_tasks(std::string_view run_id) {
   return read_all(pool_.lease()->execute(kSelectTasksOfRun, {text(run_id)}), read_task);
+}
+
+std::vector<std::optional<sdk::TaskRecord>> PostgresStore::find_cached(const std::vector<sdk::CacheLookup>& lookups) {
+  std::vector<std::optional<sdk::TaskRecord>> found(lookups.size());
+  if (lookups.empty()) return found;
+  Params workflows;
+  Params keys;
+  Params not_before;
+  for (const auto& lookup : lookups) {
+    workflows.push_back(text(lookup.workflow));
+    keys.push_back(text(lookup.cache_key));
+    not_before.push_back(number(lookup.not_before));
+  }
+  const Result rows =
+      pool_.lease()->execute(kSelectCached, {array_literal(workflows), array_literal(keys), array_literal(not_before)});
+  constexpr int kLookupColumn = 19;  // after the task's columns
+  for (int row = 0; row < rows.rows(); ++row) {
+    const int64_t lookup = rows.integer(row, kLookupColumn) - 1;  // WITH ORDINALITY counts from 1
+    if (lookup < 0 || static_cast<size_t>(lookup) >= found.size()) {
+      throw std::runtime_error("postgres answered a cache lookup that was not asked: " + std::to_string(lookup));
+    }
+    found[static_cast<size_t>(lookup)] = read_task(rows, row);
+  }
+  return found;
 }
 
 std::vector<sdk::TokenRecord> PostgresStore::list_tokens() {

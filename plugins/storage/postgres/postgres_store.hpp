@@ -34,6 +34,7 @@ class PostgresStore final : public sdk::SharedStore {
   std::optional<sdk::RunRecord> get_run(std::string_view id) override;
   std::vector<sdk::RunRecord> list_runs(const sdk::RunFilter& filter) override;
   std::vector<sdk::TaskRecord> list_tasks(std::string_view run_id) override;
+  std::vector<std::optional<sdk::TaskRecord>> find_cached(const std::vector<sdk::CacheLookup>& lookups) override;
   // By id.
   std::vector<sdk::TokenRecord> list_tokens() override;
   std::vector<sdk::AttemptRecord> list_attempts(std::string_view run_id) override;

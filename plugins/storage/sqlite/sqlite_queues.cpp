@@ -19,6 +19,10 @@ const std::string kEnqueue = std::string("INSERT INTO messages (") + kMessageCol
 const std::string kEndDelivery =
     "UPDATE messages SET state = ?, error = ?, failed_at = ? WHERE queue = ? AND id = ? AND state = 'taken' AND "
     "run_id = ?";
+// The oldest first, through the index messages_done.
+const std::string kPruneDone =
+    "DELETE FROM messages WHERE (queue, id) IN (SELECT queue, id FROM messages WHERE state = 'done' AND "
+    "enqueued_at < ? ORDER BY enqueued_at LIMIT ?)";
 const std::string kCountTaken = "SELECT count(*) FROM messages WHERE queue = ? AND state = 'taken'";
 const std::string kOldestReady =
     select_messages() + " WHERE queue = ? AND state = 'ready' ORDER BY enqueued_at, id LIMIT ?";
@@ -50,6 +54,10 @@ std::vector<sdk::MessageRecord> read_messages(Query& query) {
 }
 
 }  // namespace
+
+void SqliteStore::prune_done_messages(int64_t before, int64_t limit) {
+  writer_.query(kPruneDone).bind(before).bind(limit).run();
+}
 
 void SqliteStore::put_message(const sdk::MessageRecord& message) {
   switch (message.state) {

@@ -76,7 +76,8 @@ const Table kRuns{"runs",
                   1};
 const Table kTasks{"tasks",
                    {"run_id", "node", "idx", "status", "attempt", "exit_code", "executor", "external_id", "error",
-                    "output_json", "ready_at", "started_at", "finished_at", "budget_started_at", "attempts_before"},
+                    "output_json", "ready_at", "started_at", "finished_at", "budget_started_at", "attempts_before",
+                    "cache_key", "cached_from_run_id", "cached_from_node", "cached_from_index"},
                    3};
 const Table kAttempts{"attempts",
                       {"run_id", "node", "idx", "attempt", "status", "exit_code", "executor", "external_id", "error",
@@ -105,6 +106,13 @@ const std::string kSelectListedWorkflows =
     " AS w WHERE deleted = 0 AND version = (SELECT max(version) FROM workflows WHERE name = w.name) ORDER BY name";
 const std::string kSelectRun = kRuns.select() + " WHERE id = ?";
 const std::string kSelectTasksOfRun = kTasks.select() + " WHERE run_id = ? ORDER BY node, idx";
+// The conditions of the index tasks_by_cache_key, so that it is used: the
+// newest of its rows with the key, whose run is of the workflow.
+const std::string kSelectCached =
+    kTasks.select() +
+    " WHERE cache_key = ? AND cached_from_run_id IS NULL AND status = 'succeeded' AND finished_at >= ?"
+    " AND EXISTS (SELECT 1 FROM runs WHERE runs.id = tasks.run_id AND runs.workflow = ?)"
+    " ORDER BY finished_at DESC LIMIT 1";
 const std::string kSelectTokens = kTokens.select() + " ORDER BY id";
 const std::string kSelectAttemptsOfRun = kAttempts.select() + " WHERE run_id = ? ORDER BY node, idx, attempt";
 const std::string kSelectScheduleStates = kScheduleStates.select() + " ORDER BY workflow";
@@ -172,7 +180,9 @@ sdk::TaskRecord read_task(const Query& row) {
           row.integer(11),
           row.integer(12),
           row.integer(13),
-          static_cast<int32_t>(row.integer(14))};
+          static_cast<int32_t>(row.integer(14)),
+          row.text(15),
+          {row.text(16), row.text(17), row.integer(18)}};
 }
 
 sdk::AttemptRecord read_attempt(const Query& row) {
@@ -297,6 +307,7 @@ void SqliteStore::write(const sdk::WriteBatch& batch) {
   if (batch.audit_prune_limit > 0) {
     writer_.query(kPruneAudit).bind(batch.audit_prune_before).bind(batch.audit_prune_limit).run();
   }
+  if (batch.message_prune_limit > 0) prune_done_messages(batch.message_prune_before, batch.message_prune_limit);
   transaction.commit();
 }
 
@@ -360,6 +371,10 @@ void SqliteStore::put_task(const sdk::TaskRecord& task) {
       .bind(task.finished_at)
       .bind(task.budget_started_at)
       .bind(int64_t{task.attempts_before})
+      .bind(task.cache_key)
+      .bind(task.cached_from.run_id)
+      .bind(task.cached_from.node)
+      .bind(task.cached_from.index)
       .run();
 }
 
@@ -448,6 +463,19 @@ std::vector<sdk::TaskRecord> SqliteStore::list_tasks(std::string_view run_id) {
   auto query = reader->query(kSelectTasksOfRun);
   query.bind(run_id);
   return read_all(query, read_task);
+}
+
+std::vector<std::optional<sdk::TaskRecord>> SqliteStore::find_cached(const std::vector<sdk::CacheLookup>& lookups) {
+  auto reader = readers_.lease();
+  std::vector<std::optional<sdk::TaskRecord>> found;
+  found.reserve(lookups.size());
+  for (const auto& lookup : lookups) {
+    auto query = reader->query(kSelectCached);
+    query.bind(lookup.cache_key).bind(lookup.not_before).bind(lookup.workflow);
+    auto tasks = read_all(query, read_task);
+    found.push_back(tasks.empty() ? std::nullopt : std::make_optional(std::move(tasks.front())));
+  }
+  return found;
 }
 
 std::vector<sdk::TokenRecord> SqliteStore::list_tokens() {

@@ -62,6 +62,7 @@ class SqliteStore final : public sdk::Store {
   std::optional<sdk::RunRecord> get_run(std::string_view id) override;
   std::vector<sdk::RunRecord> list_runs(const sdk::RunFilter& filter) override;
   std::vector<sdk::TaskRecord> list_tasks(std::string_view run_id) override;
+  std::vector<std::optional<sdk::TaskRecord>> find_cached(const std::vector<sdk::CacheLookup>& lookups) override;
   // By id.
   std::vector<sdk::TokenRecord> list_tokens() override;
   std::vector<sdk::AttemptRecord> list_attempts(std::string_view run_id) override;
@@ -85,6 +86,7 @@ class SqliteStore final : public sdk::Store {
   void put_schedule_state(const sdk::ScheduleStateRecord& state);
   void put_audit(const sdk::AuditRecord& entry);
   void put_message(const sdk::MessageRecord& message);
+  void prune_done_messages(int64_t before, int64_t limit);
 
   SqliteConfig config_;
   std::mutex write_mutex_;  // guards writer_: the ABI promises one writer, the mutex keeps that promise honest

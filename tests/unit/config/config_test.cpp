@@ -153,6 +153,17 @@ TEST(ConfigProblems, UnknownKeysInEverySectionAreNamed) {
   EXPECT_THAT(problems, Contains(Problem{"/api/x", "unknown key"}));
 }
 
+TEST(ConfigProblems, QueuesTakeADoneRetentionOfWholeDaysOnly) {
+  EXPECT_THAT(problems_of({{"queues", {{"done_retention", 7}}}}),
+              ElementsAre(Problem{"/queues/done_retention", "unknown key"}));
+  EXPECT_THAT(problems_of({{"queues", {{"done_retention_days", -1}}}}),
+              ElementsAre(::testing::Field(&Problem::path, "/queues/done_retention_days")));
+  EXPECT_THAT(problems_of({{"queues", {{"done_retention_days", 1.5}}}}),
+              ElementsAre(::testing::Field(&Problem::path, "/queues/done_retention_days")));
+  EXPECT_EQ(parse_ok({{"queues", {{"done_retention_days", 0}}}}).queues.done_retention_days, 0);
+  EXPECT_EQ(parse_ok(json::object()).queues.done_retention_days, 7);
+}
+
 TEST(ConfigProblems, SlashAndTildeInAKeyAreEscapedInThePointer) {
   EXPECT_THAT(problems_of({{"a/b~c", 1}}), ElementsAre(Problem{"/a~1b~0c", "unknown key"}));
 }

@@ -45,6 +45,7 @@ class SchedulerTest : public ::testing::Test {
     clock_.post_to(*io_);
     daemon::SchedulerSettings settings{state_dir_, limits_, 10s, leases_};
     settings.audit_retention = audit_retention_;
+    settings.done_message_retention = done_message_retention_;
     scheduler_ = std::make_unique<daemon::RunScheduler>(*io_, runtime_, *client_, clock_, std::move(settings));
     scheduler_->recover();
     loop_ = std::thread([this] { io_->run(); });
@@ -134,6 +135,7 @@ class SchedulerTest : public ::testing::Test {
   daemon::StoreClient* client_ = store_.client.get();  // the store the scheduler uses
   daemon::LeaseSettings leases_;                       // when that store is shared
   std::chrono::hours audit_retention_{0};
+  std::chrono::hours done_message_retention_{0};
   std::unique_ptr<daemon::RunScheduler> scheduler_;
   std::thread loop_;
 };

@@ -331,6 +331,45 @@ TEST_F(WorkflowValidation, ForEachMustBeOnePlaceholder) {
       ElementsAre(Problem{"/nodes/0/for_each", "must be one {{ ... }} and nothing else, so that it yields an array"}));
 }
 
+TEST_F(WorkflowValidation, ACacheKeyMayReadParamsUpstreamOutputsAndTheItem) {
+  valid(R"({"name": "w", "params": {"day": "d", "files": []}, "nodes": [
+      {"id": "a", "type": "noop"},
+      {"id": "b", "type": "noop", "depends_on": ["a"], "for_each": "{{ params.files }}",
+       "cache": {"key": "{{ params.day }}/{{ nodes.a.output.v }}/{{ item }}", "ttl_s": 3600}},
+      {"id": "c", "type": "noop", "cache": {"key": "reference-genome-v1"}}]})");
+}
+
+TEST_F(WorkflowValidation, ACacheWithoutAKeyIsRejectedNamingTheNode) {
+  const std::string why =
+      "node 'a': cache needs a key, a non-empty string template such as \"{{ params.day }}\": tasks whose keys "
+      "render the same share one output";
+  for (const std::string cache : {R"({"ttl_s": 60})", R"({"key": ""})", R"({"key": 7})"}) {
+    EXPECT_THAT(problems(R"({"name": "w", "nodes": [{"id": "a", "type": "noop", "cache": )" + cache + "}]}"),
+                ElementsAre(Problem{"/nodes/0/cache/key", why}))
+        << cache;
+  }
+}
+
+TEST_F(WorkflowValidation, ACacheIsCheckedLikeTheRestOfTheNode) {
+  EXPECT_THAT(problems(R"({"name": "w", "nodes": [{"id": "a", "type": "noop", "cache": "{{ params.x }}"}]})"),
+              ElementsAre(Problem{"/nodes/0/cache", "must be an object, not string"}));
+  EXPECT_THAT(problems(R"({"name": "w", "nodes": [{"id": "a", "type": "noop", "cache": {"key": "k", "ttl_s": 0}}]})"),
+              ElementsAre(::testing::Field(&Problem::path, "/nodes/0/cache/ttl_s")));
+  EXPECT_THAT(problems(R"({"name": "w", "nodes": [{"id": "a", "type": "noop", "cache": {"key": "k", "ttl": 60}}]})"),
+              ElementsAre(::testing::Field(&Problem::path, "/nodes/0/cache/ttl")));
+  EXPECT_THAT(problems(R"({"name": "w", "nodes": [{"id": "a", "type": "noop", "cache": {"key": "{{ (1 }}"}}]})"),
+              ElementsAre(Problem{"/nodes/0/cache/key",
+                                  "node 'a' cache/key: template '{{ (1 }}' at column 7: expected ')', found '}'"}));
+}
+
+TEST_F(WorkflowValidation, ACacheKeyReadsOnlyWhatTheNodeMay) {
+  EXPECT_THAT(problems(R"({"name": "w", "nodes": [{"id": "a", "type": "noop"},
+                         {"id": "b", "type": "noop", "cache": {"key": "{{ nodes.a.output.v }}"}}]})"),
+              ElementsAre(::testing::Field(&Problem::path, "/nodes/1/cache/key")));
+  EXPECT_THAT(problems(R"({"name": "w", "nodes": [{"id": "a", "type": "noop", "cache": {"key": "{{ item }}"}}]})"),
+              ElementsAre(::testing::Field(&Problem::path, "/nodes/0/cache/key")));
+}
+
 TEST_F(WorkflowValidation, ParamTemplateThatDoesNotParseIsRejectedAtItsPointer) {
   EXPECT_THAT(
       problems(R"({"name": "w", "nodes": [{"id": "a", "type": "command", "params": {"argv": ["echo", "{{ (1 }}"]}}]})"),

@@ -2,6 +2,7 @@
 // store conformance suites (every store's, and shared stores'), on the server of the ctest fixture postgres_server.
 #include <gmock/gmock.h>
 
+#include <weft/sdk/testing/store_cache_conformance.hpp>
 #include <weft/sdk/testing/store_queue_conformance.hpp>
 #include <weft/sdk/testing/store_shared_conformance.hpp>
 
@@ -42,3 +43,4 @@ const weft::sdk::testing::StoreUnderTest kPostgres{"postgres", postgres_vtable, 
 WEFT_STORE_CONFORMANCE(Postgres, kPostgres);
 WEFT_SHARED_STORE_CONFORMANCE(Postgres, kPostgres);
 WEFT_QUEUE_STORE_CONFORMANCE(Postgres, kPostgres);
+WEFT_CACHE_STORE_CONFORMANCE(Postgres, kPostgres);

@@ -59,9 +59,17 @@ class PostgresStoreTest : public ::testing::Test {
   }
   // A connection of the test's own, in the store's schema.
   Connection connect() const { return Connection(PostgresConfig::parse(config_)); }
-  // Undo the migrations after version 5, 4, 3, 2 or 1 on a schema of the latest
-  // version, as a database that an older weft left behind.
+  // Undo the migrations after version 6, 5, 4, 3, 2 or 1 on a schema of the
+  // latest version, as a database that an older weft left behind.
+  void revert_to_version_6() const {
+    connect().execute(
+        "DROP INDEX tasks_by_cache_key; ALTER TABLE tasks DROP COLUMN cache_key;"
+        "ALTER TABLE tasks DROP COLUMN cached_from_run_id; ALTER TABLE tasks DROP COLUMN cached_from_node;"
+        "ALTER TABLE tasks DROP COLUMN cached_from_index; DROP INDEX messages_done;"
+        "UPDATE weft_schema SET version = 6");
+  }
   void revert_to_version_5() const {
+    revert_to_version_6();
     connect().execute(
         "DROP INDEX runs_by_parent; ALTER TABLE runs DROP COLUMN parent_run_id;"
         "ALTER TABLE runs DROP COLUMN parent_node; ALTER TABLE runs DROP COLUMN parent_index;"
@@ -313,6 +321,31 @@ TEST_F(PostgresStoreTest, MigratingFromVersion5KeepsRunsWithoutAParent) {
   sdk::RunFilter children;
   children.parent_run_id = "run-1";
   EXPECT_TRUE(store.list_runs(children).empty());
+}
+
+// Version 7 (ABI 2.1) keeps a task's cache key and origin: the tasks of
+// version 6 have neither, and no cache lookup finds them.
+TEST_F(PostgresStoreTest, MigratingFromVersion6KeepsTasksOutOfTheCache) {
+  auto finished = queued_run("run-1");
+  finished.status = sdk::RunStatus::succeeded;
+  sdk::TaskRecord task;
+  task.run_id = "run-1";
+  task.node = "a";
+  task.status = sdk::TaskStatus::succeeded;
+  task.attempt = 1;
+  task.finished_at = 20;
+  open().write({{}, {finished}, {task}, {}});
+  revert_to_version_6();
+  auto store = open();
+  EXPECT_EQ(store.schema_version(), latest_schema_version());
+  const auto tasks = store.list_tasks("run-1");
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].cache_key, "");
+  EXPECT_EQ(tasks[0].cached_from, sdk::TaskRef{});
+  auto keyed = tasks[0];
+  keyed.cache_key = "k";
+  store.write({{}, {}, {keyed}, {}});
+  EXPECT_TRUE(store.find_cached({{finished.workflow, "k", 0}}).at(0));
 }
 
 // Version 4 (ABI 2.1) lets tokens expire and be scoped, and keeps the audit

@@ -1,6 +1,7 @@
 // The sqlite plugin, built and loaded as the daemon loads it, against the store conformance suite.
 #include <gmock/gmock.h>
 
+#include <weft/sdk/testing/store_cache_conformance.hpp>
 #include <weft/sdk/testing/store_queue_conformance.hpp>
 
 namespace {
@@ -35,3 +36,4 @@ const weft::sdk::testing::StoreUnderTest kSqlite{"sqlite", sqlite_vtable, config
 
 WEFT_STORE_CONFORMANCE(Sqlite, kSqlite);
 WEFT_QUEUE_STORE_CONFORMANCE(Sqlite, kSqlite);
+WEFT_CACHE_STORE_CONFORMANCE(Sqlite, kSqlite);

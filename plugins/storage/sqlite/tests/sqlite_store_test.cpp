@@ -116,7 +116,11 @@ TEST_F(SqliteStoreTest, ANewerSchemaIsRefusedNamingBothVersions) {
   EXPECT_EQ(pragma(file_, "user_version"), "99");
 }
 
-// Take a database of the latest schema back to version 5, 4, 3 or 2, as an older weft left it.
+// Take a database of the latest schema back to version 6, 5, 4, 3 or 2, as an older weft left it.
+constexpr const char* kUndoVersion7 =
+    "DROP INDEX tasks_by_cache_key; ALTER TABLE tasks DROP COLUMN cache_key;"
+    "ALTER TABLE tasks DROP COLUMN cached_from_run_id; ALTER TABLE tasks DROP COLUMN cached_from_node;"
+    "ALTER TABLE tasks DROP COLUMN cached_from_index; DROP INDEX messages_done;";
 constexpr const char* kUndoVersion6 =
     "DROP INDEX runs_by_parent; ALTER TABLE runs DROP COLUMN parent_run_id;"
     "ALTER TABLE runs DROP COLUMN parent_node; ALTER TABLE runs DROP COLUMN parent_index;";
@@ -133,7 +137,7 @@ TEST_F(SqliteStoreTest, MigratingTo5StartsWithNoQueues) {
   open();
   {
     Connection connection(file_, Connection::Mode::read_write, 1000);
-    connection.execute(std::string(kUndoVersion6) + kUndoVersion5 + "PRAGMA user_version = 4;");
+    connection.execute(std::string(kUndoVersion7) + kUndoVersion6 + kUndoVersion5 + "PRAGMA user_version = 4;");
   }
   auto store = open();
   EXPECT_EQ(store.schema_version(), latest_schema_version());
@@ -151,7 +155,7 @@ TEST_F(SqliteStoreTest, MigratingToUniqueIdempotencyKeysKeepsTheOldestRunsKey) {
   {
     Connection connection(file_, Connection::Mode::read_write, 1000);
     connection.execute(
-        std::string(kUndoVersion6) + kUndoVersion5 +
+        std::string(kUndoVersion7) + kUndoVersion6 + kUndoVersion5 +
         "DROP INDEX runs_by_idempotency_key;"
         "CREATE INDEX runs_by_idempotency_key ON runs (idempotency_key, created_at, id);"
         "INSERT INTO runs VALUES ('run-1', 'etl', 1, 'succeeded', NULL, NULL, 'nightly', NULL, 100, 0, 0);"
@@ -173,7 +177,7 @@ TEST_F(SqliteStoreTest, MigratingTo21KeepsTasksWithAnEmptyBudget) {
   open();
   {
     Connection connection(file_, Connection::Mode::read_write, 1000);
-    connection.execute(std::string(kUndoVersion6) + kUndoVersion5 + kUndoVersion4 + kUndoVersion3 +
+    connection.execute(std::string(kUndoVersion7) + kUndoVersion6 + kUndoVersion5 + kUndoVersion4 + kUndoVersion3 +
                        "INSERT INTO tasks (run_id, node, idx, status, attempt, ready_at, started_at, finished_at) "
                        "VALUES ('run-1', 'a', -1, 'retrying', 2, 0, 10, 0);"
                        "PRAGMA user_version = 2;");
@@ -196,7 +200,8 @@ TEST_F(SqliteStoreTest, MigratingTo4KeepsTokensUnexpiringAndUnscoped) {
   open().write({{}, {}, {}, {{"t1", "sha256:x", "viewer", "ci", 100, false}}});
   {
     Connection connection(file_, Connection::Mode::read_write, 1000);
-    connection.execute(std::string(kUndoVersion6) + kUndoVersion5 + kUndoVersion4 + "PRAGMA user_version = 3;");
+    connection.execute(std::string(kUndoVersion7) + kUndoVersion6 + kUndoVersion5 + kUndoVersion4 +
+                       "PRAGMA user_version = 3;");
   }
   auto store = open();
   EXPECT_EQ(store.schema_version(), latest_schema_version());
@@ -213,7 +218,7 @@ TEST_F(SqliteStoreTest, MigratingTo6KeepsRunsWithoutAParent) {
   open().write({{}, {{"run-1", "etl", 1, sdk::RunStatus::queued, "", "", "", "", 100, 0, 0}}, {}, {}});
   {
     Connection connection(file_, Connection::Mode::read_write, 1000);
-    connection.execute(std::string(kUndoVersion6) + "PRAGMA user_version = 5;");
+    connection.execute(std::string(kUndoVersion7) + kUndoVersion6 + "PRAGMA user_version = 5;");
   }
   auto store = open();
   EXPECT_EQ(store.schema_version(), latest_schema_version());
@@ -224,6 +229,30 @@ TEST_F(SqliteStoreTest, MigratingTo6KeepsRunsWithoutAParent) {
   sdk::RunFilter children;
   children.parent_run_id = "run-1";
   EXPECT_TRUE(store.list_runs(children).empty());
+}
+
+// Schema version 7 (ABI 2.1) keeps a task's cache key and origin: the tasks
+// of version 6 have neither, and no cache lookup finds them.
+TEST_F(SqliteStoreTest, MigratingTo7KeepsTasksOutOfTheCache) {
+  open().write({{}, {{"run-1", "etl", 1, sdk::RunStatus::succeeded, "", "", "", "", 100, 0, 0}}, {}, {}});
+  {
+    Connection connection(file_, Connection::Mode::read_write, 1000);
+    connection.execute(std::string(kUndoVersion7) +
+                       "INSERT INTO tasks (run_id, node, idx, status, attempt, ready_at, started_at, finished_at) "
+                       "VALUES ('run-1', 'a', -1, 'succeeded', 1, 0, 10, 20);"
+                       "PRAGMA user_version = 6;");
+  }
+  auto store = open();
+  EXPECT_EQ(store.schema_version(), latest_schema_version());
+  const auto tasks = store.list_tasks("run-1");
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].cache_key, "");
+  EXPECT_EQ(tasks[0].cached_from, sdk::TaskRef{});
+  EXPECT_FALSE(store.find_cached({{"etl", "", 0}}).at(0));
+  auto keyed = tasks[0];
+  keyed.cache_key = "k";
+  store.write({{}, {}, {keyed}, {}});
+  EXPECT_TRUE(store.find_cached({{"etl", "k", 0}}).at(0));
 }
 
 TEST_F(SqliteStoreTest, TheFileHoldsTheDataAfterClose) {

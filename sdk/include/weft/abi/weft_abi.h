@@ -527,9 +527,17 @@ typedef struct weft_task_record {
   int64_t budget_started_at;
   int32_t attempts_before;
   int32_t reserved_2_1; /* 0; fills what would be tail padding */
+  /* Since 2.1: the node's cache (see find_cached). cache_key is the task's
+   * rendered cache key; empty: its node has no cache. A task that succeeded
+   * with the output of an earlier one (a cache hit) names that task in
+   * cached_from_*; cached_from_run_id is empty for a task that ran. */
+  weft_str cache_key;
+  weft_str cached_from_run_id;
+  weft_str cached_from_node;
+  int64_t cached_from_index;
 } weft_task_record;
 #define WEFT_TASK_RECORD_SIZE_2_0 WEFT_SIZE_THROUGH(weft_task_record, finished_at)
-#define WEFT_TASK_RECORD_SIZE_2_1 WEFT_SIZE_THROUGH(weft_task_record, reserved_2_1)
+#define WEFT_TASK_RECORD_SIZE_2_1 WEFT_SIZE_THROUGH(weft_task_record, cached_from_index)
 
 typedef struct weft_token_record {
   size_t struct_size;
@@ -677,9 +685,15 @@ typedef struct weft_write_batch {
    * wakes the other instances (work_available) after an enqueue. */
   const weft_message_record* const* messages;
   size_t message_count;
+  /* 2.1, for a store with queues: with message_prune_limit > 0 the store
+   * also deletes up to that many of the oldest DONE messages enqueued
+   * before message_prune_before (ms since the epoch), so that the messages
+   * kept to refuse a repeated enqueue stay bounded. Not fenced. */
+  int64_t message_prune_before;
+  int64_t message_prune_limit;
 } weft_write_batch;
 #define WEFT_WRITE_BATCH_SIZE_2_0 WEFT_SIZE_THROUGH(weft_write_batch, token_count)
-#define WEFT_WRITE_BATCH_SIZE_2_1 WEFT_SIZE_THROUGH(weft_write_batch, message_count)
+#define WEFT_WRITE_BATCH_SIZE_2_1 WEFT_SIZE_THROUGH(weft_write_batch, message_prune_limit)
 
 typedef struct weft_run_filter {
   size_t struct_size;
@@ -696,6 +710,18 @@ typedef struct weft_run_filter {
 #define WEFT_RUN_FILTER_SIZE_2_0 WEFT_SIZE_THROUGH(weft_run_filter, limit)
 #define WEFT_RUN_FILTER_SIZE_2_1 WEFT_SIZE_THROUGH(weft_run_filter, parent_run_id)
 
+/* Since 2.1. What find_cached looks for: the newest task of a run of
+ * workflow (any version) that SUCCEEDED with this cache_key and ran (its
+ * cached_from_run_id is empty), finished at or after not_before (ms since
+ * the epoch). */
+typedef struct weft_cache_lookup {
+  size_t struct_size;
+  weft_str workflow;
+  weft_str cache_key;
+  int64_t not_before;
+} weft_cache_lookup;
+#define WEFT_CACHE_LOOKUP_SIZE_2_1 WEFT_SIZE_THROUGH(weft_cache_lookup, not_before)
+
 /* Visitors receive each record in turn; returning non-zero stops the walk. */
 typedef int (*weft_workflow_visitor)(void* caller_ptr, const weft_workflow_record* record);
 typedef int (*weft_run_visitor)(void* caller_ptr, const weft_run_record* record);
@@ -705,6 +731,8 @@ typedef int (*weft_attempt_visitor)(void* caller_ptr, const weft_attempt_record*
 typedef int (*weft_schedule_state_visitor)(void* caller_ptr, const weft_schedule_state_record* record);
 typedef int (*weft_audit_visitor)(void* caller_ptr, const weft_audit_record* record);
 typedef int (*weft_message_visitor)(void* caller_ptr, const weft_message_record* record);
+/* 2.1: the task find_cached found for lookups[lookup]. */
+typedef int (*weft_cached_task_visitor)(void* caller_ptr, size_t lookup, const weft_task_record* record);
 /* 2.1: a queue, and how many of its messages are in each state but DONE. */
 typedef int (*weft_queue_visitor)(void* caller_ptr, weft_str queue, int64_t ready, int64_t taken, int64_t dead);
 /* 2.1: claim_messages asks the host for the run a message is delivered to.
@@ -817,9 +845,16 @@ typedef struct weft_store_vtable {
    * those after after_id (empty: from the oldest), at most limit (0: all). */
   weft_status (*list_messages)(void* store, weft_str queue, int32_t state, weft_str after_id, int32_t limit,
                                weft_message_visitor visit, void* caller_ptr, weft_error* err);
+  /* 2.1, optional (NULL, or absent: the store keeps no cache, and every
+   * task of a node with a cache runs). A read. For each of the count
+   * lookups, the task it looks for (see weft_cache_lookup), if there is
+   * one: visit gets its index in lookups and the task; a lookup that finds
+   * none is not visited. A SQL store indexes tasks by cache_key. */
+  weft_status (*find_cached)(void* store, const weft_cache_lookup* const* lookups, size_t count,
+                             weft_cached_task_visitor visit, void* caller_ptr, weft_error* err);
 } weft_store_vtable;
 #define WEFT_STORE_VTABLE_SIZE_2_0 WEFT_SIZE_THROUGH(weft_store_vtable, list_tokens)
-#define WEFT_STORE_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_store_vtable, list_messages)
+#define WEFT_STORE_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_store_vtable, find_cached)
 
 /* ------------------------------------------------------------------------ */
 /* The plugin descriptor                                                    */

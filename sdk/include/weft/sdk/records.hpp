@@ -41,6 +41,14 @@ struct RunRecord {
   int64_t parent_index = -1;
 };
 
+// One task of a run (node, and element index: -1 for the node's own row).
+struct TaskRef {
+  std::string run_id;
+  std::string node;
+  int64_t index = -1;
+  bool operator==(const TaskRef&) const = default;
+};
+
 struct TaskRecord {
   std::string run_id;
   std::string node;
@@ -58,6 +66,18 @@ struct TaskRecord {
   // The retry budget (since ABI 2.1; see weft_task_record).
   int64_t budget_started_at = 0;
   int32_t attempts_before = 0;
+  // The node's cache (since ABI 2.1; see weft_task_record): the rendered
+  // key, and for a cache hit the task whose output it took (empty run_id: it ran).
+  std::string cache_key{};
+  TaskRef cached_from{};
+};
+
+// What find_cached looks for (since ABI 2.1; see weft_cache_lookup).
+struct CacheLookup {
+  std::string workflow;
+  std::string cache_key;
+  int64_t not_before = 0;  // ms since the epoch
+  bool operator==(const CacheLookup&) const = default;
 };
 
 // One attempt of one task (since ABI 2.1; see weft_attempt_record).
@@ -200,11 +220,15 @@ struct WriteBatch {
   std::vector<AuditRecord> audits{};
   int64_t audit_prune_before = 0;
   int64_t audit_prune_limit = 0;
-  // Enqueues and ends of deliveries (2.1, see weft_write_batch).
+  // Enqueues and ends of deliveries, and the retention of DONE messages (2.1,
+  // see weft_write_batch); message_prune_limit 0: nothing is pruned.
   std::vector<MessageRecord> messages{};
+  int64_t message_prune_before = 0;
+  int64_t message_prune_limit = 0;
   bool empty() const {
     return workflows.empty() && runs.empty() && tasks.empty() && tokens.empty() && attempts.empty() &&
-           schedule_states.empty() && audits.empty() && audit_prune_limit == 0 && messages.empty();
+           schedule_states.empty() && audits.empty() && audit_prune_limit == 0 && messages.empty() &&
+           message_prune_limit == 0;
   }
 };
 
@@ -268,7 +292,15 @@ inline TaskRecord from_abi(const weft_task_record& r) {
     t.budget_started_at = r.budget_started_at;
     t.attempts_before = r.attempts_before;
   }
+  if (WEFT_HAS_FIELD(&r, weft_task_record, cached_from_index)) {
+    t.cache_key = copy(r.cache_key);
+    t.cached_from = {copy(r.cached_from_run_id), copy(r.cached_from_node), r.cached_from_index};
+  }
   return t;
+}
+inline CacheLookup from_abi(const weft_cache_lookup& r) {
+  require_size(r.struct_size, WEFT_CACHE_LOOKUP_SIZE_2_1, "weft_cache_lookup");
+  return {copy(r.workflow), copy(r.cache_key), r.not_before};
 }
 inline AttemptRecord from_abi(const weft_attempt_record& r) {
   require_size(r.struct_size, WEFT_ATTEMPT_RECORD_SIZE_2_1, "weft_attempt_record");
@@ -360,6 +392,18 @@ inline weft_task_record to_abi(const TaskRecord& r) {
   v.finished_at = r.finished_at;
   v.budget_started_at = r.budget_started_at;
   v.attempts_before = r.attempts_before;
+  v.cache_key = str(r.cache_key);
+  v.cached_from_run_id = str(r.cached_from.run_id);
+  v.cached_from_node = str(r.cached_from.node);
+  v.cached_from_index = r.cached_from.index;
+  return v;
+}
+inline weft_cache_lookup to_abi(const CacheLookup& r) {
+  weft_cache_lookup v{};
+  v.struct_size = sizeof(weft_cache_lookup);
+  v.workflow = str(r.workflow);
+  v.cache_key = str(r.cache_key);
+  v.not_before = r.not_before;
   return v;
 }
 inline weft_attempt_record to_abi(const AttemptRecord& r) {
@@ -489,6 +533,8 @@ class AbiWriteBatch {
     abi_.audit_count = audits_.pointers.size();
     abi_.audit_prune_before = batch.audit_prune_before;
     abi_.audit_prune_limit = batch.audit_prune_limit;
+    abi_.message_prune_before = batch.message_prune_before;
+    abi_.message_prune_limit = batch.message_prune_limit;
     abi_.messages = messages_.pointers.data();
     abi_.message_count = messages_.pointers.size();
   }
@@ -551,6 +597,10 @@ inline WriteBatch from_abi(const weft_write_batch& b) {
   }
   if (WEFT_HAS_FIELD(&b, weft_write_batch, message_count)) {
     for (size_t i = 0; i < b.message_count; ++i) out.messages.push_back(from_abi(*b.messages[i]));
+  }
+  if (WEFT_HAS_FIELD(&b, weft_write_batch, message_prune_limit)) {
+    out.message_prune_before = b.message_prune_before;
+    out.message_prune_limit = b.message_prune_limit;
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include <weft/sdk/records.hpp>
 
 #include <functional>
+#include <stdexcept>
 #include <type_traits>
 
 namespace weft::sdk {
@@ -47,6 +48,10 @@ class Store {
   // Oldest first: after after_id (empty: from the oldest), at most limit (0: all).
   virtual std::vector<MessageRecord> list_messages(std::string_view queue, MessageState state,
                                                    std::string_view after_id, int32_t limit) = 0;
+
+  // The node cache (since ABI 2.1; see find_cached in weft_store_vtable):
+  // one entry per lookup, in order, with the task it finds or nullopt.
+  virtual std::vector<std::optional<TaskRecord>> find_cached(const std::vector<CacheLookup>& lookups) = 0;
 };
 
 // A store several instances can share (2.1): derive from this instead of
@@ -165,6 +170,21 @@ struct StoreThunks {
       visit_all(self(s)->list_messages(view(queue), message_state(state), view(after_id), limit), visit, caller_ptr);
     });
   }
+  static weft_status find_cached(void* s, const weft_cache_lookup* const* lookups, size_t count,
+                                 weft_cached_task_visitor visit, void* caller_ptr, weft_error* err) noexcept {
+    return guard(err, [&] {
+      std::vector<CacheLookup> wanted;
+      wanted.reserve(count);
+      for (size_t i = 0; i < count; ++i) wanted.push_back(from_abi(*lookups[i]));
+      const auto found = self(s)->find_cached(wanted);
+      if (found.size() != count) throw std::logic_error("find_cached answered a different number of lookups");
+      for (size_t i = 0; i < count; ++i) {
+        if (!found[i]) continue;
+        const auto abi = to_abi(*found[i]);
+        if (visit(caller_ptr, i, &abi) != 0) return;
+      }
+    });
+  }
   static void visit_leases(const std::vector<RunLease>& leases, weft_lease_visitor visit, void* caller_ptr) {
     for (const auto& lease : leases) {
       if (visit(caller_ptr, str(lease.run_id), lease.generation) != 0) return;
@@ -219,6 +239,7 @@ struct StoreThunks {
     v.claim_messages = claim_messages;
     v.list_queues = list_queues;
     v.list_messages = list_messages;
+    v.find_cached = find_cached;
     return v;
   }();
 };

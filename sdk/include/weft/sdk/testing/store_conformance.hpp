@@ -14,8 +14,8 @@
 // Where the ABI leaves a choice open, the suite pins what the daemon relies
 // on: a paging cursor (before_id) naming no run yields an empty page.
 // The cases of ABI 2.1 (paused runs, a task's retry budget, attempts,
-// schedule states, token expiry and scope, the audit log) are part of the
-// suite: a store of ABI 2.1 keeps them all.
+// schedule states, token expiry and scope, the audit log, a task's cache
+// key and origin) are part of the suite: a store of ABI 2.1 keeps them all.
 //
 // Over 400 lines on purpose: the whole suite is one header, so that a third
 // party instantiates it with one include and one macro.
@@ -202,6 +202,40 @@ class StoreHandle {
     });
   }
 
+  // The node cache (2.1; see store_cache_conformance.hpp): one entry per
+  // lookup; a failing status fails the test.
+  bool keeps_cache() const {
+    return WEFT_HAS_FIELD(vtable_, weft_store_vtable, find_cached) && vtable_->find_cached != nullptr;
+  }
+  std::vector<std::optional<TaskRecord>> find_cached(const std::vector<CacheLookup>& lookups) const {
+    struct Found {
+      std::vector<std::optional<TaskRecord>> tasks;
+      std::string problem{};
+    } found{std::vector<std::optional<TaskRecord>>(lookups.size())};
+    std::vector<weft_cache_lookup> abi;
+    for (const auto& lookup : lookups) abi.push_back(to_abi(lookup));
+    std::vector<const weft_cache_lookup*> pointers;
+    for (const auto& lookup : abi) pointers.push_back(&lookup);
+    weft_error err{};
+    const weft_status status = vtable_->find_cached(
+        store_, pointers.data(), pointers.size(),
+        [](void* out, size_t lookup, const weft_task_record* record) {
+          auto* f = static_cast<Found*>(out);
+          if (lookup >= f->tasks.size()) {
+            f->problem = "a task for lookup " + std::to_string(lookup) + ", which was not asked";
+          } else if (f->tasks[lookup]) {
+            f->problem = "two tasks for lookup " + std::to_string(lookup);
+          } else {
+            f->tasks[lookup] = from_abi(*record);
+          }
+          return f->problem.empty() ? 0 : 1;
+        },
+        &found, &err);
+    EXPECT_EQ(status, WEFT_OK) << "find_cached: " << err.message;
+    EXPECT_EQ(found.problem, "") << "find_cached visited " << found.problem;
+    return std::move(found.tasks);
+  }
+
   // The 2.1 functions of a store that instances share (see
   // store_shared_conformance.hpp); a failing status fails the test.
   bool shared() const {
@@ -355,7 +389,9 @@ inline nlohmann::json describe(const TaskRecord& r) {
           {"started_at", r.started_at},
           {"finished_at", r.finished_at},
           {"budget_started_at", r.budget_started_at},
-          {"attempts_before", r.attempts_before}};
+          {"attempts_before", r.attempts_before},
+          {"cache_key", r.cache_key},
+          {"cached_from", {r.cached_from.run_id, r.cached_from.node, r.cached_from.index}}};
 }
 inline nlohmann::json describe(const AttemptRecord& r) {
   return {{"run_id", r.run_id},
@@ -410,9 +446,10 @@ inline RunRecord run(const std::string& id, int64_t created_at) {
       id,         "etl",          3, RunStatus::running, R"({"day":"2024-01-01"})", R"({"nodes":{}})", "key-" + id, "",
       created_at, created_at + 5, 0};
 }
-inline TaskRecord task(std::string run_id, std::string node, int64_t index) {
+// Its cache key and origin are set too: a cache hit, so that no cache lookup finds it.
+inline TaskRecord task(std::string run_id, const std::string& node, int64_t index) {
   return {std::move(run_id),
-          std::move(node),
+          node,
           index,
           TaskStatus::succeeded,
           3,
@@ -425,7 +462,9 @@ inline TaskRecord task(std::string run_id, std::string node, int64_t index) {
           1700000000200,
           1700000000300,
           1700000000050,
-          1};
+          1,
+          "key-" + node,
+          {"run-0", node, index}};
 }
 inline AttemptRecord attempt(std::string run_id, std::string node, int64_t index, int32_t number) {
   const std::string stem = "/var/lib/weft/runs/" + run_id + "/" + node + "." + std::to_string(number);

@@ -83,6 +83,38 @@ TEST_P(QueueStoreConformance, EnqueuingAnIdAgainAddsNothingEvenOnceItIsDone) {
   EXPECT_EQ(store().list_queues(), (std::vector<QueueCounts>{{"jobs", 0, 0, 0}}));
 }
 
+TEST_P(QueueStoreConformance, DoneMessagesEnqueuedBeforeTheBoundArePrunedOldestFirstUpToTheLimit) {
+  enqueue({message("jobs", "a", 10), message("jobs", "b", 20), message("jobs", "c", 30), message("other", "d", 15),
+           message("jobs", "e", 40)});
+  const auto claim = store().claim_messages("jobs", 10, "", to_new_runs());
+  ASSERT_EQ(claim.status, WEFT_OK) << claim.message;
+  for (const auto& m : claim.delivered) end(m, MessageState::done);
+  const auto other = store().claim_messages("other", 10, "", to_new_runs()).delivered;
+  ASSERT_EQ(other.size(), 1u);
+  end(other[0], MessageState::done);
+  WriteBatch prune;
+  prune.message_prune_before = 40;
+  prune.message_prune_limit = 3;
+  put(prune);
+  enqueue({message("jobs", "a", 50), message("other", "d", 50), message("jobs", "c", 50), message("jobs", "e", 50)});
+  EXPECT_EQ(ids(store().list_messages("jobs", MessageState::ready)), (std::vector<std::string>{"a"}))
+      << "a (10) and, in queue other, d (15) were pruned with b (20): an enqueue of a adds it again; c (30) is past "
+         "the limit and e (40) not before the bound, so both still refuse theirs";
+  EXPECT_EQ(ids(store().list_messages("other", MessageState::ready)), (std::vector<std::string>{"d"}));
+}
+
+TEST_P(QueueStoreConformance, PruningLeavesMessagesThatAreNotDone) {
+  enqueue({message("jobs", "ready", 10), message("jobs", "taken", 5), message("jobs", "dead", 1)});
+  const auto claim = store().claim_messages("jobs", 2, "", to_new_runs());
+  ASSERT_EQ(ids(claim.delivered), (std::vector<std::string>{"dead", "taken"}));
+  end(claim.delivered[0], MessageState::dead, "failed");
+  WriteBatch prune;
+  prune.message_prune_before = 1000;
+  prune.message_prune_limit = 100;
+  put(prune);
+  EXPECT_EQ(store().list_queues(), (std::vector<QueueCounts>{{"jobs", 1, 1, 1}}));
+}
+
 TEST_P(QueueStoreConformance, AClaimWritesEachMessagesRunWithItAndMarksItTaken) {
   enqueue({message("jobs", "a", 10), message("jobs", "b", 20), message("jobs", "c", 30), message("other", "z", 1)});
   const auto claim = store().claim_messages("jobs", 2, "", to_new_runs());
