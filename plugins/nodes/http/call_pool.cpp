@@ -1,6 +1,7 @@
 #include "call_pool.hpp"
 
 #include <exception>
+#include <optional>
 
 namespace weft::nodes::http {
 
@@ -14,10 +15,7 @@ std::string seconds(std::chrono::milliseconds duration) {
 }  // namespace
 
 CallPool::CallPool(std::size_t workers, Perform perform, Report report)
-    : perform_(std::move(perform)), report_(std::move(report)) {
-  threads_.emplace_back([this] { watch(); });
-  for (std::size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
-}
+    : max_workers_(workers), perform_(std::move(perform)), report_(std::move(report)) {}
 
 CallPool::~CallPool() {
   {
@@ -38,6 +36,7 @@ void CallPool::submit(std::shared_ptr<Call> call) {
     const std::lock_guard lock(mutex_);
     calls_[call->task_key] = call;
     queue_.push_back(std::move(call));
+    start_threads_for_queue();
   }
   queued_.notify_one();
   deadlines_changed_.notify_all();
@@ -67,6 +66,17 @@ void CallPool::forget(const std::string& task_key) {
   calls_.erase(task_key);
 }
 
+void CallPool::start_threads_for_queue() {
+  if (threads_.empty()) threads_.emplace_back([this] { watch(); });
+  // A worker counts as idle from its start, so that calls queued before it
+  // runs do not start more than they need.
+  if (queue_.size() > idle_workers_ && workers_ < max_workers_) {
+    ++workers_;
+    ++idle_workers_;
+    threads_.emplace_back([this] { work(); });
+  }
+}
+
 void CallPool::work() {
   for (;;) {
     std::shared_ptr<Call> call;
@@ -76,17 +86,27 @@ void CallPool::work() {
       if (stopping_) return;
       call = std::move(queue_.front());
       queue_.pop_front();
+      --idle_workers_;
     }
-    if (call->ended) continue;  // cancelled or timed out while queued
-    Outcome outcome;
-    try {
-      outcome = perform_(*call);
-    } catch (const std::exception& e) {
-      outcome = {1, "", e.what()};
+    std::optional<Outcome> outcome;
+    if (!call->ended) outcome = outcome_of(*call);  // else cancelled or timed out while queued
+    {
+      // Free before the report: a call that the report leads to finds this
+      // worker instead of starting another.
+      const std::lock_guard lock(mutex_);
+      ++idle_workers_;
     }
-    if (!call->end()) continue;  // ended early, and reported then
-    report_(*call, outcome);
+    if (!outcome || !call->end()) continue;  // ended early, and reported then
+    report_(*call, *outcome);
     forget(call->task_key);
+  }
+}
+
+Outcome CallPool::outcome_of(Call& call) {
+  try {
+    return perform_(call);
+  } catch (const std::exception& e) {
+    return {1, "", e.what()};
   }
 }
 

@@ -1,6 +1,11 @@
 // The workers that send the http nodes' requests off weftd's event loop, and
 // the watcher that ends each at its deadline.
 //
+// Threads start with the calls that need them, not with the pool: the
+// watcher with the first call, a worker when a call is queued and no worker
+// is free, up to the pool's size. Every weftd loads this plugin, most never
+// send a request, and idle threads there were pure cost.
+//
 // A call ends exactly once, by whoever gets there first: its worker with the
 // reply, the watcher at the deadline, or cancel. The one that ends it
 // reports it; the others drop what they have. Ending early also aborts the
@@ -60,12 +65,17 @@ class CallPool {
   bool cancel(std::string_view task_key);
 
  private:
+  // Under mutex_: the threads the queued calls need.
+  void start_threads_for_queue();
   void work();
+  // On a worker, with mutex_ not held: perform_'s outcome, or its exception's.
+  Outcome outcome_of(Call& call);
   void watch();
   // Ends call early with error, if nothing ended it yet.
   void end_early(Call& call, const std::string& error);
   void forget(const std::string& task_key);
 
+  const std::size_t max_workers_;
   Perform perform_;
   Report report_;
   std::mutex mutex_;
@@ -74,6 +84,8 @@ class CallPool {
   std::deque<std::shared_ptr<Call>> queue_;
   std::map<std::string, std::shared_ptr<Call>, std::less<>> calls_;  // queued or under way
   bool stopping_ = false;
+  std::size_t workers_ = 0;       // started
+  std::size_t idle_workers_ = 0;  // started and not sending a call
   std::vector<std::thread> threads_;
 };
 
