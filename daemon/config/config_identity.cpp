@@ -4,6 +4,7 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -80,6 +81,14 @@ bool is_loopback_host(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
+// A DNS name or an IP address (v6 without its brackets).
+bool is_plain_host(const std::string& host) {
+  const auto plain = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':';
+  };
+  return !host.empty() && std::all_of(host.begin(), host.end(), plain);
+}
+
 // The provider's endpoints the browser is sent to: an access token travels
 // from them, so plain http only to a provider on the same host (trying it out).
 void read_browser_endpoint(ConfigReader& oidc, const char* key, std::string& url) {
@@ -96,8 +105,10 @@ void read_browser_endpoint(ConfigReader& oidc, const char* key, std::string& url
     const bool local_http = uri.getScheme() == "http" && is_loopback_host(uri.getHost());
     if (!https && !local_http) {
       oidc.report(key, "must be an https:// URL (http:// only to localhost), not '" + url + "'");
-    } else if (uri.getHost().empty() || !uri.getUserInfo().empty() || !uri.getFragment().empty()) {
-      oidc.report(key, "must be an absolute URL with a host and no user or #fragment, not '" + url + "'");
+    } else if (!is_plain_host(uri.getHost()) || !uri.getUserInfo().empty() || !uri.getFragment().empty()) {
+      // The token endpoint's origin goes into the page's Content-Security-Policy as it is.
+      oidc.report(key,
+                  "must be an absolute URL with a host name or address and no user or #fragment, not '" + url + "'");
     }
   } catch (const Poco::Exception& e) {
     oidc.report(key, "is not a URL ('" + url + "'): " + e.message());
