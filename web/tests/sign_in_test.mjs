@@ -4,8 +4,8 @@
 //   - the sign-in screen offers "Sign in with <provider>" beside the token form;
 //   - the button goes to the provider and back, signed in: the page shows the
 //     user's name and the role whoami gives, and the code leaves the address;
-//   - sign-out forgets the token;
 //   - a session ends, back at sign-in saying so, when its token expires;
+//   - sign-out forgets the token;
 //   - an answer with another state than the tab sent is refused, as is a
 //     code whose verifier does not match its challenge (the provider says so).
 // Exits non-zero on the first failure.
@@ -56,16 +56,16 @@ try {
   await page.waitForSelector('.filters .live[data-state=open]'); // the token reads the event stream too
   await page.screenshot({ path: join(artifacts, 'signed-in.png') });
 
-  step('sign-out forgets the token');
-  await page.click('#sign-out');
-  await page.waitForSelector(signInButton);
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('weft.token')), null);
-
-  step('signed in again, the session ends when its token expires, saying so');
-  await page.click(signInButton);
-  await page.waitForSelector('#role[data-role=operator]');
+  step('the session ends when its token expires, back at sign-in saying so');
   await page.waitForSelector('#sign-in-problem .notice.error', { timeout: 30_000 });
   assert.match(await problem(page), new RegExp(`Your session with ${providerName} expired`));
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('weft.token')), null);
+
+  step('signed in again (the provider remembers alice), sign-out forgets the token');
+  await page.click(signInButton);
+  await page.waitForSelector('#role[data-role=operator]');
+  await page.click('#sign-out');
+  await page.waitForSelector(signInButton);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('weft.token')), null);
   await page.context().close();
 

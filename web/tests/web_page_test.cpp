@@ -126,7 +126,7 @@ TEST(WebPageSignIn, APersonSignsInThroughTheIdentityProviderAndForgedAnswersAreR
   provider.sign_in_as(
       {{"sub", "5b0e6c1a-alice"}, {"preferred_username", "alice"}, {"realm_access", {{"roles", {"weft-operator"}}}}});
   // Short, so that the test sees a session end; weftd allows no leeway either.
-  provider.set_access_token("weft", std::chrono::seconds(8));
+  provider.set_access_token("weft", std::chrono::seconds(10));
   WeftdOptions options;
   options.config = {
       {"api",
