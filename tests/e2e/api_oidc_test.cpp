@@ -46,6 +46,16 @@ json role_rules() {
 // The message of an error reply.
 std::string message_of(const HttpResponse& response) { return response.json()["error"].value("message", ""); }
 
+// A weftd trusting the keys of a JWK Set file.
+WeftdOptions trusting_keys_in(const fs::path& jwks_file) {
+  WeftdOptions options;
+  options.config = {
+      {"api",
+       {{"oidc",
+         {{"issuer", kIssuer}, {"audience", "weft"}, {"jwks_file", jwks_file.string()}, {"roles", role_rules()}}}}}};
+  return options;
+}
+
 class ApiOidc : public ::testing::Test {
  protected:
   WeftdOptions options() const {
@@ -207,12 +217,7 @@ TEST(ApiOidcWebSignIn, ThePageIsToldTheProviderWithoutATokenAndMayReachOnlyItsTo
   const SigningKey key("file-key", SigningKey::Kind::p256);
   const fs::path jwks_file = dir.path() / "jwks.json";
   std::ofstream(jwks_file) << fakes::jwk_set({&key}).dump();
-  WeftdOptions options;
-  options.config = {
-      {"api",
-       {{"oidc",
-         {{"issuer", kIssuer}, {"audience", "weft"}, {"jwks_file", jwks_file.string()}, {"roles", role_rules()}}}}}};
-  const WeftdProcess weftd(options);
+  const WeftdProcess weftd(trusting_keys_in(jwks_file));
   const auto anonymous = weftd.client().without_token();
   EXPECT_EQ(anonymous.get("/api/v1/sign-in").json(), (json{{"identity_provider", nullptr}}));
   EXPECT_EQ(connect_src(weftd), "connect-src 'self'");
@@ -249,11 +254,7 @@ TEST(ApiOidcConfig, AJwksFileThatIsNoJwkSetStopsStartupNamingIt) {
   const TempDir dir;
   const fs::path jwks_file = dir.path() / "jwks.json";
   std::ofstream(jwks_file) << R"({"keys": "none"})";
-  WeftdOptions options;
-  options.config = {
-      {"api",
-       {{"oidc",
-         {{"issuer", kIssuer}, {"audience", "weft"}, {"jwks_file", jwks_file.string()}, {"roles", role_rules()}}}}}};
+  const WeftdOptions options = trusting_keys_in(jwks_file);
   try {
     const WeftdProcess weftd(options);
     FAIL() << "weftd started";

@@ -26,3 +26,8 @@ export function env(name) {
   if (!value) throw new Error(`${name} is not set: run this through web_page_test.cpp (ctest -R WebPage)`);
   return value;
 }
+
+// Prints a step of the test as it starts, so that a failure's place is plain.
+export function step(text) {
+  console.log(`- ${text}`);
+}

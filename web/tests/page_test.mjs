@@ -14,14 +14,13 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { env, launchChromium } from './page_harness.mjs';
+import { env, launchChromium, step } from './page_harness.mjs';
 
 const url = env('WEFT_URL');
 const artifacts = env('WEFT_ARTIFACTS');
 const gate = env('WEFT_GATE');
 
 const STEP_TIMEOUT = 30_000;
-const step = (text) => console.log(`- ${text}`);
 
 const browser = await launchChromium();
 const foreign = [];

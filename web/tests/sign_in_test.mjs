@@ -11,14 +11,13 @@
 // Exits non-zero on the first failure.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { env, launchChromium } from './page_harness.mjs';
+import { env, launchChromium, step } from './page_harness.mjs';
 
 const url = env('WEFT_URL');
 const providerName = env('WEFT_PROVIDER_NAME');
 const artifacts = env('WEFT_ARTIFACTS');
 
 const STEP_TIMEOUT = 20_000;
-const step = (text) => console.log(`- ${text}`);
 
 const browser = await launchChromium();
 try {

@@ -7,8 +7,7 @@
 #include <Poco/URI.h>
 #include <gtest/gtest.h>
 #include <weft/client/api_client.hpp>
-
-#include <stdlib.h>
+#include <weft/harness/weftd_process.hpp>
 
 namespace weft::fakes {
 namespace {
@@ -33,16 +32,10 @@ std::string form(const std::vector<std::pair<std::string, std::string>>& fields)
 
 class IdentityProviderTest : public ::testing::Test {
  protected:
-  static std::filesystem::path make_dir() {
-    std::string dir = (std::filesystem::temp_directory_path() / "weft-identity-fake-test-XXXXXX").string();
-    if (::mkdtemp(dir.data()) == nullptr) throw std::runtime_error("cannot make a directory");
-    return dir;
-  }
   IdentityProviderTest() {
     provider_.register_client({"weft-web", kRedirect, kOrigin});
     provider_.sign_in_as({{"sub", "alice"}});
   }
-  ~IdentityProviderTest() override { std::filesystem::remove_all(dir_); }
 
   client::Response authorize(const std::string& client_id, const std::string& redirect_uri,
                              const std::string& challenge = kChallenge) const {
@@ -79,8 +72,8 @@ class IdentityProviderTest : public ::testing::Test {
                         {{"Content-Type", "application/x-www-form-urlencoded"}, {"Origin", origin}});
   }
 
-  std::filesystem::path dir_ = make_dir();
-  IdentityProvider provider_{dir_};
+  harness::TempDir dir_;
+  IdentityProvider provider_{dir_.path()};
   client::ApiClient client_{"https://localhost:" + std::to_string(Poco::URI(provider_.issuer()).getPort()), "",
                             std::chrono::seconds(10), provider_.ca_file().string(), "the identity provider"};
 };
