@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <regex>
 
 #include <unistd.h>
 
@@ -78,7 +79,8 @@ void read_role_rules(ConfigReader& oidc, std::vector<ClaimRoleRule>& rules) {
 }
 
 bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  static const std::regex loopback_v4(R"(127\.\d{1,3}\.\d{1,3}\.\d{1,3})");
+  return host == "localhost" || host == "::1" || std::regex_match(host, loopback_v4);
 }
 
 // A DNS name or an IP address (v6 without its brackets).

@@ -134,6 +134,8 @@ TEST(ConfigWebSignIn, TheEndpointsAreRequiredAndMustBeHttps) {
   EXPECT_THAT(problems, problem("/api/oidc/authorization_endpoint", "must be an https:// URL"));
   EXPECT_THAT(problems, problem("/api/oidc/token_endpoint", "no user or #fragment"));
   EXPECT_THAT(problems, problem("/api/oidc/web_scope", "scopes separated by spaces"));
+  section["authorization_endpoint"] = "http://127.evil.example/auth";  // a name, not the loopback address
+  EXPECT_THAT(problems_of({{"oidc", section}}), problem("/api/oidc/authorization_endpoint", "must be an https:// URL"));
   section = web_sign_in();
   section["token_endpoint"] = "not a url";
   EXPECT_THAT(problems_of({{"oidc", section}}), problem("/api/oidc/token_endpoint", "must be an https:// URL"));
