@@ -83,7 +83,10 @@ Result<nlohmann::json> LiveReload::reload_now() {
     spdlog::error("reload: {}; nothing changed", e.what());
     return fail(ErrorCode::invalid_request, std::string("nothing was reloaded: ") + e.what());
   }
-  if (oidc_changed) api_.set_oidc(std::move(oidc));
+  if (oidc_changed) {
+    api_.set_oidc(std::move(oidc));
+    api_.set_web_sign_in(config.api.oidc.web);
+  }
   if (config.api.policy != running_.api.policy) api_.set_policy(config.api.policy);
   const auto created_before = created_executors();
   const auto restart_required = config_changes(started_, config, created_before).restart_required;

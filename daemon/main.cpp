@@ -185,6 +185,7 @@ int serve(const std::string& config_file, const Config& config) {
         [&scheduler] { return scheduler.store_healthy(); }, api_settings);
     server->set_limits(api_limits(config));
     server->set_oidc(open_oidc_identity(config.api.oidc));
+    server->set_web_sign_in(config.api.oidc.web);
     server->set_policy(config.api.policy);
     scheduler.set_observer(server.get());
     server->start();

@@ -130,7 +130,11 @@ ApiServer::ApiServer(Commands& commands, const StoreClient& store, const NodeCat
                                    return reloader_;
                                  },
                                  events_, metrics_, settings_.peers, wall_clock_ms,
-                                 [this] { verifier_.forget_verified(); }}),
+                                 [this] { verifier_.forget_verified(); },
+                                 [this] {
+                                   const std::lock_guard lock(identity_mutex_);
+                                   return web_sign_in_;
+                                 }}),
       ogc_(OgcContext{commands, store, run_ends_, settings_.answer_timeout * 4 / 5}),
       params_(new Poco::Net::HTTPServerParams),
       pool_(settings_.threads) {

@@ -71,6 +71,9 @@ class ApiServer final : public SchedulerObserver, private RequestHandling {
   // Any thread: JWTs of this identity provider are accepted from now on;
   // none with nullptr.
   void set_oidc(std::shared_ptr<const OidcIdentity> oidc);
+  // Any thread: what GET /api/v1/sign-in tells the web page from now on, and
+  // the token endpoint the page's CSP lets it reach.
+  void set_web_sign_in(const WebSignInSettings& web);
   // Any thread: requests are also asked of this policy engine from now on
   // (none when !policy.enabled()).
   void set_policy(const PolicySettings& policy);
@@ -112,9 +115,10 @@ class ApiServer final : public SchedulerObserver, private RequestHandling {
   const ApiSettings settings_;
   const StoreClient& store_;
   TokenVerifier verifier_;
-  mutable std::mutex identity_mutex_;         // guards oidc_ and policy_; each is used without it
+  mutable std::mutex identity_mutex_;         // guards oidc_, web_sign_in_ and policy_; each is used without it
   std::shared_ptr<const OidcIdentity> oidc_;  // nullptr: JWTs are refused
-  std::shared_ptr<PolicyHook> policy_;        // nullptr: no policy engine is asked
+  WebSignInSettings web_sign_in_;
+  std::shared_ptr<PolicyHook> policy_;  // nullptr: no policy engine is asked
   AuditTrail audit_;
   TokenRate token_rate_;
   mutable std::mutex limits_mutex_;  // guards limits_ and reloader_

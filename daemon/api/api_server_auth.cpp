@@ -46,6 +46,11 @@ void ApiServer::set_oidc(std::shared_ptr<const OidcIdentity> oidc) {
   oidc_ = std::move(oidc);
 }
 
+void ApiServer::set_web_sign_in(const WebSignInSettings& web) {
+  const std::lock_guard lock(identity_mutex_);
+  web_sign_in_ = web;
+}
+
 void ApiServer::set_policy(const PolicySettings& policy) {
   auto hook = policy.enabled() ? std::make_shared<PolicyHook>(policy) : nullptr;
   const std::lock_guard lock(identity_mutex_);

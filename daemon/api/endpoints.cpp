@@ -121,6 +121,8 @@ void Endpoints::add_to(Router& router) {
   add("GET", "/web/{version}/{file}", std::nullopt, &Endpoints::web_page_asset, Waits::nothing);
   // Not Waits::nothing: that is answered at once, before any token is checked.
   add("GET", "/api/v1/whoami", Role::viewer, &Endpoints::whoami);
+  // What the page needs before it has a token: how to get one. Nothing in it is secret.
+  add("GET", "/api/v1/sign-in", std::nullopt, &Endpoints::sign_in, Waits::nothing);
 }
 
 ApiReply Endpoints::healthz(const ApiRequest&) { return json_reply(200, {{"status", "ok"}}); }

@@ -10,6 +10,7 @@
 #include "api/metrics.hpp"
 #include "api/peer_forwarding.hpp"
 #include "api/router.hpp"
+#include "auth/identity_settings.hpp"
 #include "plugin_host/plugin_info.hpp"
 #include "scheduler/commands.hpp"
 #include "store/store_client.hpp"
@@ -38,8 +39,9 @@ struct EndpointContext {
   EventHub& events;
   const Metrics& metrics;
   PeerSettings peers;
-  std::function<int64_t()> now_ms;       // the wall clock, ms since the epoch
-  std::function<void()> tokens_changed;  // a token was issued or revoked: forget what was verified
+  std::function<int64_t()> now_ms;                 // the wall clock, ms since the epoch
+  std::function<void()> tokens_changed;            // a token was issued or revoked: forget what was verified
+  std::function<WebSignInSettings()> web_sign_in;  // api.oidc's, as the last reload left them
 };
 
 class Endpoints {
@@ -87,6 +89,7 @@ class Endpoints {
   ApiReply web_page(const ApiRequest& request);
   ApiReply web_page_asset(const ApiRequest& request);
   ApiReply whoami(const ApiRequest& request);
+  ApiReply sign_in(const ApiRequest& request);
   ApiReply create_token(const ApiRequest& request);
   ApiReply list_tokens(const ApiRequest& request);
   ApiReply revoke_token(const ApiRequest& request);

@@ -7,16 +7,32 @@
 #include "api/endpoints.hpp"
 #include "api/representation.hpp"
 
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+
 namespace weft::daemon {
 
 namespace {
 
 // The page runs only the scripts and styles weftd serves, talks only to
-// weftd, and is never framed: an injected <script> or style attribute is
-// not run, and no other site can put the page under a user's click.
-constexpr const char* kPagePolicy =
-    "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+// weftd (and, to sign in, to the identity provider's token endpoint), and is
+// never framed: an injected <script> or style attribute is not run, and no
+// other site can put the page under a user's click.
+std::string page_policy(const WebSignInSettings& web) {
+  std::string connect = "'self'";
+  if (web.enabled()) {
+    // The config checked the URL: an http(s) scheme and a host of its own.
+    try {
+      const Poco::URI token(web.token_endpoint);
+      connect += " " + token.getScheme() + "://" + token.getAuthority();
+    } catch (const Poco::Exception&) {
+      // not reachable from the page, then: sign-in fails with the browser's message
+    }
+  }
+  return "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data:; "
+         "connect-src " +
+         connect + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+}
 
 ApiReply page_file_reply(const EmbeddedFile& file, const char* cache_control) {
   ApiReply reply;
@@ -33,7 +49,7 @@ ApiReply page_file_reply(const EmbeddedFile& file, const char* cache_control) {
 // names its files under a new version, is seen at once.
 ApiReply Endpoints::web_page(const ApiRequest&) {
   auto reply = page_file_reply(web_page_index(), "no-cache");
-  reply.headers.emplace_back("Content-Security-Policy", kPagePolicy);
+  reply.headers.emplace_back("Content-Security-Policy", page_policy(context_.web_sign_in()));
   reply.headers.emplace_back("Referrer-Policy", "no-referrer");
   reply.headers.emplace_back("X-Frame-Options", "DENY");
   return reply;
@@ -50,6 +66,21 @@ ApiReply Endpoints::web_page_asset(const ApiRequest& request) {
     raise(ErrorCode::not_found, "the web page has no file '" + version + "/" + name + "'");
   }
   return page_file_reply(*file, "public, max-age=31536000, immutable");
+}
+
+// A public client's settings (RFC 7636, OAuth 2.0 for Browser-Based Apps):
+// the page sends the browser to the provider and exchanges the code itself.
+ApiReply Endpoints::sign_in(const ApiRequest&) {
+  const WebSignInSettings web = context_.web_sign_in();
+  nlohmann::json provider;
+  if (web.enabled()) {
+    provider = {{"name", web.provider_name},
+                {"client_id", web.client_id},
+                {"authorization_endpoint", web.authorization_endpoint},
+                {"token_endpoint", web.token_endpoint},
+                {"scope", web.scope}};
+  }
+  return json_reply(200, {{"identity_provider", provider}});
 }
 
 // Without auth every request acts as an admin.

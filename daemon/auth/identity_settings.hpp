@@ -22,6 +22,19 @@ struct ClaimRoleRule {
   bool operator==(const ClaimRoleRule&) const = default;
 };
 
+// The web page's sign-in through the provider (authorization code with PKCE,
+// docs/web.md): the page is a public client, so nothing here is secret, and
+// GET /api/v1/sign-in tells it all of it.
+struct WebSignInSettings {
+  std::string client_id;               // "": the page offers only the token form
+  std::string provider_name;           // its button says "Sign in with <provider_name>"
+  std::string authorization_endpoint;  // the browser is sent there to sign in
+  std::string token_endpoint;          // the page exchanges the code there (fetch: CORS, and the page's CSP)
+  std::string scope = "openid";        // space-separated, as OAuth's "scope"
+  bool enabled() const { return !client_id.empty(); }
+  bool operator==(const WebSignInSettings&) const = default;
+};
+
 struct OidcSettings {
   std::string issuer;                  // the "iss" a token must carry, exactly
   std::vector<std::string> audiences;  // its "aud" must hold one of them
@@ -35,6 +48,7 @@ struct OidcSettings {
   std::chrono::seconds jwks_min_interval{10};  // a token of an unknown key fetches them at most this often
   std::chrono::seconds leeway{30};             // allowed clock difference for "exp" and "nbf"
   std::vector<ClaimRoleRule> roles;            // a token's role: the highest any rule grants
+  WebSignInSettings web;
   bool enabled() const { return !issuer.empty(); }
   bool operator==(const OidcSettings&) const = default;
 };

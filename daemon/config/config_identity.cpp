@@ -1,7 +1,13 @@
 #include "config/config_identity.hpp"
 
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <regex>
 
 #include <unistd.h>
 
@@ -72,6 +78,77 @@ void read_role_rules(ConfigReader& oidc, std::vector<ClaimRoleRule>& rules) {
   }
 }
 
+bool is_loopback_host(const std::string& host) {
+  static const std::regex loopback_v4(R"(127\.\d{1,3}\.\d{1,3}\.\d{1,3})");
+  return host == "localhost" || host == "::1" || std::regex_match(host, loopback_v4);
+}
+
+// A DNS name or an IP address (v6 without its brackets).
+bool is_plain_host(const std::string& host) {
+  const auto plain = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':';
+  };
+  return !host.empty() && std::all_of(host.begin(), host.end(), plain);
+}
+
+// The provider's endpoints the browser is sent to: an access token travels
+// from them, so plain http only to a provider on the same host (trying it out).
+void read_browser_endpoint(ConfigReader& oidc, const char* key, std::string& url) {
+  oidc.read(key, url);
+  if (url.empty()) {
+    oidc.report(key,
+                "is required with web_client_id: the provider's endpoint, as its "
+                "/.well-known/openid-configuration names it");
+    return;
+  }
+  try {
+    const Poco::URI uri(url);
+    const bool https = uri.getScheme() == "https";
+    const bool local_http = uri.getScheme() == "http" && is_loopback_host(uri.getHost());
+    if (!https && !local_http) {
+      oidc.report(key, "must be an https:// URL (http:// only to localhost), not '" + url + "'");
+    } else if (!is_plain_host(uri.getHost()) || !uri.getUserInfo().empty() || !uri.getFragment().empty()) {
+      // The token endpoint's origin goes into the page's Content-Security-Policy as it is.
+      oidc.report(key,
+                  "must be an absolute URL with a host name or address and no user or #fragment, not '" + url + "'");
+    }
+  } catch (const Poco::Exception& e) {
+    oidc.report(key, "is not a URL ('" + url + "'): " + e.message());
+  }
+}
+
+// RFC 6749 3.3: scope tokens of printable ASCII but space, '"' and '\'.
+bool is_scope(const std::string& scope) {
+  const auto allowed = [](char c) { return c == ' ' || (c >= 0x21 && c <= 0x7e && c != '"' && c != '\\'); };
+  return std::all_of(scope.begin(), scope.end(), allowed) && scope.find_first_not_of(' ') != std::string::npos;
+}
+
+std::string host_of(const std::string& url) {
+  try {
+    return Poco::URI(url).getHost();
+  } catch (const Poco::Exception&) {
+    return url;
+  }
+}
+
+void read_web_sign_in(ConfigReader& oidc, const std::string& issuer, WebSignInSettings& web) {
+  oidc.read("web_client_id", web.client_id);
+  oidc.read("web_provider_name", web.provider_name);
+  oidc.read("web_scope", web.scope);
+  if (!web.enabled()) {
+    for (const char* key : {"web_provider_name", "web_scope", "authorization_endpoint", "token_endpoint"}) {
+      if (oidc.take(key) != nullptr) oidc.report(key, "is used only with web_client_id (the web page's sign-in)");
+    }
+    return;
+  }
+  read_browser_endpoint(oidc, "authorization_endpoint", web.authorization_endpoint);
+  read_browser_endpoint(oidc, "token_endpoint", web.token_endpoint);
+  if (!is_scope(web.scope)) {
+    oidc.report("web_scope", "must be scopes separated by spaces (printable ASCII but '\"' and '\\'), e.g. \"openid\"");
+  }
+  if (web.provider_name.empty()) web.provider_name = host_of(issuer);
+}
+
 }  // namespace
 
 void read_oidc(ConfigReader& api, OidcSettings& settings) {
@@ -85,6 +162,7 @@ void read_oidc(ConfigReader& api, OidcSettings& settings) {
   oidc.read("leeway_s", leeway_s, 0LL);
   settings.leeway = std::chrono::seconds(leeway_s);
   read_role_rules(oidc, settings.roles);
+  read_web_sign_in(oidc, settings.issuer, settings.web);
   oidc.reject_unknown_keys();
 }
 

@@ -46,6 +46,16 @@ json role_rules() {
 // The message of an error reply.
 std::string message_of(const HttpResponse& response) { return response.json()["error"].value("message", ""); }
 
+// A weftd trusting the keys of a JWK Set file.
+WeftdOptions trusting_keys_in(const fs::path& jwks_file) {
+  WeftdOptions options;
+  options.config = {
+      {"api",
+       {{"oidc",
+         {{"issuer", kIssuer}, {"audience", "weft"}, {"jwks_file", jwks_file.string()}, {"roles", role_rules()}}}}}};
+  return options;
+}
+
 class ApiOidc : public ::testing::Test {
  protected:
   WeftdOptions options() const {
@@ -195,15 +205,56 @@ TEST(ApiOidcFile, KeysFromAFileAndRoleRulesChangedByReload) {
   EXPECT_THAT(message_of(refused), HasSubstr("trusts no identity provider"));
 }
 
+// The page's Content-Security-Policy's connect-src.
+std::string connect_src(const WeftdProcess& weftd) {
+  const std::string policy = weftd.client().without_token().get("/").header("Content-Security-Policy");
+  const auto start = policy.find("connect-src ");
+  return start == std::string::npos ? policy : policy.substr(start, policy.find(';', start) - start);
+}
+
+TEST(ApiOidcWebSignIn, ThePageIsToldTheProviderWithoutATokenAndMayReachOnlyItsTokenEndpoint) {
+  const TempDir dir;
+  const SigningKey key("file-key", SigningKey::Kind::p256);
+  const fs::path jwks_file = dir.path() / "jwks.json";
+  std::ofstream(jwks_file) << fakes::jwk_set({&key}).dump();
+  const WeftdProcess weftd(trusting_keys_in(jwks_file));
+  const auto anonymous = weftd.client().without_token();
+  EXPECT_EQ(anonymous.get("/api/v1/sign-in").json(), (json{{"identity_provider", nullptr}}));
+  EXPECT_EQ(connect_src(weftd), "connect-src 'self'");
+
+  json config = json::parse(std::ifstream(weftd.config_path()));
+  config["api"]["oidc"]["web_client_id"] = "weft-web";
+  config["api"]["oidc"]["authorization_endpoint"] = "https://idp.test:8443/realms/weft/protocol/openid-connect/auth";
+  config["api"]["oidc"]["token_endpoint"] = "https://idp.test:8443/realms/weft/protocol/openid-connect/token";
+  std::ofstream(weftd.config_path()) << config.dump(2);
+  const auto reloaded = weftd.client().post("/api/v1/plugins/reload");
+  ASSERT_EQ(reloaded.status, 200) << reloaded.body;
+  EXPECT_THAT(reloaded.json()["applied"].dump(), HasSubstr("api.oidc"));
+
+  const auto sign_in = anonymous.get("/api/v1/sign-in");
+  ASSERT_EQ(sign_in.status, 200) << sign_in.body;
+  EXPECT_EQ(sign_in.json()["identity_provider"],
+            (json{{"name", "idp.test"},
+                  {"client_id", "weft-web"},
+                  {"authorization_endpoint", "https://idp.test:8443/realms/weft/protocol/openid-connect/auth"},
+                  {"token_endpoint", "https://idp.test:8443/realms/weft/protocol/openid-connect/token"},
+                  {"scope", "openid"}}));
+  EXPECT_EQ(connect_src(weftd), "connect-src 'self' https://idp.test:8443");
+
+  // A bad key in the file is named, and the running settings stay.
+  config["api"]["oidc"]["token_endpoint"] = "http://idp.test/token";
+  std::ofstream(weftd.config_path()) << config.dump(2);
+  const auto refused = weftd.client().post("/api/v1/plugins/reload");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_THAT(refused.body, HasSubstr("/api/oidc/token_endpoint"));
+  EXPECT_EQ(connect_src(weftd), "connect-src 'self' https://idp.test:8443");
+}
+
 TEST(ApiOidcConfig, AJwksFileThatIsNoJwkSetStopsStartupNamingIt) {
   const TempDir dir;
   const fs::path jwks_file = dir.path() / "jwks.json";
   std::ofstream(jwks_file) << R"({"keys": "none"})";
-  WeftdOptions options;
-  options.config = {
-      {"api",
-       {{"oidc",
-         {{"issuer", kIssuer}, {"audience", "weft"}, {"jwks_file", jwks_file.string()}, {"roles", role_rules()}}}}}};
+  const WeftdOptions options = trusting_keys_in(jwks_file);
   try {
     const WeftdProcess weftd(options);
     FAIL() << "weftd started";

@@ -146,6 +146,7 @@ TEST_F(OpenApiContract, RealAnswersAndEventsMatchTheDocument) {
   call(404, "GET", "/web/{version}/{file}", "/web/0000000000000000/app.js");
   call(200, "GET", "/api/v1/whoami", "/api/v1/whoami");
   call(401, "GET", "/api/v1/whoami", "/api/v1/whoami", "", &anonymous);
+  call(200, "GET", "/api/v1/sign-in", "/api/v1/sign-in", "", &anonymous);
   call(200, "GET", run + "/events", "/api/v1/runs/" + run_id + "/events");
   call(404, "GET", run + "/events", "/api/v1/runs/nothing/events");
   call(200, "DELETE", wf, "/api/v1/workflows/contract-scheduled");

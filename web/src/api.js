@@ -4,14 +4,25 @@
 // the token never goes into a URL or a cookie.
 
 const TOKEN_KEY = 'weft.token';
+const IDENTITY_KEY = 'weft.identity';
 
 export function token() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-export function setToken(value) {
+// Where the token came from when the identity provider issued it (the page
+// signed in through it): {provider, name, expiresAt (ms)}; null for a
+// pasted token.
+export function identity() {
+  return JSON.parse(sessionStorage.getItem(IDENTITY_KEY) || 'null');
+}
+
+// Keeps the token (and where it came from) for this tab; null forgets both.
+export function setToken(value, from = null) {
   if (value) sessionStorage.setItem(TOKEN_KEY, value);
   else sessionStorage.removeItem(TOKEN_KEY);
+  if (value && from) sessionStorage.setItem(IDENTITY_KEY, JSON.stringify(from));
+  else sessionStorage.removeItem(IDENTITY_KEY);
 }
 
 // Called with the failure when weftd refuses the token (401): the page

@@ -12,35 +12,17 @@
 //   - nothing is loaded from anywhere but weftd.
 // Screenshots go to WEFT_ARTIFACTS. Exits non-zero on the first failure.
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { env, launchChromium, step } from './page_harness.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run this through web_page_test.cpp (ctest -R WebPage)`);
-  return value;
-};
 const url = env('WEFT_URL');
 const artifacts = env('WEFT_ARTIFACTS');
 const gate = env('WEFT_GATE');
 
-if (!existsSync(CHROMIUM)) {
-  console.error(`${CHROMIUM} is missing: install Debian's chromium with scripts/install-deps.sh (apt-get install chromium chromium-driver)`);
-  process.exit(1);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (error) {
-  console.error(`playwright-core is missing from web/node_modules: run scripts/install-deps.sh (${error.message})`);
-  process.exit(1);
-}
-
 const STEP_TIMEOUT = 30_000;
-const step = (text) => console.log(`- ${text}`);
 
-const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--disable-gpu'] });
+const browser = await launchChromium();
 const foreign = [];
 try {
   const open = async (token) => {

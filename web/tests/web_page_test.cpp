@@ -1,9 +1,11 @@
 // The web page as a person sees it: weftd started for the test, the page in
 // a real headless Chromium (page_test.mjs, playwright-core driving
-// /usr/bin/chromium), with a viewer's and an operator's token. Over plain
-// HTTP: the page's headers, its files' caching and whoami.
+// /usr/bin/chromium), with a viewer's and an operator's token, and signing
+// in through a fake identity provider (sign_in_test.mjs). Over plain HTTP:
+// the page's headers, its files' caching and whoami.
 #include "api_test_helpers.hpp"
 #include "child_process.hpp"
+#include "identity_provider.hpp"
 
 #include <gtest/gtest.h>
 
@@ -112,6 +114,46 @@ TEST_F(WebPage, APersonSeesTheRunLiveAndOnlyTheButtonsTheirRoleMayUse) {
   // A failed check leaves wait waiting: let it end, so that weftd stops at once.
   std::ofstream(gate_dir.path() / "open").flush();
   EXPECT_EQ(result.exit_code, 0) << result.output() << "\nweftd's log:\n" << weftd.log();
+  std::cout << result.out;
+}
+
+// weftd trusts the provider's tokens (api.oidc) and names it to the page
+// (web_client_id); the provider knows the page as a public client whose
+// redirect URI is the page itself.
+TEST(WebPageSignIn, APersonSignsInThroughTheIdentityProviderAndForgedAnswersAreRefused) {
+  const TempDir dir;
+  fakes::IdentityProvider provider(dir.path());
+  provider.sign_in_as(
+      {{"sub", "5b0e6c1a-alice"}, {"preferred_username", "alice"}, {"realm_access", {{"roles", {"weft-operator"}}}}});
+  // Short, so that the test sees a session end; weftd allows no leeway either.
+  provider.set_access_token("weft", std::chrono::seconds(10));
+  WeftdOptions options;
+  options.config = {
+      {"api",
+       {{"oidc",
+         {{"issuer", provider.issuer()},
+          {"audience", "weft"},
+          {"jwks_url", provider.jwks_url()},
+          {"jwks_ca_file", provider.ca_file().string()},
+          {"leeway_s", 0},
+          {"roles", json::array({{{"claim", "realm_access.roles"}, {"value", "weft-operator"}, {"role", "operator"}}})},
+          {"web_client_id", "weft-web"},
+          {"web_provider_name", "Test IdP"},
+          {"authorization_endpoint", provider.authorization_endpoint()},
+          {"token_endpoint", provider.token_endpoint()}}}}}};
+  const WeftdProcess weftd(options);
+  provider.register_client({"weft-web", weftd.url() + "/", weftd.url()});
+
+  const std::filesystem::path artifacts = WEFT_WEB_ARTIFACTS;
+  std::filesystem::create_directories(artifacts);
+  const auto result = run_program(
+      "/usr/bin/env", {"node", WEFT_SIGN_IN_SCRIPT},
+      {{"WEFT_URL", weftd.url()}, {"WEFT_PROVIDER_NAME", "Test IdP"}, {"WEFT_ARTIFACTS", artifacts.string()}},
+      std::chrono::seconds(120));
+  EXPECT_EQ(result.exit_code, 0) << result.output() << "\nweftd's log:\n" << weftd.log();
+  // Two sign-ins got tokens; the forged state never reached /token, the
+  // mismatched verifier was refused there.
+  EXPECT_EQ(provider.codes_exchanged(), 2);
   std::cout << result.out;
 }
 

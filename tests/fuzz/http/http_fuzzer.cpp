@@ -125,7 +125,11 @@ struct Api {
   Endpoints endpoints{EndpointContext{commands, *store.client, catalog, [] { return std::vector<PluginInfo>{}; },
                                       [] { return true; }, logs, [] { return DocumentLimits{}; },
                                       [] { return Reloader{}; }, events, metrics, PeerSettings{},
-                                      [] { return int64_t{1767225600000}; }, [] {}}};
+                                      [] { return int64_t{1767225600000}; }, [] {},
+                                      [] {
+                                        return WebSignInSettings{"weft-web", "IdP", "https://idp.example/auth",
+                                                                 "https://idp.example:8443/token", "openid"};
+                                      }}};
   Router router;
 };
 

@@ -85,6 +85,81 @@ TEST(ConfigOidc, BothJwksSourcesAreOneTooMany) {
   EXPECT_THAT(problems_of({{"oidc", section}}), problem("/api/oidc/jwks_url", "exactly one"));
 }
 
+json web_sign_in() {
+  auto section = oidc();
+  section["web_client_id"] = "weft-web";
+  section["authorization_endpoint"] = "https://idp.example/realms/weft/protocol/openid-connect/auth";
+  section["token_endpoint"] = "https://idp.example/realms/weft/protocol/openid-connect/token";
+  return section;
+}
+
+TEST(ConfigWebSignIn, OffWithoutAClientId) {
+  const auto config = parse_config(json{{"api", {{"oidc", oidc()}}}});
+  ASSERT_TRUE(config.ok()) << config.failure().message;
+  EXPECT_FALSE(config->api.oidc.web.enabled());
+}
+
+TEST(ConfigWebSignIn, ScopeDefaultsToOpenidAndTheNameToTheIssuersHost) {
+  const auto config = parse_config(json{{"api", {{"oidc", web_sign_in()}}}});
+  ASSERT_TRUE(config.ok()) << config.failure().message;
+  const WebSignInSettings& web = config->api.oidc.web;
+  EXPECT_TRUE(web.enabled());
+  EXPECT_EQ(web.client_id, "weft-web");
+  EXPECT_EQ(web.scope, "openid");
+  EXPECT_EQ(web.provider_name, "idp.example");
+  EXPECT_EQ(web.token_endpoint, "https://idp.example/realms/weft/protocol/openid-connect/token");
+}
+
+TEST(ConfigWebSignIn, EveryKeyIsRead) {
+  auto section = web_sign_in();
+  section["web_provider_name"] = "Keycloak";
+  section["web_scope"] = "openid profile weft:api";
+  section["token_endpoint"] = "http://localhost:8081/token";  // a provider on the same host
+  const auto config = parse_config(json{{"api", {{"oidc", section}}}});
+  ASSERT_TRUE(config.ok()) << config.failure().message;
+  EXPECT_EQ(config->api.oidc.web.provider_name, "Keycloak");
+  EXPECT_EQ(config->api.oidc.web.scope, "openid profile weft:api");
+  EXPECT_EQ(config->api.oidc.web.token_endpoint, "http://localhost:8081/token");
+}
+
+TEST(ConfigWebSignIn, TheEndpointsAreRequiredAndMustBeHttps) {
+  auto section = oidc();
+  section["web_client_id"] = "weft-web";
+  EXPECT_THAT(problems_of({{"oidc", section}}), problem("/api/oidc/authorization_endpoint", "is required"));
+  EXPECT_THAT(problems_of({{"oidc", section}}), problem("/api/oidc/token_endpoint", "is required"));
+  section["authorization_endpoint"] = "http://idp.example/auth";
+  section["token_endpoint"] = "https://idp.example/token#here";
+  section["web_scope"] = "openid \"quoted\"";
+  const auto problems = problems_of({{"oidc", section}});
+  EXPECT_THAT(problems, problem("/api/oidc/authorization_endpoint", "must be an https:// URL"));
+  EXPECT_THAT(problems, problem("/api/oidc/token_endpoint", "no user or #fragment"));
+  EXPECT_THAT(problems, problem("/api/oidc/web_scope", "scopes separated by spaces"));
+  section["authorization_endpoint"] = "http://127.evil.example/auth";  // a name, not the loopback address
+  EXPECT_THAT(problems_of({{"oidc", section}}), problem("/api/oidc/authorization_endpoint", "must be an https:// URL"));
+  section = web_sign_in();
+  section["token_endpoint"] = "not a url";
+  EXPECT_THAT(problems_of({{"oidc", section}}), problem("/api/oidc/token_endpoint", "must be an https:// URL"));
+  section["web_scope"] = "  ";
+  EXPECT_THAT(problems_of({{"oidc", section}}), problem("/api/oidc/web_scope", "scopes separated by spaces"));
+}
+
+TEST(ConfigWebSignIn, ItsKeysNeedAClientId) {
+  auto section = web_sign_in();
+  section.erase("web_client_id");
+  section["web_scope"] = "openid";
+  const auto problems = problems_of({{"oidc", section}});
+  EXPECT_THAT(problems, problem("/api/oidc/token_endpoint", "only with web_client_id"));
+  EXPECT_THAT(problems, problem("/api/oidc/web_scope", "only with web_client_id"));
+}
+
+TEST(ConfigWebSignIn, ChangesApplyOnReload) {
+  const Config running = *parse_config(json{{"api", {{"oidc", oidc()}}}});
+  const Config reread = *parse_config(json{{"api", {{"oidc", web_sign_in()}}}});
+  const auto changes = config_changes(running, reread, {});
+  EXPECT_THAT(changes.applied, Contains("api.oidc"));
+  EXPECT_TRUE(changes.restart_required.empty());
+}
+
 TEST(ConfigPolicy, DefaultsAndValues) {
   auto config = parse_config(json{{"api", {{"policy", {{"url", "http://127.0.0.1:8181/v1/data/weft/allow"}}}}}});
   ASSERT_TRUE(config.ok()) << config.failure().message;
