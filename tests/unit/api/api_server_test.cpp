@@ -627,7 +627,18 @@ TEST_F(ApiServerTest, TasksAreListedWithTheIdsOfForEachElements) {
   EXPECT_EQ(items[0]["index"], nullptr);
   EXPECT_EQ(items[1], json::parse(R"({"id":"process[1]","node":"process","index":1,"status":"failed","attempt":1,
       "exit_code":3,"executor":"process","external_id":"4242","started_at":"2026-01-01T00:00:00.000Z",
-      "finished_at":null,"error":"exit status 3"})"));
+      "finished_at":null,"error":"exit status 3","cache_key":null,"cached_from":null})"));
+}
+
+TEST_F(ApiServerTest, ACacheHitNamesTheTaskItsOutputCameFrom) {
+  store_runs({run("r1", 1000), run("r2", 2000)});
+  auto hit = task("r2", "convert", 0, "succeeded");
+  hit.cache_key = "convert-v1:b.tif";
+  hit.cached_from = {"r1", "convert", 1};
+  store_tasks({hit});
+  const auto item = get("/api/v1/runs/r2/tasks").json_body()["items"].at(0);
+  EXPECT_EQ(item["cache_key"], "convert-v1:b.tif");
+  EXPECT_EQ(item["cached_from"], json::parse(R"({"run_id":"r1","node":"convert","index":1})"));
 }
 
 TEST_F(ApiServerTest, ResultsGatherForEachOutputsInIndexOrder) {

@@ -18,15 +18,16 @@ class CacheTest : public SchedulerTest {
          {{"id", "b"}, {"type", "inline"}, {"depends_on", {"a"}}, {"params", {{"rows", "{{ nodes.a.output.rows }}"}}}}},
         {{"params", {{"day", "monday"}}}}));
   }
-  // Starts a run of workflow with params, and runs what it starts with the given output.
+  // Starts a run of workflow with params, and ends each task it starts with the given output until the run ends.
   std::string run_to_end(const std::string& name, const json& params, const std::string& output = R"({"rows": 7})") {
-    const size_t before = started();
+    size_t finished = started();
     auto created = create(name, params);
     EXPECT_TRUE(created) << created.failure().message;
     const std::string id = created ? created->id : "";
-    EXPECT_TRUE(eventually([&] { return started() > before || is_final_run(id); }));
-    for (size_t i = before; i < started(); ++i) finish(runtime_.started()[i], 0, output);
-    EXPECT_TRUE(eventually([&] { return is_final_run(id); }));
+    EXPECT_TRUE(eventually([&] {
+      for (; finished < started(); ++finished) finish(runtime_.started()[finished], 0, output);
+      return is_final_run(id);
+    }));
     return id;
   }
   bool is_final_run(const std::string& id) {
