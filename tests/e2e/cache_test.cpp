@@ -25,7 +25,7 @@ class NodeCache : public ::testing::Test {
     return lines;
   }
   json run_over(const std::vector<std::string>& files) const {
-    const auto run = weftd.wait_run(weftd.start_run("cache", {{"files", files}, {"journal", journal_.string()}}));
+    auto run = weftd.wait_run(weftd.start_run("cache", {{"files", files}, {"journal", journal_.string()}}));
     EXPECT_EQ(run["status"], "succeeded") << run;
     return run;
   }

@@ -23,7 +23,7 @@ class CacheTest : public SchedulerTest {
     size_t finished = started();
     auto created = create(name, params);
     EXPECT_TRUE(created) << created.failure().message;
-    const std::string id = created ? created->id : "";
+    std::string id = created ? created->id : "";
     EXPECT_TRUE(eventually([&] {
       for (; finished < started(); ++finished) finish(runtime_.started()[finished], 0, output);
       return is_final_run(id);
