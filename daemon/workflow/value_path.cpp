@@ -13,10 +13,13 @@ bool is_plain_name(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), plain);
 }
 
+// A key that is not UTF-8 (a template can spell any byte) is shown with
+// U+FFFD in its place: the text goes into an error message, never back into
+// a lookup, and dump() would otherwise throw from inside the message.
 std::string step_text(const PathStep& step) {
   if (step.numeric) return "[" + step.name + "]";
   if (is_plain_name(step.name)) return "." + step.name;
-  return "[" + nlohmann::json(step.name).dump() + "]";
+  return "[" + nlohmann::json(step.name).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "]";
 }
 
 Failure unresolved(std::string message) { return fail(ErrorCode::invalid_request, std::move(message)); }

@@ -55,6 +55,23 @@ std::string render_error(const json& params) {
   return value ? "rendered " + value.value().dump() : value.failure().message;
 }
 
+// Found by the template fuzzer: naming a key that is not UTF-8 in an error
+// message threw from nlohmann's dump() instead of failing the render.
+TEST(Template, AKeyThatIsNotUtf8IsNamedInTheErrorWithAReplacementCharacter) {
+  json scope_value = context;
+  scope_value["params"]
+             ["a\xff"
+              "b"] = {{"y", 1}};
+  auto compiled = StringTemplate::parse(
+      "{{ params[\"a\xff"
+      "b\"].x }}");
+  ASSERT_TRUE(compiled) << compiled.failure().message;
+  const auto value = compiled->render(JsonScope(scope_value));
+  ASSERT_FALSE(value);
+  EXPECT_THAT(value.failure().message, HasSubstr("no 'x' in params[\"a\xef\xbf\xbd"
+                                                 "b\"]"));
+}
+
 TEST(Template, SinglePlaceholderKeepsTheValuesJsonType) {
   EXPECT_EQ(rendered("{{ params.size }}"), 10);
   EXPECT_EQ(rendered("{{params.flags}}"), json({{"fast", true}}));
