@@ -181,7 +181,7 @@ void RunScheduler::dispatch(TaskState& task) {
   std::optional<std::string> key_error;
   if (task.cache && task.cache->lookup == TaskCache::Lookup::due) {
     auto key = render_for(task, node.spec->cache->key);
-    if (key) return look_up_cache(task, key->is_string() ? key->get<std::string>() : key->dump());
+    if (key) return look_up_cache(task, cache_key_of(*key));
     key_error = "cache.key: " + key.failure().message;
     task.cache->lookup = TaskCache::Lookup::done;
   }

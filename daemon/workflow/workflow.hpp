@@ -42,6 +42,13 @@ struct NodeCache {
   std::optional<double> ttl_s;  // none: a match of any age
 };
 
+// What a task's rendered cache.key is stored and looked up as: its text (a
+// value that is not a string: its JSON text), or, when that is longer than
+// kLongestCacheKey bytes, "sha256:" and the text's digest, so that a key of
+// any size fits a database index (PostgreSQL's hold at most about 2.7 kB).
+inline constexpr std::size_t kLongestCacheKey = 512;
+std::string cache_key_of(const nlohmann::json& rendered);
+
 struct NodeSpec {
   std::string id;
   std::string type;

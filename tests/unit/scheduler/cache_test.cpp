@@ -134,6 +134,23 @@ TEST_F(CacheTest, AKeyThatIsNotTextIsItsJsonText) {
   EXPECT_EQ(stored_task(id, "a")->cache_key, R"({"a":1,"b":2})");
 }
 
+// A database index holds keys of a bounded size (PostgreSQL's about 2.7 kB):
+// a long key is stored and matched as its digest.
+TEST_F(CacheTest, ALongKeyIsKeptAsItsDigestAndStillMatches) {
+  const auto name = apply(workflow({{{"id", "a"}, {"type", "task"}, {"cache", {{"key", "{{ params.input }}"}}}}},
+                                   {{"params", {{"input", ""}}}}));
+  const std::string long_input(100000, 'x');
+  const auto first = run_to_end(name, {{"input", long_input}});
+  const auto key = stored_task(first, "a")->cache_key;
+  EXPECT_EQ(key.rfind("sha256:", 0), 0u) << key.substr(0, 80);
+  EXPECT_EQ(key.size(), 7u + 64u);
+  run_to_end(name, {{"input", long_input + "y"}});
+  EXPECT_EQ(started(), 2u) << "another long key is another digest";
+  const auto third = run_to_end(name, {{"input", long_input}});
+  EXPECT_EQ(started(), 2u) << "the same long key matches";
+  EXPECT_EQ(stored_task(third, "a")->cached_from, (sdk::TaskRef{first, "a", -1}));
+}
+
 TEST_F(CacheTest, AKeyThatCannotBeRenderedFailsTheTaskSayingSo) {
   const auto name = apply(workflow({{{"id", "a"}, {"type", "task"}, {"cache", {{"key", "{{ params.input.day }}"}}}}},
                                    {{"params", {{"input", json::object()}}}}));

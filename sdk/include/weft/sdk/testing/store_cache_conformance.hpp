@@ -106,6 +106,14 @@ TEST_P(CacheStoreConformance, EveryLookupOfABatchIsAnsweredInOrder) {
   EXPECT_EQ(found(lookups), expected);
 }
 
+// weftd sends keys of at most 512 bytes (a longer one as its digest), which
+// every store must index: PostgreSQL's btree entries hold about 2.7 kB.
+TEST_P(CacheStoreConformance, AKeyOfTheLongestLengthWeftdSendsIsStoredAndFound) {
+  const std::string longest(512, 'k');
+  put_ran("run-1", "etl", "extract", longest, 5000);
+  EXPECT_EQ(found({{"etl", longest, 0}}), std::vector<std::string>{"run-1/extract[-1]"});
+}
+
 TEST_P(CacheStoreConformance, NoLookupsFindNothing) { EXPECT_TRUE(store().find_cached({}).empty()); }
 
 TEST_P(CacheStoreConformance, TheCacheFieldsSurviveAReopen) {
