@@ -151,6 +151,13 @@ TEST_F(CacheTest, ALongKeyIsKeptAsItsDigestAndStillMatches) {
   EXPECT_EQ(stored_task(third, "a")->cached_from, (sdk::TaskRef{first, "a", -1}));
 }
 
+TEST_F(CacheTest, AKeyWithANulByteIsKeptAsItsDigest) {
+  const auto name = apply(workflow({{{"id", "a"}, {"type", "task"}, {"cache", {{"key", "{{ params.input }}"}}}}},
+                                   {{"params", {{"input", ""}}}}));
+  const auto id = run_to_end(name, {{"input", std::string("a\0b", 3)}});
+  EXPECT_EQ(stored_task(id, "a")->cache_key.rfind("sha256:", 0), 0u);
+}
+
 TEST_F(CacheTest, AKeyThatCannotBeRenderedFailsTheTaskSayingSo) {
   const auto name = apply(workflow({{{"id", "a"}, {"type", "task"}, {"cache", {{"key", "{{ params.input.day }}"}}}}},
                                    {{"params", {{"input", json::object()}}}}));
