@@ -188,10 +188,17 @@ const Statement kSelectNewestAudit{"newest_audit", select(kAuditColumns, "audit"
 const Statement kSelectAuditBefore{"audit_before",
                                    select(kAuditColumns, "audit") + " WHERE id < $1 ORDER BY id DESC LIMIT $2"};
 
-// Text as a parameter: empty text is NULL (see the schema).
+// Text as a parameter: empty text is NULL (see the schema). A NUL byte,
+// which PostgreSQL's text cannot hold (libpq would cut the value there, and
+// an array literal would be malformed), becomes U+FFFD.
 std::optional<std::string> text(std::string_view value) {
   if (value.empty()) return std::nullopt;
-  return std::string(value);
+  std::string kept(value);
+  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  for (auto at = kept.find('\0'); at != std::string::npos; at = kept.find('\0', at + kReplacement.size())) {
+    kept.replace(at, 1, kReplacement);
+  }
+  return kept;
 }
 std::optional<std::string> number(int64_t value) { return std::to_string(value); }
 std::optional<std::string> number(std::optional<int32_t> value) {

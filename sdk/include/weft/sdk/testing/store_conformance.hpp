@@ -908,6 +908,20 @@ TEST_P(StoreConformance, AnExitCodeIsAbsentUntilSet) {
   EXPECT_EQ(tasks[1].exit_code, 0);
 }
 
+// A task's error may quote what a user wrote, "\u0000" included. A store
+// whose text cannot hold a NUL byte (PostgreSQL's) may replace it, but must
+// store the rest: a write that failed would be retried without end.
+TEST_P(StoreConformance, TextWithANulByteIsStored) {
+  auto quoting = task("run-1", "a", -1);
+  quoting.error = std::string("no 'x") + '\0' + "y' in params";
+  quoting.external_id = std::string("id") + '\0';
+  put({{}, {}, {quoting}, {}});
+  const auto tasks = store().list_tasks("run-1");
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_TRUE(tasks[0].error == quoting.error || tasks[0].error == "no 'x\xEF\xBF\xBDy' in params") << tasks[0].error;
+  EXPECT_EQ(tasks[0].external_id.substr(0, 2), "id");
+}
+
 TEST_P(StoreConformance, LargeAndNonAsciiOutputIsKeptExactly) {
   auto big = task("run-1", "a", -1);
   big.output_json = nlohmann::json{{"text", "Grüße, 東京 🚀"}, {"blob", std::string(1 << 20, 'x')}}.dump();
