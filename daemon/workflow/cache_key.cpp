@@ -8,8 +8,7 @@ namespace weft::daemon {
 std::string cache_key_of(const nlohmann::json& rendered) {
   std::string text = rendered.is_string() ? rendered.get<std::string>()
                                           : rendered.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  // A NUL byte ("\u0000" in a param) is no text to PostgreSQL either.
-  if (text.size() <= kLongestCacheKey && text.find('\0') == std::string::npos) return text;
+  if (text.size() <= kLongestCacheKey) return text;
   Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
   engine.update(text);
   return "sha256:" + Poco::DigestEngine::digestToHex(engine.digest());

@@ -44,9 +44,8 @@ struct NodeCache {
 
 // What a task's rendered cache.key is stored and looked up as: its text (a
 // value that is not a string: its JSON text), or, when that is longer than
-// kLongestCacheKey bytes or holds a NUL byte, "sha256:" and the text's
-// digest, so that any key fits a database's text index (PostgreSQL's hold
-// at most about 2.7 kB, and no NUL).
+// kLongestCacheKey bytes, "sha256:" and the text's digest, so that a key of
+// any size fits a database index (PostgreSQL's hold at most about 2.7 kB).
 inline constexpr std::size_t kLongestCacheKey = 512;
 std::string cache_key_of(const nlohmann::json& rendered);
 
