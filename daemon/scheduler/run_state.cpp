@@ -74,6 +74,12 @@ void TaskState::mark_ended_attempt(Journal& journal) const {
   });
 }
 
+std::string describe(const sdk::TaskRef& task) {
+  return "run " + task.run_id + " task " + task.node + (task.index >= 0 ? "[" + std::to_string(task.index) + "]" : "");
+}
+
+std::string describe(const TaskState& task) { return describe({task.run->id, task.node->spec->id, task.index}); }
+
 bool NodeState::is_for_each() const { return spec->for_each.has_value(); }
 
 RunState::RunState(std::string run_id, std::shared_ptr<const Workflow> wf, int64_t workflow_version)

@@ -137,6 +137,10 @@ struct NodeState {
   bool expanded() const { return !elements.empty() || (is_for_each() && row.status != TaskStatus::pending); }
 };
 
+// "run R task node[i]" (no "[i]" for a node's own row), for the log.
+std::string describe(const sdk::TaskRef& task);
+std::string describe(const TaskState& task);
+
 // The task whose child run this is (a subworkflow node's); empty run_id: none.
 struct ParentLink {
   std::string run_id;

@@ -61,9 +61,7 @@ void RunScheduler::take_from_cache(TaskState& task) {
   auto output = output_text.empty() ? Result<nlohmann::json>(nlohmann::json()) : parse_json(output_text);
   if (!output)
     return fail_attempt(task, "the cached output of run " + cache.from.run_id + " is " + output.failure().message);
-  spdlog::info("run {} task {}{}: output taken from the cache (run {} task {}{}, key '{}')", task.run->id,
-               task.node->spec->id, task.index >= 0 ? "[" + std::to_string(task.index) + "]" : "", cache.from.run_id,
-               cache.from.node, cache.from.index >= 0 ? "[" + std::to_string(cache.from.index) + "]" : "", cache.key);
+  spdlog::info("{}: output taken from the cache ({}, key '{}')", describe(task), describe(cache.from), cache.key);
   task.executor.clear();  // an earlier attempt's: this one ran nowhere
   succeed(task, std::move(output.value()));
 }

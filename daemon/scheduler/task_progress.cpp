@@ -31,10 +31,6 @@ std::optional<std::string> enforce_log_limits(const TaskState& task, const TaskL
   return out ? out : err;
 }
 
-std::string describe(const TaskState& t) {
-  return "run " + t.run->id + " task " + t.node->spec->id + (t.index >= 0 ? "[" + std::to_string(t.index) + "]" : "");
-}
-
 // Exponential backoff with +-20% jitter, so that tasks failing together do not
 // retry together; the jitter never takes it past max_backoff_s, which users
 // size against deadlines of their own.
