@@ -1,10 +1,15 @@
 // Runs through the API: listing and paging, one run's counts, tasks, results
 // and logs, following a log, ad-hoc runs, and what is not there.
 #include "api_test_helpers.hpp"
+#include "workflows.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <thread>
 
 namespace weft::test {
 namespace {
@@ -144,14 +149,22 @@ TEST_F(Runs, ATasksStandardOutputAndErrorAreItsLogs) {
   EXPECT_TRUE(is_api_error(logs(run_id, "main", "?stream=both"), 400, "invalid_request"));
 }
 
-// The follow request starts while the task is between its two lines; it can
-// only have the second line by following.
+// The follow request starts while the task is between its two lines (the
+// second waits for a file made once the request is under way); it can only
+// have the second line by following.
 TEST_F(Runs, FollowingALogStreamsUntilTheTaskEnds) {
-  weftd.apply(shell_workflow(name, "echo first; sleep 1; echo second"));
+  const TempDir dir;
+  const auto gate = dir.path() / "second";
+  weftd.apply(shell_workflow(name, "echo first; " + wait_for_file(gate) + "; echo second"));
   const auto run_id = weftd.start_run(name);
   ASSERT_TRUE(eventually([&] { return logs(run_id, "main").body == "first\n"; }));
 
+  auto opener = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::ofstream(gate).put('\n');
+  });
   const auto followed = logs(run_id, "main", "?follow=1");
+  opener.get();
   ASSERT_EQ(followed.status, 200) << followed.body;
   EXPECT_EQ(followed.body, "first\nsecond\n");
   EXPECT_EQ(weftd.wait_run(run_id)["status"], "succeeded");

@@ -116,7 +116,8 @@ TEST(Weftd, CheckConfigOfAMissingFileNamesTheFile) {
 
 TEST(Weftd, LogsToStandardError) {
   const WeftdProcess weftd;
-  EXPECT_THAT(weftd.log(), HasSubstr("serving"));
+  // The socket answers a moment before the line is written.
+  EXPECT_TRUE(eventually([&] { return weftd.log().find("serving") != std::string::npos; })) << weftd.log();
 }
 
 TEST(Weftd, TellsSystemdWhenItIsReady) {

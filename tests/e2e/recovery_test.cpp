@@ -18,8 +18,9 @@ TEST_F(Recovery, AKilledRunFinishesAfterARestartWithoutRunningSucceededTasksAgai
 TEST_F(Recovery, ATaskRunningWhenWeftdWasKilledIsStoppedOnRestartAndRunsAgain) {
   const std::string run_id = weftd_.start_adhoc(chain());
   ASSERT_TRUE(tasks_reach(run_id, {{"held", "running"}})) << weftd_.log();
+  // Running is stored as the process starts; its shell writes the pid a moment later.
+  ASSERT_TRUE(eventually([&] { return read_pid(held_pids_) > 0; })) << weftd_.log();
   const pid_t orphan = read_pid(held_pids_);
-  ASSERT_GT(orphan, 0);
 
   crash_and_restart();
 
