@@ -335,16 +335,11 @@ bool StoreClient::keeps_cache() const {
 std::vector<std::optional<TaskRecord>> StoreClient::find_cached(const std::vector<CacheLookup>& lookups) const {
   CachedTasks cached{std::vector<std::optional<TaskRecord>>(lookups.size())};
   if (!keeps_cache() || lookups.empty()) return std::move(cached.found);
-  std::vector<weft_cache_lookup> abi;
-  abi.reserve(lookups.size());
-  for (const auto& lookup : lookups) abi.push_back(sdk::to_abi(lookup));
-  std::vector<const weft_cache_lookup*> pointers;
-  pointers.reserve(abi.size());
-  for (const auto& lookup : abi) pointers.push_back(&lookup);
+  const sdk::AbiViews<CacheLookup> abi(lookups);
   weft_error err;
   check(call_plugin(
             [&](weft_error* e) {
-              return vtable_->find_cached(store_, pointers.data(), pointers.size(), collect_cached, &cached, e);
+              return vtable_->find_cached(store_, abi.data(), abi.size(), collect_cached, &cached, e);
             },
             err),
         err, "looking up cached tasks failed");

@@ -495,6 +495,28 @@ inline weft_message_record to_abi(const MessageRecord& r) {
   return v;
 }
 
+// The ABI views of records and the array of pointers to them that the ABI
+// takes; borrows the records' strings, which must outlive it.
+template <class Record>
+class AbiViews {
+ public:
+  using Abi = decltype(to_abi(std::declval<const Record&>()));
+  explicit AbiViews(const std::vector<Record>& records) {
+    views_.reserve(records.size());
+    for (const auto& r : records) views_.push_back(to_abi(r));
+    pointers_.reserve(views_.size());
+    for (const auto& v : views_) pointers_.push_back(&v);
+  }
+  AbiViews(const AbiViews&) = delete;
+  AbiViews& operator=(const AbiViews&) = delete;
+  const Abi* const* data() const { return pointers_.data(); }
+  size_t size() const { return pointers_.size(); }
+
+ private:
+  std::vector<Abi> views_;
+  std::vector<const Abi*> pointers_;
+};
+
 // Holds the records and pointer arrays of a batch's view; borrows the
 // strings of `batch`, which must outlive it.
 class AbiWriteBatch {
@@ -509,18 +531,18 @@ class AbiWriteBatch {
         audits_(batch.audits),
         messages_(batch.messages) {
     abi_.struct_size = sizeof(weft_write_batch);
-    abi_.workflows = workflows_.pointers.data();
-    abi_.workflow_count = workflows_.pointers.size();
-    abi_.runs = runs_.pointers.data();
-    abi_.run_count = runs_.pointers.size();
-    abi_.tasks = tasks_.pointers.data();
-    abi_.task_count = tasks_.pointers.size();
-    abi_.tokens = tokens_.pointers.data();
-    abi_.token_count = tokens_.pointers.size();
-    abi_.attempts = attempts_.pointers.data();
-    abi_.attempt_count = attempts_.pointers.size();
-    abi_.schedule_states = schedule_states_.pointers.data();
-    abi_.schedule_state_count = schedule_states_.pointers.size();
+    abi_.workflows = workflows_.data();
+    abi_.workflow_count = workflows_.size();
+    abi_.runs = runs_.data();
+    abi_.run_count = runs_.size();
+    abi_.tasks = tasks_.data();
+    abi_.task_count = tasks_.size();
+    abi_.tokens = tokens_.data();
+    abi_.token_count = tokens_.size();
+    abi_.attempts = attempts_.data();
+    abi_.attempt_count = attempts_.size();
+    abi_.schedule_states = schedule_states_.data();
+    abi_.schedule_state_count = schedule_states_.size();
     fence_as(batch.lease_owner, batch.lease_ms);
     for (const auto& lease : batch.leases) {
       lease_run_ids_.push_back(str(lease.run_id));
@@ -529,14 +551,14 @@ class AbiWriteBatch {
     abi_.lease_run_ids = lease_run_ids_.data();
     abi_.lease_generations = lease_generations_.data();
     abi_.lease_count = lease_run_ids_.size();
-    abi_.audits = audits_.pointers.data();
-    abi_.audit_count = audits_.pointers.size();
+    abi_.audits = audits_.data();
+    abi_.audit_count = audits_.size();
     abi_.audit_prune_before = batch.audit_prune_before;
     abi_.audit_prune_limit = batch.audit_prune_limit;
     abi_.message_prune_before = batch.message_prune_before;
     abi_.message_prune_limit = batch.message_prune_limit;
-    abi_.messages = messages_.pointers.data();
-    abi_.message_count = messages_.pointers.size();
+    abi_.messages = messages_.data();
+    abi_.message_count = messages_.size();
   }
   AbiWriteBatch(const AbiWriteBatch&) = delete;
   AbiWriteBatch& operator=(const AbiWriteBatch&) = delete;
@@ -548,27 +570,14 @@ class AbiWriteBatch {
   }
 
  private:
-  template <class Record>
-  struct Views {
-    using Abi = decltype(to_abi(std::declval<const Record&>()));
-    explicit Views(const std::vector<Record>& records) {
-      views.reserve(records.size());
-      for (const auto& r : records) views.push_back(to_abi(r));
-      pointers.reserve(views.size());
-      for (const auto& v : views) pointers.push_back(&v);
-    }
-    std::vector<Abi> views;
-    std::vector<const Abi*> pointers;
-  };
-
-  Views<WorkflowRecord> workflows_;
-  Views<RunRecord> runs_;
-  Views<TaskRecord> tasks_;
-  Views<TokenRecord> tokens_;
-  Views<AttemptRecord> attempts_;
-  Views<ScheduleStateRecord> schedule_states_;
-  Views<AuditRecord> audits_;
-  Views<MessageRecord> messages_;
+  AbiViews<WorkflowRecord> workflows_;
+  AbiViews<RunRecord> runs_;
+  AbiViews<TaskRecord> tasks_;
+  AbiViews<TokenRecord> tokens_;
+  AbiViews<AttemptRecord> attempts_;
+  AbiViews<ScheduleStateRecord> schedule_states_;
+  AbiViews<AuditRecord> audits_;
+  AbiViews<MessageRecord> messages_;
   std::vector<weft_str> lease_run_ids_;
   std::vector<int64_t> lease_generations_;
   weft_write_batch abi_{};

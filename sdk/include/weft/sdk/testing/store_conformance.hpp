@@ -212,13 +212,10 @@ class StoreHandle {
       std::vector<std::optional<TaskRecord>> tasks;
       std::string problem{};
     } found{std::vector<std::optional<TaskRecord>>(lookups.size())};
-    std::vector<weft_cache_lookup> abi;
-    for (const auto& lookup : lookups) abi.push_back(to_abi(lookup));
-    std::vector<const weft_cache_lookup*> pointers;
-    for (const auto& lookup : abi) pointers.push_back(&lookup);
+    const AbiViews<CacheLookup> abi(lookups);
     weft_error err{};
     const weft_status status = vtable_->find_cached(
-        store_, pointers.data(), pointers.size(),
+        store_, abi.data(), abi.size(),
         [](void* out, size_t lookup, const weft_task_record* record) {
           auto* f = static_cast<Found*>(out);
           if (lookup >= f->tasks.size()) {
