@@ -118,7 +118,8 @@ Status ExecutorHandle::cancel(std::string_view task_key) {
 uint64_t ExecutorHandle::capabilities() const {
   if (!WEFT_HAS_FIELD(vtable_, weft_executor_vtable, capabilities)) return 0;
   uint64_t bits = vtable_->capabilities;
-  if (!WEFT_HAS_FIELD(vtable_, weft_executor_vtable, start_run) || vtable_->start_run == nullptr) {
+  if (!WEFT_HAS_FIELD(vtable_, weft_executor_vtable, cancel_run) || vtable_->start_run == nullptr ||
+      vtable_->cancel_run == nullptr) {
     bits &= ~WEFT_EXECUTOR_CAP_WHOLE_RUN;
   }
   return bits;
@@ -132,6 +133,17 @@ Status ExecutorHandle::start_run(const sdk::RunGraph& run) {
   weft_error err;
   const weft_status status =
       call_plugin([&](weft_error* e) { return vtable_->start_run(executor_, abi.get(), e); }, err);
+  if (status != WEFT_OK) return fail(code_of(status), err.message);
+  return Done{};
+}
+
+Status ExecutorHandle::cancel_run(std::string_view run_id) {
+  if ((capabilities() & WEFT_EXECUTOR_CAP_WHOLE_RUN) == 0) {
+    return fail(ErrorCode::unavailable, "executor '" + name_ + "' does not take whole runs");
+  }
+  weft_error err;
+  const weft_status status =
+      call_plugin([&](weft_error* e) { return vtable_->cancel_run(executor_, str(run_id), e); }, err);
   if (status != WEFT_OK) return fail(code_of(status), err.message);
   return Done{};
 }

@@ -55,15 +55,16 @@ class ExecutorHandle {
   ExecutorHandle& operator=(const ExecutorHandle&) = delete;
 
   const std::string& name() const { return name_; }
-  // Event loop thread, all three. recover fails for an executor that has none.
+  // Event loop thread, all of these. recover fails for an executor that has none.
   Status start(const sdk::TaskSpec& task);
   Status cancel(std::string_view task_key);
   Status recover(const sdk::TaskSpec& task, std::string_view external_id);
   // WEFT_EXECUTOR_CAP_* bits; 0 for a plugin older than ABI 2.1. A bit whose
   // function the plugin left NULL is not counted.
   uint64_t capabilities() const;
-  // Fails for an executor without WEFT_EXECUTOR_CAP_WHOLE_RUN.
+  // Both fail for an executor without WEFT_EXECUTOR_CAP_WHOLE_RUN.
   Status start_run(const sdk::RunGraph& run);
+  Status cancel_run(std::string_view run_id);
 
  private:
   std::shared_ptr<const LoadedLibrary> library_;  // first: keeps the code mapped

@@ -493,4 +493,10 @@ Status PluginHost::start_run(std::string_view executor, const sdk::RunGraph& run
   return (*handle)->start_run(run);
 }
 
+Status PluginHost::cancel_run(std::string_view executor, std::string_view run_id) {
+  auto handle = find_loaded(this->executor(executor), "executor", executor);
+  if (!handle) return handle.failure();
+  return (*handle)->cancel_run(run_id);
+}
+
 }  // namespace weft::daemon

@@ -75,6 +75,7 @@ class PluginHost final : public TaskRuntime {
   Status cancel(std::string_view executor, std::string_view task_key) override;
   Status recover(std::string_view executor, const sdk::TaskSpec& task, std::string_view external_id) override;
   Status start_run(std::string_view executor, const sdk::RunGraph& run) override;
+  Status cancel_run(std::string_view executor, std::string_view run_id) override;
 
  private:
   struct StorageFactory {

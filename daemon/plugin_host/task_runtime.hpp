@@ -25,8 +25,10 @@ class TaskRuntime : public NodeCatalog {
   virtual Status start(std::string_view executor, const sdk::TaskSpec& task) = 0;
   virtual Status cancel(std::string_view executor, std::string_view task_key) = 0;
   virtual Status recover(std::string_view executor, const sdk::TaskSpec& task, std::string_view external_id) = 0;
-  // Hands a whole run to an executor with WEFT_EXECUTOR_CAP_WHOLE_RUN (see weft_run_graph).
+  // Hands a whole run to an executor with WEFT_EXECUTOR_CAP_WHOLE_RUN (see
+  // weft_run_graph), and stops all of it there.
   virtual Status start_run(std::string_view executor, const sdk::RunGraph& run) = 0;
+  virtual Status cancel_run(std::string_view executor, std::string_view run_id) = 0;
 };
 
 }  // namespace weft::daemon

@@ -3,6 +3,7 @@
 // Dispatcher starts no task of it until it is resumed. Its child runs (a
 // subworkflow node's) are paused and resumed with it.
 #include "scheduler/run_scheduler.hpp"
+#include "workflow/whole_run.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -41,6 +42,12 @@ RunScheduler::RunCommandResult RunScheduler::pause(const std::string& run_id) {
     return fail(ErrorCode::conflict, "run " + run_id + " has not been started; there is nothing to pause");
   }
   if (run.cancelling) return fail(ErrorCode::conflict, "run " + run_id + " is being cancelled");
+  // Its executor runs it whole, each node as soon as its upstream is done
+  // there: holding weftd's tasks back would pause nothing but the view.
+  if (const auto executor = whole_run_executor(*run.workflow, runtime_)) {
+    return fail(ErrorCode::conflict, "run " + run_id + " was handed whole to executor '" + *executor +
+                                         "', which runs it on its own; it cannot be paused, only cancelled");
+  }
   run.status = RunStatus::paused;
   journal_.mark(run);
   spdlog::info("run {} paused; {} tasks still running go on to their end", run.id, run.running);

@@ -258,6 +258,7 @@ class RunScheduler final : public Commands {
   void open_exit_handlers(RunState& run);
   void stop_at_first_failure(const TaskState& failed);
   void stop_nodes(RunState& run, bool exit_handlers);
+  void stop_whole(const RunState& run);
   static RunStatus outcome_of(const RunState& run, size_t count);
   void finish_run(RunState& run);
   void arm_timeout(TaskState& task);

@@ -483,6 +483,7 @@ void RunScheduler::stop_at_first_failure(const TaskState& failed) {
 // now; what runs is asked to stop, and ends when its executor says so. Nodes
 // that wait on others end as those end.
 void RunScheduler::stop_nodes(RunState& run, bool exit_handlers) {
+  if (!exit_handlers) stop_whole(run);
   for (auto& node : run.nodes) {
     if (node.spec->on_exit != exit_handlers) continue;
     for (auto& element : node.elements) stop_task(*element);
@@ -494,6 +495,17 @@ void RunScheduler::stop_nodes(RunState& run, bool exit_handlers) {
     }
   }
   resolve_ready_dependents();
+}
+
+// A run handed whole to its executor runs there whatever weftd has started
+// of it: its nodes whose tasks wait here (for their upstream's end to be
+// heard, or for a slot) may run already. The executor stops all of it.
+void RunScheduler::stop_whole(const RunState& run) {
+  const auto executor = whole_run_executor(*run.workflow, runtime_);
+  if (!executor) return;
+  const Status stopped = runtime_.cancel_run(*executor, run.id);
+  if (!stopped)
+    spdlog::warn("run {}: stopping it at executor {} failed: {}", run.id, *executor, stopped.failure().message);
 }
 
 // What the first `count` nodes (all final) make of the run.

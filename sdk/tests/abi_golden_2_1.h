@@ -38,9 +38,10 @@
   FIELD(weft_run_graph, workflow, 24, 16) \
   FIELD(weft_run_graph, nodes, 40, 8) \
   FIELD(weft_run_graph, node_count, 48, 8) \
-  GROWABLE(weft_executor_vtable, WEFT_EXECUTOR_VTABLE_SIZE_2_1, 64, 64, 8) \
+  GROWABLE(weft_executor_vtable, WEFT_EXECUTOR_VTABLE_SIZE_2_1, 72, 72, 8) \
   FIELD(weft_executor_vtable, capabilities, 48, 8) \
   FIELD(weft_executor_vtable, start_run, 56, 8) \
+  FIELD(weft_executor_vtable, cancel_run, 64, 8) \
   GROWABLE(weft_run_record, WEFT_RUN_RECORD_SIZE_2_1, 184, 184, 8) \
   FIELD(weft_run_record, parent_run_id, 144, 16) \
   FIELD(weft_run_record, parent_node, 160, 16) \

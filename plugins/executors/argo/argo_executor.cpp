@@ -130,19 +130,34 @@ void ArgoExecutor::submit(Task& task) {
 }
 
 // Creates the DAG workflows of runs submitted whole; the tasks of a run whose
-// workflow is not created yet wait for it (poll leaves them be).
+// workflow is not created yet wait for it (poll leaves them be). Then stops
+// those of runs cancelled whole, each once its creation is done: a stop sent
+// first would find nothing, and the workflow would run when created.
 ArgoExecutor::Clock::time_point ArgoExecutor::submit_runs() {
-  std::vector<std::shared_ptr<Submission>> pending;
-  {
-    const std::lock_guard lock(submissions_mutex_);
-    for (const auto& [name, submission] : submissions_) pending.push_back(submission);
-  }
   auto next_due = Clock::time_point::max();
-  for (const auto& submission : pending) {
-    if (Clock::now() < submission->not_before) {
-      next_due = std::min(next_due, submission->not_before);
-      continue;
+  const auto due = [&](const Submissions& work) {
+    std::vector<std::shared_ptr<Submission>> ready;
+    const std::lock_guard lock(submissions_mutex_);
+    for (const auto& [name, item] : work) {
+      if (&work == &stops_ && submissions_.count(name) != 0) continue;
+      if (Clock::now() < item->not_before) {
+        next_due = std::min(next_due, item->not_before);
+      } else {
+        ready.push_back(item);
+      }
     }
+    return ready;
+  };
+  const auto done = [&](Submissions& work, const std::shared_ptr<Submission>& item) {
+    const std::lock_guard lock(submissions_mutex_);
+    if (const auto it = work.find(item->key); it != work.end() && it->second == item) work.erase(it);
+  };
+  const auto put_off = [&](Submission& item, const TransientError& e) {
+    const auto wait = item.back_off(config_.max_backoff);
+    host().warn("workflow " + item.key + ": " + e.what() + "; trying again in " + std::to_string(wait.count()) + " ms");
+    next_due = std::min(next_due, item.not_before);
+  };
+  for (const auto& submission : due(submissions_)) {
     refused_runs_.erase(submission->key);  // a run handed whole again (retried) is asked anew
     try {
       const HttpReply reply = http_.request("POST", workflow_path(""), submission->request);
@@ -150,27 +165,48 @@ ArgoExecutor::Clock::time_point ArgoExecutor::submit_runs() {
       if (reply.status != 200 && reply.status != 409) {
         refused_runs_[submission->key] = "argo-server refused the run's workflow: " + describe_error(reply);
       }
-      const std::lock_guard lock(submissions_mutex_);
-      submissions_.erase(submission->key);
+      done(submissions_, submission);
     } catch (const TransientError& e) {
-      const auto wait = submission->back_off(config_.max_backoff);
-      host().warn("workflow " + submission->key + ": " + e.what() + "; trying again in " +
-                  std::to_string(wait.count()) + " ms");
-      next_due = std::min(next_due, submission->not_before);
+      put_off(*submission, e);
+    }
+  }
+  for (const auto& stop : due(stops_)) {
+    try {
+      // Not 200: the workflow has ended already, or was never created (refused).
+      const HttpReply reply = stop_workflow(stop->key);
+      if (reply.status != 200) host().info("workflow " + stop->key + ": " + stop_verb() + ": " + describe_error(reply));
+      done(stops_, stop);
+    } catch (const TransientError& e) {
+      put_off(*stop, e);
     }
   }
   return next_due;
 }
 
+void ArgoExecutor::cancel_run(std::string_view run_id) {
+  auto stop = std::make_shared<Submission>();
+  stop->key = dag_workflow_name(std::string(run_id));
+  {
+    const std::lock_guard lock(submissions_mutex_);
+    stops_.emplace(stop->key, stop);  // a stop already queued is the same
+  }
+  queue_.wake();
+}
+
+std::string ArgoExecutor::stop_verb() const { return config_.stop_on_cancel ? "stop" : "terminate"; }
+
+HttpReply ArgoExecutor::stop_workflow(const std::string& name) {
+  const json body = {{"name", name}, {"namespace", config_.nspace}};
+  return http_.request("PUT", workflow_path(name) + "/" + stop_verb(), body.dump());
+}
+
 void ArgoExecutor::send_cancel(Task& task) {
-  const std::string verb = config_.stop_on_cancel ? "stop" : "terminate";
-  const json body = {{"name", task.name}, {"namespace", config_.nspace}};
   try {
-    const HttpReply reply = http_.request("PUT", workflow_path(task.name) + "/" + verb, body.dump());
+    const HttpReply reply = stop_workflow(task.name);
     task.cancel_sent = true;
     task.backoff = {};
     // A workflow that already ended cannot be stopped: the poll reports it.
-    if (reply.status != 200) host().info("task " + task.key + ": " + verb + ": " + describe_error(reply));
+    if (reply.status != 200) host().info("task " + task.key + ": " + stop_verb() + ": " + describe_error(reply));
   } catch (const TransientError& e) {
     retry_later(task, e.what());
   }

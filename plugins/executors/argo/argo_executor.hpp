@@ -4,9 +4,9 @@
 // then follow their nodes in it (dag_manifest.hpp).
 //
 // All HTTP happens on one worker thread of the executor's own, so weftd's
-// event loop never waits on the network: start, cancel and recover only
-// queue work for it, and it reports events through the Host (which the ABI
-// allows from any thread). It follows every task it started with one
+// event loop never waits on the network: start, cancel, recover and the
+// whole-run calls only queue work for it, and it reports events through the
+// Host (which the ABI allows from any thread). It follows every task it started with one
 // labelled list call per poll interval, plus one GET for each task that
 // left that list (it completed, or vanished). Requests that fail for a
 // reason that may pass (the network, 429, 5xx, a token being rotated) are
@@ -51,6 +51,9 @@ class ArgoExecutor final : public sdk::Executor {
   // Queues a terminate (or stop) of the task's workflow (of a run submitted
   // whole: the run's); FINISHED follows when Argo reports it ended.
   bool cancel(std::string_view task_key) override;
+  // Queues a terminate (or stop) of the run's DAG workflow, after its
+  // creation if that is still queued.
+  void cancel_run(std::string_view run_id) override;
   // Follows the workflow named external_id, or the one the task's key names.
   void recover(const sdk::TaskSpec& task, std::string_view external_id) override;
 
@@ -69,16 +72,21 @@ class ArgoExecutor final : public sdk::Executor {
     std::string pod;                 // of a run submitted whole: the node's pod, whose log is the task's
   };
 
-  // A run's DAG workflow waiting to be created (key: the workflow's name).
+  // A run's DAG workflow waiting to be created, or to be stopped (key: the
+  // workflow's name).
   struct Submission : remote::RemoteTask {
     std::string request;
   };
+  using Submissions = std::map<std::string, std::shared_ptr<Submission>>;
 
-  // Creates the DAG workflows of runs submitted whole; returns when the next
-  // retry is due.
+  // Creates the DAG workflows of runs submitted whole, then stops those of
+  // runs cancelled whole; returns when the next retry is due.
   Clock::time_point submit_runs();
   void submit(Task& task);
   void send_cancel(Task& task);
+  // The terminate (or stop) request of a workflow, as the config says; throws TransientError.
+  HttpReply stop_workflow(const std::string& name);
+  std::string stop_verb() const;
   void poll(const std::vector<std::shared_ptr<Task>>& running);
   // Reads a workflow that left the list of unfinished ones, once a poll
   // (fetched keeps the replies: a run's tasks share one).
@@ -99,7 +107,8 @@ class ArgoExecutor final : public sdk::Executor {
 
   remote::TaskQueue<Task> queue_;
   std::mutex submissions_mutex_;
-  std::map<std::string, std::shared_ptr<Submission>> submissions_;  // by workflow name
+  Submissions submissions_;                          // to create
+  Submissions stops_;                                // to stop, each once its creation is done
   std::map<std::string, std::string> refused_runs_;  // the worker's: workflow name -> why argo-server refused it
   std::thread worker_;
 };

@@ -6,7 +6,7 @@
 //   executor "fake" records every start and cancel; the test ends tasks by
 //   posting their events to the scheduler, as an executor would.
 //   executor "whole" does the same, and takes whole runs (start_run), which
-//   it records, or refuses once told to.
+//   it records, or refuses once told to, and records their cancels (cancel_run).
 #pragma once
 
 #include "plugin_host/task_runtime.hpp"
@@ -66,6 +66,15 @@ class FakeRuntime final : public daemon::TaskRuntime {
     runs_.push_back(run);
     return daemon::Done{};
   }
+  daemon::Status cancel_run(std::string_view /*executor*/, std::string_view run_id) override {
+    std::lock_guard lock(mutex_);
+    cancelled_runs_.emplace_back(run_id);
+    return daemon::Done{};
+  }
+  std::vector<std::string> cancelled_runs() const {
+    std::lock_guard lock(mutex_);
+    return cancelled_runs_;
+  }
   void refuse_runs(std::string why) {
     std::lock_guard lock(mutex_);
     refusal_ = std::move(why);
@@ -96,6 +105,7 @@ class FakeRuntime final : public daemon::TaskRuntime {
   std::vector<sdk::TaskSpec> recovered_;
   bool throttles_for_each_ = false;
   std::vector<sdk::RunGraph> runs_;
+  std::vector<std::string> cancelled_runs_;
   std::string refusal_;
 };
 

@@ -123,6 +123,34 @@ TEST_F(WholeRunTest, CancellingBeforeTheFirstTaskSaysStartedStopsItAtItsExecutor
   EXPECT_EQ(stored_task(id, "a")->status, TaskStatus::cancelled);
 }
 
+// What weftd has not started of a run submitted whole may run at its
+// executor already (its upstream ended there, and weftd has not heard yet):
+// a cancel stops the whole run there, once, and ends the rest here.
+TEST_F(WholeRunTest, CancellingStopsTheWholeRunAtItsExecutorOnce) {
+  const auto id = run(diamond());
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  ASSERT_TRUE(scheduler_->cancel_run(id));
+  ASSERT_TRUE(scheduler_->cancel_run(id));  // a second cancel asks nothing more
+  ASSERT_TRUE(eventually([&] { return runtime_.cancelled().size() == 1; }));
+  EXPECT_EQ(runtime_.cancelled_runs(), std::vector<std::string>{id});
+  finish(started_task("a"), 128 + 15);
+  ASSERT_TRUE(eventually([&] { return run_is(id, RunStatus::cancelled); }));
+  EXPECT_EQ(stored_task(id, "d")->status, TaskStatus::cancelled);
+  EXPECT_EQ(runtime_.cancelled_runs(), std::vector<std::string>{id});
+  EXPECT_EQ(started(), 1u);
+}
+
+TEST_F(WholeRunTest, ARunSubmittedWholeCannotBePaused) {
+  const auto id = run(diamond());
+  ASSERT_TRUE(eventually([&] { return started() == 1; }));
+  const auto paused = scheduler_->pause_run(id);
+  ASSERT_FALSE(paused);
+  EXPECT_EQ(paused.failure().code, ErrorCode::conflict);
+  EXPECT_THAT(paused.failure().message, HasSubstr("cannot be paused, only cancelled"));
+  finish(started_task("a"), 0, R"([])");
+  ASSERT_TRUE(eventually([&] { return has_started("c"); }));
+}
+
 TEST_F(WholeRunTest, AFailedRunSubmittedWholeIsNotRetriedInPart) {
   const auto id = run(diamond());
   ASSERT_TRUE(eventually([&] { return started() == 1; }));

@@ -408,7 +408,7 @@ typedef struct weft_run_graph {
 #define WEFT_RUN_GRAPH_SIZE_2_1 WEFT_SIZE_THROUGH(weft_run_graph, node_count)
 
 /*
- * Threading: start, cancel, recover and start_run are called on the host's
+ * Threading: start, cancel, recover, start_run and cancel_run are called on the host's
  * event loop thread; events may be reported from any thread. Every start that
  * returns WEFT_OK is answered by exactly one FINISHED or LOST event, perhaps
  * after a STARTED one.
@@ -446,9 +446,18 @@ typedef struct weft_executor_vtable {
    * LOST each); recover re-attaches the same way. WEFT_ERROR: nothing was
    * submitted and the run fails with err's message. */
   weft_status (*start_run)(void* executor, const weft_run_graph* run, weft_error* err);
+  /* Added in 2.1. Required with start_run (the host does not count
+   * WEFT_EXECUTOR_CAP_WHOLE_RUN without both). The host calls it when a run
+   * it handed over whole is cancelled (by a cancel, or past its timeout_s):
+   * stop everything submitted for the run, its nodes whose tasks
+   * the host has not started included, as the host ends those tasks at once
+   * without telling the executor. Each started task is cancelled as well, by
+   * cancel, and answers as usual. A run the executor does not know (it ended,
+   * or was never taken) is WEFT_OK: there is nothing left to stop. */
+  weft_status (*cancel_run)(void* executor, weft_str run_id, weft_error* err);
 } weft_executor_vtable;
 #define WEFT_EXECUTOR_VTABLE_SIZE_2_0 WEFT_SIZE_THROUGH(weft_executor_vtable, recover)
-#define WEFT_EXECUTOR_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_executor_vtable, start_run)
+#define WEFT_EXECUTOR_VTABLE_SIZE_2_1 WEFT_SIZE_THROUGH(weft_executor_vtable, cancel_run)
 
 /* Added in 2.1. The host starts every ready element of a for_each node
  * without waiting for the node's max_parallel (the run's and the daemon's
@@ -456,8 +465,8 @@ typedef struct weft_executor_vtable {
  * Slurm job array); the executor then runs at most max_parallel of them at
  * a time. */
 #define WEFT_EXECUTOR_CAP_THROTTLES_FOR_EACH UINT64_C(1)
-/* Added in 2.1. start_run: the executor takes a whole run at once (see
- * weft_run_graph). */
+/* Added in 2.1. start_run and cancel_run: the executor takes a whole run at
+ * once (see weft_run_graph). */
 #define WEFT_EXECUTOR_CAP_WHOLE_RUN UINT64_C(2)
 
 /* ------------------------------------------------------------------------ */

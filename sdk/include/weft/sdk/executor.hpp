@@ -10,7 +10,7 @@ namespace weft::sdk {
 // Derive from this and give the class a constructor (const Host&, const nlohmann::json& config).
 // Every function runs on the daemon's event loop thread. A class that takes
 // whole runs has WEFT_EXECUTOR_CAP_WHOLE_RUN in its capabilities and
-// overrides start_run.
+// overrides start_run and cancel_run.
 class Executor {
  public:
   // WEFT_EXECUTOR_CAP_* bits (weft_abi.h); a derived class that has one
@@ -38,6 +38,12 @@ class Executor {
   // ABI 2.1, for WEFT_EXECUTOR_CAP_WHOLE_RUN: submit the whole run (see
   // weft_run_graph); the starts of its tasks follow. Throwing fails the run.
   virtual void start_run(const RunGraph& /*run*/) { throw std::logic_error("this executor does not take whole runs"); }
+  // ABI 2.1, for WEFT_EXECUTOR_CAP_WHOLE_RUN: stop all that was submitted for
+  // the run, the nodes whose tasks weftd never started included; a run not
+  // known is nothing to stop (see cancel_run in weft_abi.h).
+  virtual void cancel_run(std::string_view /*run_id*/) {
+    throw std::logic_error("this executor does not take whole runs");
+  }
 
   const Host& host() const { return host_; }
 
@@ -85,6 +91,9 @@ struct ExecutorThunks {
   static weft_status start_run(void* executor, const weft_run_graph* run, weft_error* err) noexcept {
     return guard(err, [&] { static_cast<Executor*>(executor)->start_run(from_abi(*run)); });
   }
+  static weft_status cancel_run(void* executor, weft_str run_id, weft_error* err) noexcept {
+    return guard(err, [&] { static_cast<Executor*>(executor)->cancel_run(view(run_id)); });
+  }
   static constexpr weft_executor_vtable vtable = [] {
     weft_executor_vtable v{};
     v.struct_size = sizeof(weft_executor_vtable);
@@ -94,7 +103,9 @@ struct ExecutorThunks {
     v.cancel = cancel;
     v.recover = recover;
     v.capabilities = T::capabilities;
-    v.start_run = (T::capabilities & WEFT_EXECUTOR_CAP_WHOLE_RUN) != 0 ? start_run : nullptr;
+    const bool whole_runs = (T::capabilities & WEFT_EXECUTOR_CAP_WHOLE_RUN) != 0;
+    v.start_run = whole_runs ? start_run : nullptr;
+    v.cancel_run = whole_runs ? cancel_run : nullptr;
     return v;
   }();
 };

@@ -128,6 +128,10 @@ struct ExecutorUnderTest {
   // Whether tasks are processes of this machine, whose pids the tests may
   // check with kill(pid, 0). false: those checks are left out.
   bool local_processes = true;
+  // For an executor with WEFT_EXECUTOR_CAP_WHOLE_RUN (whole_run_conformance.hpp):
+  // the command of a node that asks for whole-run submission, as its node
+  // type plans it (the argo executor: executor_options.submit = "dag").
+  std::function<Command(const std::string& script)> make_whole_run_command = nullptr;
 };
 
 inline void PrintTo(const ExecutorUnderTest& executor, std::ostream* out) { *out << executor.name; }
@@ -277,6 +281,8 @@ class ExecutorConformance : public ::testing::TestWithParam<ExecutorUnderTest> {
   }
 
   const ExecutorUnderTest& under_test() const { return GetParam(); }
+  const weft_executor_vtable& vtable() const { return *vtable_; }
+  const std::string& run_id() const { return run_id_; }
   bool has_recover() const { return vtable_->recover != nullptr; }
   const std::filesystem::path& scratch() const { return scratch_; }
   Daemon& daemon() { return *daemons_.back(); }
