@@ -9,6 +9,7 @@
 //   - a task's log line appears while the page is open; for_each shows
 //     done/total and lists its elements on demand;
 //   - the runs list filters by status and shows a new run, live;
+//   - a task answered from the node cache links to the task that ran;
 //   - nothing is loaded from anywhere but weftd.
 // Screenshots go to WEFT_ARTIFACTS. Exits non-zero on the first failure.
 import assert from 'node:assert/strict';
@@ -130,6 +131,14 @@ try {
   assert.equal(started.status, 201, answer);
   const second = JSON.parse(answer).id;
   await operator.waitForSelector(`#runs tr[data-run="${second}"] [data-status=succeeded]`);
+
+  step('a task answered from the node cache links to the task that ran');
+  await operator.goto(`${url}/#/runs/${encodeURIComponent(second)}`);
+  await waitNode(operator, 'prepare', 'succeeded');  // the page has its tasks, not only its graph
+  await operator.click('g.node[data-node="prepare"]');
+  await operator.waitForSelector('#cached-from');
+  assert.equal(await operator.textContent('#cached-from'), `${runId} prepare`);
+  assert.equal(await operator.getAttribute('#cached-from a', 'href'), `#/runs/${encodeURIComponent(runId)}`);
 
   assert.deepEqual(foreign, [], 'the page loads nothing from elsewhere');
   console.log('the web page test passed');

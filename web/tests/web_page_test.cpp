@@ -18,9 +18,9 @@ namespace {
 
 using nlohmann::json;
 
-// prepare lists three items, fan runs once per item, wait holds until the
-// file named by the param gate exists (the browser test creates it), and
-// report ends the run.
+// prepare lists three items (cached: a later run takes its output from the
+// first), fan runs once per item, wait holds until the file named by the
+// param gate exists (the browser test creates it), and report ends the run.
 json gate_workflow() {
   const auto sh = [](const std::string& script) { return json::array({"sh", "-c", script, "sh"}); };
   auto wait_argv = sh("echo waiting for the gate; while [ ! -e \"$1\" ]; do sleep 0.1; done; echo the gate is open");
@@ -33,6 +33,7 @@ json gate_workflow() {
           {"nodes",
            {{{"id", "prepare"},
              {"type", "command"},
+             {"cache", {{"key", "three-items"}}},
              {"params", {{"argv", sh("echo preparing; echo '[1, 2, 3]' > \"$WEFT_OUTPUT\"")}}}},
             {{"id", "fan"},
              {"type", "command"},
