@@ -37,6 +37,25 @@ class ArgoDagEndToEnd : public ::testing::Test {
   static json argo_workflow_of(const std::string& run_id) {
     return fake().workflow(weft::argo::dag_workflow_name(run_id)).value_or(json());
   }
+  // Node slow: writes its shell's pid to pid_file, then sleeps two minutes.
+  static Node slow_writing_pid_to(const std::filesystem::path& pid_file) {
+    return sh("slow", "echo $$ > " + quoted(pid_file) + "; sleep 120");
+  }
+  // Cancels the run; it ends cancelled, the pod that wrote pid_file is gone,
+  // and Argo says the workflow was terminated.
+  static void expect_cancel_terminates_its_workflow(const WeftdProcess& weftd, const std::string& run_id,
+                                                    const std::filesystem::path& pid_file) {
+    const auto response = weftd.client().post("/api/v1/runs/" + run_id + "/cancel", json::object());
+    EXPECT_EQ(response.status, 202) << response.body;
+    EXPECT_EQ(weftd.wait_run(run_id)["status"], "cancelled");
+    EXPECT_TRUE(eventually([&] { return !process_alive(read_pid(pid_file)); })) << "the Argo task still runs";
+    // Argo writes the message once the workflow has ended, a moment after its pods died.
+    const auto stop_message = [&] {
+      const json wf = argo_workflow_of(run_id);
+      return wf.is_object() ? wf.value(json::json_pointer("/status/message"), "") : "(no workflow)";
+    };
+    EXPECT_TRUE(eventually([&] { return stop_message() == "Stopped with strategy 'Terminate'"; })) << stop_message();
+  }
 
   TempDir dir_;
   WeftdProcess weftd_{with_argo(dir_.path())};
@@ -90,20 +109,10 @@ TEST_F(ArgoDagEndToEnd, AFailedNodeFailsItsTaskWithArgosWordsAndItsDependentsAre
 
 TEST_F(ArgoDagEndToEnd, CancellingTheRunTerminatesItsArgoWorkflow) {
   const auto pid_file = dir_.path() / "slow.pid";
-  const auto document = whole(workflow("cancelled", {sh("slow", "echo $$ > " + quoted(pid_file) + "; sleep 120"),
-                                                     sh("after", "exit 0").after({"slow"})}));
-  const std::string run_id = weftd_.start_adhoc(document);
+  const std::string run_id = weftd_.start_adhoc(
+      whole(workflow("cancelled", {slow_writing_pid_to(pid_file), sh("after", "exit 0").after({"slow"})})));
   ASSERT_TRUE(eventually([&] { return read_pid(pid_file) > 0; })) << weftd_.log();
-  const auto response = weftd_.client().post("/api/v1/runs/" + run_id + "/cancel", json::object());
-  EXPECT_EQ(response.status, 202) << response.body;
-  EXPECT_EQ(weftd_.wait_run(run_id)["status"], "cancelled");
-  EXPECT_TRUE(eventually([&] { return !process_alive(read_pid(pid_file)); })) << "the Argo task still runs";
-  // Argo writes the message once the workflow has ended, a moment after its pods died.
-  const auto stop_message = [&] {
-    const json wf = argo_workflow_of(run_id);
-    return wf.is_object() ? wf.value(json::json_pointer("/status/message"), "") : "(no workflow)";
-  };
-  EXPECT_TRUE(eventually([&] { return stop_message() == "Stopped with strategy 'Terminate'"; })) << stop_message();
+  expect_cancel_terminates_its_workflow(weftd_, run_id, pid_file);
 }
 
 // Argo runs what it was handed whatever weftd has started of it: here the
@@ -115,20 +124,10 @@ TEST_F(ArgoDagEndToEnd, CancellingARunWhoseTasksWaitForASlotTerminatesItsArgoWor
   const std::string holder = weftd.start_adhoc(workflow("holder", {sh("hold", wait_for_file(release))}));
   ASSERT_TRUE(eventually([&] { return weftd.tasks(holder)["hold"].value("status", "") == "running"; }));
   const auto pid_file = dir_.path() / "waiting.pid";
-  const std::string run_id =
-      weftd.start_adhoc(whole(workflow("waiting", {sh("slow", "echo $$ > " + quoted(pid_file) + "; sleep 120")})));
+  const std::string run_id = weftd.start_adhoc(whole(workflow("waiting", {slow_writing_pid_to(pid_file)})));
   ASSERT_TRUE(eventually([&] { return read_pid(pid_file) > 0; })) << weftd.log();
   EXPECT_EQ(weftd.tasks(run_id)["slow"].value("status", ""), "ready");
-
-  const auto response = weftd.client().post("/api/v1/runs/" + run_id + "/cancel", json::object());
-  EXPECT_EQ(response.status, 202) << response.body;
-  EXPECT_EQ(weftd.wait_run(run_id)["status"], "cancelled");
-  EXPECT_TRUE(eventually([&] { return !process_alive(read_pid(pid_file)); })) << "the Argo task still runs";
-  const auto stop_message = [&] {
-    const json wf = argo_workflow_of(run_id);
-    return wf.is_object() ? wf.value(json::json_pointer("/status/message"), "") : "(no workflow)";
-  };
-  EXPECT_TRUE(eventually([&] { return stop_message() == "Stopped with strategy 'Terminate'"; })) << stop_message();
+  expect_cancel_terminates_its_workflow(weftd, run_id, pid_file);
   std::ofstream(release).put('\n');
   EXPECT_EQ(weftd.wait_run(holder)["status"], "succeeded");
 }
