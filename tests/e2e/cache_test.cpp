@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 namespace weft::test {
@@ -17,11 +18,13 @@ class NodeCache : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { shared_weftd().apply(example_workflow("cache")); }
 
-  // The files each task converted, one line per run of the command.
+  // The files each task converted, one line per run of the command, sorted:
+  // a for_each's elements run at once, in no set order.
   std::vector<std::string> converted() const {
     std::ifstream in(journal_);
     std::vector<std::string> lines;
     for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::sort(lines.begin(), lines.end());
     return lines;
   }
   json run_over(const std::vector<std::string>& files) const {
