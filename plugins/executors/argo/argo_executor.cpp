@@ -135,11 +135,12 @@ void ArgoExecutor::submit(Task& task) {
 // first would find nothing, and the workflow would run when created.
 ArgoExecutor::Clock::time_point ArgoExecutor::submit_runs() {
   auto next_due = Clock::time_point::max();
-  const auto due = [&](const Submissions& work) {
+  // The items of work whose next try is due; with after_creation, not those whose workflow is still to be created.
+  const auto due = [&](const Submissions& work, bool after_creation) {
     std::vector<std::shared_ptr<Submission>> ready;
     const std::lock_guard lock(submissions_mutex_);
     for (const auto& [name, item] : work) {
-      if (&work == &stops_ && submissions_.count(name) != 0) continue;
+      if (after_creation && submissions_.count(name) != 0) continue;
       if (Clock::now() < item->not_before) {
         next_due = std::min(next_due, item->not_before);
       } else {
@@ -157,7 +158,7 @@ ArgoExecutor::Clock::time_point ArgoExecutor::submit_runs() {
     host().warn("workflow " + item.key + ": " + e.what() + "; trying again in " + std::to_string(wait.count()) + " ms");
     next_due = std::min(next_due, item.not_before);
   };
-  for (const auto& submission : due(submissions_)) {
+  for (const auto& submission : due(submissions_, false)) {
     refused_runs_.erase(submission->key);  // a run handed whole again (retried) is asked anew
     try {
       const HttpReply reply = http_.request("POST", workflow_path(""), submission->request);
@@ -170,7 +171,7 @@ ArgoExecutor::Clock::time_point ArgoExecutor::submit_runs() {
       put_off(*submission, e);
     }
   }
-  for (const auto& stop : due(stops_)) {
+  for (const auto& stop : due(stops_, true)) {
     try {
       // Not 200: the workflow has ended already, or was never created (refused).
       const HttpReply reply = stop_workflow(stop->key);
